@@ -1,0 +1,174 @@
+/*
+ * claimidx.c - claims by normalised reference; see claimidx.h.
+ *
+ * Layout: a dense array of claim records in insertion order (the slot
+ * handle is the index into it), one string pool with every reference, and
+ * an open-addressing table of uint64 words, each packing the upper 32 bits
+ * of the reference's XXH3 hash with (record index + 1); 0 marks an empty
+ * word.  The table has a power-of-two size with load <= 0.5, so a lookup
+ * is one cache line of the table in the common case, and the 32-bit tag
+ * makes a false string compare a one-in-four-billion event.  The table is
+ * sized once from the expected count: nothing rehashes, and lookups never
+ * allocate, which is what lets many threads read it without locks.
+ */
+#include "claimidx.h"
+
+#include <string.h>
+#include <xxhash.h>
+
+#include "limits.h"
+#include "mem.h"
+
+typedef struct claim_rec {
+    int64_t claim_id;
+    int64_t amount_cents;
+    int64_t open_cents;
+    uint32_t ref_off;
+    uint8_t ref_len;
+    int32_t due_day;
+} claim_rec;
+
+struct claimidx {
+    uint64_t *table;
+    size_t mask;
+    claim_rec *recs;
+    size_t count, capacity;
+    char *pool;
+    size_t pool_len, pool_cap;
+    size_t min_len, max_len;
+};
+
+int claimidx_create(claimidx **out, size_t capacity)
+{
+    if (capacity == 0)
+        capacity = 1;
+    if (capacity > AB_CLAIMS_MAX)
+        return AB_E_LIMIT;
+    claimidx *ix = mem_calloc(1, sizeof *ix);
+    if (!ix)
+        return AB_E_NOMEM;
+    size_t size = 16;
+    while (size < capacity * 2)
+        size <<= 1;
+    ix->mask = size - 1;
+    ix->capacity = capacity;
+    ix->pool_cap = capacity * 13 + 64; /* Kassenzeichen are about 12 digits */
+    ix->table = mem_calloc(size, sizeof *ix->table);
+    ix->recs = mem_calloc(capacity, sizeof *ix->recs);
+    ix->pool = mem_alloc(ix->pool_cap);
+    if (!ix->table || !ix->recs || !ix->pool) {
+        claimidx_destroy(ix);
+        return AB_E_NOMEM;
+    }
+    *out = ix;
+    return AB_OK;
+}
+
+void claimidx_destroy(claimidx *ix)
+{
+    if (!ix)
+        return;
+    mem_free(ix->table);
+    mem_free(ix->recs);
+    mem_free(ix->pool);
+    mem_free(ix);
+}
+
+static inline int same(const claimidx *ix, const claim_rec *r, const char *ref, size_t n)
+{
+    return r->ref_len == n && memcmp(ix->pool + r->ref_off, ref, n) == 0;
+}
+
+uint32_t claimidx_find(const claimidx *ix, const char *ref, size_t n)
+{
+    uint64_t h = XXH3_64bits(ref, n);
+    uint64_t tag = h >> 32;
+    for (size_t pos = h & ix->mask;; pos = (pos + 1) & ix->mask) {
+        uint64_t w = ix->table[pos];
+        if (w == 0)
+            return CLAIMIDX_NONE;
+        if ((w >> 32) == tag) {
+            uint32_t idx = (uint32_t)(w & 0xffffffffu) - 1;
+            if (same(ix, &ix->recs[idx], ref, n))
+                return idx;
+        }
+    }
+}
+
+static int pool_add(claimidx *ix, const char *ref, size_t n, uint32_t *off)
+{
+    if (ix->pool_len + n > ix->pool_cap) {
+        size_t cap = ix->pool_cap * 2;
+        if (cap > UINT32_MAX)
+            return AB_E_LIMIT;
+        char *p = mem_realloc(ix->pool, cap);
+        if (!p)
+            return AB_E_NOMEM;
+        ix->pool = p;
+        ix->pool_cap = cap;
+    }
+    memcpy(ix->pool + ix->pool_len, ref, n);
+    *off = (uint32_t)ix->pool_len;
+    ix->pool_len += n;
+    return AB_OK;
+}
+
+int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
+                    int64_t amount_cents, int64_t open_cents, int32_t due_day, uint32_t *slot)
+{
+    if (n == 0 || n > AB_REF_MAX)
+        return AB_E_INVAL;
+    if (ix->count == ix->capacity)
+        return AB_E_LIMIT;
+    uint64_t h = XXH3_64bits(ref, n);
+    uint64_t tag = h >> 32;
+    size_t pos = h & ix->mask;
+    for (;; pos = (pos + 1) & ix->mask) {
+        uint64_t w = ix->table[pos];
+        if (w == 0)
+            break;
+        if ((w >> 32) == tag && same(ix, &ix->recs[(w & 0xffffffffu) - 1], ref, n))
+            return AB_E_DUP;
+    }
+    claim_rec *r = &ix->recs[ix->count];
+    int rc = pool_add(ix, ref, n, &r->ref_off);
+    if (rc < 0)
+        return rc;
+    r->ref_len = (uint8_t)n;
+    r->claim_id = claim_id;
+    r->amount_cents = amount_cents;
+    r->open_cents = open_cents;
+    r->due_day = due_day;
+    ix->table[pos] = (tag << 32) | (uint64_t)(ix->count + 1);
+    *slot = (uint32_t)ix->count++;
+    if (ix->min_len == 0 || n < ix->min_len)
+        ix->min_len = n;
+    if (n > ix->max_len)
+        ix->max_len = n;
+    return AB_OK;
+}
+
+size_t claimidx_count(const claimidx *ix) { return ix->count; }
+int64_t claimidx_claim_id(const claimidx *ix, uint32_t s) { return ix->recs[s].claim_id; }
+int64_t claimidx_amount(const claimidx *ix, uint32_t s) { return ix->recs[s].amount_cents; }
+int64_t claimidx_open(const claimidx *ix, uint32_t s) { return ix->recs[s].open_cents; }
+int32_t claimidx_due_day(const claimidx *ix, uint32_t s) { return ix->recs[s].due_day; }
+size_t claimidx_min_len(const claimidx *ix) { return ix->min_len; }
+size_t claimidx_max_len(const claimidx *ix) { return ix->max_len; }
+
+const char *claimidx_reference(const claimidx *ix, uint32_t s, size_t *n)
+{
+    *n = ix->recs[s].ref_len;
+    return ix->pool + ix->recs[s].ref_off;
+}
+
+void claimidx_apply(claimidx *ix, uint32_t s, int64_t cents)
+{
+    ix->recs[s].open_cents -= cents;
+}
+
+size_t claimidx_bytes(const claimidx *ix)
+{
+    return sizeof *ix + (ix->mask + 1) * sizeof *ix->table + ix->capacity * sizeof *ix->recs +
+           ix->pool_cap;
+}

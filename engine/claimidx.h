@@ -1,0 +1,51 @@
+/*
+ * claimidx.h - the in-memory index of claims, keyed by normalised reference.
+ *
+ * Built once per run from PostgreSQL at its final capacity (no rehash on the
+ * hot path), then read by the matcher threads and updated only by the single
+ * apply step.  Open addressing with linear probing over a slot array of
+ * xxh3 tags; the reference bytes live in one string pool.  A slot index is a
+ * stable handle to a claim for the life of the index.  The caller owns the
+ * index and destroys it.
+ */
+#ifndef AB_CLAIMIDX_H
+#define AB_CLAIMIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct claimidx claimidx;
+
+#define CLAIMIDX_NONE UINT32_MAX
+
+/* capacity: the number of claims that will be inserted (at most AB_CLAIMS_MAX). */
+int claimidx_create(claimidx **out, size_t capacity) AB_MUSTCHECK;
+void claimidx_destroy(claimidx *ix);
+
+/* Adds a claim; ref is already normalised (see refscan_normalise).
+ * AB_E_DUP if the reference is present, AB_E_LIMIT past capacity. */
+int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
+                    int64_t amount_cents, int64_t open_cents, int32_t due_day,
+                    uint32_t *slot) AB_MUSTCHECK;
+
+/* Slot of the claim with this normalised reference, or CLAIMIDX_NONE.
+ * Safe to call from many threads while nobody inserts. */
+uint32_t claimidx_find(const claimidx *ix, const char *ref, size_t n);
+
+size_t claimidx_count(const claimidx *ix);
+int64_t claimidx_claim_id(const claimidx *ix, uint32_t slot);
+int64_t claimidx_amount(const claimidx *ix, uint32_t slot);
+int64_t claimidx_open(const claimidx *ix, uint32_t slot);
+int32_t claimidx_due_day(const claimidx *ix, uint32_t slot);
+const char *claimidx_reference(const claimidx *ix, uint32_t slot, size_t *n);
+/* Reduces the open amount (allocation) or raises it (reversal, negative). */
+void claimidx_apply(claimidx *ix, uint32_t slot, int64_t cents);
+/* Shortest and longest reference inserted (0 when empty). */
+size_t claimidx_min_len(const claimidx *ix);
+size_t claimidx_max_len(const claimidx *ix);
+/* Bytes held, for the memory-per-claim figure. */
+size_t claimidx_bytes(const claimidx *ix);
+
+#endif

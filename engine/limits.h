@@ -1,0 +1,67 @@
+/*
+ * limits.h - every cap of abgleich in one place.
+ *
+ * Untrusted input is bounded by these numbers, not by the size of a file.
+ * Each number says why it is what it is; the static asserts keep the ones
+ * that depend on each other honest.
+ */
+#ifndef AB_LIMITS_H
+#define AB_LIMITS_H
+
+/* Stringify a limit for use inside SQL text. */
+#define AB_STR_(x) #x
+#define AB_STR(x) AB_STR_(x)
+
+/* Read size for streaming a file: large enough that read(2) costs nothing. */
+#define AB_READ_CHUNK (256u * 1024u)
+
+/* A CSV line of a ticket batch; real lines are ~200 bytes. */
+#define AB_CSV_MAX_LINE (16u * 1024u)
+/* Columns in a ticket CSV. */
+#define AB_CSV_MAX_FIELDS 64u
+
+/* A Kassenzeichen or other claim reference, normalised (digits/letters). */
+#define AB_REF_MAX 35u
+/* Shortest reference we ever look up: shorter digit runs are dates, amounts. */
+#define AB_REF_MIN 5u
+/* Candidate references collected from one payment's text. */
+#define AB_REFS_PER_PAYMENT 16u
+
+/* One Ustrd line is <= 140 chars by ISO 20022; we keep up to 16 lines. */
+#define AB_REMITTANCE_MAX 4096u
+/* Names, IBANs, ids inside a CAMT file. ISO caps names at 140 chars. */
+#define AB_TEXT_FIELD_MAX 512u
+/* Ids such as EndToEndId (ISO: 35 chars); generous for broken senders. */
+#define AB_ID_MAX 128u
+
+/* Transactions (TxDtls) in one entry that we hold before emitting the entry. */
+#define AB_TX_PER_ENTRY 100000u
+/* Bytes of the per-entry arena that holds those transactions' strings. */
+#define AB_ENTRY_ARENA_BYTES (64u * 1024u * 1024u)
+
+/* XML nesting depth of a bank statement; CAMT needs ~12. */
+#define AB_XML_MAX_DEPTH 64u
+
+/* Payments matched per batch handed to the worker pool. */
+#define AB_MATCH_BATCH 8192u
+/* Worker threads at most. */
+#define AB_MAX_THREADS 64u
+
+/* COPY buffer flushed to PostgreSQL when it holds this many bytes. */
+#define AB_COPY_BUF_BYTES (1024u * 1024u)
+/* Largest single COPY row we build. */
+#define AB_COPY_ROW_MAX (64u * 1024u)
+
+/* Claims the in-memory index holds at most (fines-domain.md §5: 10 M is a big city). */
+#define AB_CLAIMS_MAX (64u * 1024u * 1024u)
+
+/* An error message with file, line, field and reason. */
+#define AB_ERRMSG_MAX 512u
+
+_Static_assert(AB_REF_MIN < AB_REF_MAX, "reference bounds");
+_Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buffer");
+_Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
+_Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
+_Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");
+
+#endif

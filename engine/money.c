@@ -1,0 +1,170 @@
+/*
+ * money.c - decimal text <-> int64 cents, integer arithmetic only.
+ *
+ * Parsing reads digits into an int64 with an overflow check per digit, so
+ * no amount can wrap.  Up to 5 fraction digits are read (ISO 20022 allows
+ * 5), but the third to fifth must be zero: a sub-cent amount cannot be paid
+ * and is rejected rather than rounded, because rounding money silently is
+ * how books stop balancing.
+ */
+#include "money.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define FRACTION_MAX 5
+
+static int add_digit(int64_t *v, char c)
+{
+    int d = c - '0';
+    if (*v > (INT64_MAX - d) / 10)
+        return AB_E_INVAL;
+    *v = *v * 10 + d;
+    return AB_OK;
+}
+
+/* Reads the fraction after the decimal mark into cents. */
+static int parse_fraction(const char *s, size_t n, int64_t *cents)
+{
+    if (n == 0 || n > FRACTION_MAX)
+        return AB_E_INVAL;
+    int64_t c = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return AB_E_INVAL;
+        if (i < 2)
+            c = c * 10 + (s[i] - '0');
+        else if (s[i] != '0')
+            return AB_E_INVAL;
+    }
+    if (n == 1)
+        c *= 10;
+    *cents = c;
+    return AB_OK;
+}
+
+/* Integer part: digits, optionally grouped by 'group' every three digits. */
+static int parse_units(const char *s, size_t n, char group, int64_t *units)
+{
+    int64_t v = 0;
+    size_t digits_since_group = 0;
+    bool grouped = false;
+    if (n == 0)
+        return AB_E_INVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (group && s[i] == group) {
+            if (digits_since_group == 0 || (grouped && digits_since_group != 3) ||
+                digits_since_group > 3)
+                return AB_E_INVAL;
+            grouped = true;
+            digits_since_group = 0;
+            continue;
+        }
+        if (s[i] < '0' || s[i] > '9')
+            return AB_E_INVAL;
+        if (add_digit(&v, s[i]) < 0)
+            return AB_E_INVAL;
+        digits_since_group++;
+    }
+    if (grouped && digits_since_group != 3)
+        return AB_E_INVAL;
+    *units = v;
+    return AB_OK;
+}
+
+static int combine(bool neg, int64_t units, int64_t frac, int64_t *cents)
+{
+    if (units > (INT64_MAX - frac) / 100)
+        return AB_E_INVAL;
+    int64_t v = units * 100 + frac;
+    *cents = neg ? -v : v;
+    return AB_OK;
+}
+
+int money_parse(const char *s, size_t n, int64_t *cents)
+{
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    bool neg = false;
+    if (n && (*s == '-' || *s == '+')) {
+        neg = *s == '-';
+        s++;
+        n--;
+    }
+    /* The last '.' or ',' followed by 1..5 digits is the decimal mark,
+     * unless it is a '.' followed by exactly three digits after other dots
+     * (German grouping "1.234"): that is ambiguous, so a lone "1.234" is
+     * read as a decimal with three fraction digits and rejected. */
+    const char *comma = memchr(s, ',', n);
+    size_t mark = n;
+    char group = 0;
+    if (comma) {
+        mark = (size_t)(comma - s);
+        group = '.';
+        if (memchr(comma + 1, ',', n - mark - 1))
+            return AB_E_INVAL;
+    } else {
+        for (size_t i = n; i-- > 0;) {
+            if (s[i] == '.') {
+                mark = i;
+                break;
+            }
+        }
+    }
+    int64_t units = 0, frac = 0;
+    if (parse_units(s, mark, group, &units) < 0)
+        return AB_E_INVAL;
+    if (mark < n && parse_fraction(s + mark + 1, n - mark - 1, &frac) < 0)
+        return AB_E_INVAL;
+    return combine(neg, units, frac, cents);
+}
+
+int money_parse_iso(const char *s, size_t n, int64_t *cents)
+{
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')) {
+        s++;
+        n--;
+    }
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
+        n--;
+    const char *dot = memchr(s, '.', n);
+    size_t mark = dot ? (size_t)(dot - s) : n;
+    int64_t units = 0, frac = 0;
+    if (parse_units(s, mark, 0, &units) < 0)
+        return AB_E_INVAL;
+    if (dot && parse_fraction(dot + 1, n - mark - 1, &frac) < 0)
+        return AB_E_INVAL;
+    return combine(false, units, frac, cents);
+}
+
+size_t money_format(int64_t cents, char *buf, size_t len)
+{
+    /* Work on the magnitude as unsigned so INT64_MIN cannot overflow. */
+    uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    int w = snprintf(buf, len, "%s%llu.%02llu", cents < 0 ? "-" : "",
+                     (unsigned long long)(mag / 100), (unsigned long long)(mag % 100));
+    return w < 0 ? 0 : (size_t)w;
+}
+
+size_t money_format_de(int64_t cents, char *buf, size_t len)
+{
+    uint64_t mag = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
+    char digits[32];
+    int nd = snprintf(digits, sizeof digits, "%llu", (unsigned long long)(mag / 100));
+    char out[48];
+    size_t o = 0;
+    if (cents < 0)
+        out[o++] = '-';
+    for (int i = 0; i < nd; i++) {
+        if (i > 0 && (nd - i) % 3 == 0)
+            out[o++] = '.';
+        out[o++] = digits[i];
+    }
+    int w = snprintf(buf, len, "%.*s,%02llu", (int)o, out, (unsigned long long)(mag % 100));
+    return w < 0 ? 0 : (size_t)w;
+}

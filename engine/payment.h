@@ -1,0 +1,56 @@
+/*
+ * payment.h - the payment record every bank-format reader produces and the
+ * matcher and the PostgreSQL sink consume.
+ *
+ * A payment is one transaction as the engine matches it: a CAMT TxDtls, or
+ * the entry itself where it has none (later: an MT940 :61:/:86: pair).
+ * Strings are NUL-terminated and owned by the reader's per-entry arena; they
+ * are valid only during the callback that hands the payment over.  Money is
+ * int64 cents, always positive; the direction says which way it went.
+ */
+#ifndef AB_PAYMENT_H
+#define AB_PAYMENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum pay_direction { PAY_CREDIT = 'C', PAY_DEBIT = 'D' };
+
+typedef struct payment {
+    int64_t amount_cents;       /* > 0 (zero-amount entries are kept as 0) */
+    char direction;             /* PAY_CREDIT or PAY_DEBIT */
+    bool reversal;              /* RvslInd true */
+    char status[8];             /* BOOK, PDNG, INFO (empty: unknown) */
+    char currency[4];           /* ISO 4217 of the amount */
+    char booking_date[11];      /* YYYY-MM-DD, or empty */
+    char value_date[11];        /* YYYY-MM-DD, or empty */
+    uint32_t entry_no;          /* 1-based position of the entry in its statement */
+    uint32_t tx_no;             /* 1-based position of the transaction in its entry */
+    const char *acct_svcr_ref;  /* entry AcctSvcrRef (or TxDtls Refs/AcctSvcrRef) */
+    const char *end_to_end_id;  /* Refs/EndToEndId, "" when absent */
+    const char *debtor_name;    /* RltdPties/Dbtr[/Pty]/Nm */
+    const char *debtor_iban;    /* RltdPties/DbtrAcct/Id/IBAN */
+    const char *remittance;     /* every Ustrd line as sent, joined by '\n' */
+    const char *creditor_ref;   /* Strd/CdtrRefInf/Ref values, joined by '\n' */
+    const char *bank_tx_code;   /* Domn Cd/Fmly/SubFmly or Prtry/Cd, "" */
+    const char *entry_info;     /* AddtlNtryInf, "" */
+} payment;
+
+/* A statement (camt.053 Stmt, camt.052 Rpt, camt.054 Ntfctn). */
+typedef struct statement {
+    const char *format;         /* e.g. "camt.053.001.08" */
+    const char *account;        /* IBAN, or Othr/Id */
+    const char *currency;       /* Acct/Ccy, "" when absent */
+    const char *stmt_id;        /* Stmt/Id */
+    const char *elec_seq;       /* ElctrncSeqNb, "" when absent */
+    const char *created;        /* CreDtTm, "" when absent */
+    bool has_opening, has_closing;
+    int64_t opening_cents;      /* OPBD or PRCD, signed */
+    int64_t closing_cents;      /* CLBD, signed */
+    uint32_t entries;           /* Ntry elements seen */
+    uint32_t transactions;      /* payments emitted */
+    int64_t credit_cents;       /* sum of booked credit entries */
+    int64_t debit_cents;        /* sum of booked debit entries (positive) */
+} statement;
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * pool.h - a fixed pool of worker threads for fork-join batches.
+ *
+ * pool_run splits [0, n) into one contiguous slice per thread, runs fn on
+ * each slice and returns when all are done.  Workers never touch the event
+ * loop or the database; they write only into the slots of their own slice.
+ * With threads == 1 the caller's thread does the work.  The creator owns the
+ * pool and destroys it (which joins the threads).
+ */
+#ifndef AB_POOL_H
+#define AB_POOL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+typedef struct pool pool;
+typedef void (*pool_fn)(void *ctx, size_t begin, size_t end);
+
+/* threads: 1..AB_MAX_THREADS; 0 means the number of online CPUs. */
+int pool_create(pool **out, unsigned threads) AB_MUSTCHECK;
+void pool_run(pool *p, size_t n, pool_fn fn, void *ctx);
+unsigned pool_threads(const pool *p);
+void pool_destroy(pool *p);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * refscan.c - references in remittance text; see refscan.h.
+ *
+ * One pass collects digit groups and chains them while exactly one
+ * separator (space, '.', '-', '/', line break) stands between two groups;
+ * each chain then proposes every run of consecutive groups whose digit
+ * count is a length some claim has.  The check digit filters the proposals:
+ * under ISO 7064 MOD 11,10 a random digit string passes one time in ten, and
+ * the claim index filters the rest.  Letters around digits end a group but
+ * do not hide it ("KZ400000010017", "400000010017EUR").  Everything lives in
+ * fixed arrays on the stack: no allocation, safe on any thread.
+ */
+#include "refscan.h"
+
+#include <string.h>
+
+#define CHAIN_MAX 64
+
+typedef struct group {
+    size_t pos, len;
+} group;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_sep(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\n'; }
+
+typedef struct scan_state {
+    const refscan_opts *o;
+    const char *text;
+    refscan_cand *out;
+    size_t max, n;
+} scan_state;
+
+static void add(scan_state *s, const char *digits, size_t len, size_t pos)
+{
+    int ok = cd_valid(s->o->scheme, digits, len);
+    if (!ok && !s->o->keep_invalid)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len))
+            return;
+    if (s->n == s->max)
+        return;
+    refscan_cand *c = &s->out[s->n++];
+    memcpy(c->ref, digits, len);
+    c->ref[len] = '\0';
+    c->len = (unsigned char)len;
+    c->check_ok = (unsigned char)ok;
+    c->pos = (unsigned short)(pos > 65535 ? 65535 : pos);
+}
+
+/* Every run of consecutive groups in the chain with an allowed length. */
+static void propose(scan_state *s, const group *g, size_t ng)
+{
+    char buf[AB_REF_MAX + 1];
+    for (size_t i = 0; i < ng; i++) {
+        size_t len = 0;
+        for (size_t j = i; j < ng; j++) {
+            if (len + g[j].len > s->o->max_len || len + g[j].len > AB_REF_MAX)
+                break;
+            memcpy(buf + len, s->text + g[j].pos, g[j].len);
+            len += g[j].len;
+            if (len >= s->o->min_len)
+                add(s, buf, len, g[i].pos);
+        }
+    }
+}
+
+size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_cand *out,
+                    size_t max)
+{
+    scan_state s = {.o = o, .text = text, .out = out, .max = max};
+    if (o->max_len == 0 || o->min_len > o->max_len)
+        return 0;
+    group g[CHAIN_MAX];
+    size_t ng = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (!is_digit(text[i])) {
+            i++;
+            continue;
+        }
+        size_t start = i;
+        while (i < n && is_digit(text[i]))
+            i++;
+        /* A group joins the chain when one separator parts it from the last. */
+        int joins = ng > 0 && ng < CHAIN_MAX &&
+                    start == g[ng - 1].pos + g[ng - 1].len + 1 &&
+                    is_sep(text[start - 1]);
+        if (!joins && ng) {
+            propose(&s, g, ng);
+            ng = 0;
+        }
+        g[ng].pos = start;
+        g[ng].len = i - start;
+        ng++;
+    }
+    if (ng)
+        propose(&s, g, ng);
+    return s.n;
+}
+
+size_t refscan_normalise(const char *s, size_t n, char out[AB_REF_MAX + 1])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!is_digit(c) && !(c >= 'A' && c <= 'Z'))
+            continue;
+        if (o == AB_REF_MAX)
+            return 0;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    return o;
+}

@@ -1,0 +1,56 @@
+/*
+ * tickets.h - streaming reader of ticket batches (CSV) from the wardens'
+ * handheld devices.
+ *
+ * Input: UTF-8 (an optional BOM is skipped), a header row, ';' or ','
+ * separated (detected from the header), RFC 4180 quoting, CRLF or LF.
+ * Columns by header name, canonical English or German:
+ *   reference|kassenzeichen, plate|kennzeichen, tbnr, amount|betrag,
+ *   offense_time|tatzeit, location|tatort.
+ * Amounts as "25,00" or "25.00"; times ISO 8601 or "dd.mm.yyyy hh:mm".
+ * Each valid row goes to on_ticket; each invalid one to on_reject with the
+ * physical line number (the header is line 1) and is skipped.  Checks here:
+ * missing field, bad check digit (configured scheme), bad amount, bad date.
+ * Whether a reference is already known is the database's question, not this
+ * reader's.  Memory: one line, capped by AB_CSV_MAX_LINE.  The caller owns
+ * the reader; strings in a ticket die when the callback returns.
+ */
+#ifndef AB_TICKETS_H
+#define AB_TICKETS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../engine/checkdigit.h"
+#include "../engine/err.h"
+
+typedef struct ticket {
+    unsigned long line;       /* physical line of the row's first byte */
+    const char *reference;    /* normalised: digits only (spaces etc. removed) */
+    const char *plate;        /* as written, trimmed */
+    const char *tbnr;         /* trimmed */
+    const char *location;     /* trimmed, may be "" */
+    int64_t amount_cents;     /* > 0 */
+    int64_t offense_time;     /* seconds, see date.h */
+} ticket;
+
+typedef struct tickets_sink {
+    void *ctx;
+    int (*on_ticket)(void *ctx, const ticket *t);
+    /* field: the canonical column name ("reference", ...) or "line". */
+    int (*on_reject)(void *ctx, unsigned long line, const char *field, const char *reason);
+} tickets_sink;
+
+typedef struct tickets_reader tickets_reader;
+
+int tickets_reader_create(tickets_reader **out, const tickets_sink *sink,
+                          enum cd_scheme scheme) AB_MUSTCHECK;
+/* Any chunking; last=true with the final chunk.  A negative return is a
+ * failure of the whole file (no header, line too long, sink error). */
+int tickets_reader_feed(tickets_reader *r, const char *buf, size_t n, bool last) AB_MUSTCHECK;
+/* After a failed feed: a reason such as "line 1: no reference column". */
+const char *tickets_reader_error(const tickets_reader *r);
+void tickets_reader_destroy(tickets_reader *r);
+
+#endif

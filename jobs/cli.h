@@ -1,0 +1,36 @@
+/*
+ * cli.h - what every command shares: the common options and the job table.
+ *
+ * Each user-facing command is one file in jobs/ with one entry point
+ * `int job_NAME(const cli_opts *o, int argc, char **argv)` that returns an
+ * AB_E_* code (main maps it to an exit code).  argv holds what is left after
+ * the common options were taken out (argv[0] is the command name).
+ * cli_opts is filled by main and read-only for jobs.
+ */
+#ifndef AB_CLI_H
+#define AB_CLI_H
+
+#include <stdbool.h>
+
+#include "../engine/checkdigit.h"
+#include "../engine/err.h"
+
+typedef struct cli_opts {
+    const char *db;            /* --db CONNINFO, or NULL (then $ABGLEICH_DB, PG*) */
+    bool json;                 /* --json: one summary object on stdout */
+    unsigned threads;          /* --threads N, 0 = number of cores */
+    const char *lang;          /* --lang de|en, for what clerks read */
+    bool quiet, verbose;       /* --quiet, --verbose */
+    enum cd_scheme scheme;     /* --check-digit SCHEME (default iso7064-11-10) */
+} cli_opts;
+
+typedef int (*job_fn)(const cli_opts *o, int argc, char **argv);
+
+int job_init(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_reconcile(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_demo(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_pg(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_gen(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+
+#endif

@@ -1,0 +1,139 @@
+/*
+ * main.c - the abgleich command line: common options, then one job.
+ *
+ *   abgleich [common options] COMMAND [args]
+ *
+ * Common options may stand anywhere on the line; they are taken out before
+ * the job sees its arguments.  Every job returns an AB_E_* code that becomes
+ * the documented exit code (err.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/limits.h"
+#include "../engine/log.h"
+#include "cli.h"
+
+#define ABGLEICH_VERSION "0.1.0"
+
+static const char usage_text[] =
+    "usage: abgleich [options] COMMAND [args]\n"
+    "\n"
+    "Commands:\n"
+    "  init                       create or upgrade the database schema\n"
+    "  import tickets FILE...     import ticket batches (CSV) as open claims\n"
+    "  reconcile FILE...          match CAMT.053 statements against open claims\n"
+    "  demo [--dir DIR] [--tickets N]\n"
+    "                             run the whole path on generated data, with a\n"
+    "                             private PostgreSQL under DIR (default ./var)\n"
+    "  gen --out DIR [--tickets N] [--seed S] [--date YYYY-MM-DD]\n"
+    "                             generate a realistic dataset and answer key\n"
+    "  pg start|stop|status --dir DIR\n"
+    "                             manage a private PostgreSQL cluster\n"
+    "\n"
+    "Options:\n"
+    "  --db CONNINFO        database (else $ABGLEICH_DB, else libpq's PG* variables)\n"
+    "  --json               print one JSON summary object on stdout\n"
+    "  --threads N          worker threads for matching (default: the cores)\n"
+    "  --check-digit S      Kassenzeichen check digit: none, mod10, mod11,\n"
+    "                       iso7064-11-10 (default), iso7064-97-10\n"
+    "  --lang de|en         language of what clerks read (default de)\n"
+    "  --quiet, --verbose   less or more on stderr\n"
+    "  --help, --version\n"
+    "\n"
+    "Exit codes: 0 ok, 1 failure, 2 usage, 3 input rejected (in part or whole),\n"
+    "4 database unreachable or failed.\n";
+
+static const struct {
+    const char *name;
+    job_fn fn;
+} jobs[] = {
+    {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
+    {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
+};
+
+static int parse_threads(const char *s, unsigned *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v > AB_MAX_THREADS)
+        return AB_E_USAGE;
+    *out = (unsigned)v;
+    return AB_OK;
+}
+
+/* Takes the common options out of argv; what remains is compacted in place. */
+static int take_options(cli_opts *o, int *argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        const char *val = (i + 1 < *argc) ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--json")) {
+            o->json = true;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            o->quiet = true;
+        } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
+            o->verbose = true;
+        } else if (!strcmp(a, "--db") || !strcmp(a, "--threads") || !strcmp(a, "--lang") ||
+                   !strcmp(a, "--check-digit")) {
+            if (!val) {
+                fprintf(stderr, "abgleich: %s needs a value\n", a);
+                return AB_E_USAGE;
+            }
+            i++;
+            if (!strcmp(a, "--db")) {
+                o->db = val;
+            } else if (!strcmp(a, "--lang")) {
+                if (strcmp(val, "de") && strcmp(val, "en")) {
+                    fprintf(stderr, "abgleich: --lang takes de or en\n");
+                    return AB_E_USAGE;
+                }
+                o->lang = val;
+            } else if (!strcmp(a, "--threads")) {
+                if (parse_threads(val, &o->threads) < 0) {
+                    fprintf(stderr, "abgleich: --threads takes 0..%u\n", AB_MAX_THREADS);
+                    return AB_E_USAGE;
+                }
+            } else if (cd_scheme_parse(val, &o->scheme) < 0) {
+                fprintf(stderr, "abgleich: unknown check-digit scheme '%s'\n", val);
+                return AB_E_USAGE;
+            }
+        } else {
+            argv[out++] = argv[i];
+        }
+    }
+    *argc = out;
+    argv[out] = NULL;
+    return AB_OK;
+}
+
+int main(int argc, char **argv)
+{
+    cli_opts o = {.lang = "de", .scheme = CD_ISO7064_11_10};
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+                      !strcmp(argv[1], "help"))) {
+        fputs(usage_text, stdout);
+        return AB_EXIT_OK;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("abgleich %s\n", ABGLEICH_VERSION);
+        return AB_EXIT_OK;
+    }
+    if (take_options(&o, &argc, argv) < 0)
+        return AB_EXIT_USAGE;
+    log_set_level(o.quiet ? LOG_WARN : o.verbose ? LOG_DEBUG : LOG_INFO);
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return AB_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < sizeof jobs / sizeof jobs[0]; i++) {
+        if (!strcmp(argv[1], jobs[i].name)) {
+            int rc = jobs[i].fn(&o, argc - 1, argv + 1);
+            return ab_exit_code(rc);
+        }
+    }
+    fprintf(stderr, "abgleich: unknown command '%s' (see abgleich --help)\n", argv[1]);
+    return AB_EXIT_USAGE;
+}

@@ -1,0 +1,730 @@
+/*
+ * reconcile.c - `abgleich reconcile FILE...`: bank statements against claims.
+ *
+ * Pipeline:
+ *   claims (COPY out of PostgreSQL) -> claimidx, once per run
+ *   per file, one transaction:
+ *     content hash -> seen? skip -> input_files row
+ *     CAMT reader -> payments, gathered into batches of AB_MATCH_BATCH
+ *     -> matcher_scan on the worker pool (pure, any thread order)
+ *     -> matcher_apply on this thread in statement order (updates open amounts)
+ *     -> bank_transactions rows by COPY as each batch finishes
+ *     -> outcome records to a spill file (allocations, clarifications)
+ *     -> after the last statement: COPY the spill into the ledger -> COMMIT.
+ * Memory: the claim index, one batch (arena, reset per batch), one entry of
+ * the reader; the spill file grows with the input, memory does not.
+ * Invariants: the rows written do not depend on the number of threads,
+ * because the only step that reads or writes shared state runs on one
+ * thread in input order.  A failed file is rolled back whole, and the claim
+ * index is reloaded so the next file sees the database's truth.
+ * A session advisory lock makes concurrent reconcile runs queue up, since
+ * each holds claims' open amounts in memory.
+ */
+#include "reconcile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../engine/arena.h"
+#include "../engine/claimidx.h"
+#include "../engine/filehash.h"
+#include "../engine/limits.h"
+#include "../engine/log.h"
+#include "../engine/mem.h"
+#include "../engine/money.h"
+#include "../engine/pool.h"
+#include "../engine/progress.h"
+#include "../engine/refscan.h"
+#include "../formats/camt.h"
+#include "../formats/jsonw.h"
+
+/* Strings of one batch: AB_MATCH_BATCH payments of a few hundred bytes. */
+#define BATCH_ARENA_BYTES (32u * 1024u * 1024u)
+#define EXPLAIN_MAX 512u
+
+typedef struct rec_item {
+    payment p;
+    match_scan scan;
+    match_result res;
+    uint32_t seq;
+} rec_item;
+
+/* What the spill file holds per outcome; the explanation follows it. */
+typedef struct spill_rec {
+    int64_t claim_id;     /* -1: none */
+    int64_t amount_cents;
+    uint32_t tx_seq;
+    uint16_t expl_len;
+    uint8_t allocated;    /* 1: allocation, 0: clarification */
+    uint8_t reason;
+} spill_rec;
+
+struct reconciler {
+    pgsink *db;
+    const cli_opts *o;
+    claimidx *ix;
+    pool *workers;
+    matcher_cfg mcfg;
+    rec_item *items;
+    size_t n_items;
+    arena *batch;
+    /* per file */
+    const char *path;
+    char file_id[24];
+    char stmt_db_id[24];
+    uint32_t seq;
+    int copy_open, skipping;
+    FILE *spill;
+    rec_summary fs;
+    progress *prog;
+    int64_t bytes_base;
+};
+
+static void add_summary(rec_summary *a, const rec_summary *b)
+{
+    int64_t *pa = (int64_t *)a;
+    const int64_t *pb = (const int64_t *)b;
+    for (size_t i = 0; i < sizeof *a / sizeof(int64_t); i++)
+        pa[i] += pb[i];
+}
+
+/* --- claims ------------------------------------------------------------ */
+
+static int load_claim_line(void *ctx, char *line, size_t n)
+{
+    claimidx *ix = ctx;
+    char *f[5];
+    size_t len[5];
+    if (pgsink_copy_split(line, n, f, len, 5) != 5 || !f[0] || !f[1] || !f[2] || !f[3] || !f[4])
+        return AB_E_DB;
+    char ref[AB_REF_MAX + 1];
+    size_t rn = refscan_normalise(f[1], len[1], ref);
+    if (rn == 0)
+        return AB_OK; /* a reference no payment text could ever name */
+    uint32_t slot;
+    int rc = claimidx_insert(ix, ref, rn, strtoll(f[0], NULL, 10), strtoll(f[2], NULL, 10),
+                             strtoll(f[3], NULL, 10), (int32_t)strtol(f[4], NULL, 10), &slot);
+    return rc == AB_E_DUP ? AB_OK : rc;
+}
+
+static int load_claims(reconciler *r)
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db, "SELECT count(*) FROM abgleich.claims", 0, NULL, &res);
+    if (rc < 0)
+        return rc;
+    size_t count = (size_t)strtoull(pgsink_result_value(res, 0, 0), NULL, 10);
+    pgsink_result_free(res);
+    if (count > AB_CLAIMS_MAX) {
+        log_error("%zu claims exceed the index limit of %u", count, AB_CLAIMS_MAX);
+        return AB_E_LIMIT;
+    }
+    claimidx_destroy(r->ix);
+    r->ix = NULL;
+    rc = claimidx_create(&r->ix, count + 1);
+    if (rc < 0)
+        return rc;
+    /* Paid claims are loaded too, so that a second payment is recognised as
+     * claim_already_paid instead of unknown_reference. */
+    return pgsink_copy_out(r->db,
+                           "COPY (SELECT c.id, c.reference, c.amount_cents,"
+                           " c.amount_cents - coalesce(a.paid, 0), c.due_date - date '1970-01-01'"
+                           " FROM abgleich.claims c LEFT JOIN (SELECT claim_id,"
+                           " sum(amount_cents) AS paid FROM abgleich.allocations"
+                           " GROUP BY claim_id) a ON a.claim_id = c.id ORDER BY c.id) TO STDOUT",
+                           load_claim_line, r->ix);
+}
+
+/* --- one batch --------------------------------------------------------- */
+
+static void scan_slice(void *ctx, size_t begin, size_t end)
+{
+    reconciler *r = ctx;
+    for (size_t i = begin; i < end; i++)
+        matcher_scan(&r->mcfg, r->ix, &r->items[i].p, &r->items[i].scan);
+}
+
+static void copy_opt_str(pgsink *db, const char *s)
+{
+    if (s && *s)
+        pgsink_copy_cstr(db, s);
+    else
+        pgsink_copy_null(db);
+}
+
+static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
+{
+    const payment *p = &it->p;
+    char dir[2] = {p->direction, '\0'};
+    pgsink_copy_cstr(r->db, r->file_id);
+    pgsink_copy_int(r->db, it->seq);
+    pgsink_copy_cstr(r->db, r->stmt_db_id);
+    pgsink_copy_int(r->db, p->entry_no);
+    pgsink_copy_int(r->db, p->tx_no);
+    pgsink_copy_cstr(r->db, st->account);
+    copy_opt_str(r->db, p->booking_date);
+    copy_opt_str(r->db, p->value_date);
+    pgsink_copy_int(r->db, p->amount_cents);
+    pgsink_copy_cstr(r->db, dir);
+    pgsink_copy_cstr(r->db, p->reversal ? "t" : "f");
+    copy_opt_str(r->db, p->status);
+    copy_opt_str(r->db, p->currency);
+    copy_opt_str(r->db, p->acct_svcr_ref);
+    copy_opt_str(r->db, p->end_to_end_id);
+    copy_opt_str(r->db, p->debtor_name);
+    copy_opt_str(r->db, p->debtor_iban);
+    copy_opt_str(r->db, p->remittance);
+    copy_opt_str(r->db, p->creditor_ref);
+    copy_opt_str(r->db, p->bank_tx_code);
+    copy_opt_str(r->db, p->entry_info);
+    return pgsink_copy_end_row(r->db);
+}
+
+static int spill_outcome(reconciler *r, const rec_item *it)
+{
+    char expl[EXPLAIN_MAX];
+    size_t n = matcher_explain(r->ix, &it->p, &it->scan, &it->res, r->o->lang, expl, sizeof expl);
+    if (n >= sizeof expl)
+        n = sizeof expl - 1;
+    int allocated = it->res.outcome == MATCH_ALLOCATED;
+    spill_rec s = {
+        .claim_id = it->res.slot == CLAIMIDX_NONE ? -1 : claimidx_claim_id(r->ix, it->res.slot),
+        .amount_cents = allocated ? it->res.alloc_cents : it->p.amount_cents,
+        .tx_seq = it->seq,
+        .expl_len = (uint16_t)n,
+        .allocated = (uint8_t)allocated,
+        .reason = (uint8_t)it->res.reason,
+    };
+    if (fwrite(&s, sizeof s, 1, r->spill) != 1 || fwrite(expl, 1, n, r->spill) != n)
+        return AB_E_IO;
+    return AB_OK;
+}
+
+static void count_outcome(rec_summary *fs, const rec_item *it)
+{
+    const payment *p = &it->p;
+    fs->transactions++;
+    fs->transactions_cents += p->amount_cents;
+    switch (it->res.outcome) {
+    case MATCH_ALLOCATED:
+        fs->allocated++;
+        fs->allocated_cents += it->res.alloc_cents;
+        break;
+    case MATCH_CLARIFY:
+        fs->clarified++;
+        fs->clarified_cents += p->amount_cents;
+        if ((unsigned)it->res.reason < REC_REASONS) {
+            fs->by_reason[it->res.reason]++;
+            fs->by_reason_cents[it->res.reason] += p->amount_cents;
+        }
+        break;
+    case MATCH_SKIPPED:
+        if (p->direction == PAY_DEBIT) {
+            fs->debits++;
+            fs->debits_cents += p->amount_cents;
+        } else {
+            fs->not_booked++;
+            fs->not_booked_cents += p->amount_cents;
+        }
+        break;
+    }
+}
+
+static int process_batch(reconciler *r, const statement *st)
+{
+    if (r->n_items == 0)
+        return AB_OK;
+    pool_run(r->workers, r->n_items, scan_slice, r);
+    int rc = AB_OK;
+    for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
+        rec_item *it = &r->items[i];
+        matcher_apply(r->ix, &it->p, &it->scan, &it->res);
+        rc = write_tx_row(r, st, it);
+        if (rc == AB_OK && it->res.outcome != MATCH_SKIPPED)
+            rc = spill_outcome(r, it);
+        count_outcome(&r->fs, it);
+    }
+    r->n_items = 0;
+    arena_reset(r->batch);
+    return rc;
+}
+
+/* --- reader callbacks -------------------------------------------------- */
+
+static const char *keep(arena *a, const char *s)
+{
+    return s ? arena_strndup(a, s, strlen(s)) : "";
+}
+
+/* Copies the payment's strings into the batch arena; NULL when full. */
+static int stash(reconciler *r, const payment *p)
+{
+    rec_item *it = &r->items[r->n_items];
+    it->p = *p;
+    const char **fields[] = {&it->p.acct_svcr_ref, &it->p.end_to_end_id, &it->p.debtor_name,
+                             &it->p.debtor_iban,   &it->p.remittance,    &it->p.creditor_ref,
+                             &it->p.bank_tx_code,  &it->p.entry_info};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *src = *fields[i];
+        if (!(*fields[i] = keep(r->batch, src)))
+            return AB_E_LIMIT;
+    }
+    it->seq = ++r->seq;
+    r->n_items++;
+    return AB_OK;
+}
+
+static int on_payment(void *ctx, const statement *st, const payment *p)
+{
+    reconciler *r = ctx;
+    if (r->skipping)
+        return AB_OK;
+    if (r->n_items == AB_MATCH_BATCH) {
+        int rc = process_batch(r, st);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = stash(r, p);
+    if (rc == AB_E_LIMIT) {
+        /* The arena filled before the batch did: flush (which resets it)
+         * and stash again. */
+        rc = process_batch(r, st);
+        if (rc == AB_OK)
+            rc = stash(r, p);
+    }
+    return rc;
+}
+
+static int start_tx_copy(reconciler *r)
+{
+    int rc = pgsink_copy_begin(r->db,
+                               "COPY abgleich.bank_transactions (file_id, seq, statement_id,"
+                               " entry_no, tx_no, account, booking_date, value_date, amount_cents,"
+                               " direction, reversal, status, currency, acct_svcr_ref,"
+                               " end_to_end_id, debtor_name, debtor_iban, remittance,"
+                               " creditor_ref, bank_tx_code, entry_info) FROM STDIN");
+    if (rc == AB_OK)
+        r->copy_open = 1;
+    return rc;
+}
+
+/* A statement seen before: same account and id, or the same electronic
+ * sequence number in the same year (DK restarts the number yearly). */
+static int statement_seen(reconciler *r, const statement *st, int *seen)
+{
+    char year[5] = "";
+    if (st->created && strlen(st->created) >= 4)
+        memcpy(year, st->created, 4);
+    const char *params[] = {st->account, st->stmt_id, st->elec_seq ? st->elec_seq : "", year};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db,
+                          "SELECT 1 FROM abgleich.statements WHERE account = $1 AND"
+                          " (stmt_id = $2 OR ($3 <> '' AND elec_seq = $3"
+                          "  AND left(coalesce(created, ''), 4) = $4))",
+                          4, params, &res);
+    if (rc < 0)
+        return rc;
+    *seen = pgsink_result_rows(res) > 0;
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+static int on_statement(void *ctx, const statement *st)
+{
+    reconciler *r = ctx;
+    int seen = 0;
+    int rc = statement_seen(r, st, &seen);
+    if (rc < 0)
+        return rc;
+    if (seen) {
+        log_info("%s: statement %s of account %s already imported; skipped", r->path,
+                 st->stmt_id, st->account);
+        r->fs.statements_skipped++;
+        r->skipping = 1;
+        return CAMT_SKIP;
+    }
+    const char *params[] = {r->file_id,  st->format,   st->account,
+                            st->stmt_id, st->elec_seq, st->created};
+    pgsink_result *res = NULL;
+    rc = pgsink_query(r->db,
+                      "INSERT INTO abgleich.statements (file_id, format, account, stmt_id,"
+                      " elec_seq, created) VALUES ($1::bigint, $2, $3, $4, nullif($5, ''),"
+                      " nullif($6, '')) RETURNING id",
+                      6, params, &res);
+    if (rc < 0)
+        return rc;
+    snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
+    r->fs.statements++;
+    return start_tx_copy(r);
+}
+
+static int on_statement_end(void *ctx, const statement *st)
+{
+    reconciler *r = ctx;
+    if (r->skipping) {
+        r->skipping = 0;
+        return AB_OK;
+    }
+    int rc = process_batch(r, st);
+    if (rc < 0)
+        return rc;
+    rc = pgsink_copy_finish(r->db);
+    r->copy_open = 0;
+    if (rc < 0)
+        return rc;
+    char v[6][24];
+    snprintf(v[0], 24, "%lld", (long long)st->opening_cents);
+    snprintf(v[1], 24, "%lld", (long long)st->closing_cents);
+    snprintf(v[2], 24, "%u", st->entries);
+    snprintf(v[3], 24, "%u", st->transactions);
+    snprintf(v[4], 24, "%lld", (long long)st->credit_cents);
+    snprintf(v[5], 24, "%lld", (long long)st->debit_cents);
+    const char *params[] = {st->has_opening ? v[0] : NULL, st->has_closing ? v[1] : NULL,
+                            v[2], v[3], v[4], v[5], r->stmt_db_id};
+    return pgsink_query(r->db,
+                        "UPDATE abgleich.statements SET opening_cents = $1::bigint,"
+                        " closing_cents = $2::bigint, entries = $3::int, transactions = $4::int,"
+                        " credit_cents = $5::bigint, debit_cents = $6::bigint"
+                        " WHERE id = $7::bigint",
+                        7, params, NULL);
+}
+
+/* --- the ledger -------------------------------------------------------- */
+
+/* Streams the spill into COPY, taking allocations or clarifications. */
+static int copy_spill(reconciler *r, int allocations)
+{
+    int rc = pgsink_copy_begin(
+        r->db, allocations ? "COPY abgleich.allocations (claim_id, file_id, tx_seq, amount_cents,"
+                             " method, explanation) FROM STDIN"
+                           : "COPY abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
+                             " claim_id, explanation) FROM STDIN");
+    if (rc < 0)
+        return rc;
+    rewind(r->spill);
+    spill_rec s;
+    char expl[EXPLAIN_MAX];
+    while (rc == AB_OK && fread(&s, sizeof s, 1, r->spill) == 1) {
+        if (s.expl_len >= sizeof expl || fread(expl, 1, s.expl_len, r->spill) != s.expl_len) {
+            rc = AB_E_IO;
+            break;
+        }
+        if (s.allocated != allocations)
+            continue;
+        if (allocations) {
+            pgsink_copy_int(r->db, s.claim_id);
+            pgsink_copy_cstr(r->db, r->file_id);
+            pgsink_copy_int(r->db, s.tx_seq);
+            pgsink_copy_int(r->db, s.amount_cents);
+            pgsink_copy_cstr(r->db, "exact_reference");
+        } else {
+            pgsink_copy_cstr(r->db, r->file_id);
+            pgsink_copy_int(r->db, s.tx_seq);
+            pgsink_copy_cstr(r->db, match_reason_name((enum match_reason)s.reason));
+            pgsink_copy_int(r->db, s.amount_cents);
+            if (s.claim_id >= 0)
+                pgsink_copy_int(r->db, s.claim_id);
+            else
+                pgsink_copy_null(r->db);
+        }
+        pgsink_copy_str(r->db, expl, s.expl_len);
+        rc = pgsink_copy_end_row(r->db);
+    }
+    int rc2 = pgsink_copy_finish(r->db);
+    return rc < 0 ? rc : rc2;
+}
+
+/* --- one file ---------------------------------------------------------- */
+
+static int file_seen(reconciler *r, const char *hash)
+{
+    const char *params[] = {hash};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db,
+                          "SELECT id FROM abgleich.input_files"
+                          " WHERE kind = 'statement' AND content_hash = $1",
+                          1, params, &res);
+    if (rc < 0)
+        return rc;
+    if (pgsink_result_rows(res) > 0) {
+        log_info("%s: already imported as file #%s; nothing changed", r->path,
+                 pgsink_result_value(res, 0, 0));
+        rc = AB_E_DUP;
+    }
+    pgsink_result_free(res);
+    return rc;
+}
+
+static int register_file(reconciler *r, const char *hash, int64_t size)
+{
+    char sz[24];
+    snprintf(sz, sizeof sz, "%lld", (long long)size);
+    const char *params[] = {r->path, hash, sz};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db,
+                          "INSERT INTO abgleich.input_files (kind, name, content_hash, size_bytes)"
+                          " VALUES ('statement', $1, $2, $3::bigint) RETURNING id",
+                          3, params, &res);
+    if (rc < 0)
+        return rc;
+    snprintf(r->file_id, sizeof r->file_id, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+/* Feeds the file through the CAMT reader, drawing progress by bytes. */
+static int parse_file(reconciler *r)
+{
+    camt_sink sink = {.ctx = r, .on_statement = on_statement, .on_payment = on_payment,
+                      .on_statement_end = on_statement_end};
+    camt_reader *cr = NULL;
+    char *buf = NULL;
+    FILE *f = NULL;
+    int rc = camt_reader_create(&cr, &sink, r->path);
+    if (rc < 0)
+        return rc;
+    rc = AB_E_NOMEM;
+    if (!(buf = mem_alloc(AB_READ_CHUNK)))
+        goto out;
+    rc = AB_E_IO;
+    if (!(f = fopen(r->path, "rb")))
+        goto out;
+    size_t n;
+    int64_t done = r->bytes_base;
+    do {
+        n = fread(buf, 1, AB_READ_CHUNK, f);
+        done += (int64_t)n;
+        rc = camt_reader_feed(cr, buf, n, n < AB_READ_CHUNK);
+        if (r->prog)
+            progress_update(r->prog, done);
+    } while (rc == AB_OK && n == AB_READ_CHUNK);
+    if (rc < 0 && rc != AB_E_DB)
+        log_error("%s", camt_reader_error(cr));
+out:
+    if (f)
+        fclose(f);
+    mem_free(buf);
+    camt_reader_destroy(cr);
+    return rc;
+}
+
+static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
+{
+    int rc = file_seen(r, hash);
+    if (rc == AB_OK)
+        rc = register_file(r, hash, size);
+    if (rc == AB_OK)
+        rc = parse_file(r);
+    if (rc == AB_OK && r->copy_open)
+        rc = AB_E_PARSE; /* a statement never ended: the reader must have failed */
+    if (rc == AB_OK)
+        rc = copy_spill(r, 1);
+    if (rc == AB_OK)
+        rc = copy_spill(r, 0);
+    return rc;
+}
+
+int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
+{
+    char hash[33];
+    int64_t size = 0;
+    sum->files++;
+    if (filehash_file(path, hash, &size) < 0) {
+        log_error("%s: cannot read file", path);
+        sum->files_failed++;
+        return AB_E_IO;
+    }
+    memset(&r->fs, 0, sizeof r->fs);
+    r->path = path;
+    r->seq = 0;
+    r->n_items = 0;
+    r->copy_open = r->skipping = 0;
+    arena_reset(r->batch);
+    int rc = AB_E_IO;
+    if (!(r->spill = tmpfile()))
+        goto fail;
+    rc = pgsink_begin(r->db);
+    if (rc == AB_OK)
+        rc = reconcile_in_tx(r, hash, size);
+    if (rc == AB_OK)
+        rc = pgsink_commit(r->db);
+    fclose(r->spill);
+    r->spill = NULL;
+    r->bytes_base += size;
+    if (rc == AB_OK) {
+        add_summary(sum, &r->fs);
+        sum->files_reconciled++;
+        return AB_OK;
+    }
+fail:
+    pgsink_rollback(r->db);
+    if (rc == AB_E_DUP) {
+        sum->files_skipped++;
+        return AB_OK;
+    }
+    if (rc == AB_E_DB)
+        log_error("%s: database: %s", path, pgsink_error(r->db));
+    log_error("%s: rejected, nothing stored (%s)", path, ab_strerror(rc));
+    sum->files_failed++;
+    /* Our in-memory open amounts may have moved for rows now rolled back. */
+    int lrc = load_claims(r);
+    return lrc < 0 ? lrc : rc;
+}
+
+int reconciler_open(reconciler **out, pgsink *db, const cli_opts *o)
+{
+    reconciler *r = mem_calloc(1, sizeof *r);
+    if (!r)
+        return AB_E_NOMEM;
+    r->db = db;
+    r->o = o;
+    r->mcfg.scheme = o->scheme;
+    int rc = AB_E_NOMEM;
+    if (!(r->items = mem_calloc(AB_MATCH_BATCH, sizeof *r->items)))
+        goto fail;
+    if ((rc = arena_create(&r->batch, BATCH_ARENA_BYTES)) < 0)
+        goto fail;
+    if ((rc = pool_create(&r->workers, o->threads)) < 0)
+        goto fail;
+    if ((rc = pgsink_exec(db, "SELECT pg_advisory_lock(hashtext('abgleich.reconcile'))")) < 0)
+        goto fail;
+    if ((rc = load_claims(r)) < 0)
+        goto fail;
+    log_debug("%zu claims loaded, %zu bytes in the index", claimidx_count(r->ix),
+              claimidx_bytes(r->ix));
+    *out = r;
+    return AB_OK;
+fail:
+    reconciler_close(r);
+    return rc;
+}
+
+void reconciler_set_progress(reconciler *r, progress *p)
+{
+    r->prog = p;
+}
+
+void reconciler_close(reconciler *r)
+{
+    if (!r)
+        return;
+    claimidx_destroy(r->ix);
+    pool_destroy(r->workers);
+    arena_destroy(r->batch);
+    mem_free(r->items);
+    mem_free(r);
+}
+
+void rec_summary_json(const rec_summary *s)
+{
+    jsonw w;
+    jsonw_init(&w, stdout);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "files", s->files);
+    jsonw_kint(&w, "files_reconciled", s->files_reconciled);
+    jsonw_kint(&w, "files_skipped", s->files_skipped);
+    jsonw_kint(&w, "files_failed", s->files_failed);
+    jsonw_kint(&w, "statements", s->statements);
+    jsonw_kint(&w, "statements_skipped", s->statements_skipped);
+    jsonw_kint(&w, "transactions", s->transactions);
+    jsonw_kint(&w, "transactions_cents", s->transactions_cents);
+    jsonw_kint(&w, "allocated", s->allocated);
+    jsonw_kint(&w, "allocated_cents", s->allocated_cents);
+    jsonw_kint(&w, "clarified", s->clarified);
+    jsonw_kint(&w, "clarified_cents", s->clarified_cents);
+    jsonw_key(&w, "clarifications");
+    jsonw_obj_begin(&w);
+    for (int i = 1; i < REC_REASONS; i++) {
+        if (!s->by_reason[i])
+            continue;
+        jsonw_key(&w, match_reason_name((enum match_reason)i));
+        jsonw_obj_begin(&w);
+        jsonw_kint(&w, "count", s->by_reason[i]);
+        jsonw_kint(&w, "cents", s->by_reason_cents[i]);
+        jsonw_obj_end(&w);
+    }
+    jsonw_obj_end(&w);
+    jsonw_kint(&w, "debits", s->debits);
+    jsonw_kint(&w, "debits_cents", s->debits_cents);
+    jsonw_kint(&w, "not_booked", s->not_booked);
+    jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
+    jsonw_obj_end(&w);
+}
+
+static void line(const char *what, int64_t n, int64_t cents)
+{
+    char eur[32];
+    money_format_de(cents, eur, sizeof eur);
+    fprintf(stderr, "  %-28s %9lld  %16s EUR\n", what, (long long)n, eur);
+}
+
+void rec_summary_print(const rec_summary *s)
+{
+    fprintf(stderr, "reconciled %lld of %lld files (%lld already imported, %lld failed),"
+                    " %lld statements\n",
+            (long long)s->files_reconciled, (long long)s->files, (long long)s->files_skipped,
+            (long long)s->files_failed, (long long)s->statements);
+    line("transactions", s->transactions, s->transactions_cents);
+    line("allocated", s->allocated, s->allocated_cents);
+    line("clarifications", s->clarified, s->clarified_cents);
+    for (int i = 1; i < REC_REASONS; i++)
+        if (s->by_reason[i]) {
+            char label[40];
+            snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
+            line(label, s->by_reason[i], s->by_reason_cents[i]);
+        }
+    line("debits (not matched)", s->debits, s->debits_cents);
+    if (s->not_booked)
+        line("not booked (pending)", s->not_booked, s->not_booked_cents);
+}
+
+static int64_t total_size(int argc, char **argv)
+{
+    int64_t t = 0;
+    struct stat sb;
+    for (int i = 1; i < argc; i++)
+        if (stat(argv[i], &sb) == 0)
+            t += (int64_t)sb.st_size;
+    return t;
+}
+
+int job_reconcile(const cli_opts *o, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: abgleich reconcile FILE...\n");
+        return AB_E_USAGE;
+    }
+    pgsink *db = NULL;
+    reconciler *r = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc < 0) {
+        log_error("database: %s", pgsink_error(db));
+        goto out;
+    }
+    if ((rc = reconciler_open(&r, db, o)) < 0) {
+        log_error("cannot start: %s%s%s", ab_strerror(rc), rc == AB_E_DB ? ": " : "",
+                  rc == AB_E_DB ? pgsink_error(db) : "");
+        goto out;
+    }
+    rec_summary sum = {0};
+    progress p;
+    progress_start(&p, "reconcile", total_size(argc, argv), o->quiet || o->json);
+    reconciler_set_progress(r, &p);
+    for (int i = 1; i < argc; i++) {
+        int frc = reconciler_file(r, argv[i], &sum);
+        if (frc < 0 && rc == AB_OK)
+            rc = frc;
+    }
+    progress_end(&p);
+    if (!o->quiet)
+        rec_summary_print(&sum);
+    if (o->json)
+        rec_summary_json(&sum);
+out:
+    reconciler_close(r);
+    pgsink_close(db);
+    return rc;
+}
