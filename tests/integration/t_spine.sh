@@ -48,10 +48,10 @@ echo "$out" | grep -q '"debits":1,"debits_cents":12000' || fail "debits: $out"
 assert_eq "E2E-0001|400000010017|2500|exact_reference
 E2E-0002|400000010025|5500|exact_reference
 E2E-0007|400000010041|2500|exact_reference
-E2E-0010|400000010076|2500|exact_reference
 400000010121|400000010121|2500|exact_reference
+E2E-0010|400000010076|2500|exact_reference
 E2E-0011|400000010068|2000|exact_reference" \
-    "$(q "SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report ORDER BY booking_date, account_servicer_ref, end_to_end_id <> '400000010121', end_to_end_id")" \
+    "$(q "SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report ORDER BY account_servicer_ref, end_to_end_id")" \
     "allocations: plain, KZ with spaces, split over two lines, batch, EndToEndId, Strd"
 
 assert_eq "E2E-0003|3000|amount_mismatch
@@ -65,7 +65,7 @@ E2E-0009|7500|multiple_references" \
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.allocations a JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.direction = 'D'")" "debits never matched"
 assert_eq "Verwarnung 4000000
 10041 danke" "$(q "SELECT remittance FROM abgleich.bank_transactions WHERE end_to_end_id = 'E2E-0007'")" "Ustrd lines stored as sent"
-assert_eq "DE44500105175407324931|STMT-2026-0220|100000|123500|11|12|47500|12000" \
+assert_eq "DE44500105175407324931|STMT-2026-0220|100000|123500|11|12|35500|12000" \
     "$(q 'SELECT account, stmt_id, opening_cents, closing_cents, entries, transactions, credit_cents, debit_cents FROM abgleich.statements')" \
     "statement row with balances and sums"
 

@@ -7,8 +7,8 @@ set -eu
 $ABGLEICH gen --out $TMP/data --tickets 20000 --seed 7 --date 2026-11-20 2>/dev/null
 base=$ABGLEICH_DB
 for t in 1 2; do
-    q "CREATE DATABASE threads_$t" >/dev/null
-    export ABGLEICH_DB="$base dbname=threads_$t"
+    q "CREATE DATABASE ${PGDATABASE}_t$t" >/dev/null
+    export ABGLEICH_DB="$base dbname=${PGDATABASE}_t$t"
     $ABGLEICH init 2>/dev/null
     $ABGLEICH import tickets $TMP/data/tickets.csv 2>/dev/null || true
     $ABGLEICH --threads $t reconcile $TMP/data/statement.xml 2>/dev/null
@@ -20,7 +20,7 @@ for t in 1 2; do
         cols=${tbl#* }
         cols=${cols#(}
         cols=${cols%)}
-        psql -XAtq -v ON_ERROR_STOP=1 -d threads_$t \
+        psql -XAtq -v ON_ERROR_STOP=1 -d ${PGDATABASE}_t$t \
             -c "SELECT $cols FROM abgleich.$name ORDER BY $cols" > $TMP/$name.$t
     done
 done
