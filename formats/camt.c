@@ -79,6 +79,7 @@ struct camt_reader {
     size_t text_len;
     int text_over;
     int rc;
+    size_t fed;             /* bytes seen so far */
     char err[AB_ERRMSG_MAX];
     /* statement */
     int in_stmt, stmt_announced, skipping;
@@ -697,6 +698,9 @@ int camt_reader_create(camt_reader **out, const camt_sink *sink, const char *fil
 
 int camt_reader_feed(camt_reader *r, const char *buf, size_t n, bool last)
 {
+    r->fed += n;
+    if (r->rc == AB_OK && last && r->fed == 0)
+        fail(r, AB_E_PARSE, "Document", "the file is empty");
     while (r->rc == AB_OK && n > 0) {
         int take = n > (1u << 30) ? (1 << 30) : (int)n;
         int x = xmlParseChunk(r->ctxt, buf, take, 0);
