@@ -96,10 +96,13 @@ test: deps
 demo: bin/abgleich
 	bin/abgleich demo
 
-bench: bin/abgleich
+build/rel/claimidx_bench: bench/claimidx_bench.c build/rel/libabgleich.a
+	$(CC) $(rel_CFLAGS) -o $@ $^ $(rel_LIBS)
+
+bench: bin/abgleich build/rel/claimidx_bench
 	sh bench/spine.sh
 
-FUZZ_CFLAGS = $(BASEFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_CFLAGS = $(BASEFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 build/fuzz/%: fuzz/%.c $(SRC_LIB) build/gen/sql_embed.c | $(DEPS_STAMP)
 	@mkdir -p build/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(SRC_LIB) build/gen/sql_embed.c $(shell pkg-config --libs $(PKGS)) -lm

@@ -24,6 +24,9 @@ enum log_level log_get_level(void)
 }
 
 static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list ap)
 {
     if (lvl > current)
         return;

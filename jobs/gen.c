@@ -52,7 +52,7 @@ static void report(const cli_opts *o, const gen_opts *g, const gen_result *r)
 int job_gen(const cli_opts *o, int argc, char **argv)
 {
     gen_opts g = {.tickets = 30000, .seed = 1, .scheme = o->scheme};
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v)
             goto usage;
@@ -68,7 +68,6 @@ int job_gen(const cli_opts *o, int argc, char **argv)
                 goto usage;
         } else
             goto usage;
-        i++;
     }
     if (!g.out_dir)
         goto usage;
