@@ -653,13 +653,23 @@ static void on_error(void *ctx, xmlErrorPtr err)
     char msg[256];
     snprintf(msg, sizeof msg, "%s", err->message ? err->message : "malformed XML");
     size_t n = strlen(msg);
-    while (n && msg[n - 1] == '\n')
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
+    for (char *p = msg; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
     snprintf(r->err, sizeof r->err, "%s:%d: XML: %s", r->filename, err->line, msg);
     r->rc = AB_E_PARSE;
 }
 
 /* --- the reader ----------------------------------------------------------- */
+
+/* libxml2 reports a few errors (encoding conversion) through its generic
+ * handler, which prints to stderr; our structured handler already records
+ * them as the reader's error, so the generic channel stays quiet. */
+static void quiet(void *ctx, const char *msg, ...)
+{
+}
 
 int camt_reader_create(camt_reader **out, const camt_sink *sink, const char *filename)
 {
@@ -684,6 +694,7 @@ int camt_reader_create(camt_reader **out, const camt_sink *sink, const char *fil
     sax.entityDecl = on_entity_decl;
     sax.getEntity = on_get_entity;
     sax.serror = on_error;
+    xmlSetGenericErrorFunc(NULL, quiet);
     r->ctxt = xmlCreatePushParserCtxt(&sax, r, NULL, 0, r->filename);
     if (!r->ctxt) {
         camt_reader_destroy(r);

@@ -81,7 +81,7 @@ static void print_row(const char *label, const char *count, const char *cents)
 {
     char eur[32];
     money_format_de(strtoll(cents, NULL, 10), eur, sizeof eur);
-    printf("  %-30s %9s  %16s EUR\n", label, count, eur);
+    printf("  %-36s %9s  %16s EUR\n", label, count, eur);
 }
 
 /* The summary as the database holds it, so a second run shows the same. */
@@ -102,7 +102,7 @@ static int print_summary(pgsink *db)
     if (rc < 0)
         return rc;
     printf("\nabgleich demo: what the database holds now\n");
-    printf("  %-30s %9s  %20s\n", "outcome", "count", "sum");
+    printf("  %-36s %9s  %20s\n", "outcome", "count", "sum");
     for (int i = 0; i < pgsink_result_rows(res); i++)
         print_row(pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
                   pgsink_result_value(res, i, 2));

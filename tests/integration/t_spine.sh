@@ -108,3 +108,9 @@ $ABGLEICH reconcile $TMP/renamed.xml 2>$TMP/r3.txt
 grep -q "STMT-2026-0221 of account DE44500105175407324931 already imported" $TMP/r3.txt || fail "duplicate statement by id: $(cat $TMP/r3.txt)"
 assert_eq 13 "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "no transaction twice"
 assert_eq "D|12000" "$(q "SELECT direction, amount_cents FROM abgleich.bank_transactions WHERE end_to_end_id = 'E2E-0006'")" "the debit is stored"
+
+# Every ledger and clarification row points at a stored transaction and
+# statement, and every transaction at its statement and file.
+assert_eq 0 "$(q 'SELECT count(*) FROM abgleich.allocations a LEFT JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.seq IS NULL')" "allocations point at transactions"
+assert_eq 0 "$(q 'SELECT count(*) FROM abgleich.clarifications a LEFT JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.seq IS NULL')" "clarifications point at transactions"
+assert_eq 0 "$(q 'SELECT count(*) FROM abgleich.bank_transactions t LEFT JOIN abgleich.statements s ON s.id = t.statement_id AND s.file_id = t.file_id WHERE s.id IS NULL')" "transactions point at their statement and file"
