@@ -112,6 +112,41 @@ typedef struct paths {
     char dir[PATH_MAX], data[PATH_MAX], run[PATH_MAX], log[PATH_MAX], bin[PATH_MAX];
 } paths;
 
+/* True when every directory above path lets other users pass (o+x), which
+ * the server user needs to reach its cluster. */
+static int reachable_by_others(const char *path)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *slash = strrchr(buf, '/'); slash && slash != buf; slash = strrchr(buf, '/')) {
+        *slash = '\0';
+        struct stat sb;
+        if (stat(buf, &sb) < 0 || !(sb.st_mode & S_IXOTH))
+            return 0;
+    }
+    return 1;
+}
+
+/* As root, a cluster below a private directory (a clone in /root, say)
+ * cannot be run by "nobody"; it moves to /var/tmp under a name derived from
+ * the requested path, so a second run finds it again. */
+static void relocate_if_private(paths *p)
+{
+    if (geteuid() != 0 || reachable_by_others(p->dir))
+        return;
+    unsigned h = 2166136261u;
+    for (const char *c = p->dir; *c; c++)
+        h = (h ^ (unsigned char)*c) * 16777619u;
+    char alt[PATH_MAX];
+    snprintf(alt, sizeof alt, "/var/tmp/abgleich-pg-%08x", h);
+    static int told;
+    if (!told++)
+        log_info("%s is not reachable by user %s; the cluster lives in %s", p->dir, RUN_AS, alt);
+    if (mkdir(alt, 0755) < 0 && errno != EEXIST)
+        return;
+    snprintf(p->dir, sizeof p->dir, "%s", alt);
+}
+
 static int resolve(const char *dir, paths *p)
 {
     if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
@@ -120,6 +155,7 @@ static int resolve(const char *dir, paths *p)
     }
     if (!realpath(dir, p->dir))
         return AB_E_IO;
+    relocate_if_private(p);
     if (strlen(p->dir) > 80) {
         /* A Unix socket path has ~107 bytes; keep room for the file name. */
         log_error("%s: path too long for a PostgreSQL socket", p->dir);
