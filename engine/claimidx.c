@@ -26,10 +26,14 @@ typedef struct claim_rec {
     uint32_t ref_off;
     uint8_t ref_len;
     int32_t due_day;
+    uint32_t plate_off;   /* plate bytes in the pool */
+    uint8_t plate_len;    /* 0: no plate */
+    uint32_t plate_next;  /* next claim with the same plate, or CLAIMIDX_NONE */
 } claim_rec;
 
 struct claimidx {
     uint64_t *table;
+    uint64_t *plates;   /* same scheme as table, keyed by plate, value: chain head */
     size_t mask;
     claim_rec *recs;
     size_t count, capacity;
@@ -54,9 +58,10 @@ int claimidx_create(claimidx **out, size_t capacity)
     ix->capacity = capacity;
     ix->pool_cap = capacity * 13 + 64; /* Kassenzeichen are about 12 digits */
     ix->table = mem_calloc(size, sizeof *ix->table);
+    ix->plates = mem_calloc(size, sizeof *ix->plates);
     ix->recs = mem_calloc(capacity, sizeof *ix->recs);
     ix->pool = mem_alloc(ix->pool_cap);
-    if (!ix->table || !ix->recs || !ix->pool) {
+    if (!ix->table || !ix->plates || !ix->recs || !ix->pool) {
         claimidx_destroy(ix);
         return AB_E_NOMEM;
     }
@@ -69,6 +74,7 @@ void claimidx_destroy(claimidx *ix)
     if (!ix)
         return;
     mem_free(ix->table);
+    mem_free(ix->plates);
     mem_free(ix->recs);
     mem_free(ix->pool);
     mem_free(ix);
@@ -139,6 +145,8 @@ int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
     r->amount_cents = amount_cents;
     r->open_cents = open_cents;
     r->due_day = due_day;
+    r->plate_len = 0;
+    r->plate_next = CLAIMIDX_NONE;
     ix->table[pos] = (tag << 32) | (uint64_t)(ix->count + 1);
     *slot = (uint32_t)ix->count++;
     if (ix->min_len == 0 || n < ix->min_len)
@@ -169,6 +177,58 @@ void claimidx_apply(claimidx *ix, uint32_t s, int64_t cents)
 
 size_t claimidx_bytes(const claimidx *ix)
 {
-    return sizeof *ix + (ix->mask + 1) * sizeof *ix->table + ix->capacity * sizeof *ix->recs +
-           ix->pool_cap;
+    return sizeof *ix + (ix->mask + 1) * 2 * sizeof *ix->table +
+           ix->capacity * sizeof *ix->recs + ix->pool_cap;
+}
+
+static int same_plate(const claimidx *ix, uint32_t s, const char *p, size_t n)
+{
+    const claim_rec *r = &ix->recs[s];
+    return r->plate_len == n && memcmp(ix->pool + r->plate_off, p, n) == 0;
+}
+
+/* The table word for this plate: its position, and whether it is taken. */
+static size_t plate_pos(const claimidx *ix, const char *p, size_t n, int *found)
+{
+    uint64_t h = XXH3_64bits(p, n), tag = h >> 32;
+    for (size_t pos = h & ix->mask;; pos = (pos + 1) & ix->mask) {
+        uint64_t w = ix->plates[pos];
+        if (w == 0) {
+            *found = 0;
+            return pos;
+        }
+        if ((w >> 32) == tag && same_plate(ix, (uint32_t)(w & 0xffffffffu) - 1, p, n)) {
+            *found = 1;
+            return pos;
+        }
+    }
+}
+
+int claimidx_set_plate(claimidx *ix, uint32_t slot, const char *plate, size_t n)
+{
+    if (n == 0 || n > 32)
+        return AB_E_INVAL;
+    claim_rec *r = &ix->recs[slot];
+    int rc = pool_add(ix, plate, n, &r->plate_off);
+    if (rc < 0)
+        return rc;
+    r->plate_len = (uint8_t)n;
+    int found;
+    size_t pos = plate_pos(ix, plate, n, &found);
+    r->plate_next = found ? (uint32_t)(ix->plates[pos] & 0xffffffffu) - 1 : CLAIMIDX_NONE;
+    uint64_t tag = XXH3_64bits(plate, n) >> 32;
+    ix->plates[pos] = (tag << 32) | (uint64_t)(slot + 1);
+    return AB_OK;
+}
+
+uint32_t claimidx_plate_first(const claimidx *ix, const char *plate, size_t n)
+{
+    int found;
+    size_t pos = plate_pos(ix, plate, n, &found);
+    return found ? (uint32_t)(ix->plates[pos] & 0xffffffffu) - 1 : CLAIMIDX_NONE;
+}
+
+uint32_t claimidx_plate_next(const claimidx *ix, uint32_t slot)
+{
+    return ix->recs[slot].plate_next;
 }

@@ -45,6 +45,14 @@ void claimidx_apply(claimidx *ix, uint32_t slot, int64_t cents);
 /* Shortest and longest reference inserted (0 when empty). */
 size_t claimidx_min_len(const claimidx *ix);
 size_t claimidx_max_len(const claimidx *ix);
+/* Licence plates: claims are also findable by normalised plate (see
+ * plate_normalise).  Set during the build, after claimidx_insert. */
+int claimidx_set_plate(claimidx *ix, uint32_t slot, const char *plate, size_t n) AB_MUSTCHECK;
+/* First claim with this plate, or CLAIMIDX_NONE; claimidx_plate_next walks
+ * the others (in insertion order reversed). */
+uint32_t claimidx_plate_first(const claimidx *ix, const char *plate, size_t n);
+uint32_t claimidx_plate_next(const claimidx *ix, uint32_t slot);
+
 /* Bytes held, for the memory-per-claim figure. */
 size_t claimidx_bytes(const claimidx *ix);
 
