@@ -30,11 +30,8 @@ typedef struct scan_state {
     size_t max, n;
 } scan_state;
 
-static void add(scan_state *s, const char *digits, size_t len, size_t pos)
+static void add_any(scan_state *s, const char *digits, size_t len, size_t pos, int ok)
 {
-    int ok = cd_valid(s->o->scheme, digits, len);
-    if (!ok && !s->o->keep_invalid)
-        return;
     for (size_t i = 0; i < s->n; i++)
         if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len))
             return;
@@ -46,6 +43,13 @@ static void add(scan_state *s, const char *digits, size_t len, size_t pos)
     c->len = (unsigned char)len;
     c->check_ok = (unsigned char)ok;
     c->pos = (unsigned short)(pos > 65535 ? 65535 : pos);
+}
+
+static void add(scan_state *s, const char *digits, size_t len, size_t pos)
+{
+    int ok = cd_valid(s->o->scheme, digits, len);
+    if (ok || s->o->keep_invalid)
+        add_any(s, digits, len, pos, ok);
 }
 
 /* Every run of consecutive groups in the chain with an allowed length. */
@@ -65,12 +69,70 @@ static void propose(scan_state *s, const group *g, size_t ng)
     }
 }
 
+/* ISO 11649: RF, two check digits, up to 21 letters or digits; valid when
+ * the reference moved behind its first four characters, letters counted
+ * as 10..35, leaves 1 modulo 97. */
+int refscan_rf_valid(const char *s, size_t n)
+{
+    if (n < 5 || n > 25 || s[0] != 'R' || s[1] != 'F' || !is_digit(s[2]) || !is_digit(s[3]))
+        return 0;
+    unsigned m = 0;
+    for (size_t k = 0; k < n; k++) {
+        char c = s[(k + 4) % n];
+        if (is_digit(c))
+            m = (m * 10 + (unsigned)(c - '0')) % 97;
+        else if (c >= 'A' && c <= 'Z')
+            m = (m * 100 + (unsigned)(c - 'A' + 10)) % 97;
+        else
+            return 0;
+    }
+    return m == 1;
+}
+
+static int is_alnum_up(char c, char *up)
+{
+    if (is_digit(c) || (c >= 'A' && c <= 'Z')) {
+        *up = c;
+        return 1;
+    }
+    if (c >= 'a' && c <= 'z') {
+        *up = (char)(c - 'a' + 'A');
+        return 1;
+    }
+    return 0;
+}
+
+/* "RF18 5390 0754 7034": RF at a word start, groups parted by one space;
+ * at the end of every group, the reference so far is proposed if valid. */
+static void find_rf(scan_state *s, const char *t, size_t n)
+{
+    char up, c1;
+    for (size_t i = 0; i + 4 < n; i++) {
+        if ((i > 0 && is_alnum_up(t[i - 1], &up)) || !is_alnum_up(t[i], &up) || up != 'R' ||
+            !is_alnum_up(t[i + 1], &c1) || c1 != 'F')
+            continue;
+        char buf[32];
+        size_t len = 0, j = i;
+        while (j < n && len < 25 && is_alnum_up(t[j], &up)) {
+            buf[len++] = up;
+            j++;
+            int group_end = j == n || !is_alnum_up(t[j], &up);
+            if (group_end && refscan_rf_valid(buf, len))
+                add_any(s, buf, len, i, 1);
+            if (group_end && j + 1 < n && t[j] == ' ' && is_alnum_up(t[j + 1], &up))
+                j++; /* one space inside the reference */
+        }
+    }
+}
+
 size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_cand *out,
                     size_t max)
 {
     scan_state s = {.o = o, .text = text, .out = out, .max = max};
-    if (o->max_len == 0 || o->min_len > o->max_len)
-        return 0;
+    if (o->max_len == 0 || o->min_len > o->max_len) {
+        find_rf(&s, text, n);
+        return s.n;
+    }
     group g[CHAIN_MAX];
     size_t ng = 0;
     size_t i = 0;
@@ -96,6 +158,7 @@ size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_c
     }
     if (ng)
         propose(&s, g, ng);
+    find_rf(&s, text, n);
     return s.n;
 }
 

@@ -7,7 +7,10 @@
  * separators (space, '.', '-', '/', line break) and proposes every run of
  * consecutive groups whose digits form a string of an allowed length; a
  * candidate is kept when its check digit holds under the configured scheme.
- * Candidates are reported in text order, without duplicates.  Pure and
+ * RF creditor references (ISO 11649, "RF18 5390 0754 7034") are found too,
+ * normalised to upper case without spaces, and valid when their mod 97
+ * check holds.  Candidates are reported without duplicates: digit
+ * references in text order, then RF references.  Pure and
  * thread-safe; nothing allocated.
  */
 #ifndef AB_REFSCAN_H
@@ -34,6 +37,9 @@ typedef struct refscan_opts {
 /* Scans text[0..n); writes up to max candidates; returns how many. */
 size_t refscan_find(const refscan_opts *o, const char *text, size_t n,
                     refscan_cand *out, size_t max);
+
+/* True for a valid ISO 11649 creditor reference (upper case, no spaces). */
+int refscan_rf_valid(const char *s, size_t n);
 
 /* Normalises a reference as written on a ticket: keeps letters and digits,
  * upper-cases letters, drops everything else.  Returns the length, or 0 when

@@ -62,3 +62,16 @@ Test(refscan, normalise)
     memset(big, '1', sizeof big);
     cr_assert_eq(refscan_normalise(big, sizeof big, out), 0);
 }
+
+Test(refscan, rf_creditor_references)
+{
+    refscan_cand c[AB_REFS_PER_PAYMENT];
+    size_t n = scan("Zahlung RF18 5390 0754 7034 danke", c);
+    cr_assert_eq(n, 1);
+    cr_assert_str_eq(c[0].ref, "RF18539007547034");
+    cr_assert(c[0].check_ok);
+    cr_assert_eq(scan("rf18539007547034", c), 1);
+    cr_assert_eq(scan("RF18 5390 0754 7035", c), 0, "a wrong RF check is no reference");
+    cr_assert(refscan_rf_valid("RF38000000000000000000552", 25));
+    cr_assert(!refscan_rf_valid("RF3800000000000000000055", 24));
+}
