@@ -1,16 +1,19 @@
 /*
- * matcher.c - what happens to one payment; see matcher.h.
+ * matcher.c - what happens to one payment; see matcher.h and
+ * docs/matching.md for the rules in a clerk's words.
  *
  * The scan step reads only the payment and the immutable part of the claim
- * index (references), so it runs on any thread in any order.  The apply
- * step is the only one that reads or moves open amounts; it runs on one
- * thread in statement order, which is what makes the result independent of
- * the number of threads.  The rule of this stage is strict on purpose: a
- * wrong automatic match closes the wrong case and duns an innocent citizen,
- * so anything short of "one claim, its exact open amount" goes to a clerk.
+ * index (references, plates), so it runs on any thread in any order.  The
+ * apply step is the only one that reads or moves open amounts; it runs on
+ * one thread in statement order, which is what makes the result
+ * independent of the number of threads.  Strictness is deliberate: a wrong
+ * automatic match closes the wrong case and duns an innocent citizen, so
+ * every rule that allocates without an exact reference demands exactly one
+ * candidate and exactly its open amount.
  */
 #include "matcher.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,170 +27,451 @@ const char *match_reason_name(enum match_reason r)
         return text;
         MATCH_REASONS(MATCH_REASON_CASE)
 #undef MATCH_REASON_CASE
+    case MR_COUNT:
+        break;
     }
     return "unknown";
 }
 
-static int matchable(const payment *p)
+const char *match_why_name(enum match_why w)
 {
-    return p->direction == PAY_CREDIT && (p->status[0] == '\0' || !strcmp(p->status, "BOOK"));
+    switch (w) {
+#define MATCH_WHY_CASE(name, text) \
+    case MW_##name:                \
+        return text;
+        MATCH_WHYS(MATCH_WHY_CASE)
+#undef MATCH_WHY_CASE
+    }
+    return "unknown";
 }
 
-static void scan_text(const refscan_opts *ro, const claimidx *ix, const char *text,
-                      match_scan *out)
+static int booked(const payment *p)
+{
+    return p->status[0] == '\0' || !strcmp(p->status, "BOOK");
+}
+
+static void add_slot(uint32_t *arr, unsigned *n, unsigned max, uint32_t slot)
+{
+    for (unsigned k = 0; k < *n; k++)
+        if (arr[k] == slot)
+            return;
+    if (*n < max)
+        arr[(*n)++] = slot;
+}
+
+/* Claims one substituted digit or one swap of adjacent digits away from a
+ * token whose check digit fails: the check digit makes this set tiny. */
+static void typo_neighbours(const matcher_cfg *cfg, const claimidx *ix, const refscan_cand *c,
+                            match_scan *out)
+{
+    char t[AB_REF_MAX + 1];
+    size_t n = c->len;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(t, c->ref, n + 1);
+        for (char d = '0'; d <= '9'; d++) {
+            if (d == c->ref[i])
+                continue;
+            t[i] = d;
+            if (cd_valid(cfg->scheme, t, n)) {
+                uint32_t s = claimidx_find(ix, t, n);
+                if (s != CLAIMIDX_NONE)
+                    add_slot(out->fuzzy, &out->n_fuzzy, MATCH_FUZZY_MAX, s);
+            }
+        }
+        if (i + 1 < n && c->ref[i] != c->ref[i + 1]) {
+            memcpy(t, c->ref, n + 1);
+            t[i] = c->ref[i + 1];
+            t[i + 1] = c->ref[i];
+            if (cd_valid(cfg->scheme, t, n)) {
+                uint32_t s = claimidx_find(ix, t, n);
+                if (s != CLAIMIDX_NONE)
+                    add_slot(out->fuzzy, &out->n_fuzzy, MATCH_FUZZY_MAX, s);
+            }
+        }
+    }
+}
+
+static void scan_text(const matcher_cfg *cfg, const refscan_opts *ro, const claimidx *ix,
+                      const char *text, match_scan *out)
 {
     if (!text || !*text)
         return;
     refscan_cand c[AB_REFS_PER_PAYMENT];
     size_t n = refscan_find(ro, text, strlen(text), c, AB_REFS_PER_PAYMENT);
     for (size_t i = 0; i < n; i++) {
-        if (!c[i].check_ok)
+        if (!c[i].check_ok) {
+            if (!out->n_fuzzy)
+                memcpy(out->fuzzy_token, c[i].ref, (size_t)c[i].len + 1);
+            typo_neighbours(cfg, ix, &c[i], out);
             continue;
+        }
         if (out->n_tokens++ == 0)
             memcpy(out->first_token, c[i].ref, (size_t)c[i].len + 1);
         uint32_t slot = claimidx_find(ix, c[i].ref, c[i].len);
-        if (slot == CLAIMIDX_NONE)
-            continue;
-        unsigned k = 0;
-        while (k < out->n_slots && out->slots[k] != slot)
-            k++;
-        if (k == out->n_slots && out->n_slots < AB_REFS_PER_PAYMENT)
-            out->slots[out->n_slots++] = slot;
+        if (slot != CLAIMIDX_NONE)
+            add_slot(out->slots, &out->n_slots, AB_REFS_PER_PAYMENT, slot);
+    }
+}
+
+static void scan_plates(const claimidx *ix, const char *text, match_scan *out)
+{
+    if (!text || !*text)
+        return;
+    char plates[4][PLATE_MAX];
+    size_t n = plate_find(text, strlen(text), plates, 4);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t s = claimidx_plate_first(ix, plates[i], strlen(plates[i]));
+        if (s != CLAIMIDX_NONE && !out->plate[0])
+            memcpy(out->plate, plates[i], strlen(plates[i]) + 1);
+        for (; s != CLAIMIDX_NONE; s = claimidx_plate_next(ix, s))
+            add_slot(out->plates, &out->n_plates, MATCH_PLATE_MAX, s);
     }
 }
 
 void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, match_scan *out)
 {
     memset(out, 0, sizeof *out);
-    if (!matchable(p) || p->reversal || claimidx_count(ix) == 0)
+    if (p->direction != PAY_CREDIT || p->reversal || !booked(p) || claimidx_count(ix) == 0)
         return;
     refscan_opts ro = {.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
-                       .max_len = claimidx_max_len(ix)};
-    scan_text(&ro, ix, p->remittance, out);
-    scan_text(&ro, ix, p->creditor_ref, out);
-    scan_text(&ro, ix, p->end_to_end_id, out);
+                       .max_len = claimidx_max_len(ix), .keep_invalid = 1};
+    scan_text(cfg, &ro, ix, p->remittance, out);
+    scan_text(cfg, &ro, ix, p->creditor_ref, out);
+    scan_text(cfg, &ro, ix, p->end_to_end_id, out);
+    if (out->n_slots == 0) {
+        scan_plates(ix, p->remittance, out);
+        scan_plates(ix, p->entry_info, out);
+    }
 }
 
-void matcher_apply(claimidx *ix, const payment *p, const match_scan *scan, match_result *out)
+/* --- the decision -------------------------------------------------------- */
+
+static void allocate(claimidx *ix, match_result *r, uint32_t slot, int64_t cents)
 {
-    memset(out, 0, sizeof *out);
-    out->slot = CLAIMIDX_NONE;
-    if (!matchable(p)) {
-        out->outcome = MATCH_SKIPPED;
+    if (cents <= 0 || r->n_allocs == AB_REFS_PER_PAYMENT)
         return;
-    }
-    out->outcome = MATCH_CLARIFY;
-    if (p->reversal) {
-        out->reason = MR_REVERSAL;
-        return;
-    }
-    if (scan->n_slots == 0) {
-        out->reason = scan->n_tokens ? MR_UNKNOWN_REFERENCE : MR_NO_REFERENCE;
-        return;
-    }
-    if (scan->n_slots > 1) {
-        out->reason = MR_MULTIPLE_REFERENCES;
-        return;
-    }
-    uint32_t slot = scan->slots[0];
-    out->slot = slot;
-    int64_t open = claimidx_open(ix, slot);
-    if (open <= 0) {
-        out->reason = MR_CLAIM_ALREADY_PAID;
-        return;
-    }
-    if (p->amount_cents != open) {
-        out->reason = MR_AMOUNT_MISMATCH;
-        return;
-    }
-    out->outcome = MATCH_ALLOCATED;
-    out->reason = MR_NONE;
-    out->alloc_cents = open;
-    out->method = "exact_reference";
-    claimidx_apply(ix, slot, open);
+    r->allocs[r->n_allocs] = (match_alloc){.slot = slot, .cents = cents};
+    r->open_before[r->n_allocs++] = claimidx_open(ix, slot);
+    claimidx_apply(ix, slot, cents);
 }
 
-typedef struct phrases {
-    const char *allocated, *no_ref, *unknown, *mismatch, *paid, *multiple, *reversal, *skipped;
-} phrases;
-
-/* Words a clerk reads; the numbers are filled in by matcher_explain. */
-static const phrases de = {
-    .allocated = "Kassenzeichen %s in den Zahlungsangaben gefunden, Prüfziffer stimmt; der Betrag"
-                 " von %s EUR entspricht dem offenen Betrag der Forderung. Vollständig zugeordnet.",
-    .no_ref = "Kein Kassenzeichen mit gültiger Prüfziffer im Verwendungszweck, in der"
-              " strukturierten Referenz oder in der End-to-End-Referenz gefunden.",
-    .unknown = "Kassenzeichen %s hat eine gültige Prüfziffer, gehört aber zu keiner bekannten"
-               " Forderung.",
-    .mismatch = "Kassenzeichen %s gefunden, aber der Betrag von %s EUR weicht vom offenen Betrag"
-                " der Forderung (%s EUR) ab.",
-    .paid = "Kassenzeichen %s gefunden, die Forderung ist aber bereits vollständig bezahlt"
-            " (Betrag %s EUR).",
-    .multiple = "%u Kassenzeichen bekannter Forderungen in einer Zahlung gefunden; die Aufteilung"
-                " wird manuell geklärt.",
-    .reversal = "Rückbuchung (Storno) einer früheren Buchung über %s EUR; sie wird nicht"
-                " automatisch zugeordnet.",
-    .skipped = "Abgang oder nicht gebuchter Umsatz über %s EUR; wird nicht mit Forderungen"
-               " abgeglichen.",
-};
-
-static const phrases en = {
-    .allocated = "Reference %s found in the payment details, check digit valid; the amount of"
-                 " %s EUR equals the claim's open amount. Allocated in full.",
-    .no_ref = "No reference with a valid check digit in the remittance text, the structured"
-              " reference or the end-to-end id.",
-    .unknown = "Reference %s has a valid check digit but belongs to no known claim.",
-    .mismatch = "Reference %s found, but the amount of %s EUR differs from the claim's open"
-                " amount (%s EUR).",
-    .paid = "Reference %s found, but the claim is already paid in full (amount %s EUR).",
-    .multiple = "%u references of known claims in one payment; the split is left to a clerk.",
-    .reversal = "Reversal of an earlier booking of %s EUR; not allocated automatically.",
-    .skipped = "Outgoing or unbooked transaction of %s EUR; not matched against claims.",
-};
-
-static void euros(const char *lang_en, int64_t cents, char *buf, size_t len)
+/* Keeps the three best candidates, best first; ties keep text order. */
+static void candidate(match_result *r, uint32_t slot, int score, enum match_why why)
 {
-    if (lang_en)
-        money_format(cents, buf, len);
+    for (unsigned k = 0; k < r->n_cands; k++)
+        if (r->cands[k].slot == slot)
+            return;
+    unsigned at = r->n_cands;
+    while (at > 0 && r->cands[at - 1].score < score)
+        at--;
+    if (at >= MATCH_CANDS)
+        return;
+    unsigned last = r->n_cands < MATCH_CANDS ? r->n_cands : MATCH_CANDS - 1;
+    for (unsigned k = last; k > at; k--)
+        r->cands[k] = r->cands[k - 1];
+    r->cands[at] = (match_cand){.slot = slot, .score = (uint8_t)score, .why = (uint8_t)why};
+    if (r->n_cands < MATCH_CANDS)
+        r->n_cands++;
+}
+
+static void clarify(match_result *r, enum match_reason why, int64_t cents, uint32_t slot)
+{
+    r->reason = why;
+    r->clar_cents = cents;
+    r->slot = slot;
+}
+
+/* Open claims of a list, oldest due date first (stable: text order). */
+static unsigned open_by_due(const claimidx *ix, const uint32_t *in, unsigned n, uint32_t *out)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (claimidx_open(ix, in[i]) <= 0)
+            continue;
+        unsigned at = k;
+        while (at > 0 && claimidx_due_day(ix, out[at - 1]) > claimidx_due_day(ix, in[i])) {
+            out[at] = out[at - 1];
+            at--;
+        }
+        out[at] = in[i];
+        k++;
+    }
+    return k;
+}
+
+static void apply_exact(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)
+{
+    uint32_t open[AB_REFS_PER_PAYMENT];
+    unsigned n = open_by_due(ix, sc->slots, sc->n_slots, open);
+    for (unsigned i = 0; i < sc->n_slots; i++)
+        candidate(r, sc->slots[i], 100, MW_REFERENCE);
+    if (n == 0) {
+        clarify(r, MR_CLAIM_ALREADY_PAID, p->amount_cents, sc->slots[0]);
+        return;
+    }
+    int64_t left = p->amount_cents, sum = 0;
+    for (unsigned i = 0; i < n; i++)
+        sum += claimidx_open(ix, open[i]);
+    for (unsigned i = 0; i < n && left > 0; i++) {
+        int64_t o = claimidx_open(ix, open[i]);
+        int64_t take = left < o ? left : o;
+        allocate(ix, r, open[i], take);
+        left -= take;
+    }
+    r->method = "exact_reference";
+    r->confidence = p->amount_cents == sum ? 100 : 90;
+    if (left > 0)
+        clarify(r, MR_OVERPAYMENT, left, open[0]);
+}
+
+static void apply_fuzzy(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)
+{
+    uint32_t open[MATCH_FUZZY_MAX];
+    unsigned n = open_by_due(ix, sc->fuzzy, sc->n_fuzzy, open);
+    if (n == 1 && claimidx_open(ix, open[0]) == p->amount_cents) {
+        r->method = "fuzzy_reference";
+        r->confidence = 85;
+        allocate(ix, r, open[0], p->amount_cents);
+        return;
+    }
+    for (unsigned i = 0; i < sc->n_fuzzy; i++)
+        candidate(r, sc->fuzzy[i], claimidx_open(ix, sc->fuzzy[i]) == p->amount_cents ? 60 : 40,
+                  MW_TYPO);
+    if (n == 1)
+        clarify(r, MR_AMOUNT_MISMATCH, p->amount_cents, open[0]);
+    else if (n > 1)
+        clarify(r, MR_AMBIGUOUS, p->amount_cents, CLAIMIDX_NONE);
     else
-        money_format_de(cents, buf, len);
+        clarify(r, MR_CLAIM_ALREADY_PAID, p->amount_cents, sc->fuzzy[0]);
 }
 
-/* The phrase tables are constant and each phrase's conversions are fixed by
- * its role, so formatting from a table is safe here; test_matcher.c prints
- * every phrase in both languages. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-size_t matcher_explain(const claimidx *ix, const payment *p, const match_scan *scan,
+/* Rule 6: no usable reference, but a plate and exactly one open claim of
+ * that plate with exactly this amount. */
+static void apply_plate(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)
+{
+    uint32_t hit = CLAIMIDX_NONE;
+    unsigned hits = 0, open = 0;
+    for (unsigned i = 0; i < sc->n_plates; i++) {
+        int64_t o = claimidx_open(ix, sc->plates[i]);
+        open += o > 0;
+        if (o > 0 && o == p->amount_cents) {
+            hits++;
+            hit = sc->plates[i];
+        }
+    }
+    if (hits == 1) {
+        r->method = "plate_amount";
+        r->confidence = 75;
+        allocate(ix, r, hit, p->amount_cents);
+        return;
+    }
+    for (unsigned i = 0; i < sc->n_plates; i++) {
+        int64_t o = claimidx_open(ix, sc->plates[i]);
+        if (o > 0)
+            candidate(r, sc->plates[i], o == p->amount_cents ? 50 : 30,
+                      o == p->amount_cents ? MW_PLATE_AMOUNT : MW_PLATE);
+    }
+    enum match_reason why = hits > 1 ? MR_AMBIGUOUS : open == 1 ? MR_AMOUNT_MISMATCH
+                            : open > 1 ? MR_AMBIGUOUS : sc->n_tokens ? MR_UNKNOWN_REFERENCE
+                            : MR_NO_REFERENCE;
+    clarify(r, why, p->amount_cents, r->n_cands == 1 ? r->cands[0].slot : CLAIMIDX_NONE);
+}
+
+void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)
+{
+    memset(r, 0, sizeof *r);
+    r->slot = CLAIMIDX_NONE;
+    if (p->reversal && booked(p)) {
+        /* Resolved against the earlier allocation after the ledger is
+         * written (reconcile.c); what stays unresolved is this. */
+        clarify(r, MR_REVERSAL, p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
+    if (p->direction != PAY_CREDIT || !booked(p))
+        return; /* MATCH_SKIPPED */
+    if (sc->n_slots)
+        apply_exact(ix, p, sc, r);
+    else if (sc->n_fuzzy)
+        apply_fuzzy(ix, p, sc, r);
+    else if (sc->n_plates)
+        apply_plate(ix, p, sc, r);
+    else
+        clarify(r, sc->n_tokens ? MR_UNKNOWN_REFERENCE : MR_NO_REFERENCE, p->amount_cents,
+                CLAIMIDX_NONE);
+    r->outcome = r->n_allocs ? MATCH_ALLOCATED : MATCH_CLARIFY;
+}
+
+/* --- explanations -------------------------------------------------------- */
+
+typedef struct xb {
+    char *buf;
+    size_t len, used;
+    int en;
+    const claimidx *ix;
+} xb;
+
+static void put(xb *x, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(xb *x, const char *fmt, ...)
+{
+    if (x->used + 1 >= x->len)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int w = vsnprintf(x->buf + x->used, x->len - x->used, fmt, ap);
+    va_end(ap);
+    if (w > 0)
+        x->used += (size_t)w < x->len - x->used ? (size_t)w : x->len - x->used - 1;
+}
+
+/* Euros in the reader's convention: "1.234,56" or "1234.56". */
+static const char *eur(const xb *x, int64_t cents, char *b, size_t n)
+{
+    if (x->en)
+        money_format(cents, b, n);
+    else
+        money_format_de(cents, b, n);
+    return b;
+}
+
+static const char *ref_of(const xb *x, uint32_t slot, char *b, size_t n)
+{
+    size_t len;
+    const char *s = claimidx_reference(x->ix, slot, &len);
+    snprintf(b, n, "%.*s", (int)len, s);
+    return b;
+}
+
+static void explain_allocs(xb *x, const payment *p, const match_scan *sc, const match_result *r)
+{
+    char a[32], b[32], c[32], ref[AB_REF_MAX + 1];
+    const match_alloc *m = &r->allocs[0];
+    ref_of(x, m->slot, ref, sizeof ref);
+    if (!strcmp(r->method, "fuzzy_reference")) {
+        put(x, x->en ? "Reference %s fails its check digit; exactly one open claim, %s, is one"
+                       " digit or one swap of neighbouring digits away, and the amount of %s EUR"
+                       " equals its open amount. Allocated."
+                     : "Kassenzeichen %s hat eine falsche Prüfziffer; genau eine offene"
+                       " Forderung, %s, liegt eine Ziffer oder einen Zahlendreher entfernt, und"
+                       " der Betrag von %s EUR entspricht ihrem offenen Betrag. Zugeordnet.",
+            sc->fuzzy_token, ref, eur(x, p->amount_cents, a, sizeof a));
+    } else if (!strcmp(r->method, "plate_amount")) {
+        put(x, x->en ? "No usable reference; plate %s found, and exactly one open claim with"
+                       " this plate, %s, is open for exactly %s EUR. Allocated."
+                     : "Kein verwendbares Kassenzeichen; Kennzeichen %s gefunden, und genau eine"
+                       " offene Forderung mit diesem Kennzeichen, %s, ist über genau %s EUR"
+                       " offen. Zugeordnet.",
+            sc->plate, ref, eur(x, p->amount_cents, a, sizeof a));
+    } else if (r->n_allocs == 1) {
+        int64_t rest = r->open_before[0] - m->cents;
+        put(x, x->en ? "Reference %s found in the payment details, check digit valid; %s EUR"
+                       " paid on an open amount of %s EUR. "
+                     : "Kassenzeichen %s in den Zahlungsangaben gefunden, Prüfziffer stimmt;"
+                       " %s EUR gezahlt auf offene %s EUR. ",
+            ref, eur(x, p->amount_cents, a, sizeof a), eur(x, r->open_before[0], b, sizeof b));
+        if (rest > 0)
+            put(x, x->en ? "Partial payment: %s EUR remain due." : "Teilzahlung: %s EUR bleiben"
+                                                                   " offen.",
+                eur(x, rest, c, sizeof c));
+        else
+            put(x, x->en ? "The claim is paid in full." : "Die Forderung ist vollständig"
+                                                          " bezahlt.");
+    } else {
+        put(x, x->en ? "%u references of open claims found; %s EUR shared out, oldest due date"
+                       " first:"
+                     : "%u Kassenzeichen offener Forderungen gefunden; %s EUR verteilt, älteste"
+                       " Fälligkeit zuerst:",
+            r->n_allocs, eur(x, p->amount_cents, a, sizeof a));
+        for (unsigned i = 0; i < r->n_allocs; i++)
+            put(x, " %s %s EUR%s", ref_of(x, r->allocs[i].slot, ref, sizeof ref),
+                eur(x, r->allocs[i].cents, b, sizeof b), i + 1 < r->n_allocs ? "," : ".");
+    }
+}
+
+static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
+                                  const match_result *r)
+{
+    char a[32], b[32], ref[AB_REF_MAX + 1] = "";
+    if (r->slot != CLAIMIDX_NONE)
+        ref_of(x, r->slot, ref, sizeof ref);
+    eur(x, r->clar_cents, a, sizeof a);
+    switch (r->reason) {
+    case MR_OVERPAYMENT:
+        put(x, x->en ? " Overpayment of %s EUR on claim %s: to be refunded or offset."
+                     : " Überzahlung von %s EUR zur Forderung %s: zu erstatten oder zu"
+                       " verrechnen.", a, ref);
+        break;
+    case MR_NO_REFERENCE:
+        put(x, x->en ? "No reference with a valid check digit in the remittance text, the"
+                       " structured reference or the end-to-end id, and no plate that decides."
+                     : "Kein Kassenzeichen mit gültiger Prüfziffer im Verwendungszweck, in der"
+                       " strukturierten Referenz oder in der End-to-End-Referenz, und kein"
+                       " Kennzeichen, das entscheidet.");
+        break;
+    case MR_UNKNOWN_REFERENCE:
+        put(x, x->en ? "Reference %s has a valid check digit but belongs to no known claim."
+                     : "Kassenzeichen %s hat eine gültige Prüfziffer, gehört aber zu keiner"
+                       " bekannten Forderung.", sc->first_token);
+        break;
+    case MR_AMOUNT_MISMATCH:
+        put(x, x->en ? "Claim %s comes into question, but the amount of %s EUR differs from its"
+                       " open amount of %s EUR."
+                     : "Forderung %s kommt in Frage, aber der Betrag von %s EUR weicht von ihrem"
+                       " offenen Betrag %s EUR ab.",
+            ref, a, eur(x, claimidx_open(x->ix, r->slot), b, sizeof b));
+        break;
+    case MR_CLAIM_ALREADY_PAID:
+        put(x, x->en ? "Claim %s is already paid in full; %s EUR not allocated a second time."
+                     : "Forderung %s ist bereits vollständig bezahlt; %s EUR werden nicht ein"
+                       " zweites Mal zugeordnet.", ref, a);
+        break;
+    case MR_AMBIGUOUS:
+        put(x, x->en ? "Several claims come into question; none is allocated automatically."
+                     : "Mehrere Forderungen kommen in Frage; keine wird automatisch"
+                       " zugeordnet.");
+        break;
+    case MR_REVERSAL:
+        put(x, x->en ? "Reversal of %s EUR without an allocated original payment of the same"
+                       " end-to-end id and amount."
+                     : "Rückbuchung über %s EUR ohne zugeordnete ursprüngliche Zahlung mit"
+                       " gleicher End-to-End-Referenz und gleichem Betrag.", a);
+        break;
+    case MR_NONE:
+    case MR_COUNT:
+        break;
+    }
+}
+
+static void explain_candidates(xb *x, const match_result *r)
+{
+    if (!r->n_cands || r->n_allocs)
+        return;
+    put(x, x->en ? " Candidates:" : " Vorschläge:");
+    for (unsigned i = 0; i < r->n_cands; i++) {
+        char ref[AB_REF_MAX + 1];
+        put(x, " %s (%s, %u%%)%s", ref_of(x, r->cands[i].slot, ref, sizeof ref),
+            match_why_name((enum match_why)r->cands[i].why), r->cands[i].score,
+            i + 1 < r->n_cands ? "," : ".");
+    }
+}
+
+size_t matcher_explain(const claimidx *ix, const payment *p, const match_scan *sc,
                        const match_result *r, const char *lang, char *buf, size_t len)
 {
-    const char *is_en = lang && !strcmp(lang, "en") ? "en" : NULL;
-    const phrases *ph = is_en ? &en : &de;
-    char amt[32], open[32], ref[AB_REF_MAX + 1] = "";
-    euros(is_en, p->amount_cents, amt, sizeof amt);
-    if (r->slot != CLAIMIDX_NONE) {
-        size_t n;
-        const char *s = claimidx_reference(ix, r->slot, &n);
-        snprintf(ref, sizeof ref, "%.*s", (int)n, s);
-        euros(is_en, claimidx_open(ix, r->slot), open, sizeof open);
+    xb x = {.buf = buf, .len = len, .en = lang && !strcmp(lang, "en"), .ix = ix};
+    if (len)
+        buf[0] = '\0';
+    if (r->outcome == MATCH_SKIPPED) {
+        char a[32];
+        put(&x, x.en ? "Outgoing or unbooked transaction of %s EUR; not matched against claims."
+                     : "Abgang oder nicht gebuchter Umsatz über %s EUR; wird nicht mit"
+                       " Forderungen abgeglichen.", eur(&x, p->amount_cents, a, sizeof a));
+        return x.used;
     }
-    int w = 0;
-    if (r->outcome == MATCH_SKIPPED)
-        w = snprintf(buf, len, ph->skipped, amt);
-    else if (r->outcome == MATCH_ALLOCATED)
-        w = snprintf(buf, len, ph->allocated, ref, amt);
-    else
-        switch (r->reason) {
-        case MR_NO_REFERENCE: w = snprintf(buf, len, "%s", ph->no_ref); break;
-        case MR_UNKNOWN_REFERENCE: w = snprintf(buf, len, ph->unknown, scan->first_token); break;
-        case MR_AMOUNT_MISMATCH: w = snprintf(buf, len, ph->mismatch, ref, amt, open); break;
-        case MR_CLAIM_ALREADY_PAID: w = snprintf(buf, len, ph->paid, ref, amt); break;
-        case MR_MULTIPLE_REFERENCES: w = snprintf(buf, len, ph->multiple, scan->n_slots); break;
-        case MR_REVERSAL: w = snprintf(buf, len, ph->reversal, amt); break;
-        case MR_NONE: w = snprintf(buf, len, "%s", ""); break;
-        }
-    if (w < 0)
-        return 0;
-    return (size_t)w < len ? (size_t)w : len - 1;
+    if (r->n_allocs)
+        explain_allocs(&x, p, sc, r);
+    explain_clarification(&x, p, sc, r);
+    explain_candidates(&x, r);
+    return x.used;
 }
-#pragma GCC diagnostic pop

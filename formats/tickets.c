@@ -18,6 +18,7 @@
 #include "../engine/limits.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
+#include "../engine/refscan.h"
 
 enum col { C_REF, C_PLATE, C_TBNR, C_AMOUNT, C_TIME, C_LOC, C_COUNT };
 
@@ -170,9 +171,21 @@ static int reject(tickets_reader *r, const char *field, const char *what, const 
     return r->sink.on_reject(r->sink.ctx, r->rec_line, field, reason);
 }
 
+/* An RF creditor reference (ISO 11649) as a claim's reference. */
+static int check_rf(tickets_reader *r, const char *v, size_t n, char *out, int *bad)
+{
+    size_t o = refscan_normalise(v, n, out);
+    if (o && refscan_rf_valid(out, o))
+        return AB_OK;
+    *bad = 1;
+    return reject(r, "reference", "not a valid RF creditor reference (ISO 11649)", v, n);
+}
+
 /* Kassenzeichen as written -> digits; AB_OK or a reject already reported. */
 static int check_reference(tickets_reader *r, const char *v, size_t n, char *out, int *bad)
 {
+    if (n >= 2 && (v[0] == 'R' || v[0] == 'r') && (v[1] == 'F' || v[1] == 'f'))
+        return check_rf(r, v, n, out, bad);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = v[i];

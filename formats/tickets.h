@@ -10,7 +10,9 @@
  * Amounts as "25,00" or "25.00"; times ISO 8601 or "dd.mm.yyyy hh:mm".
  * Each valid row goes to on_ticket; each invalid one to on_reject with the
  * physical line number (the header is line 1) and is skipped.  Checks here:
- * missing field, bad check digit (configured scheme), bad amount, bad date.
+ * missing field, bad check digit (configured scheme; a reference starting
+ * with RF is an ISO 11649 creditor reference and checked as such), bad
+ * amount, bad date.
  * Whether a reference is already known is the database's question, not this
  * reader's.  Memory: one line, capped by AB_CSV_MAX_LINE.  The caller owns
  * the reader; strings in a ticket die when the callback returns.
@@ -27,7 +29,7 @@
 
 typedef struct ticket {
     unsigned long line;       /* physical line of the row's first byte */
-    const char *reference;    /* normalised: digits only (spaces etc. removed) */
+    const char *reference;    /* normalised: digits, or an RF reference in upper case */
     const char *plate;        /* as written, trimmed */
     const char *tbnr;         /* trimmed */
     const char *location;     /* trimmed, may be "" */

@@ -36,6 +36,7 @@
 #include "../engine/money.h"
 #include "../engine/pool.h"
 #include "../engine/progress.h"
+#include "../engine/plate.h"
 #include "../engine/refscan.h"
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
@@ -51,15 +52,30 @@ typedef struct rec_item {
     uint32_t seq;
 } rec_item;
 
-/* What the spill file holds per outcome; the explanation follows it. */
+/* What the spill file holds: one record per ledger row, clarification and
+ * candidate; an explanation follows allocation and clarification records. */
+enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
+
 typedef struct spill_rec {
     int64_t claim_id;     /* -1: none */
-    int64_t amount_cents;
+    int64_t cents;
     uint32_t tx_seq;
     uint16_t expl_len;
-    uint8_t allocated;    /* 1: allocation, 0: clarification */
-    uint8_t reason;
+    uint8_t kind;         /* enum spill_kind */
+    uint8_t code;         /* method index, reason, or candidate why */
+    uint8_t score;        /* confidence or candidate score */
+    uint8_t rank;         /* candidate rank, 1-based */
 } spill_rec;
+
+static const char *const methods[] = {"exact_reference", "fuzzy_reference", "plate_amount"};
+
+static uint8_t method_code(const char *m)
+{
+    for (uint8_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (m && !strcmp(m, methods[i]))
+            return i;
+    return 0;
+}
 
 struct reconciler {
     pgsink *db;
@@ -77,6 +93,8 @@ struct reconciler {
     uint32_t seq;
     int copy_open, skipping;
     FILE *spill;
+    uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
+    size_t n_resolved;
     rec_summary fs;
     progress *prog;
     int64_t bytes_base;
@@ -95,9 +113,9 @@ static void add_summary(rec_summary *a, const rec_summary *b)
 static int load_claim_line(void *ctx, char *line, size_t n)
 {
     claimidx *ix = ctx;
-    char *f[5];
-    size_t len[5];
-    if (pgsink_copy_split(line, n, f, len, 5) != 5 || !f[0] || !f[1] || !f[2] || !f[3] || !f[4])
+    char *f[6];
+    size_t len[6];
+    if (pgsink_copy_split(line, n, f, len, 6) != 6 || !f[0] || !f[1] || !f[2] || !f[3] || !f[4])
         return AB_E_DB;
     char ref[AB_REF_MAX + 1];
     size_t rn = refscan_normalise(f[1], len[1], ref);
@@ -106,7 +124,13 @@ static int load_claim_line(void *ctx, char *line, size_t n)
     uint32_t slot;
     int rc = claimidx_insert(ix, ref, rn, strtoll(f[0], NULL, 10), strtoll(f[2], NULL, 10),
                              strtoll(f[3], NULL, 10), (int32_t)strtol(f[4], NULL, 10), &slot);
-    return rc == AB_E_DUP ? AB_OK : rc;
+    if (rc == AB_E_DUP)
+        return AB_OK;
+    char plate[PLATE_MAX];
+    size_t pn = f[5] ? plate_normalise(f[5], len[5], plate) : 0;
+    if (rc == AB_OK && pn)
+        rc = claimidx_set_plate(ix, slot, plate, pn);
+    return rc;
 }
 
 static int load_claims(reconciler *r)
@@ -130,8 +154,8 @@ static int load_claims(reconciler *r)
      * claim_already_paid instead of unknown_reference. */
     return pgsink_copy_out(r->db,
                            "COPY (SELECT c.id, c.reference, c.amount_cents,"
-                           " c.amount_cents - coalesce(a.paid, 0), c.due_date - date '1970-01-01'"
-                           " FROM abgleich.claims c LEFT JOIN (SELECT claim_id,"
+                           " c.amount_cents - coalesce(a.paid, 0), c.due_date - date '1970-01-01',"
+                           " c.plate FROM abgleich.claims c LEFT JOIN (SELECT claim_id,"
                            " sum(amount_cents) AS paid FROM abgleich.allocations"
                            " GROUP BY claim_id) a ON a.claim_id = c.id ORDER BY c.id) TO STDOUT",
                            load_claim_line, r->ix);
@@ -182,24 +206,40 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     return pgsink_copy_end_row(r->db);
 }
 
-static int spill_outcome(reconciler *r, const rec_item *it)
+static int spill(reconciler *r, const spill_rec *rec, const char *expl)
 {
-    char expl[EXPLAIN_MAX];
-    size_t n = matcher_explain(r->ix, &it->p, &it->scan, &it->res, r->o->lang, expl, sizeof expl);
-    if (n >= sizeof expl)
-        n = sizeof expl - 1;
-    int allocated = it->res.outcome == MATCH_ALLOCATED;
-    spill_rec s = {
-        .claim_id = it->res.slot == CLAIMIDX_NONE ? -1 : claimidx_claim_id(r->ix, it->res.slot),
-        .amount_cents = allocated ? it->res.alloc_cents : it->p.amount_cents,
-        .tx_seq = it->seq,
-        .expl_len = (uint16_t)n,
-        .allocated = (uint8_t)allocated,
-        .reason = (uint8_t)it->res.reason,
-    };
-    if (fwrite(&s, sizeof s, 1, r->spill) != 1 || fwrite(expl, 1, n, r->spill) != n)
+    if (fwrite(rec, sizeof *rec, 1, r->spill) != 1 ||
+        fwrite(expl, 1, rec->expl_len, r->spill) != rec->expl_len)
         return AB_E_IO;
     return AB_OK;
+}
+
+static int spill_outcome(reconciler *r, const rec_item *it)
+{
+    const match_result *m = &it->res;
+    char expl[EXPLAIN_MAX];
+    size_t n = matcher_explain(r->ix, &it->p, &it->scan, m, r->o->lang, expl, sizeof expl);
+    int rc = AB_OK;
+    for (unsigned i = 0; i < m->n_allocs && rc == AB_OK; i++) {
+        spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->allocs[i].slot),
+                       .cents = m->allocs[i].cents, .tx_seq = it->seq, .expl_len = (uint16_t)n,
+                       .kind = SPILL_ALLOC, .code = method_code(m->method),
+                       .score = m->confidence};
+        rc = spill(r, &s, expl);
+    }
+    if (rc == AB_OK && m->reason != MR_NONE) {
+        spill_rec s = {.claim_id = m->slot == CLAIMIDX_NONE ? -1 : claimidx_claim_id(r->ix, m->slot),
+                       .cents = m->clar_cents, .tx_seq = it->seq, .expl_len = (uint16_t)n,
+                       .kind = SPILL_CLAR, .code = (uint8_t)m->reason};
+        rc = spill(r, &s, expl);
+    }
+    for (unsigned i = 0; i < m->n_cands && rc == AB_OK && !m->n_allocs; i++) {
+        spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->cands[i].slot),
+                       .tx_seq = it->seq, .kind = SPILL_CAND, .code = m->cands[i].why,
+                       .score = m->cands[i].score, .rank = (uint8_t)(i + 1)};
+        rc = spill(r, &s, "");
+    }
+    return rc;
 }
 
 static void count_outcome(rec_summary *fs, const rec_item *it)
@@ -207,20 +247,8 @@ static void count_outcome(rec_summary *fs, const rec_item *it)
     const payment *p = &it->p;
     fs->transactions++;
     fs->transactions_cents += p->amount_cents;
-    switch (it->res.outcome) {
-    case MATCH_ALLOCATED:
-        fs->allocated++;
-        fs->allocated_cents += it->res.alloc_cents;
-        break;
-    case MATCH_CLARIFY:
-        fs->clarified++;
-        fs->clarified_cents += p->amount_cents;
-        if ((unsigned)it->res.reason < REC_REASONS) {
-            fs->by_reason[it->res.reason]++;
-            fs->by_reason_cents[it->res.reason] += p->amount_cents;
-        }
-        break;
-    case MATCH_SKIPPED:
+    const match_result *m = &it->res;
+    if (m->outcome == MATCH_SKIPPED) {
         if (p->direction == PAY_DEBIT) {
             fs->debits++;
             fs->debits_cents += p->amount_cents;
@@ -228,7 +256,17 @@ static void count_outcome(rec_summary *fs, const rec_item *it)
             fs->not_booked++;
             fs->not_booked_cents += p->amount_cents;
         }
-        break;
+        return;
+    }
+    if (m->n_allocs)
+        fs->allocated++;
+    for (unsigned i = 0; i < m->n_allocs; i++)
+        fs->allocated_cents += m->allocs[i].cents;
+    if (m->reason != MR_NONE && (unsigned)m->reason < REC_REASONS) {
+        fs->clarified++;
+        fs->clarified_cents += m->clar_cents;
+        fs->by_reason[m->reason]++;
+        fs->by_reason_cents[m->reason] += m->clar_cents;
     }
 }
 
@@ -394,14 +432,63 @@ static int on_statement_end(void *ctx, const statement *st)
 
 /* --- the ledger -------------------------------------------------------- */
 
-/* Streams the spill into COPY, taking allocations or clarifications. */
-static int copy_spill(reconciler *r, int allocations)
+static const char *const spill_copy[] = {
+    [SPILL_ALLOC] = "COPY abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
+                    " confidence, explanation) FROM STDIN",
+    [SPILL_CLAR] = "COPY abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
+                   " claim_id, explanation) FROM STDIN",
+    [SPILL_CAND] = "COPY abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id,"
+                   " score, reason) FROM STDIN",
+};
+
+static int seq_cmp(const void *a, const void *b)
 {
-    int rc = pgsink_copy_begin(
-        r->db, allocations ? "COPY abgleich.allocations (claim_id, file_id, tx_seq, amount_cents,"
-                             " method, explanation) FROM STDIN"
-                           : "COPY abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
-                             " claim_id, explanation) FROM STDIN");
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* A reversal matched to its original is settled: no clarification. */
+static int settled(const reconciler *r, const spill_rec *s)
+{
+    return s->kind != SPILL_ALLOC && r->n_resolved &&
+           bsearch(&s->tx_seq, r->resolved, r->n_resolved, sizeof *r->resolved, seq_cmp);
+}
+
+static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
+{
+    pgsink *db = r->db;
+    if (s->kind == SPILL_ALLOC) {
+        pgsink_copy_int(db, s->claim_id);
+        pgsink_copy_cstr(db, r->file_id);
+        pgsink_copy_int(db, s->tx_seq);
+        pgsink_copy_int(db, s->cents);
+        pgsink_copy_cstr(db, methods[s->code < 3 ? s->code : 0]);
+        pgsink_copy_int(db, s->score);
+        pgsink_copy_str(db, expl, s->expl_len);
+    } else if (s->kind == SPILL_CLAR) {
+        pgsink_copy_cstr(db, r->file_id);
+        pgsink_copy_int(db, s->tx_seq);
+        pgsink_copy_cstr(db, match_reason_name((enum match_reason)s->code));
+        pgsink_copy_int(db, s->cents);
+        if (s->claim_id >= 0)
+            pgsink_copy_int(db, s->claim_id);
+        else
+            pgsink_copy_null(db);
+        pgsink_copy_str(db, expl, s->expl_len);
+    } else {
+        pgsink_copy_cstr(db, r->file_id);
+        pgsink_copy_int(db, s->tx_seq);
+        pgsink_copy_int(db, s->rank);
+        pgsink_copy_int(db, s->claim_id);
+        pgsink_copy_int(db, s->score);
+        pgsink_copy_cstr(db, match_why_name((enum match_why)s->code));
+    }
+}
+
+/* Streams the spill records of one kind into their table. */
+static int copy_spill(reconciler *r, enum spill_kind kind)
+{
+    int rc = pgsink_copy_begin(r->db, spill_copy[kind]);
     if (rc < 0)
         return rc;
     rewind(r->spill);
@@ -412,29 +499,87 @@ static int copy_spill(reconciler *r, int allocations)
             rc = AB_E_IO;
             break;
         }
-        if (s.allocated != allocations)
+        if (s.kind != kind || settled(r, &s))
             continue;
-        if (allocations) {
-            pgsink_copy_int(r->db, s.claim_id);
-            pgsink_copy_cstr(r->db, r->file_id);
-            pgsink_copy_int(r->db, s.tx_seq);
-            pgsink_copy_int(r->db, s.amount_cents);
-            pgsink_copy_cstr(r->db, "exact_reference");
-        } else {
-            pgsink_copy_cstr(r->db, r->file_id);
-            pgsink_copy_int(r->db, s.tx_seq);
-            pgsink_copy_cstr(r->db, match_reason_name((enum match_reason)s.reason));
-            pgsink_copy_int(r->db, s.amount_cents);
-            if (s.claim_id >= 0)
-                pgsink_copy_int(r->db, s.claim_id);
-            else
-                pgsink_copy_null(r->db);
-        }
-        pgsink_copy_str(r->db, expl, s.expl_len);
+        copy_row(r, &s, expl);
         rc = pgsink_copy_end_row(r->db);
     }
     int rc2 = pgsink_copy_finish(r->db);
     return rc < 0 ? rc : rc2;
+}
+
+/* Rule 8: a reversal entry whose EndToEndId and amount equal those of an
+ * earlier allocated credit reverses that credit's allocations with new
+ * ledger rows (negative amounts, method "reversal"); the claims are open
+ * again.  Done in SQL once this file's ledger rows are written, so that a
+ * reversal finds originals of this file and of every earlier one. */
+static const char reversal_sql[] =
+    "WITH r AS ("
+    "  SELECT t.file_id, t.seq, t.end_to_end_id, t.amount_cents FROM abgleich.bank_transactions t"
+    "  WHERE t.file_id = $1::bigint AND t.reversal AND coalesce(t.status, 'BOOK') = 'BOOK'"
+    "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') <> 'NOTPROVIDED'),"
+    " o AS ("
+    "  SELECT DISTINCT ON (r.seq) r.file_id AS rfile, r.seq AS rseq, r.end_to_end_id,"
+    "         t.file_id AS ofile, t.seq AS oseq"
+    "  FROM r JOIN abgleich.bank_transactions t ON t.end_to_end_id = r.end_to_end_id"
+    "   AND t.amount_cents = r.amount_cents AND t.direction = 'C' AND NOT t.reversal"
+    "  WHERE EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
+    "   AND a.tx_seq = t.seq AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
+    "   abgleich.allocations x WHERE x.reverses = a.id))"
+    "  ORDER BY r.seq, t.file_id, t.seq),"
+    " ins AS ("
+    "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
+    "   confidence, explanation, reverses)"
+    "  SELECT a.claim_id, o.rfile, o.rseq, -a.amount_cents, 'reversal', 100,"
+    "   CASE WHEN $2 = 'en' THEN format('Reversal of the payment with end-to-end id %s;"
+    " allocation #%s of %s cents is reversed, the claim is open again.', o.end_to_end_id, a.id,"
+    " a.amount_cents) ELSE format('Rückbuchung der Zahlung mit End-to-End-Referenz %s;"
+    " Zuordnung #%s über %s Cent wird aufgehoben, die Forderung ist wieder offen.',"
+    " o.end_to_end_id, a.id, a.amount_cents) END, a.id"
+    "  FROM o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
+    "   AND a.amount_cents > 0"
+    "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
+    "  ORDER BY o.rseq, a.id"
+    "  RETURNING file_id, tx_seq, claim_id, amount_cents)"
+    " SELECT ins.tx_seq, c.reference, ins.amount_cents, t.amount_cents FROM ins"
+    " JOIN abgleich.claims c ON c.id = ins.claim_id"
+    " JOIN abgleich.bank_transactions t ON t.file_id = ins.file_id AND t.seq = ins.tx_seq"
+    " ORDER BY ins.tx_seq";
+
+static int apply_reversals(reconciler *r)
+{
+    const char *params[] = {r->file_id, r->o->lang};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db, reversal_sql, 2, params, &res);
+    if (rc < 0)
+        return rc;
+    int rows = pgsink_result_rows(res);
+    mem_free(r->resolved);
+    r->resolved = rows ? mem_calloc((size_t)rows, sizeof *r->resolved) : NULL;
+    r->n_resolved = 0;
+    for (int i = 0; i < rows && r->resolved; i++) {
+        uint32_t seq = (uint32_t)strtoul(pgsink_result_value(res, i, 0), NULL, 10);
+        const char *ref = pgsink_result_value(res, i, 1);
+        int64_t cents = strtoll(pgsink_result_value(res, i, 2), NULL, 10);
+        uint32_t slot = claimidx_find(r->ix, ref, strlen(ref));
+        if (slot != CLAIMIDX_NONE)
+            claimidx_apply(r->ix, slot, cents); /* cents < 0: the claim opens again */
+        if (!r->n_resolved || r->resolved[r->n_resolved - 1] != seq) {
+            /* A settled reversal leaves the clarification counts. */
+            int64_t tx_cents = strtoll(pgsink_result_value(res, i, 3), NULL, 10);
+            r->resolved[r->n_resolved++] = seq;
+            r->fs.clarified--;
+            r->fs.clarified_cents -= tx_cents;
+            r->fs.by_reason[MR_REVERSAL]--;
+            r->fs.by_reason_cents[MR_REVERSAL] -= tx_cents;
+        }
+        r->fs.reversed++;
+        r->fs.reversed_cents -= cents;
+    }
+    if (rows && !r->resolved)
+        rc = AB_E_NOMEM;
+    pgsink_result_free(res);
+    return rc;
 }
 
 /* --- one file ---------------------------------------------------------- */
@@ -521,9 +666,13 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
     if (rc == AB_OK && r->copy_open)
         rc = AB_E_PARSE; /* a statement never ended: the reader must have failed */
     if (rc == AB_OK)
-        rc = copy_spill(r, 1);
+        rc = copy_spill(r, SPILL_ALLOC);
     if (rc == AB_OK)
-        rc = copy_spill(r, 0);
+        rc = apply_reversals(r);
+    if (rc == AB_OK)
+        rc = copy_spill(r, SPILL_CLAR);
+    if (rc == AB_OK)
+        rc = copy_spill(r, SPILL_CAND);
     return rc;
 }
 
@@ -542,6 +691,7 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     r->seq = 0;
     r->n_items = 0;
     r->copy_open = r->skipping = 0;
+    r->n_resolved = 0;
     arena_reset(r->batch);
     int rc = AB_E_IO;
     if (!(r->spill = tmpfile()))
@@ -612,6 +762,7 @@ void reconciler_close(reconciler *r)
     if (!r)
         return;
     claimidx_destroy(r->ix);
+    mem_free(r->resolved);
     pool_destroy(r->workers);
     arena_destroy(r->batch);
     mem_free(r->items);
@@ -633,6 +784,8 @@ void rec_summary_json(const rec_summary *s)
     jsonw_kint(&w, "transactions_cents", s->transactions_cents);
     jsonw_kint(&w, "allocated", s->allocated);
     jsonw_kint(&w, "allocated_cents", s->allocated_cents);
+    jsonw_kint(&w, "reversed", s->reversed);
+    jsonw_kint(&w, "reversed_cents", s->reversed_cents);
     jsonw_kint(&w, "clarified", s->clarified);
     jsonw_kint(&w, "clarified_cents", s->clarified_cents);
     jsonw_key(&w, "clarifications");
@@ -669,6 +822,8 @@ void rec_summary_print(const rec_summary *s)
             (long long)s->files_failed, (long long)s->statements);
     line("transactions", s->transactions, s->transactions_cents);
     line("allocated", s->allocated, s->allocated_cents);
+    if (s->reversed)
+        line("allocations reversed", s->reversed, s->reversed_cents);
     line("clarifications", s->clarified, s->clarified_cents);
     for (int i = 1; i < REC_REASONS; i++)
         if (s->by_reason[i]) {

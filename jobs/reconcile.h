@@ -13,13 +13,14 @@
 #include "../engine/progress.h"
 #include "cli.h"
 
-#define REC_REASONS 8
+#define REC_REASONS MR_COUNT
 
 typedef struct rec_summary {
     int64_t files, files_reconciled, files_skipped, files_failed;
     int64_t statements, statements_skipped;
     int64_t transactions, transactions_cents;
-    int64_t allocated, allocated_cents;
+    int64_t allocated, allocated_cents;   /* payments with an allocation, cents allocated */
+    int64_t reversed, reversed_cents;     /* allocations reversed by reversal entries */
     int64_t clarified, clarified_cents;
     int64_t by_reason[REC_REASONS], by_reason_cents[REC_REASONS];
     int64_t debits, debits_cents;       /* stored, never matched */

@@ -37,4 +37,4 @@ entries=$(grep -c '<Ntry>' $TMP/data/statement.xml)
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.input_files WHERE kind = 'statement'")" "one file in the end"
 assert_eq "$entries" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "every transaction, once"
 assert_eq "$claims" "$(q 'SELECT count(*) FROM abgleich.claims')" "claims untouched"
-assert_eq 0 "$(q 'SELECT count(*) FROM (SELECT file_id, tx_seq FROM abgleich.allocations GROUP BY 1, 2 HAVING count(*) > 1) d')" "no payment allocated twice"
+assert_eq 0 "$(q 'SELECT count(*) FROM (SELECT file_id, tx_seq, claim_id FROM abgleich.allocations GROUP BY 1, 2, 3 HAVING count(*) > 1) d')" "no payment allocated twice to one claim"

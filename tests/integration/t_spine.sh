@@ -42,25 +42,28 @@ assert_eq 8 "$(q 'SELECT count(*) FROM abgleich.claims')" "re-import adds no cla
 # --- statement 1: every outcome --------------------------------------------
 out=$($ABGLEICH --json --threads 2 reconcile $S/statement_1.xml 2>/dev/null)
 echo "$out" | grep -q '"transactions":12,"transactions_cents":47500' || fail "transactions: $out"
-echo "$out" | grep -q '"allocated":6,"allocated_cents":17500' || fail "allocated: $out"
+echo "$out" | grep -q '"allocated":7,"allocated_cents":25500' || fail "allocated: $out"
 echo "$out" | grep -q '"debits":1,"debits_cents":12000' || fail "debits: $out"
 
 assert_eq "E2E-0001|400000010017|2500|exact_reference
 E2E-0002|400000010025|5500|exact_reference
+E2E-0003|400000010033|2500|exact_reference
 E2E-0007|400000010041|2500|exact_reference
+E2E-0009|400000010050|5500|exact_reference
+E2E-0009|400000010068|2000|exact_reference
 400000010121|400000010121|2500|exact_reference
-E2E-0010|400000010076|2500|exact_reference
-E2E-0011|400000010068|2000|exact_reference" \
-    "$(q "SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report ORDER BY account_servicer_ref, end_to_end_id")" \
-    "allocations: plain, KZ with spaces, split over two lines, batch, EndToEndId, Strd"
+E2E-0010|400000010076|2500|exact_reference" \
+    "$(q "SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report ORDER BY account_servicer_ref, end_to_end_id, reference")" \
+    "allocations: plain, KZ with spaces, over, split over two lines, two references, batch, EndToEndId"
 
-assert_eq "E2E-0003|3000|amount_mismatch
+assert_eq "E2E-0003|500|overpayment
 E2E-0004|2500|no_reference
 E2E-0005|2500|unknown_reference
 E2E-0008|2500|claim_already_paid
-E2E-0009|7500|multiple_references" \
+E2E-0011|2000|claim_already_paid" \
     "$(q 'SELECT end_to_end_id, amount_cents, reason FROM abgleich.clarification_report ORDER BY end_to_end_id')" \
     "clarifications with their reasons"
+assert_eq "400000010033" "$(q "SELECT c.reference FROM abgleich.clarifications k JOIN abgleich.claims c ON c.id = k.claim_id WHERE k.reason = 'overpayment'")" "the overpayment names its claim"
 
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.allocations a JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.direction = 'D'")" "debits never matched"
 assert_eq "Verwarnung 4000000
@@ -71,9 +74,9 @@ assert_eq "DE44500105175407324931|STMT-2026-0220|100000|123500|11|12|35500|12000
 
 assert_eq "400000010017|2500|2500|0|paid
 400000010025|5500|5500|0|paid
-400000010033|2500|0|2500|open
+400000010033|2500|2500|0|paid
 400000010041|2500|2500|0|paid
-400000010050|5500|0|5500|open
+400000010050|5500|5500|0|paid
 400000010068|2000|2000|0|paid
 400000010076|2500|2500|0|paid
 400000010121|2500|2500|0|paid" \
@@ -97,8 +100,8 @@ assert_eq "$files|$txs" "$(q 'SELECT (SELECT count(*) FROM abgleich.input_files)
 # --- a v02 statement pays the rest; statement 1 again changes nothing -------
 $ABGLEICH reconcile $S/statement_2_v02.xml $S/statement_1.xml 2>$TMP/r2.txt
 grep -q "already imported" $TMP/r2.txt || fail "statement 1 again must say so"
-assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010050'")" "v02 payment allocated"
-assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.allocations')" "one more allocation, none twice"
+assert_eq "E2E-0012|5500|claim_already_paid" "$(q "SELECT end_to_end_id, amount_cents, reason FROM abgleich.clarification_report WHERE end_to_end_id = 'E2E-0012'")" "v02 payment to a paid claim"
+assert_eq 8 "$(q 'SELECT count(*) FROM abgleich.allocations')" "no allocation twice"
 assert_eq 13 "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "12 + 1 transactions"
 
 # Same statement content under another file name: skipped by account + id.
