@@ -265,11 +265,11 @@ static void apply_plate(claimidx *ix, const payment *p, const match_scan *sc, ma
         allocate(ix, r, hit, p->amount_cents);
         return;
     }
-    for (unsigned i = 0; i < sc->n_plates; i++) {
-        int64_t o = claimidx_open(ix, sc->plates[i]);
-        if (o > 0)
-            candidate(r, sc->plates[i], o == p->amount_cents ? 50 : 30,
-                      o == p->amount_cents ? MW_PLATE_AMOUNT : MW_PLATE);
+    uint32_t by_due[MATCH_PLATE_MAX];
+    unsigned nd = open_by_due(ix, sc->plates, sc->n_plates, by_due);
+    for (unsigned i = 0; i < nd; i++) {
+        int same = claimidx_open(ix, by_due[i]) == p->amount_cents;
+        candidate(r, by_due[i], same ? 50 : 30, same ? MW_PLATE_AMOUNT : MW_PLATE);
     }
     enum match_reason why = hits > 1 ? MR_AMBIGUOUS : open == 1 ? MR_AMOUNT_MISMATCH
                             : open > 1 ? MR_AMBIGUOUS : sc->n_tokens ? MR_UNKNOWN_REFERENCE

@@ -32,5 +32,7 @@ int job_reconcile(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_demo(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_pg(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_gen(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_explain(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_clarify(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
 #endif

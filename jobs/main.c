@@ -24,6 +24,12 @@ static const char usage_text[] =
     "  init                       create or upgrade the database schema\n"
     "  import tickets FILE...     import ticket batches (CSV) as open claims\n"
     "  reconcile FILE...          match CAMT.053 statements against open claims\n"
+    "  explain END_TO_END_ID...   why a payment went where it went\n"
+    "  clarify                    list open clarifications\n"
+    "  clarify ID --claim REF [--amount EUR] [--by NAME]\n"
+    "  clarify ID --refund [--amount EUR] [--by NAME]\n"
+    "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
+    "                             a clerk's decisions, recorded in the ledger\n"
     "  demo [--dir DIR] [--tickets N]\n"
     "                             run the whole path on generated data, with a\n"
     "                             private PostgreSQL under DIR (default ./var)\n"
@@ -51,6 +57,7 @@ static const struct {
 } jobs[] = {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
+    {"explain", job_explain},   {"clarify", job_clarify},
 };
 
 static int parse_threads(const char *s, unsigned *out)

@@ -60,7 +60,8 @@ typedef struct spill_rec {
     int64_t claim_id;     /* -1: none */
     int64_t cents;
     uint32_t tx_seq;
-    uint16_t expl_len;
+    uint16_t expl_len;    /* German explanation bytes */
+    uint16_t expl_en_len; /* English explanation bytes, after the German */
     uint8_t kind;         /* enum spill_kind */
     uint8_t code;         /* method index, reason, or candidate why */
     uint8_t score;        /* confidence or candidate score */
@@ -206,10 +207,11 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     return pgsink_copy_end_row(r->db);
 }
 
-static int spill(reconciler *r, const spill_rec *rec, const char *expl)
+static int spill(reconciler *r, const spill_rec *rec, const char *de, const char *en)
 {
     if (fwrite(rec, sizeof *rec, 1, r->spill) != 1 ||
-        fwrite(expl, 1, rec->expl_len, r->spill) != rec->expl_len)
+        fwrite(de, 1, rec->expl_len, r->spill) != rec->expl_len ||
+        fwrite(en, 1, rec->expl_en_len, r->spill) != rec->expl_en_len)
         return AB_E_IO;
     return AB_OK;
 }
@@ -217,27 +219,28 @@ static int spill(reconciler *r, const spill_rec *rec, const char *expl)
 static int spill_outcome(reconciler *r, const rec_item *it)
 {
     const match_result *m = &it->res;
-    char expl[EXPLAIN_MAX];
-    size_t n = matcher_explain(r->ix, &it->p, &it->scan, m, r->o->lang, expl, sizeof expl);
+    char de[EXPLAIN_MAX], en[EXPLAIN_MAX];
+    uint16_t n = (uint16_t)matcher_explain(r->ix, &it->p, &it->scan, m, "de", de, sizeof de);
+    uint16_t ne = (uint16_t)matcher_explain(r->ix, &it->p, &it->scan, m, "en", en, sizeof en);
     int rc = AB_OK;
     for (unsigned i = 0; i < m->n_allocs && rc == AB_OK; i++) {
         spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->allocs[i].slot),
-                       .cents = m->allocs[i].cents, .tx_seq = it->seq, .expl_len = (uint16_t)n,
+                       .cents = m->allocs[i].cents, .tx_seq = it->seq, .expl_len = n, .expl_en_len = ne,
                        .kind = SPILL_ALLOC, .code = method_code(m->method),
                        .score = m->confidence};
-        rc = spill(r, &s, expl);
+        rc = spill(r, &s, de, en);
     }
     if (rc == AB_OK && m->reason != MR_NONE) {
         spill_rec s = {.claim_id = m->slot == CLAIMIDX_NONE ? -1 : claimidx_claim_id(r->ix, m->slot),
-                       .cents = m->clar_cents, .tx_seq = it->seq, .expl_len = (uint16_t)n,
-                       .kind = SPILL_CLAR, .code = (uint8_t)m->reason};
-        rc = spill(r, &s, expl);
+                       .cents = m->clar_cents, .tx_seq = it->seq, .expl_len = n,
+                       .expl_en_len = ne, .kind = SPILL_CLAR, .code = (uint8_t)m->reason};
+        rc = spill(r, &s, de, en);
     }
     for (unsigned i = 0; i < m->n_cands && rc == AB_OK && !m->n_allocs; i++) {
         spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->cands[i].slot),
                        .tx_seq = it->seq, .kind = SPILL_CAND, .code = m->cands[i].why,
                        .score = m->cands[i].score, .rank = (uint8_t)(i + 1)};
-        rc = spill(r, &s, "");
+        rc = spill(r, &s, "", "");
     }
     return rc;
 }
@@ -434,9 +437,9 @@ static int on_statement_end(void *ctx, const statement *st)
 
 static const char *const spill_copy[] = {
     [SPILL_ALLOC] = "COPY abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
-                    " confidence, explanation) FROM STDIN",
+                    " confidence, explanation, explanation_en) FROM STDIN",
     [SPILL_CLAR] = "COPY abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
-                   " claim_id, explanation) FROM STDIN",
+                   " claim_id, explanation, explanation_en) FROM STDIN",
     [SPILL_CAND] = "COPY abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id,"
                    " score, reason) FROM STDIN",
 };
@@ -455,6 +458,7 @@ static int settled(const reconciler *r, const spill_rec *s)
 }
 
 static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
+/* expl: the German text followed by the English one */
 {
     pgsink *db = r->db;
     if (s->kind == SPILL_ALLOC) {
@@ -465,6 +469,7 @@ static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
         pgsink_copy_cstr(db, methods[s->code < 3 ? s->code : 0]);
         pgsink_copy_int(db, s->score);
         pgsink_copy_str(db, expl, s->expl_len);
+        pgsink_copy_str(db, expl + s->expl_len, s->expl_en_len);
     } else if (s->kind == SPILL_CLAR) {
         pgsink_copy_cstr(db, r->file_id);
         pgsink_copy_int(db, s->tx_seq);
@@ -475,6 +480,7 @@ static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
         else
             pgsink_copy_null(db);
         pgsink_copy_str(db, expl, s->expl_len);
+        pgsink_copy_str(db, expl + s->expl_len, s->expl_en_len);
     } else {
         pgsink_copy_cstr(db, r->file_id);
         pgsink_copy_int(db, s->tx_seq);
@@ -493,9 +499,10 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
         return rc;
     rewind(r->spill);
     spill_rec s;
-    char expl[EXPLAIN_MAX];
+    char expl[2 * EXPLAIN_MAX];
     while (rc == AB_OK && fread(&s, sizeof s, 1, r->spill) == 1) {
-        if (s.expl_len >= sizeof expl || fread(expl, 1, s.expl_len, r->spill) != s.expl_len) {
+        size_t both = (size_t)s.expl_len + s.expl_en_len;
+        if (both > sizeof expl || fread(expl, 1, both, r->spill) != both) {
             rc = AB_E_IO;
             break;
         }
@@ -529,13 +536,14 @@ static const char reversal_sql[] =
     "  ORDER BY r.seq, t.file_id, t.seq),"
     " ins AS ("
     "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
-    "   confidence, explanation, reverses)"
+    "   confidence, explanation, explanation_en, reverses)"
     "  SELECT a.claim_id, o.rfile, o.rseq, -a.amount_cents, 'reversal', 100,"
-    "   CASE WHEN $2 = 'en' THEN format('Reversal of the payment with end-to-end id %s;"
-    " allocation #%s of %s cents is reversed, the claim is open again.', o.end_to_end_id, a.id,"
-    " a.amount_cents) ELSE format('Rückbuchung der Zahlung mit End-to-End-Referenz %s;"
-    " Zuordnung #%s über %s Cent wird aufgehoben, die Forderung ist wieder offen.',"
-    " o.end_to_end_id, a.id, a.amount_cents) END, a.id"
+    "   format('Rückbuchung der Zahlung mit End-to-End-Referenz %s; Zuordnung #%s über %s EUR"
+    " wird aufgehoben, die Forderung ist wieder offen.', o.end_to_end_id, a.id,"
+    " (a.amount_cents / 100)::text || ',' || lpad((a.amount_cents % 100)::text, 2, '0')),"
+    "   format('Reversal of the payment with end-to-end id %s; allocation #%s of %s EUR is"
+    " reversed, the claim is open again.', o.end_to_end_id, a.id,"
+    " (a.amount_cents / 100)::text || '.' || lpad((a.amount_cents % 100)::text, 2, '0')), a.id"
     "  FROM o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
     "   AND a.amount_cents > 0"
     "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
@@ -548,9 +556,9 @@ static const char reversal_sql[] =
 
 static int apply_reversals(reconciler *r)
 {
-    const char *params[] = {r->file_id, r->o->lang};
+    const char *params[] = {r->file_id};
     pgsink_result *res = NULL;
-    int rc = pgsink_query(r->db, reversal_sql, 2, params, &res);
+    int rc = pgsink_query(r->db, reversal_sql, 1, params, &res);
     if (rc < 0)
         return rc;
     int rows = pgsink_result_rows(res);

@@ -1,0 +1,265 @@
+/*
+ * clarify.c - `abgleich clarify`: a clerk's decisions on clarifications.
+ *
+ *   abgleich clarify                              list what is open
+ *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
+ *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
+ *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
+ *
+ * Every decision is a new row of the allocation ledger (method "manual" or
+ * "refund", naming the clarification it settles, who and when); a decision
+ * is undone by a reversing row, never edited.  The checks (claim exists and
+ * is open, amount not more than what is left of the clarification or of
+ * the claim) run in the same transaction as the insert, under the same
+ * advisory lock that reconcile holds, so a night run and a clerk cannot
+ * both spend one euro.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/log.h"
+#include "../engine/money.h"
+#include "../engine/pgsink.h"
+#include "../engine/refscan.h"
+#include "../formats/jsonw.h"
+#include "cli.h"
+
+typedef struct decision {
+    const char *id, *claim, *amount, *by, *reverse;
+    int refund;
+} decision;
+
+static int parse(int argc, char **argv, decision *d)
+{
+    memset(d, 0, sizeof *d);
+    d->by = getenv("USER") ? getenv("USER") : "unknown";
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--refund"))
+            d->refund = 1;
+        else if (!strcmp(argv[i], "--claim") && v)
+            d->claim = argv[++i];
+        else if (!strcmp(argv[i], "--amount") && v)
+            d->amount = argv[++i];
+        else if (!strcmp(argv[i], "--by") && v)
+            d->by = argv[++i];
+        else if (!strcmp(argv[i], "--reverse") && v)
+            d->reverse = argv[++i];
+        else if (argv[i][0] != '-' && !d->id)
+            d->id = argv[i];
+        else
+            return AB_E_USAGE;
+    }
+    if (d->reverse ? (d->id || d->claim || d->refund)
+                   : (d->id && !d->claim == !d->refund) || (!d->id && (d->claim || d->refund)))
+        return AB_E_USAGE;
+    return AB_OK;
+}
+
+static int list_open(pgsink *db, const cli_opts *o)
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db,
+                          "SELECT id, coalesce(booking_date::text, ''), open_cents, reason,"
+                          " coalesce(end_to_end_id, ''), coalesce(debtor_name, ''),"
+                          " coalesce(replace(remittance, E'\\n', ' '), '')"
+                          " FROM abgleich.open_clarifications ORDER BY booking_date, id",
+                          0, NULL, &res);
+    if (rc < 0)
+        return rc;
+    jsonw w;
+    if (o->json) {
+        jsonw_init(&w, stdout);
+        jsonw_arr_begin(&w);
+    }
+    for (int i = 0; i < pgsink_result_rows(res); i++) {
+        const char *v[7];
+        for (int k = 0; k < 7; k++)
+            v[k] = pgsink_result_value(res, i, k);
+        if (o->json) {
+            jsonw_obj_begin(&w);
+            jsonw_kint(&w, "id", strtoll(v[0], NULL, 10));
+            jsonw_kstr(&w, "booking_date", v[1]);
+            jsonw_kint(&w, "open_cents", strtoll(v[2], NULL, 10));
+            jsonw_kstr(&w, "reason", v[3]);
+            jsonw_kstr(&w, "end_to_end_id", v[4]);
+            jsonw_obj_end(&w);
+            continue;
+        }
+        char b[32];
+        money_format_de(strtoll(v[2], NULL, 10), b, sizeof b);
+        printf("%6s  %s  %12s EUR  %-20s %-24s %s | %s\n", v[0], v[1], b, v[3], v[4], v[5], v[6]);
+    }
+    if (o->json)
+        jsonw_arr_end(&w);
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+static int one_row(pgsink *db, const char *sql, int n, const char *const *p, pgsink_result **res,
+                   const char *missing)
+{
+    int rc = pgsink_query(db, sql, n, p, res);
+    if (rc < 0)
+        return rc;
+    if (pgsink_result_rows(*res) == 0) {
+        log_error("%s", missing);
+        pgsink_result_free(*res);
+        *res = NULL;
+        return AB_E_NOTFOUND;
+    }
+    return AB_OK;
+}
+
+/* The amount: as given (must fit both limits) or as much as fits. */
+static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_open, int64_t *out)
+{
+    int64_t want = clar_open < claim_open ? clar_open : claim_open;
+    if (d->amount && money_parse(d->amount, strlen(d->amount), &want) < 0) {
+        log_error("--amount: not an amount in euros: '%s'", d->amount);
+        return AB_E_USAGE;
+    }
+    if (want <= 0 || want > clar_open || want > claim_open) {
+        char a[32], b[32];
+        money_format_de(clar_open, a, sizeof a);
+        money_format_de(claim_open, b, sizeof b);
+        log_error("amount must be above 0 and at most %s EUR (clarification) and %s EUR (claim)",
+                  a, b);
+        return AB_E_INVAL;
+    }
+    *out = want;
+    return AB_OK;
+}
+
+static int decide(pgsink *db, const cli_opts *o, const decision *d)
+{
+    pgsink_result *k = NULL, *c = NULL;
+    char msg[160];
+    snprintf(msg, sizeof msg, "clarification #%s is not open (unknown, or decided already)", d->id);
+    const char *kp[] = {d->id};
+    int rc = one_row(db, "SELECT file_id, tx_seq, open_cents FROM abgleich.open_clarifications"
+                         " WHERE id = $1::bigint", 1, kp, &k, msg);
+    if (rc < 0)
+        return rc;
+    int64_t clar_open = strtoll(pgsink_result_value(k, 0, 2), NULL, 10), claim_open = INT64_MAX;
+    const char *claim_id = NULL;
+    char ref[AB_REF_MAX + 1];
+    if (d->claim) {
+        /* The clerk may type the reference as it is printed: "4000 0001 0033". */
+        if (!refscan_normalise(d->claim, strlen(d->claim), ref))
+            snprintf(ref, sizeof ref, "%s", "-");
+        snprintf(msg, sizeof msg, "no claim with the reference %s", d->claim);
+        const char *cp[] = {ref};
+        rc = one_row(db, "SELECT c.id, s.open_cents FROM abgleich.claims c JOIN"
+                         " abgleich.claim_status s ON s.reference = c.reference"
+                         " WHERE c.reference = $1", 1, cp, &c, msg);
+        if (rc == AB_OK) {
+            claim_id = pgsink_result_value(c, 0, 0);
+            claim_open = strtoll(pgsink_result_value(c, 0, 1), NULL, 10);
+        }
+    }
+    int64_t cents = 0;
+    if (rc == AB_OK)
+        rc = choose_amount(d, clar_open, claim_open, &cents);
+    if (rc == AB_OK) {
+        char amt[24], de_eur[32], en_eur[32], de[256], en[256];
+        snprintf(amt, sizeof amt, "%lld", (long long)cents);
+        money_format_de(cents, de_eur, sizeof de_eur);
+        money_format(cents, en_eur, sizeof en_eur);
+        if (d->refund) {
+            snprintf(de, sizeof de, "Erstattung von %s EUR aus Klärfall #%s, entschieden von %s.",
+                     de_eur, d->id, d->by);
+            snprintf(en, sizeof en, "Refund of %s EUR from clarification #%s, decided by %s.",
+                     en_eur, d->id, d->by);
+        } else {
+            snprintf(de, sizeof de, "Manuell zugeordnet: %s EUR aus Klärfall #%s an Forderung %s,"
+                     " durch %s.", de_eur, d->id, d->claim, d->by);
+            snprintf(en, sizeof en, "Allocated by hand: %s EUR from clarification #%s to claim"
+                     " %s, by %s.", en_eur, d->id, d->claim, d->by);
+        }
+        const char *ip[] = {claim_id, pgsink_result_value(k, 0, 0), pgsink_result_value(k, 0, 1),
+                            amt, d->refund ? "refund" : "manual", de, en, d->id, d->by};
+        rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
+                              " amount_cents, method, confidence, explanation, explanation_en,"
+                              " clarification_id, created_by) VALUES ($1::bigint, $2::bigint,"
+                              " $3::int, $4::bigint, $5, 100, $6, $7, $8::bigint, $9)",
+                          9, ip, NULL);
+        if (rc == AB_OK)
+            log_info("%s", strcmp(o->lang, "en") ? de : en);
+    }
+    pgsink_result_free(c);
+    pgsink_result_free(k);
+    return rc;
+}
+
+static int reverse(pgsink *db, const cli_opts *o, const decision *d)
+{
+    pgsink_result *a = NULL;
+    char msg[160];
+    snprintf(msg, sizeof msg, "allocation #%s does not exist, is itself a reversal, or was"
+                              " reversed already", d->reverse);
+    const char *ap[] = {d->reverse};
+    int rc = one_row(db, "SELECT a.claim_id, a.file_id, a.tx_seq, a.amount_cents, a.method,"
+                         " a.clarification_id FROM abgleich.allocations a WHERE a.id = $1::bigint"
+                         " AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
+                         " abgleich.allocations x WHERE x.reverses = a.id)", 1, ap, &a, msg);
+    if (rc < 0)
+        return rc;
+    char neg[24], de[200], en[200];
+    snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));
+    snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, d->by);
+    snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, d->by);
+    int refund = !strcmp(pgsink_result_value(a, 0, 4), "refund");
+    const char *ip[] = {pgsink_result_isnull(a, 0, 0) ? NULL : pgsink_result_value(a, 0, 0),
+                        pgsink_result_value(a, 0, 1), pgsink_result_value(a, 0, 2), neg,
+                        refund ? "refund_reversal" : "manual_reversal", de, en, d->reverse,
+                        pgsink_result_isnull(a, 0, 5) ? NULL : pgsink_result_value(a, 0, 5),
+                        d->by};
+    rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
+                          " amount_cents, method, confidence, explanation, explanation_en,"
+                          " reverses, clarification_id, created_by) VALUES ($1::bigint,"
+                          " $2::bigint, $3::int, $4::bigint, $5, 100, $6, $7, $8::bigint,"
+                          " $9::bigint, $10)", 10, ip, NULL);
+    /* Money of an automatic allocation goes back to the clerk's queue. */
+    if (rc == AB_OK && pgsink_result_isnull(a, 0, 5))
+        rc = pgsink_query(db, "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason,"
+                              " amount_cents, claim_id, explanation, explanation_en) VALUES"
+                              " ($2::bigint, $3::int, 'reopened', $4::bigint, $1::bigint, $5, $6)",
+                          6, (const char *const[]){ip[0], ip[1], ip[2],
+                                                   pgsink_result_value(a, 0, 3), de, en}, NULL);
+    const char *expl = strcmp(o->lang, "en") ? de : en;
+    if (rc == AB_OK)
+        log_info("%s", expl);
+    pgsink_result_free(a);
+    return rc;
+}
+
+int job_clarify(const cli_opts *o, int argc, char **argv)
+{
+    decision d;
+    if (parse(argc, argv, &d) < 0) {
+        fprintf(stderr, "usage: abgleich clarify [ID (--claim REF | --refund) [--amount EUR]"
+                        " [--by NAME]] | --reverse ALLOCATION_ID [--by NAME]\n");
+        return AB_E_USAGE;
+    }
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK && !d.id && !d.reverse) {
+        rc = list_open(db, o);
+    } else if (rc == AB_OK) {
+        rc = pgsink_begin(db);
+        if (rc == AB_OK)
+            rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
+        if (rc == AB_OK)
+            rc = d.reverse ? reverse(db, o, &d) : decide(db, o, &d);
+        if (rc == AB_OK)
+            rc = pgsink_commit(db);
+        else
+            pgsink_rollback(db);
+    }
+    if (rc == AB_E_DB)
+        log_error("database: %s", pgsink_error(db));
+    pgsink_close(db);
+    return rc;
+}

@@ -1,0 +1,139 @@
+/*
+ * explain.c - `abgleich explain END_TO_END_ID`: why a payment went where
+ * it went, in words a clerk reads.
+ *
+ * Prints every stored transaction with that EndToEndId (or AcctSvcrRef),
+ * its ledger rows with method, confidence, explanation, who and when, and
+ * its clarifications with their ranked candidates.  Read-only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/log.h"
+#include "../engine/money.h"
+#include "../engine/pgsink.h"
+#include "cli.h"
+
+static const char tx_sql[] =
+    "SELECT t.file_id, t.seq, coalesce(t.booking_date::text, ''), t.amount_cents, t.direction,"
+    " coalesce(t.debtor_name, ''), coalesce(t.remittance, ''), coalesce(t.end_to_end_id, ''),"
+    " f.name FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id"
+    " WHERE t.end_to_end_id = $1 OR t.acct_svcr_ref = $1 ORDER BY t.file_id, t.seq";
+
+static const char ledger_sql[] =
+    "SELECT a.id, coalesce(c.reference, '-'), a.amount_cents, a.method,"
+    " coalesce(a.confidence::text, ''),"
+    " coalesce(CASE WHEN $3 = 'en' THEN a.explanation_en END, a.explanation, ''), a.created_by,"
+    " to_char(a.created_at, 'YYYY-MM-DD HH24:MI'), coalesce(a.reverses::text, '')"
+    " FROM abgleich.allocations a LEFT JOIN abgleich.claims c ON c.id = a.claim_id"
+    " WHERE a.file_id = $1::bigint AND a.tx_seq = $2::int ORDER BY a.id";
+
+static const char clar_sql[] =
+    "SELECT k.id, k.reason, k.amount_cents,"
+    " coalesce(CASE WHEN $3 = 'en' THEN k.explanation_en END, k.explanation, ''),"
+    " coalesce((SELECT string_agg(format('%s. %s (%s, %s%%)', d.rank, c.reference, d.reason,"
+    "  d.score), '; ' ORDER BY d.rank) FROM abgleich.clarification_candidates d"
+    "  JOIN abgleich.claims c ON c.id = d.claim_id"
+    "  WHERE d.file_id = k.file_id AND d.tx_seq = k.tx_seq), '')"
+    " FROM abgleich.clarifications k WHERE k.file_id = $1::bigint AND k.tx_seq = $2::int";
+
+static const char *eur(int en, const char *cents, char *b, size_t n)
+{
+    long long c = strtoll(cents, NULL, 10);
+    if (en)
+        money_format(c, b, n);
+    else
+        money_format_de(c, b, n);
+    return b;
+}
+
+static int print_ledger(pgsink *db, int en, const char *const key[2])
+{
+    pgsink_result *res = NULL;
+    const char *p[] = {key[0], key[1], en ? "en" : "de"};
+    int rc = pgsink_query(db, ledger_sql, 3, p, &res);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < pgsink_result_rows(res); i++) {
+        char b[32];
+        const char *v[9];
+        for (int k = 0; k < 9; k++)
+            v[k] = pgsink_result_value(res, i, k);
+        printf(en ? "  allocation #%s: %s EUR to %s, method %s, confidence %s%%, by %s on %s%s%s\n"
+                  : "  Zuordnung #%s: %s EUR an %s, Verfahren %s, Sicherheit %s %%, durch %s am %s%s%s\n",
+               v[0], eur(en, v[2], b, sizeof b), v[1], v[3], v[4], v[6], v[7],
+               *v[8] ? (en ? ", reverses #" : ", hebt auf #") : "", v[8]);
+        if (*v[5])
+            printf("    %s\n", v[5]);
+    }
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+static int print_clarifications(pgsink *db, int en, const char *const key[2])
+{
+    pgsink_result *res = NULL;
+    const char *p[] = {key[0], key[1], en ? "en" : "de"};
+    int rc = pgsink_query(db, clar_sql, 3, p, &res);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < pgsink_result_rows(res); i++) {
+        char b[32];
+        printf(en ? "  clarification #%s: %s, %s EUR\n" : "  Klärfall #%s: %s, %s EUR\n",
+               pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
+               eur(en, pgsink_result_value(res, i, 2), b, sizeof b));
+        printf("    %s\n", pgsink_result_value(res, i, 3));
+        if (*pgsink_result_value(res, i, 4))
+            printf(en ? "    candidates: %s\n" : "    Vorschläge: %s\n",
+                   pgsink_result_value(res, i, 4));
+    }
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+static int explain_one(pgsink *db, int en, const char *id)
+{
+    const char *params[] = {id};
+    pgsink_result *tx = NULL;
+    int rc = pgsink_query(db, tx_sql, 1, params, &tx);
+    if (rc < 0)
+        return rc;
+    if (pgsink_result_rows(tx) == 0) {
+        log_error("no transaction with EndToEndId or AcctSvcrRef '%s'", id);
+        rc = AB_E_NOTFOUND;
+    }
+    for (int i = 0; i < pgsink_result_rows(tx) && rc == AB_OK; i++) {
+        char b[32];
+        const char *key[2] = {pgsink_result_value(tx, i, 0), pgsink_result_value(tx, i, 1)};
+        printf(en ? "%s %s EUR %s on %s from %s (%s, transaction %s)\n"
+                  : "%s %s EUR %s am %s von %s (%s, Umsatz %s)\n",
+               pgsink_result_value(tx, i, 7), eur(en, pgsink_result_value(tx, i, 3), b, sizeof b),
+               *pgsink_result_value(tx, i, 4) == 'C' ? (en ? "in" : "Eingang")
+                                                     : (en ? "out" : "Ausgang"),
+               pgsink_result_value(tx, i, 2), pgsink_result_value(tx, i, 5),
+               pgsink_result_value(tx, i, 8), key[1]);
+        printf(en ? "  remittance: %s\n" : "  Verwendungszweck: %s\n", pgsink_result_value(tx, i, 6));
+        rc = print_ledger(db, en, key);
+        if (rc == AB_OK)
+            rc = print_clarifications(db, en, key);
+    }
+    pgsink_result_free(tx);
+    return rc;
+}
+
+int job_explain(const cli_opts *o, int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: abgleich explain END_TO_END_ID...\n");
+        return AB_E_USAGE;
+    }
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    for (int i = 1; i < argc && rc == AB_OK; i++)
+        rc = explain_one(db, !strcmp(o->lang, "en"), argv[i]);
+    if (rc == AB_E_DB)
+        log_error("database: %s", pgsink_error(db));
+    pgsink_close(db);
+    return rc;
+}
