@@ -74,7 +74,7 @@ build/gen/sql_embed.c: sql/embed.sh $(SQL)
 
 bin/abgleich: build/rel/abgleich
 	@mkdir -p bin
-	cp $< $@
+	rm -f $@ && cp $< $@
 
 asan: build/asan/abgleich
 

@@ -4,11 +4,15 @@
  * Ticket k: Kassenzeichen "4" + 10-digit counter + check digit(s), a German
  * plate, a parking TBNR with its catalogue amount (fines-domain.md §2.2),
  * an offense time in the 30 days before the statement date, a street.
- * Payment mix per ticket (fines-domain.md §4.2-4.3, rounded): 80 % exact in
- * one of seven writing styles, 4 % wrong amount, 3 % typo (a digit changed
- * or two swapped), 3 % no reference, 2 % an unknown valid reference, 2 %
- * two tickets in one payment, 2 % paid twice, 4 % unpaid; plus one debit to
- * a supplier per 30 tickets.  The statement is written twice over the same
+ * About 3 % of tickets share plate and amount with the ticket before (the
+ * same car caught twice), which makes a payment naming only the plate
+ * ambiguous.  Payment mix per ticket (fines-domain.md §4.2-4.3, rounded):
+ * 70 % exact in one of seven writing styles, 3 % partial, 2 % over, 3 %
+ * typo (a digit changed or two swapped, chosen so that exactly one claim is
+ * one step away), 3 % plate and amount only, 2 % name only, 2 % an unknown
+ * valid reference, 2 % two tickets in one payment, 2 % paid twice, 2 % paid
+ * and then reversed by the bank, 9 % unpaid; plus one debit to a supplier
+ * per 30 tickets.  The statement is written twice over the same
  * random stream: a first pass sums the balances the schema wants up front.
  */
 #include "gen.h"
@@ -75,10 +79,18 @@ static void make_ref(enum cd_scheme s, uint64_t k, char *out)
     snprintf(out, AB_REF_MAX + 1, "4%010llu", (unsigned long long)(k + 1));
 }
 
+/* Ticket k repeats plate and offense of ticket k-1 ("shared"). */
+static int shared(const gen_opts *o, uint64_t k)
+{
+    return k > 0 && rnd(o->seed, k, 5) % 100 < 3;
+}
+
 static void ticket_at(const gen_opts *o, int32_t day0, uint64_t k, gticket *t)
 {
-    uint64_t r = rnd(o->seed, k, 1);
-    make_ref(o->scheme, k, t->ref);
+    uint64_t base = k;
+    while (shared(o, base))
+        base--;
+    uint64_t r = rnd(o->seed, base, 1);
     snprintf(t->plate, sizeof t->plate, "%s-%c%c %u", districts[r % N(districts)],
              (char)('A' + (r >> 8) % 26), (char)('A' + (r >> 16) % 26),
              (unsigned)((r >> 24) % 9999 + 1));
@@ -86,7 +98,49 @@ static void ticket_at(const gen_opts *o, int32_t day0, uint64_t k, gticket *t)
     t->cents = offenses[(r >> 40) % N(offenses)].cents;
     t->street = streets[(r >> 48) % N(streets)];
     t->when = (int64_t)(day0 - 30 + (int32_t)((r >> 52) % 30)) * 86400 +
-              (int64_t)(7 * 3600 + (r % 43200));
+              (int64_t)(7 * 3600 + (r % 43200)) + (int64_t)(k - base) * 600;
+    make_ref(o->scheme, k, t->ref);
+}
+
+/* Is s the Kassenzeichen of a generated ticket? (References are a pure
+ * function of the index, so the index can be read back from the digits.) */
+static int ref_exists(const gen_opts *o, const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 12)
+        return 0;
+    unsigned long long c = 0;
+    for (size_t i = 1; i < 11; i++)
+        c = c * 10 + (unsigned long long)(s[i] - '0');
+    if (c == 0 || c > o->tickets)
+        return 0;
+    char ref[AB_REF_MAX + 1];
+    make_ref(o->scheme, c - 1, ref);
+    return !strcmp(ref, s);
+}
+
+/* Claims one substituted digit or one swap away from token. */
+static unsigned neighbours(const gen_opts *o, const char *token)
+{
+    char t[AB_REF_MAX + 1];
+    size_t n = strlen(token);
+    unsigned found = 0;
+    for (size_t i = 0; i < n; i++) {
+        for (char d = '0'; d <= '9'; d++) {
+            memcpy(t, token, n + 1);
+            if (d == t[i])
+                continue;
+            t[i] = d;
+            found += cd_valid(o->scheme, t, n) && ref_exists(o, t);
+        }
+        if (i + 1 < n && token[i] != token[i + 1]) {
+            memcpy(t, token, n + 1);
+            t[i] = token[i + 1];
+            t[i + 1] = token[i];
+            found += cd_valid(o->scheme, t, n) && ref_exists(o, t);
+        }
+    }
+    return found;
 }
 
 const char *gen_case_name(enum gen_case c)
@@ -109,6 +163,7 @@ typedef struct gen_run {
     int64_t credits, debits;
     gen_result *res;
     gen_result counts;      /* both passes add here; halved at the end */
+    const char *paid_before; /* ticket already paid by the one before (two in one payment) */
 } gen_run;
 
 static void iban_for(uint64_t r, char out[23])
@@ -124,7 +179,8 @@ static void iban_for(uint64_t r, char out[23])
     snprintf(out, 23, "DE%02u%s", 98 - m, bban);
 }
 
-static void emit(gen_run *g, camtw_tx *tx, enum gen_case c, const char *meant)
+/* One statement entry and its answer-key row. */
+static void emit(gen_run *g, camtw_tx *tx, enum gen_case c, const char *meant, int placeable)
 {
     char e2e[40], asr[40];
     g->seq++;
@@ -140,11 +196,13 @@ static void emit(gen_run *g, camtw_tx *tx, enum gen_case c, const char *meant)
         g->debits += tx->amount_cents;
     g->res->by_case[c]++;
     g->res->payments++;
+    if (g->paid_before && !strcmp(meant, g->paid_before))
+        placeable = 0; /* the claim was paid in full already: a clerk's case */
     if (!g->stmt)
         return;
     camtw_entry(g->stmt, &g->h, tx);
-    fprintf(g->key, "%s,%s,%s,%lld\n", tx->end_to_end_id, gen_case_name(c), meant,
-            (long long)tx->amount_cents);
+    fprintf(g->key, "%s,%s,%s,%lld,%d\n", tx->end_to_end_id, gen_case_name(c), meant,
+            (long long)tx->amount_cents, placeable);
 }
 
 /* One of seven ways citizens write a Kassenzeichen. */
@@ -168,16 +226,24 @@ static void write_ref(uint64_t r, const gticket *t, camtw_tx *tx, char *l1, char
     tx->ustrd[0] = l1[0] ? l1 : NULL;
 }
 
-static void typo(uint64_t r, char *ref)
+/* A typo (one digit changed, or two neighbours swapped) that leaves
+ * exactly one claim one step away, so the rules can correct it. */
+static int typo(const gen_opts *o, uint64_t r, const char *ref, char *out)
 {
-    size_t n = strlen(ref), i = (r >> 8) % (n - 1);
-    if (r % 2 && ref[i] != ref[i + 1]) {
-        char c = ref[i];
-        ref[i] = ref[i + 1];
-        ref[i + 1] = c;
-    } else {
-        ref[i] = (char)('0' + (ref[i] - '0' + 1 + (int)((r >> 16) % 9)) % 10);
+    size_t n = strlen(ref);
+    for (unsigned attempt = 0; attempt < 40; attempt++, r = mix(r)) {
+        memcpy(out, ref, n + 1);
+        size_t i = (r >> 8) % (n - 1);
+        if (r % 2 && ref[i] != ref[i + 1]) {
+            out[i] = ref[i + 1];
+            out[i + 1] = ref[i];
+        } else {
+            out[i] = (char)('0' + (ref[i] - '0' + 1 + (int)((r >> 16) % 9)) % 10);
+        }
+        if (!cd_valid(o->scheme, out, n) && neighbours(o, out) == 1)
+            return 1;
     }
+    return 0;
 }
 
 static void payer(uint64_t r, char *name, size_t n, char iban[23])
@@ -186,48 +252,88 @@ static void payer(uint64_t r, char *name, size_t n, char iban[23])
     iban_for(r >> 3, iban);
 }
 
+static void pay_exactly(gen_run *g, uint64_t r, const gticket *t, camtw_tx *tx,
+                        enum gen_case c)
+{
+    char l1[160], l2[160];
+    write_ref(r, t, tx, l1, l2, sizeof l1);
+    emit(g, tx, c, t->ref, 1);
+}
+
+static void pay_reversed(gen_run *g, const gticket *t, camtw_tx *tx)
+{
+    char e2e[40];
+    snprintf(e2e, sizeof e2e, "RV-%s", t->ref);
+    tx->end_to_end_id = e2e;
+    tx->ustrd[0] = t->ref;
+    emit(g, tx, GEN_EXACT, t->ref, 1);
+    camtw_tx back = *tx;
+    back.direction = 'D';
+    back.reversal = 1;
+    back.ustrd[0] = "RUECKUEBERWEISUNG";
+    emit(g, &back, GEN_REVERSAL, t->ref, 0);
+}
+
+/* Payments naming no usable reference: a plate, a name, an unknown one. */
+static void pay_without_ref(gen_run *g, uint64_t k, uint64_t pct, const gticket *t,
+                            camtw_tx *tx)
+{
+    const gen_opts *o = g->o;
+    char l1[160], ref[AB_REF_MAX + 1];
+    if (pct < 80) {
+        int ambiguous = shared(o, k) || (k + 1 < o->tickets && shared(o, k + 1));
+        snprintf(l1, sizeof l1, "Knoellchen %s", t->plate);
+        tx->ustrd[0] = l1;
+        emit(g, tx, ambiguous ? GEN_PLATE_AMBIGUOUS : GEN_PLATE, t->ref, !ambiguous);
+    } else if (pct < 82) {
+        snprintf(l1, sizeof l1, "Zahlung %s", tx->party_name);
+        tx->ustrd[0] = l1;
+        emit(g, tx, GEN_NAME, t->ref, 0);
+    } else {
+        make_ref(o->scheme, k + o->tickets + 1000000, ref);
+        tx->ustrd[0] = ref;
+        emit(g, tx, GEN_UNKNOWN, "", 0);
+    }
+}
+
 static void pay_ticket(gen_run *g, uint64_t k)
 {
     const gen_opts *o = g->o;
     gticket t, t2;
     ticket_at(o, g->day0, k, &t);
     uint64_t r = rnd(o->seed, k, 2), pct = r % 100;
-    char name[64], iban[23], l1[160], l2[160], ref[AB_REF_MAX + 1];
+    char name[64], iban[23], l1[160], ref[AB_REF_MAX + 1], both[2 * AB_REF_MAX + 2];
+    uint64_t prev = k ? rnd(o->seed, k - 1, 2) % 100 : 0;
+    g->paid_before = k && prev >= 84 && prev < 86 ? t.ref : NULL;
     payer(rnd(o->seed, k, 3), name, sizeof name, iban);
     camtw_tx tx = {.amount_cents = t.cents, .direction = 'C', .party_name = name,
                    .party_iban = iban};
-    if (pct < 80 || (pct >= 94 && pct < 96)) {
-        write_ref(r >> 8, &t, &tx, l1, l2, sizeof l1);
-        emit(g, &tx, pct < 80 ? GEN_EXACT : GEN_DUPLICATE, t.ref);
-        if (pct >= 94) { /* the citizen pays a second time */
-            camtw_tx again = {.amount_cents = t.cents, .direction = 'C', .party_name = name,
-                              .party_iban = iban, .ustrd = {t.ref}};
-            emit(g, &again, GEN_DUPLICATE, t.ref);
-        }
+    if (pct < 70) {
+        pay_exactly(g, r >> 8, &t, &tx, GEN_EXACT);
+    } else if (pct < 75) {
+        tx.amount_cents = pct < 73 ? t.cents - 500 : t.cents + 500;
+        pay_exactly(g, r >> 8, &t, &tx, pct < 73 ? GEN_PARTIAL : GEN_OVER);
+    } else if (pct < 78) {
+        int ok = typo(o, r >> 12, t.ref, ref);
+        snprintf(l1, sizeof l1, "Verwarnungsgeld %s", ok ? ref : t.ref);
+        tx.ustrd[0] = l1;
+        emit(g, &tx, ok ? GEN_TYPO : GEN_EXACT, t.ref, 1);
     } else if (pct < 84) {
-        tx.amount_cents = (r >> 20) % 2 ? t.cents + 500 : t.cents - 500;
-        tx.ustrd[0] = t.ref;
-        emit(g, &tx, GEN_AMOUNT, t.ref);
-    } else if (pct < 87) {
-        snprintf(ref, sizeof ref, "%s", t.ref);
-        typo(r >> 12, ref);
-        snprintf(l1, sizeof l1, "Verwarnungsgeld %s", ref);
-        tx.ustrd[0] = l1;
-        emit(g, &tx, GEN_TYPO, t.ref);
-    } else if (pct < 90) {
-        snprintf(l1, sizeof l1, "Knoellchen %s vom %s", t.plate, g->date);
-        tx.ustrd[0] = l1;
-        emit(g, &tx, GEN_NOREF, t.ref);
-    } else if (pct < 92) {
-        make_ref(o->scheme, k + o->tickets + 1000000, ref);
-        tx.ustrd[0] = ref;
-        emit(g, &tx, GEN_UNKNOWN, ref);
-    } else if (pct < 94 && k + 1 < o->tickets) {
+        pay_without_ref(g, k, pct, &t, &tx);
+    } else if (pct < 86 && k + 1 < o->tickets) {
         ticket_at(o, g->day0, k + 1, &t2);
         snprintf(l1, sizeof l1, "%s und %s", t.ref, t2.ref);
+        snprintf(both, sizeof both, "%s %s", t.ref, t2.ref);
         tx.ustrd[0] = l1;
         tx.amount_cents = t.cents + t2.cents;
-        emit(g, &tx, GEN_MULTIPLE, t.ref);
+        emit(g, &tx, GEN_MULTIPLE, both, 1);
+    } else if (pct < 88) {
+        pay_exactly(g, r >> 8, &t, &tx, GEN_EXACT);
+        camtw_tx again = {.amount_cents = t.cents, .direction = 'C', .party_name = name,
+                          .party_iban = iban, .ustrd = {t.ref}};
+        emit(g, &again, GEN_DUPLICATE, t.ref, 0);
+    } else if (pct < 90) {
+        pay_reversed(g, &t, &tx);
     }
     if (k % 30 == 29) {
         uint64_t d = rnd(o->seed, k, 4);
@@ -236,7 +342,7 @@ static void pay_ticket(gen_run *g, uint64_t k)
         camtw_tx deb = {.amount_cents = 1000 + (int64_t)(d % 500000), .direction = 'D',
                         .party_name = "Stadtwerke Musterstadt GmbH", .party_iban = iban,
                         .ustrd = {l1}};
-        emit(g, &deb, GEN_DEBIT, "");
+        emit(g, &deb, GEN_DEBIT, "", 0);
     }
 }
 
@@ -298,7 +404,7 @@ static int write_statement(gen_run *g, const char *stmt_path, const char *key_pa
             fclose(g->key);
         return AB_E_IO;
     }
-    fputs("end_to_end_id,case,reference,amount_cents\n", g->key);
+    fputs("end_to_end_id,case,references,amount_cents,placeable\n", g->key);
     camtw_open(g->stmt, &g->h);
     g->seq = 0;
     g->credits = g->debits = 0;

@@ -3,8 +3,11 @@
  *
  * Writes OUT/tickets.csv (the fines office's batch), OUT/statement.xml (a
  * camt.053.001.08 statement of the treasury account paying most tickets,
- * the ways citizens really write references) and OUT/answer_key.csv (per
- * payment: EndToEndId, the case it was made as, the reference meant).
+ * the ways citizens really write references) and OUT/answer_key.csv, one
+ * row per statement entry in the same order: EndToEndId, the case it was
+ * made as, the references meant (space-separated, empty for none), the
+ * amount, and whether the matching rules can place it (1) or must leave it
+ * to a clerk (0).
  * Every ticket is a pure function of (seed, index), so nothing per ticket is
  * kept in memory and the same seed always gives byte-identical files.
  */
@@ -25,9 +28,10 @@ typedef struct gen_opts {
 } gen_opts;
 
 /* The cases of the answer key. */
-#define GEN_CASES(X) X(EXACT, "exact") X(AMOUNT, "amount_mismatch") X(TYPO, "typo") \
-    X(NOREF, "no_reference") X(UNKNOWN, "unknown_reference") X(MULTIPLE, "multiple") \
-    X(DUPLICATE, "duplicate") X(DEBIT, "debit")
+#define GEN_CASES(X) X(EXACT, "exact") X(PARTIAL, "partial") X(OVER, "over") \
+    X(TYPO, "typo") X(PLATE, "plate_only") X(PLATE_AMBIGUOUS, "plate_ambiguous") \
+    X(NAME, "name_only") X(UNKNOWN, "unknown_reference") X(MULTIPLE, "multiple") \
+    X(DUPLICATE, "duplicate") X(REVERSAL, "reversal") X(DEBIT, "debit")
 
 enum gen_case {
 #define GEN_CASE_ENUM(n, s) GEN_##n,

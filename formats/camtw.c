@@ -84,9 +84,9 @@ void camtw_entry(FILE *f, const camtw_header *h, const camtw_tx *tx)
     const char *cd = tx->direction == 'C' ? "CRDT" : "DBIT";
     fputs("<Ntry>", f);
     amt(f, tx->amount_cents);
-    fprintf(f, "<CdtDbtInd>%s</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>"
+    fprintf(f, "<CdtDbtInd>%s</CdtDbtInd><RvslInd>%s</RvslInd><Sts><Cd>BOOK</Cd></Sts>"
                "<BookgDt><Dt>%s</Dt></BookgDt><ValDt><Dt>%s</Dt></ValDt><AcctSvcrRef>",
-            cd, h->date, h->date);
+            cd, tx->reversal ? "true" : "false", h->date, h->date);
     esc(f, tx->acct_svcr_ref);
     fprintf(f, "</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>%s</Cd><SubFmlyCd>ESCT"
                "</SubFmlyCd></Fmly></Domn></BkTxCd>\n<NtryDtls><TxDtls><Refs><EndToEndId>",

@@ -22,6 +22,7 @@ typedef struct camtw_header {
 typedef struct camtw_tx {
     int64_t amount_cents;                     /* > 0 */
     char direction;                           /* 'C' or 'D' */
+    int reversal;                             /* RvslInd true */
     const char *acct_svcr_ref, *end_to_end_id;
     const char *party_name, *party_iban;      /* debtor for credits, creditor for debits */
     const char *ustrd[4];                     /* up to four lines, NULL-terminated early */

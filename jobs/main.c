@@ -35,6 +35,8 @@ static const char usage_text[] =
     "                             private PostgreSQL under DIR (default ./var)\n"
     "  gen --out DIR [--tickets N] [--seed S] [--date YYYY-MM-DD]\n"
     "                             generate a realistic dataset and answer key\n"
+    "  bench quality [--tickets N] [--seed S] [--data DIR]\n"
+    "                             precision and recall of automatic matching\n"
     "  pg start|stop|status --dir DIR\n"
     "                             manage a private PostgreSQL cluster\n"
     "\n"
@@ -57,7 +59,7 @@ static const struct {
 } jobs[] = {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
-    {"explain", job_explain},   {"clarify", job_clarify},
+    {"explain", job_explain},   {"clarify", job_clarify}, {"bench", job_bench},
 };
 
 static int parse_threads(const char *s, unsigned *out)

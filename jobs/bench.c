@@ -1,0 +1,280 @@
+/*
+ * bench.c - `abgleich bench quality`: how good is automatic matching?
+ *
+ * Generates a labelled dataset (engine/gen.h) or reads one (--data DIR),
+ * builds the claim index from its tickets, runs every statement payment
+ * through matcher_scan and matcher_apply in statement order, exactly as
+ * reconcile does but without a database, and compares each decision with
+ * the answer key:
+ *   precision  allocations to a claim the payment was meant for / all
+ *              automatic allocations (a wrong one duns an innocent citizen);
+ *   recall     payments the rules can place (placeable=1) that were placed
+ *              on a claim they were meant for / all placeable payments;
+ *   top-3      clarifications of payments meant for a claim whose ranked
+ *              candidates include it / all such clarifications.
+ * Ratios are printed in per mille with integer arithmetic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/gen.h"
+#include "../engine/log.h"
+#include "../engine/matcher.h"
+#include "../engine/mem.h"
+#include "../formats/camt.h"
+#include "../formats/jsonw.h"
+#include "../formats/tickets.h"
+#include "cli.h"
+
+typedef struct per_case {
+    char name[24];
+    int64_t total, placed, wrong;
+} per_case;
+
+typedef struct quality {
+    claimidx *ix;
+    matcher_cfg cfg;
+    FILE *key;
+    int64_t allocs, wrong, placeable, placed, clar_meant, top3;
+    per_case cases[GEN_CASE_COUNT];
+    int ncases;
+    int rc;
+} quality;
+
+static int add_ticket(void *ctx, const ticket *t)
+{
+    quality *q = ctx;
+    uint32_t slot;
+    int rc = claimidx_insert(q->ix, t->reference, strlen(t->reference), (int64_t)t->line,
+                             t->amount_cents, t->amount_cents, (int32_t)(t->offense_time / 86400) + 7,
+                             &slot);
+    char plate[PLATE_MAX];
+    size_t pn = plate_normalise(t->plate, strlen(t->plate), plate);
+    if (rc == AB_OK && pn)
+        rc = claimidx_set_plate(q->ix, slot, plate, pn);
+    return rc;
+}
+
+static int bad_ticket(void *ctx, unsigned long line, const char *field, const char *reason)
+{
+    log_error("tickets.csv:%lu: %s: %s", line, field, reason);
+    return AB_E_PARSE;
+}
+
+static int load_tickets(quality *q, const char *path, size_t count)
+{
+    int rc = claimidx_create(&q->ix, count);
+    tickets_sink sink = {.ctx = q, .on_ticket = add_ticket, .on_reject = bad_ticket};
+    tickets_reader *r = NULL;
+    FILE *f = fopen(path, "rb");
+    char *buf = mem_alloc(1 << 16);
+    if (rc == AB_OK)
+        rc = tickets_reader_create(&r, &sink, q->cfg.scheme);
+    if (rc == AB_OK && (!f || !buf))
+        rc = AB_E_IO;
+    size_t n = 0;
+    do {
+        if (rc == AB_OK)
+            n = fread(buf, 1, 1 << 16, f);
+        if (rc == AB_OK)
+            rc = tickets_reader_feed(r, buf, n, n < (1 << 16));
+    } while (rc == AB_OK && n == (1 << 16));
+    tickets_reader_destroy(r);
+    mem_free(buf);
+    if (f)
+        fclose(f);
+    return rc;
+}
+
+static per_case *case_of(quality *q, const char *name)
+{
+    for (int i = 0; i < q->ncases; i++)
+        if (!strcmp(q->cases[i].name, name))
+            return &q->cases[i];
+    if (q->ncases == GEN_CASE_COUNT)
+        return &q->cases[0];
+    per_case *c = &q->cases[q->ncases++];
+    snprintf(c->name, sizeof c->name, "%s", name);
+    return c;
+}
+
+/* Is the claim in slot one of the space-separated references meant? */
+static int meant(const claimidx *ix, uint32_t slot, const char *refs)
+{
+    size_t n;
+    const char *r = claimidx_reference(ix, slot, &n);
+    for (const char *p = refs; *p;) {
+        size_t len = strcspn(p, " ");
+        if (len == n && !memcmp(p, r, n))
+            return 1;
+        p += len + (p[len] == ' ');
+    }
+    return 0;
+}
+
+static void judge(quality *q, const payment *p, const match_scan *sc, const match_result *m,
+                  const char *kase, const char *refs, int placeable)
+{
+    per_case *c = case_of(q, kase);
+    c->total++;
+    int hit = 0;
+    for (unsigned i = 0; i < m->n_allocs; i++) {
+        q->allocs++;
+        if (meant(q->ix, m->allocs[i].slot, refs)) {
+            hit = 1;
+        } else {
+            q->wrong++;
+            c->wrong++;
+        }
+    }
+    if (placeable) {
+        q->placeable++;
+        q->placed += hit;
+    }
+    c->placed += hit;
+    if (!m->n_allocs && m->outcome == MATCH_CLARIFY && *refs) {
+        q->clar_meant++;
+        for (unsigned i = 0; i < m->n_cands; i++)
+            if (meant(q->ix, m->cands[i].slot, refs)) {
+                q->top3++;
+                break;
+            }
+    }
+}
+
+static int on_payment(void *ctx, const statement *st, const payment *p)
+{
+    quality *q = ctx;
+    char line[512];
+    if (!fgets(line, sizeof line, q->key))
+        return AB_E_PARSE;
+    /* end_to_end_id,case,references,amount_cents,placeable */
+    char *f[5] = {line};
+    for (int i = 1; i < 5; i++) {
+        char *comma = f[i - 1] ? strchr(f[i - 1], ',') : NULL;
+        if (!comma)
+            return AB_E_PARSE;
+        *comma = '\0';
+        f[i] = comma + 1;
+    }
+    if (strcmp(f[0], p->end_to_end_id))
+        return AB_E_PARSE; /* the key is out of step with the statement */
+    match_scan sc;
+    match_result m;
+    matcher_scan(&q->cfg, q->ix, p, &sc);
+    matcher_apply(q->ix, p, &sc, &m);
+    if (m.outcome != MATCH_SKIPPED && m.reason != MR_REVERSAL)
+        judge(q, p, &sc, &m, f[1], f[2], f[4][0] == '1');
+    return AB_OK;
+}
+
+static int64_t permille(int64_t a, int64_t b)
+{
+    return b ? a * 1000 / b : 1000;
+}
+
+static void report(const cli_opts *o, const quality *q)
+{
+    int64_t prec = permille(q->allocs - q->wrong, q->allocs), rec = permille(q->placed, q->placeable),
+            top = permille(q->top3, q->clar_meant);
+    if (o->json) {
+        jsonw w;
+        jsonw_init(&w, stdout);
+        jsonw_obj_begin(&w);
+        jsonw_kint(&w, "allocations", q->allocs);
+        jsonw_kint(&w, "wrong_allocations", q->wrong);
+        jsonw_kint(&w, "precision_permille", prec);
+        jsonw_kint(&w, "placeable", q->placeable);
+        jsonw_kint(&w, "placed", q->placed);
+        jsonw_kint(&w, "recall_permille", rec);
+        jsonw_kint(&w, "clarifications_with_intended_claim", q->clar_meant);
+        jsonw_kint(&w, "top3_permille", top);
+        jsonw_obj_end(&w);
+        return;
+    }
+    printf("automatic allocations  %8lld, wrong %lld: precision %lld.%lld %%\n",
+           (long long)q->allocs, (long long)q->wrong, (long long)(prec / 10), (long long)(prec % 10));
+    printf("placeable payments     %8lld, placed %lld: recall %lld.%lld %%\n",
+           (long long)q->placeable, (long long)q->placed, (long long)(rec / 10), (long long)(rec % 10));
+    printf("clarifications meant for a claim %lld, intended claim among the top 3: %lld.%lld %%\n",
+           (long long)q->clar_meant, (long long)(top / 10), (long long)(top % 10));
+    printf("\n%-20s %8s %8s %8s\n", "case", "payments", "placed", "wrong");
+    for (int i = 0; i < q->ncases; i++)
+        printf("%-20s %8lld %8lld %8lld\n", q->cases[i].name, (long long)q->cases[i].total,
+               (long long)q->cases[i].placed, (long long)q->cases[i].wrong);
+}
+
+static int quality_run(const cli_opts *o, const char *dir, size_t tickets)
+{
+    quality q = {.cfg = {.scheme = o->scheme}};
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tickets.csv", dir);
+    int rc = load_tickets(&q, p, tickets);
+    snprintf(p, sizeof p, "%s/answer_key.csv", dir);
+    if (rc == AB_OK && !(q.key = fopen(p, "r")))
+        rc = AB_E_IO;
+    char skip[256];
+    if (rc == AB_OK && !fgets(skip, sizeof skip, q.key))
+        rc = AB_E_PARSE;
+    if (rc == AB_OK) {
+        camt_sink sink = {.ctx = &q, .on_payment = on_payment};
+        char err[512];
+        snprintf(p, sizeof p, "%s/statement.xml", dir);
+        rc = camt_read_file(p, &sink, err, sizeof err);
+        if (rc < 0)
+            log_error("%s", err);
+    }
+    if (rc == AB_OK)
+        report(o, &q);
+    if (q.key)
+        fclose(q.key);
+    claimidx_destroy(q.ix);
+    return rc;
+}
+
+int job_bench(const cli_opts *o, int argc, char **argv)
+{
+    uint64_t tickets = 100000, seed = 1;
+    const char *data = NULL;
+    if (argc < 2 || strcmp(argv[1], "quality"))
+        goto usage;
+    for (int i = 2; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--tickets"))
+            tickets = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--seed"))
+            seed = strtoull(argv[i + 1], NULL, 10);
+        else if (!strcmp(argv[i], "--data"))
+            data = argv[i + 1];
+        else
+            goto usage;
+    }
+    if (argc % 2 || tickets == 0)
+        goto usage;
+    char tmp[] = "/tmp/abgleich-quality-XXXXXX";
+    if (!data) {
+        if (!mkdtemp(tmp))
+            return AB_E_IO;
+        gen_opts g = {.out_dir = tmp, .tickets = tickets, .seed = seed, .scheme = o->scheme,
+                      .date = "2026-11-20"};
+        gen_result r;
+        int rc = gen_dataset(&g, &r);
+        if (rc < 0)
+            return rc;
+        data = tmp;
+    }
+    int rc = quality_run(o, data, (size_t)tickets);
+    if (data == tmp) {
+        char path[64];
+        const char *files[] = {"tickets.csv", "statement.xml", "answer_key.csv"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(path, sizeof path, "%s/%s", tmp, files[i]);
+            remove(path);
+        }
+        remove(tmp);
+    }
+    return rc;
+usage:
+    fprintf(stderr, "usage: abgleich bench quality [--tickets N] [--seed S] [--data DIR]\n");
+    return AB_E_USAGE;
+}
