@@ -1,93 +1,40 @@
 /*
  * refscan.c - references in remittance text; see refscan.h.
  *
- * In: a text (remittance lines joined by '\n', a structured reference, an
- * EndToEndId) and the lengths of references that exist.  Out: candidate
- * digit strings in text order, each with its check-digit verdict.
- *
- * Tokens.  A group is a maximal run of digits.  Anything that is not a digit
- * ends a group, and a group may start right after letters or end right
- * before them, so "KZ400000010009" and "400000010009EUR" yield the digits.
- * Two consecutive groups belong to one chain when the gap between them is
- *   - exactly one of ' ', '.', '-', '/', '\n' ("4000 0001 0009",
- *     "400.000.010.009", "400000-010009", "4000/0001/0009"), or
- *   - one '\n' with only blanks (' ', '\t', '\r') around it.  This is the
- *     line-wrap case: banks cut Ustrd at 35 or 140 characters and some pad
- *     lines with blanks or keep the blank the citizen typed at the cut
- *     ("4000 0001 \n0009", "4000000   \n10009").  A blank run without a
- *     line break still breaks the chain: there it is a deliberate gap.
- * Any other gap ends the chain: ", " and ". " (sentence punctuation), ':'
- * ("KZ: 4000" starts the chain at 4000), letters, two separators.
- *
- * Candidates.  Every run of consecutive groups g[i..j] of a chain whose
- * digits number within [min_len, max_len] (and <= AB_REF_MAX) is proposed,
- * cut only at group boundaries: a reference is never a piece of a longer
- * digit run.  The check digit filters the proposals (under ISO 7064 MOD
- * 11,10 a random digit string passes one time in ten) and the claim index
- * filters the rest.  Dates ("05.03.2024": 8 digits) and amounts ("25,00":
- * ',' breaks) are shorter than any Kassenzeichen, so min_len drops them.
- *
- * Cost: one pass over the text collecting groups into a fixed array of
- * CHAIN_MAX; per chain, every start group tries at most max_len groups.  A
- * longer chain (only hostile text has 64 single-separated numbers) is
- * proposed when the array is full and its last groups, those that can
- * still begin a candidate with the groups to come, are carried over.  The
- * output is kept in text order by sorting on the start position at the
- * end; a duplicate keeps its earliest position.  Nothing is allocated;
- * everything lives on the caller's stack, so any thread may scan.
+ * One pass collects digit groups and chains them while exactly one
+ * separator (space, '.', '-', '/', line break) stands between two groups;
+ * each chain then proposes every run of consecutive groups whose digit
+ * count is a length some claim has.  The check digit filters the proposals:
+ * under ISO 7064 MOD 11,10 a random digit string passes one time in ten, and
+ * the claim index filters the rest.  Letters around digits end a group but
+ * do not hide it ("KZ400000010017", "400000010017EUR").  Everything lives in
+ * fixed arrays on the stack: no allocation, safe on any thread.
  */
 #include "refscan.h"
 
 #include <string.h>
 
-#define CHAIN_MAX 64u
+#define CHAIN_MAX 64
 
 typedef struct group {
     size_t pos, len;
 } group;
 
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_sep(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\n'; }
+
 typedef struct scan_state {
     const refscan_opts *o;
     const char *text;
-    size_t max_len;         /* min(o->max_len, AB_REF_MAX) */
     refscan_cand *out;
     size_t max, n;
-    group g[CHAIN_MAX];
-    size_t ng;              /* groups in the current chain */
-    size_t first_new;       /* runs ending before g[first_new] were proposed */
 } scan_state;
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_sep(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\n'; }
-static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
-
-/* True when text[a..b) may stand between two groups of one chain. */
-static int joins(const char *text, size_t a, size_t b)
+static void add_any(scan_state *s, const char *digits, size_t len, size_t pos, int ok)
 {
-    if (b - a == 1)
-        return is_sep(text[a]);
-    size_t newlines = 0;
-    for (size_t i = a; i < b; i++) {
-        if (text[i] == '\n')
-            newlines++;
-        else if (!is_blank(text[i]))
-            return 0;
-    }
-    return newlines == 1;
-}
-
-static void add(scan_state *s, const char *digits, size_t len, size_t pos)
-{
-    int ok = cd_valid(s->o->scheme, digits, len);
-    if (!ok && !s->o->keep_invalid)
-        return;
-    unsigned short p16 = (unsigned short)(pos > 65535 ? 65535 : pos);
     for (size_t i = 0; i < s->n; i++)
-        if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len)) {
-            if (p16 < s->out[i].pos)
-                s->out[i].pos = p16;
+        if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len))
             return;
-        }
     if (s->n == s->max)
         return;
     refscan_cand *c = &s->out[s->n++];
@@ -95,74 +42,99 @@ static void add(scan_state *s, const char *digits, size_t len, size_t pos)
     c->ref[len] = '\0';
     c->len = (unsigned char)len;
     c->check_ok = (unsigned char)ok;
-    c->pos = p16;
+    c->pos = (unsigned short)(pos > 65535 ? 65535 : pos);
 }
 
-/* Every run g[i..j] of the chain with an allowed length and j >= first_new. */
-static void propose(scan_state *s)
+static void add(scan_state *s, const char *digits, size_t len, size_t pos)
+{
+    int ok = cd_valid(s->o->scheme, digits, len);
+    if (ok || s->o->keep_invalid)
+        add_any(s, digits, len, pos, ok);
+}
+
+/* Every run of consecutive groups in the chain with an allowed length. */
+static void propose(scan_state *s, const group *g, size_t ng)
 {
     char buf[AB_REF_MAX + 1];
-    for (size_t i = 0; i < s->ng; i++) {
+    for (size_t i = 0; i < ng; i++) {
         size_t len = 0;
-        for (size_t j = i; j < s->ng; j++) {
-            const group *g = &s->g[j];
-            if (len + g->len > s->max_len)
+        for (size_t j = i; j < ng; j++) {
+            if (len + g[j].len > s->o->max_len || len + g[j].len > AB_REF_MAX)
                 break;
-            memcpy(buf + len, s->text + g->pos, g->len);
-            len += g->len;
-            if (len >= s->o->min_len && j >= s->first_new)
-                add(s, buf, len, s->g[i].pos);
+            memcpy(buf + len, s->text + g[j].pos, g[j].len);
+            len += g[j].len;
+            if (len >= s->o->min_len)
+                add(s, buf, len, g[i].pos);
         }
     }
 }
 
-/* The chain array is full: propose it, keep the groups that can still start
- * a candidate together with groups to come (fewer than max_len digits from
- * them to the end), and mark them as already proposed among themselves. */
-static void carry_over(scan_state *s)
+/* ISO 11649: RF, two check digits, up to 21 letters or digits; valid when
+ * the reference moved behind its first four characters, letters counted
+ * as 10..35, leaves 1 modulo 97. */
+int refscan_rf_valid(const char *s, size_t n)
 {
-    propose(s);
-    size_t keep = 0, digits = 0;
-    while (keep < s->ng && digits + s->g[s->ng - 1 - keep].len < s->max_len) {
-        digits += s->g[s->ng - 1 - keep].len;
-        keep++;
+    if (n < 5 || n > 25 || s[0] != 'R' || s[1] != 'F' || !is_digit(s[2]) || !is_digit(s[3]))
+        return 0;
+    unsigned m = 0;
+    for (size_t k = 0; k < n; k++) {
+        char c = s[(k + 4) % n];
+        if (is_digit(c))
+            m = (m * 10 + (unsigned)(c - '0')) % 97;
+        else if (c >= 'A' && c <= 'Z')
+            m = (m * 100 + (unsigned)(c - 'A' + 10)) % 97;
+        else
+            return 0;
     }
-    memmove(s->g, s->g + (s->ng - keep), keep * sizeof s->g[0]);
-    s->ng = keep;
-    s->first_new = keep;
+    return m == 1;
 }
 
-static void end_chain(scan_state *s)
+static int is_alnum_up(char c, char *up)
 {
-    if (s->ng)
-        propose(s);
-    s->ng = 0;
-    s->first_new = 0;
+    if (is_digit(c) || (c >= 'A' && c <= 'Z')) {
+        *up = c;
+        return 1;
+    }
+    if (c >= 'a' && c <= 'z') {
+        *up = (char)(c - 'a' + 'A');
+        return 1;
+    }
+    return 0;
 }
 
-/* Insertion sort by start position; stable, and n is at most a few dozen. */
-static void sort_by_pos(refscan_cand *c, size_t n)
+/* "RF18 5390 0754 7034": RF at a word start, groups parted by one space;
+ * at the end of every group, the reference so far is proposed if valid. */
+static void find_rf(scan_state *s, const char *t, size_t n)
 {
-    for (size_t i = 1; i < n; i++) {
-        if (c[i].pos >= c[i - 1].pos)
+    char up, c1;
+    for (size_t i = 0; i + 4 < n; i++) {
+        if ((i > 0 && is_alnum_up(t[i - 1], &up)) || !is_alnum_up(t[i], &up) || up != 'R' ||
+            !is_alnum_up(t[i + 1], &c1) || c1 != 'F')
             continue;
-        refscan_cand t = c[i];
-        size_t k = i;
-        while (k > 0 && c[k - 1].pos > t.pos) {
-            c[k] = c[k - 1];
-            k--;
+        char buf[32];
+        size_t len = 0, j = i;
+        while (j < n && len < 25 && is_alnum_up(t[j], &up)) {
+            buf[len++] = up;
+            j++;
+            int group_end = j == n || !is_alnum_up(t[j], &up);
+            if (group_end && refscan_rf_valid(buf, len))
+                add_any(s, buf, len, i, 1);
+            if (group_end && j + 1 < n && t[j] == ' ' && is_alnum_up(t[j + 1], &up))
+                j++; /* one space inside the reference */
         }
-        c[k] = t;
     }
 }
 
 size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_cand *out,
                     size_t max)
 {
-    size_t max_len = o->max_len < AB_REF_MAX ? o->max_len : AB_REF_MAX;
-    if (max == 0 || max_len == 0 || o->min_len > max_len)
-        return 0;
-    scan_state s = {.o = o, .text = text, .max_len = max_len, .out = out, .max = max};
+    scan_state s = {.o = o, .text = text, .out = out, .max = max};
+    if (o->max_len == 0 || o->min_len > o->max_len) {
+        find_rf(&s, text, n);
+        return s.n;
+    }
+    group g[CHAIN_MAX];
+    size_t ng = 0;
     size_t i = 0;
     while (i < n) {
         if (!is_digit(text[i])) {
@@ -172,19 +144,21 @@ size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_c
         size_t start = i;
         while (i < n && is_digit(text[i]))
             i++;
-        if (s.ng > 0) {
-            const group *last = &s.g[s.ng - 1];
-            if (!joins(text, last->pos + last->len, start))
-                end_chain(&s);
-            else if (s.ng == CHAIN_MAX)
-                carry_over(&s);
+        /* A group joins the chain when one separator parts it from the last. */
+        int joins = ng > 0 && ng < CHAIN_MAX &&
+                    start == g[ng - 1].pos + g[ng - 1].len + 1 &&
+                    is_sep(text[start - 1]);
+        if (!joins && ng) {
+            propose(&s, g, ng);
+            ng = 0;
         }
-        s.g[s.ng].pos = start;
-        s.g[s.ng].len = i - start;
-        s.ng++;
+        g[ng].pos = start;
+        g[ng].len = i - start;
+        ng++;
     }
-    end_chain(&s);
-    sort_by_pos(out, s.n);
+    if (ng)
+        propose(&s, g, ng);
+    find_rf(&s, text, n);
     return s.n;
 }
 
@@ -197,10 +171,8 @@ size_t refscan_normalise(const char *s, size_t n, char out[AB_REF_MAX + 1])
             c = (char)(c - 'a' + 'A');
         if (!is_digit(c) && !(c >= 'A' && c <= 'Z'))
             continue;
-        if (o == AB_REF_MAX) {
-            out[0] = '\0';
+        if (o == AB_REF_MAX)
             return 0;
-        }
         out[o++] = c;
     }
     out[o] = '\0';
