@@ -339,7 +339,7 @@ static void pay_ticket(gen_run *g, uint64_t k)
         uint64_t d = rnd(o->seed, k, 4);
         snprintf(l1, sizeof l1, "Rechnung RE-%llu", (unsigned long long)(k + 1));
         iban_for(d, iban);
-        camtw_tx deb = {.amount_cents = 1000 + (int64_t)(d % 500000), .direction = 'D',
+        camtw_tx deb = {.amount_cents = 1000 + (int64_t)(d % 50000), .direction = 'D',
                         .party_name = "Stadtwerke Musterstadt GmbH", .party_iban = iban,
                         .ustrd = {l1}};
         emit(g, &deb, GEN_DEBIT, "", 0);

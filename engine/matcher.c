@@ -108,8 +108,10 @@ static void scan_text(const matcher_cfg *cfg, const refscan_opts *ro, const clai
         if (out->n_tokens++ == 0)
             memcpy(out->first_token, c[i].ref, (size_t)c[i].len + 1);
         uint32_t slot = claimidx_find(ix, c[i].ref, c[i].len);
-        if (slot != CLAIMIDX_NONE)
+        if (slot != CLAIMIDX_NONE) {
+            claimidx_prefetch(ix, slot);
             add_slot(out->slots, &out->n_slots, AB_REFS_PER_PAYMENT, slot);
+        }
     }
 }
 

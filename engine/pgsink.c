@@ -1,12 +1,22 @@
 /*
  * pgsink.c - libpq connection, migrations and the COPY writer.
  *
- * The COPY writer keeps one buffer of AB_COPY_BUF_BYTES, allocated at
- * connect time; field calls append escaped text and end_row hands the buffer
- * to PQputCopyData once it passes half its size, so a row never needs a
- * second buffer.  Errors are sticky: after a failed send the remaining field
- * calls do nothing and copy_finish reports the server's message.  That keeps
- * the hot path free of error checks per field.
+ * Data in: SQL text, COPY rows built field by field, the embedded
+ * migrations (migrations.h).  Data out: query results (PGresult, owned by
+ * the caller) and COPY TO lines handed to a callback.
+ *
+ * The COPY writer keeps one buffer of AB_COPY_BUF_BYTES, allocated once at
+ * connect time.  Field calls escape straight into it; end_row hands it to
+ * PQputCopyData once it passes half its size (COPY data need not be cut at
+ * row boundaries, so a long field may also flush mid-row).
+ *
+ * Invariants:
+ *   - at most one COPY stream is open (copy_open); no other statement is
+ *     sent while it is;
+ *   - errors of a COPY stream are sticky: after the first failure every
+ *     field call is a no-op and copy_finish returns AB_E_DB with the
+ *     server's message, so the hot path checks nothing per field;
+ *   - err always holds one line (newlines and tabs folded to spaces).
  */
 #include "pgsink.h"
 
@@ -22,13 +32,17 @@
 
 struct pgsink {
     PGconn *conn;
-    char *buf;
-    size_t len;
-    int copy_open;
-    int copy_failed;
+    char *buf;            /* AB_COPY_BUF_BYTES, the COPY buffer */
+    size_t len;           /* bytes in buf */
+    int copy_open;        /* a COPY FROM STDIN is in progress */
+    int copy_failed;      /* sticky: the stream is broken */
+    int copy_local_err;   /* the failure is ours, not the server's */
     unsigned row_fields;  /* fields put into the current row */
     char err[AB_ERRMSG_MAX];
 };
+
+/* Flush threshold: a row never has to wait for a second buffer. */
+#define COPY_FLUSH_AT (AB_COPY_BUF_BYTES / 2)
 
 static void set_err(pgsink *s, const char *msg)
 {
@@ -36,21 +50,41 @@ static void set_err(pgsink *s, const char *msg)
         msg = "unknown database error";
     snprintf(s->err, sizeof s->err, "%s", msg);
     /* One line: libpq messages end in newlines and carry DETAIL lines. */
-    for (char *p = s->err; *p; p++)
-        if (*p == '\n') {
-            if (p[1] == '\0')
-                *p = '\0';
-            else
-                *p = ' ';
+    char *o = s->err;
+    int space = 0;
+    for (const char *p = s->err; *p; p++) {
+        if (*p == '\n' || *p == '\t' || *p == '\r' || *p == ' ') {
+            space = o != s->err;
+            continue;
         }
+        if (space)
+            *o++ = ' ';
+        space = 0;
+        *o++ = *p;
+    }
+    *o = '\0';
+}
+
+/* Server notices and warnings go through the log, one line each. */
+static void on_notice(void *arg, const char *message)
+{
+    char line[AB_ERRMSG_MAX];
+    snprintf(line, sizeof line, "%s", message);
+    size_t n = strlen(line);
+    while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+        line[--n] = '\0';
+    for (char *p = line; *p; p++)
+        if (*p == '\n' || *p == '\t')
+            *p = ' ';
+    log_warn("database: %s", line);
 }
 
 int pgsink_connect(pgsink **out, const char *conninfo)
 {
     pgsink *s = mem_calloc(1, sizeof *s);
+    *out = s;
     if (!s)
         return AB_E_NOMEM;
-    *out = s;
     if (!conninfo)
         conninfo = getenv("ABGLEICH_DB");
     if (!conninfo)
@@ -59,6 +93,8 @@ int pgsink_connect(pgsink **out, const char *conninfo)
         set_err(s, "out of memory");
         return AB_E_NOMEM;
     }
+    /* dbname is expanded when it is a conninfo string or URI; an empty
+     * value falls back to PGDATABASE and the other PG* variables. */
     const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
     const char *vals[] = {conninfo, "abgleich", "UTF8", NULL};
     s->conn = PQconnectdbParams(keys, vals, 1);
@@ -66,9 +102,13 @@ int pgsink_connect(pgsink **out, const char *conninfo)
         set_err(s, s->conn ? PQerrorMessage(s->conn) : "cannot allocate a connection");
         return AB_E_DB;
     }
+    PQsetNoticeProcessor(s->conn, on_notice, s);
     PGresult *r = PQexec(s->conn, "SET client_min_messages = warning");
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? AB_OK : AB_E_DB;
+    if (rc < 0)
+        set_err(s, PQresultErrorMessage(r));
     PQclear(r);
-    return AB_OK;
+    return rc;
 }
 
 void pgsink_close(pgsink *s)
@@ -83,23 +123,41 @@ void pgsink_close(pgsink *s)
 
 const char *pgsink_error(const pgsink *s)
 {
-    return s ? s->err : "no connection";
+    if (!s)
+        return "out of memory";
+    return s->err[0] ? s->err : "no error";
 }
 
 static int check(pgsink *s, PGresult *r)
 {
     ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_COPY_IN ||
-        st == PGRES_COPY_OUT)
+    if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY))
         return AB_OK;
     set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
     return AB_E_DB;
 }
 
+/* A statement may only be sent on a live connection outside a COPY. */
+static int ready(pgsink *s)
+{
+    if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
+        set_err(s, s->conn ? PQerrorMessage(s->conn) : "not connected");
+        return AB_E_DB;
+    }
+    if (s->copy_open) {
+        set_err(s, "a COPY is in progress (internal error)");
+        return AB_E_DB;
+    }
+    return AB_OK;
+}
+
 int pgsink_exec(pgsink *s, const char *sql)
 {
+    int rc = ready(s);
+    if (rc < 0)
+        return rc;
     PGresult *r = PQexec(s->conn, sql);
-    int rc = check(s, r);
+    rc = check(s, r);
     PQclear(r);
     return rc;
 }
@@ -107,8 +165,13 @@ int pgsink_exec(pgsink *s, const char *sql)
 int pgsink_query(pgsink *s, const char *sql, int nparams, const char *const *params,
                  pgsink_result **out)
 {
+    if (out)
+        *out = NULL;
+    int rc = ready(s);
+    if (rc < 0)
+        return rc;
     PGresult *r = PQexecParams(s->conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    int rc = check(s, r);
+    rc = check(s, r);
     if (rc < 0 || !out) {
         PQclear(r);
         return rc;
@@ -147,17 +210,27 @@ int pgsink_commit(pgsink *s)
     return pgsink_exec(s, "COMMIT");
 }
 
-void pgsink_rollback(pgsink *s)
+/* Ends a COPY that is still open on the server and drains its results. */
+static void abort_copy(pgsink *s, const char *why)
 {
-    if (!s || !s->conn)
-        return;
-    if (s->copy_open) {
-        PQputCopyEnd(s->conn, "aborted by abgleich");
+    if (PQputCopyEnd(s->conn, why) == 1) {
         PGresult *r;
         while ((r = PQgetResult(s->conn)))
             PQclear(r);
-        s->copy_open = 0;
     }
+    s->copy_open = 0;
+    s->len = 0;
+}
+
+void pgsink_rollback(pgsink *s)
+{
+    if (!s || !s->conn || PQstatus(s->conn) != CONNECTION_OK)
+        return;
+    if (s->copy_open)
+        abort_copy(s, "aborted by abgleich");
+    PGTransactionStatusType ts = PQtransactionStatus(s->conn);
+    if (ts != PQTRANS_INTRANS && ts != PQTRANS_INERROR)
+        return; /* nothing to roll back; ROLLBACK would only warn */
     PGresult *r = PQexec(s->conn, "ROLLBACK");
     PQclear(r);
 }
@@ -166,18 +239,31 @@ void pgsink_rollback(pgsink *s)
 
 int pgsink_copy_begin(pgsink *s, const char *copy_sql)
 {
+    int rc = ready(s);
+    if (rc < 0)
+        return rc;
     PGresult *r = PQexec(s->conn, copy_sql);
     int ok = PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok)
-        set_err(s, PQresultErrorMessage(r));
+        set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
     PQclear(r);
     if (!ok)
         return AB_E_DB;
     s->copy_open = 1;
     s->copy_failed = 0;
+    s->copy_local_err = 0;
     s->row_fields = 0;
     s->len = 0;
     return AB_OK;
+}
+
+static void copy_fail(pgsink *s, const char *msg, int local)
+{
+    if (s->copy_failed)
+        return;
+    set_err(s, msg);
+    s->copy_failed = 1;
+    s->copy_local_err = local;
 }
 
 static int flush(pgsink *s)
@@ -185,25 +271,31 @@ static int flush(pgsink *s)
     if (s->copy_failed)
         return AB_E_DB;
     if (s->len && PQputCopyData(s->conn, s->buf, (int)s->len) != 1) {
-        set_err(s, PQerrorMessage(s->conn));
-        s->copy_failed = 1;
+        copy_fail(s, PQerrorMessage(s->conn), 0);
         return AB_E_DB;
     }
     s->len = 0;
     return AB_OK;
 }
 
+/* Makes room for need bytes; 0 when the stream is usable. */
+static int room(pgsink *s, size_t need)
+{
+    if (!s->copy_open) {
+        copy_fail(s, "COPY field outside a COPY (internal error)", 1);
+        return AB_E_DB;
+    }
+    if (s->copy_failed)
+        return AB_E_DB;
+    if (s->len + need > AB_COPY_BUF_BYTES)
+        return flush(s);
+    return AB_OK;
+}
+
 static void put(pgsink *s, const char *p, size_t n)
 {
-    if (s->copy_failed)
+    if (room(s, n) < 0)
         return;
-    if (s->len + n > AB_COPY_BUF_BYTES && flush(s) < 0)
-        return;
-    if (n > AB_COPY_BUF_BYTES) {
-        s->copy_failed = 1;
-        set_err(s, "COPY field larger than the COPY buffer");
-        return;
-    }
     memcpy(s->buf + s->len, p, n);
     s->len += n;
 }
@@ -214,25 +306,30 @@ static void field_sep(pgsink *s)
         put(s, "\t", 1);
 }
 
+/* The escape letter of c in COPY text format, 0 when c stays as it is. */
+static char escape_letter(char c)
+{
+    switch (c) {
+    case '\\': return '\\';
+    case '\t': return 't';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    default: return 0;
+    }
+}
+
 size_t pgsink_copy_escape(const char *v, size_t n, char *out, size_t outlen)
 {
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        char c = v[i], e = 0;
-        switch (c) {
-        case '\\': e = '\\'; break;
-        case '\t': e = 't'; break;
-        case '\n': e = 'n'; break;
-        case '\r': e = 'r'; break;
-        default: break;
-        }
-        if (o + 2 > outlen)
+        char e = escape_letter(v[i]);
+        if (o + (e ? 2u : 1u) > outlen)
             break;
         if (e) {
             out[o++] = '\\';
             out[o++] = e;
         } else {
-            out[o++] = c;
+            out[o++] = v[i];
         }
     }
     return o;
@@ -245,12 +342,14 @@ void pgsink_copy_str(pgsink *s, const char *v, size_t n)
         return;
     }
     field_sep(s);
-    /* Escape in pieces through a small stack buffer: fields may be long. */
-    char tmp[512];
+    /* Escape straight into the buffer, in pieces that surely fit. */
     while (n) {
-        size_t take = n > sizeof tmp / 2 ? sizeof tmp / 2 : n;
-        size_t w = pgsink_copy_escape(v, take, tmp, sizeof tmp);
-        put(s, tmp, w);
+        if (room(s, 64) < 0)
+            return;
+        size_t take = (AB_COPY_BUF_BYTES - s->len) / 2;
+        if (take > n)
+            take = n;
+        s->len += pgsink_copy_escape(v, take, s->buf + s->len, AB_COPY_BUF_BYTES - s->len);
         v += take;
         n -= take;
     }
@@ -281,19 +380,46 @@ int pgsink_copy_end_row(pgsink *s)
     s->row_fields = 0;
     if (s->copy_failed)
         return AB_E_DB;
-    if (s->len >= AB_COPY_BUF_BYTES / 2)
+    if (s->len >= COPY_FLUSH_AT)
         return flush(s);
     return AB_OK;
 }
 
 int pgsink_copy_finish(pgsink *s)
 {
+    if (!s->copy_open) {
+        if (!s->copy_failed)
+            set_err(s, "no COPY in progress (internal error)");
+        return AB_E_DB;
+    }
     int rc = flush(s);
+    int local = s->copy_local_err;
     s->copy_open = 0;
-    if (PQputCopyEnd(s->conn, rc < 0 ? "abgleich: send failed" : NULL) != 1 && rc == AB_OK) {
-        set_err(s, PQerrorMessage(s->conn));
+    if (PQputCopyEnd(s->conn, rc < 0 ? "abgleich: COPY aborted" : NULL) != 1) {
+        if (rc == AB_OK)
+            set_err(s, PQerrorMessage(s->conn));
         rc = AB_E_DB;
     }
+    /* The server's own error says more than a failed send; ours stays. */
+    PGresult *r;
+    while ((r = PQgetResult(s->conn))) {
+        if (PQresultStatus(r) != PGRES_COMMAND_OK && !local) {
+            if (rc == AB_OK || s->copy_failed)
+                set_err(s, PQresultErrorMessage(r));
+            local = 1;
+            rc = AB_E_DB;
+        }
+        PQclear(r);
+    }
+    s->len = 0;
+    return rc;
+}
+
+/* --- COPY TO STDOUT ---------------------------------------------------- */
+
+/* Reads the results that end a COPY TO; keeps rc's first error. */
+static int drain_out(pgsink *s, int rc)
+{
     PGresult *r;
     while ((r = PQgetResult(s->conn))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AB_OK) {
@@ -305,18 +431,18 @@ int pgsink_copy_finish(pgsink *s)
     return rc;
 }
 
-/* --- COPY TO STDOUT ---------------------------------------------------- */
-
 int pgsink_copy_out(pgsink *s, const char *copy_sql, pgsink_line_fn fn, void *ctx)
 {
+    int rc = ready(s);
+    if (rc < 0)
+        return rc;
     PGresult *r = PQexec(s->conn, copy_sql);
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
-        set_err(s, PQresultErrorMessage(r));
+        set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
         PQclear(r);
         return AB_E_DB;
     }
     PQclear(r);
-    int rc = AB_OK;
     char *line;
     int n;
     /* Keep reading after a callback error: the protocol must be drained. */
@@ -326,6 +452,8 @@ int pgsink_copy_out(pgsink *s, const char *copy_sql, pgsink_line_fn fn, void *ct
             if (len && line[len - 1] == '\n')
                 line[--len] = '\0';
             rc = fn(ctx, line, len);
+            if (rc < 0)
+                set_err(s, "COPY TO: a line was refused");
         }
         PQfreemem(line);
     }
@@ -333,30 +461,54 @@ int pgsink_copy_out(pgsink *s, const char *copy_sql, pgsink_line_fn fn, void *ct
         set_err(s, PQerrorMessage(s->conn));
         rc = AB_E_DB;
     }
-    while ((r = PQgetResult(s->conn))) {
-        if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AB_OK) {
-            set_err(s, PQresultErrorMessage(r));
-            rc = AB_E_DB;
-        }
-        PQclear(r);
-    }
-    return rc;
+    return drain_out(s, rc);
 }
 
-static char unescape_char(char c)
+static int hexval(char c)
 {
-    switch (c) {
-    case 't': return '\t';
-    case 'n': return '\n';
-    case 'r': return '\r';
-    case 'b': return '\b';
-    case 'f': return '\f';
-    case 'v': return '\v';
-    default: return c;
-    }
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
-/* Unescapes f[0..n) in place; returns the new length. */
+/* Decodes the escape at f[i] (just after the backslash) into *out;
+ * returns the index of its last byte. */
+static size_t unescape_one(const char *f, size_t n, size_t i, char *out)
+{
+    char c = f[i];
+    if (c >= '0' && c <= '7') {
+        int v = 0;
+        size_t k = i;
+        for (; k < n && k < i + 3 && f[k] >= '0' && f[k] <= '7'; k++)
+            v = v * 8 + (f[k] - '0');
+        *out = (char)v;
+        return k - 1;
+    }
+    if (c == 'x' && i + 1 < n && hexval(f[i + 1]) >= 0) {
+        int v = hexval(f[i + 1]);
+        size_t k = i + 1;
+        if (k + 1 < n && hexval(f[k + 1]) >= 0)
+            v = v * 16 + hexval(f[++k]);
+        *out = (char)v;
+        return k;
+    }
+    switch (c) {
+    case 't': *out = '\t'; break;
+    case 'n': *out = '\n'; break;
+    case 'r': *out = '\r'; break;
+    case 'b': *out = '\b'; break;
+    case 'f': *out = '\f'; break;
+    case 'v': *out = '\v'; break;
+    default: *out = c; break; /* \\ and any other character stand for themselves */
+    }
+    return i;
+}
+
+/* Unescapes f[0..n) in place; returns the new length (never longer). */
 static size_t unescape(char *f, size_t n)
 {
     size_t o = 0;
@@ -365,16 +517,8 @@ static size_t unescape(char *f, size_t n)
             f[o++] = f[i];
             continue;
         }
-        char c = f[++i];
-        if (c >= '0' && c <= '7') {
-            int v = 0;
-            for (int k = 0; k < 3 && i < n && f[i] >= '0' && f[i] <= '7'; k++, i++)
-                v = v * 8 + (f[i] - '0');
-            i--;
-            f[o++] = (char)v;
-        } else {
-            f[o++] = unescape_char(c);
-        }
+        i = unescape_one(f, n, i + 1, &f[o]);
+        o++;
     }
     return o;
 }
@@ -404,19 +548,52 @@ int pgsink_copy_split(char *line, size_t n, char **fields, size_t *lens, int max
 
 /* --- migrations -------------------------------------------------------- */
 
-static int applied_versions(pgsink *s, unsigned char *seen, size_t max)
+/* The embedded list must name each version once, in ascending order. */
+static int check_embedded(pgsink *s)
 {
-    pgsink_result *r = NULL;
-    int rc = pgsink_query(s, "SELECT version FROM abgleich.schema_migrations", 0, NULL, &r);
-    if (rc < 0)
-        return rc;
-    for (int i = 0; i < pgsink_result_rows(r); i++) {
-        long v = strtol(pgsink_result_value(r, i, 0), NULL, 10);
-        if (v >= 0 && (size_t)v < max)
-            seen[v] = 1;
+    for (size_t i = 1; i < sql_migrations_count; i++) {
+        if (sql_migrations[i].version <= sql_migrations[i - 1].version) {
+            char msg[AB_ERRMSG_MAX];
+            snprintf(msg, sizeof msg, "migrations %s and %s share a version number",
+                     sql_migrations[i - 1].name, sql_migrations[i].name);
+            set_err(s, msg);
+            return AB_E_INVAL;
+        }
     }
-    pgsink_result_free(r);
     return AB_OK;
+}
+
+/* 1 when m is recorded in done, 0 when not; AB_E_DB when its version is
+ * recorded under another file name (two migrations claim one number). */
+static int recorded(pgsink *s, const pgsink_result *done, const sql_migration *m)
+{
+    for (int i = 0; i < pgsink_result_rows(done); i++) {
+        if (atoi(pgsink_result_value(done, i, 0)) != m->version)
+            continue;
+        const char *name = pgsink_result_value(done, i, 1);
+        if (!strcmp(name, m->name))
+            return 1;
+        char msg[AB_ERRMSG_MAX];
+        snprintf(msg, sizeof msg, "migration %d is recorded as %s, but this abgleich has %s",
+                 m->version, name, m->name);
+        set_err(s, msg);
+        return AB_E_DB;
+    }
+    return 0;
+}
+
+/* Warns about versions the database has and this binary does not. */
+static void warn_unknown(const pgsink_result *done)
+{
+    for (int i = 0; i < pgsink_result_rows(done); i++) {
+        int v = atoi(pgsink_result_value(done, i, 0));
+        size_t k = 0;
+        while (k < sql_migrations_count && sql_migrations[k].version != v)
+            k++;
+        if (k == sql_migrations_count)
+            log_warn("the database has migration %s, which this abgleich does not know;"
+                     " is it older than the schema?", pgsink_result_value(done, i, 1));
+    }
 }
 
 static int apply_one(pgsink *s, const sql_migration *m)
@@ -441,32 +618,51 @@ static int apply_one(pgsink *s, const sql_migration *m)
     return rc;
 }
 
-#define MIGRATIONS_MAX 1000
+static const char bootstrap_sql[] =
+    "CREATE SCHEMA IF NOT EXISTS abgleich;"
+    "CREATE TABLE IF NOT EXISTS abgleich.schema_migrations ("
+    " version int PRIMARY KEY, name text NOT NULL,"
+    " applied_at timestamptz NOT NULL DEFAULT now())";
+
+/* Applies what is missing; the caller holds the migration lock. */
+static int migrate_locked(pgsink *s, int *applied)
+{
+    pgsink_result *done = NULL;
+    int rc = pgsink_exec(s, bootstrap_sql);
+    if (rc == AB_OK)
+        rc = pgsink_query(s, "SELECT version, name FROM abgleich.schema_migrations"
+                             " ORDER BY version", 0, NULL, &done);
+    if (rc < 0)
+        return rc;
+    warn_unknown(done);
+    for (size_t i = 0; rc == AB_OK && i < sql_migrations_count; i++) {
+        const sql_migration *m = &sql_migrations[i];
+        int seen = recorded(s, done, m);
+        if (seen < 0)
+            rc = seen;
+        else if (!seen && (rc = apply_one(s, m)) == AB_OK) {
+            log_debug("applied migration %s", m->name);
+            (*applied)++;
+        }
+    }
+    pgsink_result_free(done);
+    return rc;
+}
 
 int pgsink_migrate(pgsink *s, int *applied)
 {
-    static unsigned char seen[MIGRATIONS_MAX];
-    memset(seen, 0, sizeof seen);
     *applied = 0;
-    /* Two instances running init at once must not both apply a migration. */
-    int rc = pgsink_exec(s, "SELECT pg_advisory_lock(hashtext('abgleich.migrate'))");
+    int rc = check_embedded(s);
     if (rc < 0)
         return rc;
-    rc = pgsink_exec(s, "CREATE SCHEMA IF NOT EXISTS abgleich;"
-                        "CREATE TABLE IF NOT EXISTS abgleich.schema_migrations ("
-                        " version int PRIMARY KEY, name text NOT NULL,"
-                        " applied_at timestamptz NOT NULL DEFAULT now())");
-    if (rc == AB_OK)
-        rc = applied_versions(s, seen, MIGRATIONS_MAX);
-    for (size_t i = 0; rc == AB_OK && i < sql_migrations_count; i++) {
-        const sql_migration *m = &sql_migrations[i];
-        if (m->version < MIGRATIONS_MAX && seen[m->version])
-            continue;
-        rc = apply_one(s, m);
-        if (rc == AB_OK)
-            (*applied)++;
+    /* Two instances running init at once must not both apply a migration. */
+    rc = pgsink_exec(s, "SELECT pg_advisory_lock(hashtext('abgleich.migrate'))");
+    if (rc < 0)
+        return rc;
+    rc = migrate_locked(s, applied);
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(s->conn, "SELECT pg_advisory_unlock(hashtext('abgleich.migrate'))");
+        PQclear(r);
     }
-    PGresult *r = PQexec(s->conn, "SELECT pg_advisory_unlock(hashtext('abgleich.migrate'))");
-    PQclear(r);
     return rc;
 }

@@ -37,6 +37,8 @@ static const char usage_text[] =
     "                             generate a realistic dataset and answer key\n"
     "  bench quality [--tickets N] [--seed S] [--data DIR]\n"
     "                             precision and recall of automatic matching\n"
+    "  bench match [--claims N] [--payments M]\n"
+    "                             matcher speed: payments/s on 1 and 2 threads\n"
     "  pg start|stop|status --dir DIR\n"
     "                             manage a private PostgreSQL cluster\n"
     "\n"

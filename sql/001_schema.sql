@@ -5,6 +5,10 @@
 -- their transactions from CAMT files. The allocation ledger is append-only:
 -- a correction is a new row that reverses an old one, never an UPDATE or a
 -- DELETE (enforced by triggers). Money is bigint cents everywhere.
+-- `abgleich init` creates the schema before it runs this file; the line
+-- below only lets the file be run by hand as well.
+
+CREATE SCHEMA IF NOT EXISTS abgleich;
 
 CREATE TABLE abgleich.input_files (
     id           bigserial PRIMARY KEY,

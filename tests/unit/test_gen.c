@@ -112,3 +112,67 @@ Test(gen, tickets_have_valid_references)
     cr_assert_eq(sum, r.tickets_cents);
     remove_dir(d);
 }
+
+/* An IBAN holds when its rearranged digits are 1 modulo 97 (ISO 13616). */
+static int iban_ok(const char *s, size_t n)
+{
+    if (n != 22 || s[0] != 'D' || s[1] != 'E')
+        return 0;
+    unsigned m = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[(i + 4) % n];
+        if (c >= '0' && c <= '9')
+            m = (m * 10 + (unsigned)(c - '0')) % 97;
+        else if (c >= 'A' && c <= 'Z')
+            m = (m * 100 + (unsigned)(c - 'A' + 10)) % 97;
+        else
+            return 0;
+    }
+    return m == 1;
+}
+
+/* Every IBAN in the statement is valid, and the answer key has one row per
+ * entry whose credit and debit sums are the generator's. */
+Test(gen, ibans_valid_and_answer_key_adds_up)
+{
+    char d[] = "/tmp/abgleich-gen-XXXXXX";
+    cr_assert(mkdtemp(d));
+    gen_result r;
+    make(d, 11, &r);
+    char p[128];
+    size_t n;
+    snprintf(p, sizeof p, "%s/statement.xml", d);
+    char *x = slurp(p, &n);
+    int ibans = 0, entries = 0;
+    for (char *s = x; (s = strstr(s, "<IBAN>")); s++, ibans++) {
+        char *e = strstr(s, "</IBAN>");
+        cr_assert(iban_ok(s + 6, (size_t)(e - s - 6)), "%.30s", s);
+    }
+    for (char *s = x; (s = strstr(s, "<Ntry>")); s++)
+        entries++;
+    free(x);
+    cr_assert_eq(ibans, entries + 1, "one per entry and the account's own");
+
+    snprintf(p, sizeof p, "%s/answer_key.csv", d);
+    FILE *f = fopen(p, "r");
+    char line[512];
+    cr_assert(fgets(line, sizeof line, f));
+    int rows = 0;
+    int64_t credits = 0, debits = 0;
+    while (fgets(line, sizeof line, f)) {
+        char *c = line;
+        for (int k = 0; k < 3; k++) /* past end_to_end_id, case, references */
+            c = strchr(c, ',') + 1;
+        int64_t cents = strtoll(c, NULL, 10);
+        int debit = !strncmp(strchr(line, ',') + 1, "debit,", 6) ||
+                    !strncmp(strchr(line, ',') + 1, "reversal,", 9);
+        *(debit ? &debits : &credits) += cents;
+        rows++;
+    }
+    fclose(f);
+    cr_assert_eq(rows, entries);
+    cr_assert_eq((uint64_t)rows, r.payments);
+    cr_assert_eq(credits, r.credit_cents);
+    cr_assert_eq(debits, r.debit_cents);
+    remove_dir(d);
+}
