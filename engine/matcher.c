@@ -132,7 +132,8 @@ static void scan_plates(const claimidx *ix, const char *text, match_scan *out)
 
 void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, match_scan *out)
 {
-    memset(out, 0, sizeof *out);
+    out->n_slots = out->n_tokens = out->n_fuzzy = out->n_plates = 0;
+    out->first_token[0] = out->fuzzy_token[0] = out->plate[0] = '\0';
     if (p->direction != PAY_CREDIT || p->reversal || !booked(p) || claimidx_count(ix) == 0)
         return;
     refscan_opts ro = {.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
@@ -281,7 +282,14 @@ static void apply_plate(claimidx *ix, const payment *p, const match_scan *sc, ma
 
 void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)
 {
-    memset(r, 0, sizeof *r);
+    /* Only the header fields: the arrays are read up to their counts, and
+     * clearing 400 bytes per payment was a measurable share of apply. */
+    r->outcome = MATCH_SKIPPED;
+    r->method = NULL;
+    r->confidence = 0;
+    r->n_allocs = r->n_cands = 0;
+    r->reason = MR_NONE;
+    r->clar_cents = 0;
     r->slot = CLAIMIDX_NONE;
     if (p->reversal && booked(p)) {
         /* Resolved against the earlier allocation after the ledger is

@@ -1,11 +1,12 @@
 /*
  * pool.h - a fixed pool of worker threads for fork-join batches.
  *
- * pool_run splits [0, n) into one contiguous slice per thread, runs fn on
- * each slice and returns when all are done.  Workers never touch the event
- * loop or the database; they write only into the slots of their own slice.
- * With threads == 1 the caller's thread does the work.  The creator owns the
- * pool and destroys it (which joins the threads).
+ * pool_run splits [0, n) into one contiguous slice per worker, runs fn on
+ * each slice and returns when all are done; pool_start and pool_wait do
+ * the same in two halves, so the caller can work in between (one run at a
+ * time).  Workers never touch the event loop or the database; they write
+ * only into the slots of their own slice.  The creator owns the pool and
+ * destroys it (which joins the threads).
  */
 #ifndef AB_POOL_H
 #define AB_POOL_H
@@ -20,6 +21,8 @@ typedef void (*pool_fn)(void *ctx, size_t begin, size_t end);
 /* threads: 1..AB_MAX_THREADS; 0 means the number of online CPUs. */
 int pool_create(pool **out, unsigned threads) AB_MUSTCHECK;
 void pool_run(pool *p, size_t n, pool_fn fn, void *ctx);
+void pool_start(pool *p, size_t n, pool_fn fn, void *ctx);
+void pool_wait(pool *p);
 unsigned pool_threads(const pool *p);
 void pool_destroy(pool *p);
 

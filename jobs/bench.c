@@ -292,7 +292,7 @@ static int build_payments(mbench *m, size_t n, size_t claims, char **texts)
     const char *tp = getenv("ABGLEICH_BENCH_TYPO_PCT");
     int typo_pct = tp ? atoi(tp) : 3;
     m->pays = mem_calloc(n, sizeof *m->pays);
-    m->scans = mem_calloc(AB_MATCH_BATCH, sizeof *m->scans);
+    m->scans = mem_calloc(2 * AB_MATCH_BATCH, sizeof *m->scans);
     *texts = mem_alloc(n * 64);
     if (!m->pays || !m->scans || !*texts)
         return AB_E_NOMEM;
@@ -316,22 +316,37 @@ static int build_payments(mbench *m, size_t n, size_t claims, char **texts)
     return AB_OK;
 }
 
-/* The reconcile loop without I/O: batches of AB_MATCH_BATCH, scan on the
- * pool, then apply in order.  Returns payments per second. */
+static void apply_batch(mbench *m, const payment *pays, const match_scan *scans, size_t k,
+                        int64_t *allocated)
+{
+    for (size_t i = 0; i < k; i++) {
+        match_result r;
+        matcher_apply(m->ix, &pays[i], &scans[i], &r);
+        *allocated += r.n_allocs;
+    }
+}
+
+/* The reconcile loop without I/O: batches of AB_MATCH_BATCH; the workers
+ * scan batch i+1 while this thread applies batch i in order.  Returns
+ * payments per second. */
 static double pipeline(mbench *m, pool *p, size_t n, int64_t *allocated)
 {
     double t0 = seconds();
-    for (size_t b = 0; b < n; b += AB_MATCH_BATCH) {
+    mbench cur = *m, prev = *m;
+    size_t prev_k = 0;
+    for (size_t b = 0, half = 0; b < n; b += AB_MATCH_BATCH, half ^= 1) {
         size_t k = n - b < AB_MATCH_BATCH ? n - b : AB_MATCH_BATCH;
-        mbench sub = *m;
-        sub.pays = m->pays + b;
-        pool_run(p, k, scan_slice, &sub);
-        for (size_t i = 0; i < k; i++) {
-            match_result r;
-            matcher_apply(m->ix, &sub.pays[i], &m->scans[i], &r);
-            *allocated += r.n_allocs;
-        }
+        cur.pays = m->pays + b;
+        cur.scans = m->scans + half * AB_MATCH_BATCH;
+        pool_start(p, k, scan_slice, &cur);
+        if (prev_k)
+            apply_batch(m, prev.pays, prev.scans, prev_k, allocated);
+        pool_wait(p);
+        prev = cur;
+        prev_k = k;
     }
+    if (prev_k)
+        apply_batch(m, prev.pays, prev.scans, prev_k, allocated);
     return (double)n / (seconds() - t0);
 }
 
