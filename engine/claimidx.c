@@ -139,6 +139,14 @@ uint32_t claimidx_find(const claimidx *ix, const char *ref, size_t n)
     }
 }
 
+void claimidx_prefetch_ref(const claimidx *ix, const char *ref, size_t n)
+{
+    uint64_t key;
+    uint32_t meta;
+    make_key(ref, n, &key, &meta);
+    __builtin_prefetch(&ix->table[home(ix, key)], 0, 1);
+}
+
 void claimidx_prefetch(const claimidx *ix, uint32_t slot)
 {
     __builtin_prefetch(&ix->recs[slot], 1, 1);

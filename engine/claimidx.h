@@ -34,7 +34,9 @@ int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
  * Safe to call from many threads while nobody inserts. */
 uint32_t claimidx_find(const claimidx *ix, const char *ref, size_t n);
 
-/* A hint that the apply step will soon read this claim's record. */
+/* Hints: a lookup of this reference comes soon (loads its table line), or
+ * the apply step will soon read this claim's record. */
+void claimidx_prefetch_ref(const claimidx *ix, const char *ref, size_t n);
 void claimidx_prefetch(const claimidx *ix, uint32_t slot);
 size_t claimidx_count(const claimidx *ix);
 int64_t claimidx_claim_id(const claimidx *ix, uint32_t slot);

@@ -147,6 +147,34 @@ void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, 
     }
 }
 
+/* Loads the table lines the lookups of this payment will touch. */
+static void prefetch_text(const refscan_opts *ro, const claimidx *ix, const char *text)
+{
+    if (!text || !*text)
+        return;
+    refscan_cand c[4];
+    size_t n = refscan_find(ro, text, strlen(text), c, 4);
+    for (size_t i = 0; i < n; i++)
+        claimidx_prefetch_ref(ix, c[i].ref, c[i].len);
+}
+
+#define SCAN_GROUP 16
+
+void matcher_scan_many(const matcher_cfg *cfg, const claimidx *ix, const payment *p,
+                       match_scan *out, size_t n)
+{
+    refscan_opts ro = {.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
+                       .max_len = claimidx_max_len(ix)};
+    for (size_t g = 0; g < n; g += SCAN_GROUP) {
+        size_t end = n - g < SCAN_GROUP ? n : g + SCAN_GROUP;
+        for (size_t i = g; i < end; i++)
+            if (p[i].direction == PAY_CREDIT && !p[i].reversal)
+                prefetch_text(&ro, ix, p[i].remittance);
+        for (size_t i = g; i < end; i++)
+            matcher_scan(cfg, ix, &p[i], &out[i]);
+    }
+}
+
 /* --- the decision -------------------------------------------------------- */
 
 static void allocate(claimidx *ix, match_result *r, uint32_t slot, int64_t cents)

@@ -108,6 +108,11 @@ typedef struct match_result {
 } match_result;
 
 void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, match_scan *out);
+/* Scans many payments; the same results as matcher_scan on each, but the
+ * lookups of a group of payments are prefetched together, so their memory
+ * latencies overlap instead of adding up. */
+void matcher_scan_many(const matcher_cfg *cfg, const claimidx *ix, const payment *p,
+                       match_scan *out, size_t n);
 void matcher_apply(claimidx *ix, const payment *p, const match_scan *scan, match_result *out);
 
 /* Sentences a clerk can read: why this payment went where it went.
