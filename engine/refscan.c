@@ -1,48 +1,119 @@
 /*
  * refscan.c - references in remittance text; see refscan.h.
  *
- * One pass collects digit groups and chains them while exactly one
- * separator (space, '.', '-', '/', line break) stands between two groups;
- * each chain then proposes every run of consecutive groups whose digit
- * count is a length some claim has.  The check digit filters the proposals:
- * under ISO 7064 MOD 11,10 a random digit string passes one time in ten, and
- * the claim index filters the rest.  Letters around digits end a group but
- * do not hide it ("KZ400000010017", "400000010017EUR").  Everything lives in
- * fixed arrays on the stack: no allocation, safe on any thread.
+ * In: a text (remittance lines joined by '\n', a structured reference, an
+ * EndToEndId) and the lengths of references that exist.  Out: candidate
+ * digit strings in text order, each with its check-digit verdict, then RF
+ * creditor references.
+ *
+ * Tokens.  A group is a maximal run of digits.  Anything that is not a digit
+ * ends a group, and a group may start right after letters or end right
+ * before them, so "KZ400000010009" and "400000010009EUR" yield the digits.
+ * Two consecutive groups belong to one chain when the gap between them is
+ *   - exactly one of ' ', '.', '-', '/', '\n' ("4000 0001 0009",
+ *     "400.000.010.009", "400000-010009", "4000/0001/0009"), or
+ *   - one '\n' with only blanks (' ', '\t', '\r') around it.  This is the
+ *     line-wrap case: banks cut Ustrd at 35 or 140 characters and some pad
+ *     lines with blanks or keep the blank the citizen typed at the cut
+ *     ("4000 0001 \n0009", "4000000   \n10009").  A blank run without a
+ *     line break still breaks the chain: there it is a deliberate gap.
+ * Any other gap ends the chain: ", " and ". " (sentence punctuation), ':'
+ * ("KZ: 4000" starts the chain at 4000), letters, two separators.
+ *
+ * Candidates.  Every run of consecutive groups g[i..j] of a chain whose
+ * digits number within [min_len, max_len] (and <= AB_REF_MAX) is proposed,
+ * cut only at group boundaries: a reference is never a piece of a longer
+ * digit run.  The check digit filters the proposals (under ISO 7064 MOD
+ * 11,10 a random digit string passes one time in ten) and the claim index
+ * filters the rest.  Dates ("05.03.2024": 8 digits) and amounts ("25,00":
+ * ',' breaks) are shorter than any Kassenzeichen, so min_len drops them.
+ *
+ * Cost: one pass over the text collecting groups into a fixed array of
+ * CHAIN_MAX; per chain, every start group tries at most max_len groups.  A
+ * longer chain (only hostile text has 64 single-separated numbers) is
+ * proposed when the array is full and its last groups, those that can
+ * still begin a candidate with the groups to come, are carried over.  The
+ * output is kept in text order by sorting on the start position at the
+ * end; a duplicate keeps its earliest position.  When out is full, a
+ * candidate with a valid check digit replaces the last invalid one, so
+ * keep_invalid (typo correction) never crowds out a real reference.
+ *
+ * RF creditor references (ISO 11649, "RF18 5390 0754 7034") are found in a
+ * second pass: "RF" at a word start, letters and digits in groups parted by
+ * one space, upper-cased, valid by mod 97; they follow the digit
+ * references in the output (refscan.h).  check_ok is 1 for them.
+ *
+ * Nothing is allocated; everything lives on the caller's stack, so any
+ * thread may scan.
  */
 #include "refscan.h"
 
 #include <string.h>
 
-#define CHAIN_MAX 64
+#define CHAIN_MAX 64u
+_Static_assert(CHAIN_MAX > AB_REF_MAX, "a full chain always frees room when carried over");
 
 typedef struct group {
     size_t pos, len;
 } group;
 
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
-static int is_sep(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\n'; }
-
 typedef struct scan_state {
     const refscan_opts *o;
     const char *text;
+    size_t max_len;         /* min(o->max_len, AB_REF_MAX) */
     refscan_cand *out;
     size_t max, n;
+    group *g;               /* CHAIN_MAX groups on the caller's stack */
+    size_t ng;              /* groups in the current chain */
+    size_t first_new;       /* runs ending before g[first_new] were proposed */
 } scan_state;
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_sep(char c) { return c == ' ' || c == '.' || c == '-' || c == '/' || c == '\n'; }
+static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* True when text[a..b) may stand between two groups of one chain. */
+static int joins(const char *text, size_t a, size_t b)
+{
+    if (b - a == 1)
+        return is_sep(text[a]);
+    size_t newlines = 0;
+    for (size_t i = a; i < b; i++) {
+        if (text[i] == '\n')
+            newlines++;
+        else if (!is_blank(text[i]))
+            return 0;
+    }
+    return newlines == 1;
+}
 
 static void add_any(scan_state *s, const char *digits, size_t len, size_t pos, int ok)
 {
+    unsigned short p16 = (unsigned short)(pos > 65535 ? 65535 : pos);
     for (size_t i = 0; i < s->n; i++)
-        if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len))
+        if (s->out[i].len == len && !memcmp(s->out[i].ref, digits, len)) {
+            if (p16 < s->out[i].pos)
+                s->out[i].pos = p16;
             return;
-    if (s->n == s->max)
-        return;
-    refscan_cand *c = &s->out[s->n++];
+        }
+    refscan_cand *c;
+    if (s->n < s->max) {
+        c = &s->out[s->n++];
+    } else {
+        /* Full: a valid candidate takes the place of the last invalid one,
+         * so that keep_invalid never crowds out a real reference. */
+        size_t k = s->n;
+        while (ok && k > 0 && s->out[k - 1].check_ok)
+            k--;
+        if (!ok || k == 0)
+            return;
+        c = &s->out[k - 1];
+    }
     memcpy(c->ref, digits, len);
     c->ref[len] = '\0';
     c->len = (unsigned char)len;
     c->check_ok = (unsigned char)ok;
-    c->pos = (unsigned short)(pos > 65535 ? 65535 : pos);
+    c->pos = p16;
 }
 
 static void add(scan_state *s, const char *digits, size_t len, size_t pos)
@@ -52,20 +123,71 @@ static void add(scan_state *s, const char *digits, size_t len, size_t pos)
         add_any(s, digits, len, pos, ok);
 }
 
-/* Every run of consecutive groups in the chain with an allowed length. */
-static void propose(scan_state *s, const group *g, size_t ng)
+/* Every run g[i..j] of the chain with an allowed length and j >= first_new. */
+static void propose(scan_state *s)
 {
+    /* Locals: add() writes through s, so the compiler would reload these. */
+    const group *g = s->g;
+    const char *text = s->text;
+    size_t ng = s->ng, first_new = s->first_new, max_len = s->max_len;
+    size_t min_len = s->o->min_len;
     char buf[AB_REF_MAX + 1];
     for (size_t i = 0; i < ng; i++) {
         size_t len = 0;
-        for (size_t j = i; j < ng; j++) {
-            if (len + g[j].len > s->o->max_len || len + g[j].len > AB_REF_MAX)
-                break;
-            memcpy(buf + len, s->text + g[j].pos, g[j].len);
+        for (size_t j = i; j < ng && len + g[j].len <= max_len; j++) {
+            memcpy(buf + len, text + g[j].pos, g[j].len);
             len += g[j].len;
-            if (len >= s->o->min_len)
+            if (len >= min_len && j >= first_new)
                 add(s, buf, len, g[i].pos);
         }
+    }
+}
+
+/* The chain array is full: propose it, keep the groups that can still start
+ * a candidate together with groups to come (fewer than max_len digits from
+ * them to the end), and mark them as already proposed among themselves. */
+static void carry_over(scan_state *s)
+{
+    propose(s);
+    size_t keep = 0, digits = 0;
+    while (keep < s->ng && digits + s->g[s->ng - 1 - keep].len < s->max_len) {
+        digits += s->g[s->ng - 1 - keep].len;
+        keep++;
+    }
+    memmove(s->g, s->g + (s->ng - keep), keep * sizeof s->g[0]);
+    s->ng = keep;
+    s->first_new = keep;
+}
+
+static void end_chain(scan_state *s)
+{
+    if (s->ng)
+        propose(s);
+    s->ng = 0;
+    s->first_new = 0;
+}
+
+/* Output order: digit references before RF ones (refscan.h), each kind by
+ * start position. */
+static int before(const refscan_cand *a, const refscan_cand *b)
+{
+    int rf_a = !is_digit(a->ref[0]), rf_b = !is_digit(b->ref[0]);
+    return rf_a != rf_b ? rf_a < rf_b : a->pos < b->pos;
+}
+
+/* Insertion sort: stable, and n is at most a few dozen. */
+static void sort_out(refscan_cand *c, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        if (!before(&c[i], &c[i - 1]))
+            continue;
+        refscan_cand t = c[i];
+        size_t k = i;
+        while (k > 0 && before(&t, &c[k - 1])) {
+            c[k] = c[k - 1];
+            k--;
+        }
+        c[k] = t;
     }
 }
 
@@ -103,7 +225,8 @@ static int is_alnum_up(char c, char *up)
 }
 
 /* "RF18 5390 0754 7034": RF at a word start, groups parted by one space;
- * at the end of every group, the reference so far is proposed if valid. */
+ * at the end of every group, the reference so far is proposed if valid.
+ * RF references are appended after the digit references. */
 static void find_rf(scan_state *s, const char *t, size_t n)
 {
     char up, c1;
@@ -125,16 +248,9 @@ static void find_rf(scan_state *s, const char *t, size_t n)
     }
 }
 
-size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_cand *out,
-                    size_t max)
+/* Digit references: one pass over the text, chains proposed as they end. */
+static void find_digits(scan_state *s, const char *text, size_t n)
 {
-    scan_state s = {.o = o, .text = text, .out = out, .max = max};
-    if (o->max_len == 0 || o->min_len > o->max_len) {
-        find_rf(&s, text, n);
-        return s.n;
-    }
-    group g[CHAIN_MAX];
-    size_t ng = 0;
     size_t i = 0;
     while (i < n) {
         if (!is_digit(text[i])) {
@@ -144,21 +260,33 @@ size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_c
         size_t start = i;
         while (i < n && is_digit(text[i]))
             i++;
-        /* A group joins the chain when one separator parts it from the last. */
-        int joins = ng > 0 && ng < CHAIN_MAX &&
-                    start == g[ng - 1].pos + g[ng - 1].len + 1 &&
-                    is_sep(text[start - 1]);
-        if (!joins && ng) {
-            propose(&s, g, ng);
-            ng = 0;
+        size_t ng = s->ng;
+        if (ng > 0) {
+            size_t end = s->g[ng - 1].pos + s->g[ng - 1].len;
+            if (!(start - end == 1 ? is_sep(text[end]) : joins(text, end, start)))
+                end_chain(s);
+            else if (ng == CHAIN_MAX)
+                carry_over(s);
         }
-        g[ng].pos = start;
-        g[ng].len = i - start;
-        ng++;
+        s->g[s->ng].pos = start;
+        s->g[s->ng].len = i - start;
+        s->ng++;
     }
-    if (ng)
-        propose(&s, g, ng);
+    end_chain(s);
+}
+
+size_t refscan_find(const refscan_opts *o, const char *text, size_t n, refscan_cand *out,
+                    size_t max)
+{
+    size_t max_len = o->max_len < AB_REF_MAX ? o->max_len : AB_REF_MAX;
+    group g[CHAIN_MAX]; /* left uninitialised: only g[0..ng) is ever read */
+    scan_state s = {.o = o, .text = text, .max_len = max_len, .out = out, .max = max, .g = g};
+    if (max == 0)
+        return 0;
+    if (max_len > 0 && o->min_len <= max_len)
+        find_digits(&s, text, n);
     find_rf(&s, text, n);
+    sort_out(out, s.n);
     return s.n;
 }
 
@@ -171,8 +299,10 @@ size_t refscan_normalise(const char *s, size_t n, char out[AB_REF_MAX + 1])
             c = (char)(c - 'a' + 'A');
         if (!is_digit(c) && !(c >= 'A' && c <= 'Z'))
             continue;
-        if (o == AB_REF_MAX)
+        if (o == AB_REF_MAX) {
+            out[0] = '\0';
             return 0;
+        }
         out[o++] = c;
     }
     out[o] = '\0';

@@ -1,61 +1,183 @@
 /*
  * test_claimidx.c - the claim index: inserts, lookups, duplicates, limits,
- * open amounts, at a size where probing chains really form.
+ * open amounts, plates, and 10^5 random references of every length, where
+ * probe runs really form and wrap around the table.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../../engine/claimidx.h"
+#include "../../engine/limits.h"
 
-Test(claimidx, basic)
+Test(claimidx, insert_find_dup_limit)
 {
     claimidx *ix;
-    uint32_t s;
+    uint32_t s, t;
     cr_assert_eq(claimidx_create(&ix, 2), AB_OK);
-    cr_assert_eq(claimidx_insert(ix, "400000010017", 12, 7, 2500, 2500, 100, &s), AB_OK);
-    cr_assert_eq(claimidx_insert(ix, "400000010017", 12, 8, 2500, 2500, 100, &s), AB_E_DUP);
-    cr_assert_eq(claimidx_insert(ix, "12345", 5, 9, 100, 0, 1, &s), AB_OK);
-    cr_assert_eq(claimidx_insert(ix, "54321", 5, 10, 100, 0, 1, &s), AB_E_LIMIT);
+    cr_assert_eq(claimidx_find(ix, "400000010017", 12), CLAIMIDX_NONE, "empty index");
+    cr_assert_eq(claimidx_min_len(ix), 0);
+    cr_assert_eq(claimidx_insert(ix, "400000010017", 12, 7, 2500, 2400, 100, &s), AB_OK);
+    cr_assert_eq(s, 0);
+    cr_assert_eq(claimidx_insert(ix, "400000010017", 12, 8, 2500, 2500, 100, &t), AB_E_DUP);
+    cr_assert_eq(claimidx_insert(ix, "", 0, 9, 100, 0, 1, &t), AB_E_INVAL);
+    cr_assert_eq(claimidx_insert(ix, "12345", 5, 9, 100, 0, 1, &t), AB_OK);
+    cr_assert_eq(t, 1);
+    cr_assert_eq(claimidx_insert(ix, "54321", 5, 10, 100, 0, 1, &t), AB_E_LIMIT);
+    cr_assert_eq(claimidx_count(ix), 2);
+    cr_assert_eq(claimidx_find(ix, "54321", 5), CLAIMIDX_NONE, "a refused claim is not there");
+
     uint32_t a = claimidx_find(ix, "400000010017", 12);
-    cr_assert_neq(a, CLAIMIDX_NONE);
+    cr_assert_eq(a, s);
     cr_assert_eq(claimidx_claim_id(ix, a), 7);
+    cr_assert_eq(claimidx_amount(ix, a), 2500);
+    cr_assert_eq(claimidx_open(ix, a), 2400);
+    cr_assert_eq(claimidx_due_day(ix, a), 100);
     cr_assert_eq(claimidx_find(ix, "400000010025", 12), CLAIMIDX_NONE);
-    cr_assert_eq(claimidx_find(ix, "40000001001", 11), CLAIMIDX_NONE);
-    claimidx_apply(ix, a, 2500);
+    cr_assert_eq(claimidx_find(ix, "40000001001", 11), CLAIMIDX_NONE, "a prefix is not a hit");
+    cr_assert_eq(claimidx_find(ix, "4000000100170", 13), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_find(ix, "", 0), CLAIMIDX_NONE);
+
+    claimidx_apply(ix, a, 2400);
     cr_assert_eq(claimidx_open(ix, a), 0);
     claimidx_apply(ix, a, -1000);
-    cr_assert_eq(claimidx_open(ix, a), 1000);
+    cr_assert_eq(claimidx_open(ix, a), 1000, "a reversal raises the open amount");
     cr_assert_eq(claimidx_min_len(ix), 5);
     cr_assert_eq(claimidx_max_len(ix), 12);
     size_t n;
     const char *r = claimidx_reference(ix, a, &n);
     cr_assert_eq(n, 12);
     cr_assert_eq(memcmp(r, "400000010017", 12), 0);
+    cr_assert_gt(claimidx_bytes(ix), 2 * 64);
     claimidx_destroy(ix);
 }
 
-Test(claimidx, hundred_thousand)
+Test(claimidx, limits)
+{
+    claimidx *ix = NULL;
+    cr_assert_eq(claimidx_create(&ix, (size_t)AB_CLAIMS_MAX + 1), AB_E_LIMIT);
+    cr_assert_eq(claimidx_create(&ix, 0), AB_OK, "0 is a valid (empty) capacity");
+    char longest[AB_REF_MAX + 2];
+    memset(longest, 'A', sizeof longest);
+    uint32_t s;
+    cr_assert_eq(claimidx_insert(ix, longest, AB_REF_MAX + 1, 1, 1, 1, 0, &s), AB_E_INVAL);
+    cr_assert_eq(claimidx_insert(ix, longest, AB_REF_MAX, 1, 1, 1, 0, &s), AB_OK);
+    cr_assert_eq(claimidx_find(ix, longest, AB_REF_MAX), s);
+    cr_assert_eq(claimidx_find(ix, longest, AB_REF_MAX + 1), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_max_len(ix), AB_REF_MAX);
+    claimidx_destroy(ix);
+    claimidx_destroy(NULL);
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
+
+/* A random reference of 5..35 characters from [0-9A-Y]; 'Z' never occurs,
+ * so any string with a 'Z' is certainly absent. */
+static size_t random_ref(char *out, uint64_t *rng)
+{
+    static const char alphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXY";
+    size_t n = AB_REF_MIN + (size_t)(splitmix(rng) % (AB_REF_MAX - AB_REF_MIN + 1));
+    for (size_t k = 0; k < n; k++)
+        out[k] = alphabet[splitmix(rng) % (sizeof alphabet - 1)];
+    return n;
+}
+
+Test(claimidx, hundred_thousand_random)
 {
     enum { N = 100000 };
+    static char refs[N][AB_REF_MAX];
+    static size_t lens[N];
     claimidx *ix;
     cr_assert_eq(claimidx_create(&ix, N), AB_OK);
-    char ref[16];
+    uint64_t rng = 42;
     for (int i = 0; i < N; i++) {
         uint32_t s;
-        snprintf(ref, sizeof ref, "4%011d", i * 7);
-        cr_assert_eq(claimidx_insert(ix, ref, 12, i, 100 + i, 100 + i, 0, &s), AB_OK);
-        cr_assert_eq(s, (uint32_t)i);
-    }
-    for (int i = 0; i < N; i++) {
-        snprintf(ref, sizeof ref, "4%011d", i * 7);
-        uint32_t s = claimidx_find(ix, ref, 12);
-        cr_assert_eq(s, (uint32_t)i);
-        cr_assert_eq(claimidx_amount(ix, s), 100 + i);
-        snprintf(ref, sizeof ref, "4%011d", i * 7 + 1);
-        cr_assert_eq(claimidx_find(ix, ref, 12), CLAIMIDX_NONE);
+        int rc;
+        do { /* a repeat is vanishingly rare but legal: draw again */
+            lens[i] = random_ref(refs[i], &rng);
+            rc = claimidx_insert(ix, refs[i], lens[i], i, 100 + i, 100 + i, i, &s);
+        } while (rc == AB_E_DUP);
+        cr_assert_eq(rc, AB_OK);
+        cr_assert_eq(s, (uint32_t)i, "slots are handed out in insertion order");
     }
     cr_assert_eq(claimidx_count(ix), N);
-    cr_assert_lt(claimidx_bytes(ix) / N, 128, "bytes per claim: %zu", claimidx_bytes(ix) / N);
+    for (int i = 0; i < N; i++) {
+        uint32_t s = claimidx_find(ix, refs[i], lens[i]);
+        cr_assert_eq(s, (uint32_t)i, "ref %d", i);
+        cr_assert_eq(claimidx_claim_id(ix, s), i);
+        cr_assert_eq(claimidx_amount(ix, s), 100 + i);
+        size_t n;
+        const char *r = claimidx_reference(ix, s, &n);
+        cr_assert(n == lens[i] && !memcmp(r, refs[i], n));
+        char absent[AB_REF_MAX];
+        memcpy(absent, refs[i], lens[i]);
+        absent[lens[i] - 1] = 'Z'; /* one character off */
+        cr_assert_eq(claimidx_find(ix, absent, lens[i]), CLAIMIDX_NONE);
+        cr_assert_eq(claimidx_find(ix, refs[i], lens[i] - 1), CLAIMIDX_NONE);
+    }
+    /* Guards against a layout regression (a table or pool per claim that
+     * grows without bound), not a tight budget: 10 M claims must fit RAM. */
+    size_t per = claimidx_bytes(ix) / N;
+    cr_assert_lt(per, 192, "bytes per claim: %zu", per);
+    claimidx_destroy(ix);
+}
+
+Test(claimidx, plates)
+{
+    claimidx *ix;
+    uint32_t s[4];
+    cr_assert_eq(claimidx_create(&ix, 4), AB_OK);
+    cr_assert_eq(claimidx_plate_first(ix, "HHAB1234", 8), CLAIMIDX_NONE, "no plates yet");
+    const char *refs[] = {"400000010017", "400000010025", "400000010033", "400000010041"};
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(claimidx_insert(ix, refs[i], 12, i, 100, 100, 0, &s[i]), AB_OK);
+    cr_assert_eq(claimidx_plate_next(ix, s[0]), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_set_plate(ix, s[0], "HHAB1234", 8), AB_OK);
+    cr_assert_eq(claimidx_set_plate(ix, s[1], "BXY99", 5), AB_OK);
+    cr_assert_eq(claimidx_set_plate(ix, s[2], "HHAB1234", 8), AB_OK);
+    cr_assert_eq(claimidx_set_plate(ix, s[3], "", 0), AB_E_INVAL);
+
+    uint32_t w = claimidx_plate_first(ix, "HHAB1234", 8);
+    cr_assert_eq(w, s[2], "newest first");
+    w = claimidx_plate_next(ix, w);
+    cr_assert_eq(w, s[0]);
+    cr_assert_eq(claimidx_plate_next(ix, w), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_plate_first(ix, "BXY99", 5), s[1]);
+    cr_assert_eq(claimidx_plate_next(ix, s[1]), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_plate_first(ix, "HHAB123", 7), CLAIMIDX_NONE);
+    cr_assert_eq(claimidx_plate_first(ix, "400000010017", 12), CLAIMIDX_NONE,
+                 "references and plates are separate keys");
+    cr_assert_eq(claimidx_find(ix, "HHAB1234", 8), CLAIMIDX_NONE);
+    claimidx_destroy(ix);
+}
+
+Test(claimidx, plate_pool_grows)
+{
+    enum { N = 5000 };
+    claimidx *ix;
+    cr_assert_eq(claimidx_create(&ix, N), AB_OK);
+    char ref[16], plate[32];
+    for (int i = 0; i < N; i++) {
+        uint32_t s;
+        snprintf(ref, sizeof ref, "4%011d", i);
+        cr_assert_eq(claimidx_insert(ix, ref, 12, i, 1, 1, 0, &s), AB_OK);
+        /* 20-character plates: more than the pool's first guess of 8 */
+        snprintf(plate, sizeof plate, "XXXXXXXXXXXXXXX%05d", i % 1000);
+        cr_assert_eq(claimidx_set_plate(ix, s, plate, 20), AB_OK);
+    }
+    for (int p = 0; p < 1000; p++) {
+        snprintf(plate, sizeof plate, "XXXXXXXXXXXXXXX%05d", p);
+        int k = 0;
+        for (uint32_t s = claimidx_plate_first(ix, plate, 20); s != CLAIMIDX_NONE;
+             s = claimidx_plate_next(ix, s), k++)
+            cr_assert_eq(claimidx_claim_id(ix, s) % 1000, p);
+        cr_assert_eq(k, N / 1000);
+    }
     claimidx_destroy(ix);
 }
