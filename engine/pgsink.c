@@ -76,7 +76,10 @@ static void on_notice(void *arg, const char *message)
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\t')
             *p = ' ';
-    log_warn("database: %s", line);
+    /* "WARNING:  text" -> "text": the log says the severity already. */
+    const char *text = strstr(line, ":  ");
+    text = text && text - line < 16 ? text + 3 : line;
+    log_warn("database: %s", text);
 }
 
 int pgsink_connect(pgsink **out, const char *conninfo)
@@ -557,7 +560,7 @@ static int check_embedded(pgsink *s)
             snprintf(msg, sizeof msg, "migrations %s and %s share a version number",
                      sql_migrations[i - 1].name, sql_migrations[i].name);
             set_err(s, msg);
-            return AB_E_INVAL;
+            return AB_E_DB;
         }
     }
     return AB_OK;

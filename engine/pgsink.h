@@ -61,7 +61,8 @@ int pgsink_copy_finish(pgsink *s) AB_MUSTCHECK;              /* ends the COPY, c
 typedef int (*pgsink_line_fn)(void *ctx, char *line, size_t n);
 int pgsink_copy_out(pgsink *s, const char *copy_sql, pgsink_line_fn fn, void *ctx) AB_MUSTCHECK;
 /* Splits a COPY text line in place at tabs and unescapes each field;
- * returns the field count (<= max), fields NULL for \N. */
+ * returns the field count (<= max), fields NULL for \N.  Each field is
+ * NUL-terminated, so line[n] must be writable (it is in a COPY TO line). */
 int pgsink_copy_split(char *line, size_t n, char **fields, size_t *lens, int max);
 /* COPY text escaping of v[0..n) into out; returns the bytes written (stops
  * early rather than overflow: outlen >= 2n is always enough). */

@@ -1,8 +1,10 @@
 /*
  * init.c - `abgleich init`: create or upgrade the schema.
  *
- * Applies the embedded migrations not yet recorded; running it again
- * changes nothing.
+ * Data in: the database (--db, $ABGLEICH_DB or PG*) and the migrations
+ * embedded in the binary.  Data out: the schema "abgleich"; on stderr
+ * "abgleich: schema up to date (N migrations applied)", with --json
+ * {"applied":N} on stdout.  Running it again applies nothing (N = 0).
  */
 #include <stdio.h>
 
@@ -24,16 +26,17 @@ int job_init(const cli_opts *o, int argc, char **argv)
         rc = pgsink_migrate(db, &applied);
     if (rc < 0) {
         log_error("database: %s", pgsink_error(db));
-    } else {
-        log_info("schema up to date (%d migrations applied now)", applied);
-        if (o->json) {
-            jsonw w;
-            jsonw_init(&w, stdout);
-            jsonw_obj_begin(&w);
-            jsonw_kint(&w, "applied", applied);
-            jsonw_obj_end(&w);
-        }
+        goto cleanup;
     }
+    log_info("schema up to date (%d migrations applied)", applied);
+    if (o->json) {
+        jsonw w;
+        jsonw_init(&w, stdout);
+        jsonw_obj_begin(&w);
+        jsonw_kint(&w, "applied", applied);
+        jsonw_obj_end(&w);
+    }
+cleanup:
     pgsink_close(db);
     return rc;
 }

@@ -1,34 +1,101 @@
 #!/bin/bash
-# init creates the schema, is idempotent, the public views have exactly the
-# documented columns, and the allocation ledger refuses UPDATE and DELETE.
+# init creates the schema and is idempotent (also when two run at once); the
+# public views have exactly the documented columns; money is bigint; the
+# allocation ledger refuses UPDATE, DELETE and TRUNCATE; an unreachable
+# database and a migration recorded under another name fail with exit 4.
 set -eu
 . tests/integration/lib.sh
 
-first=$($ABGLEICH --json init 2>/dev/null)
-[ "$first" != '{"applied":0}' ] || fail "first init must apply migrations"
-assert_eq '{"applied":0}' "$($ABGLEICH --json init 2>/dev/null)" "second init applies nothing"
+# --- idempotence -----------------------------------------------------------
+first=$($ABGLEICH --json init 2>"$TMP/init1.err")
+recorded=$(q "SELECT count(*) FROM abgleich.schema_migrations")
+[ "$recorded" -gt 0 ] || fail "no migration recorded"
+assert_eq "{\"applied\":$recorded}" "$first" "first init applies every migration"
+assert_eq "abgleich: schema up to date ($recorded migrations applied)" "$(cat "$TMP/init1.err")" "first init message"
+assert_eq '{"applied":0}' "$($ABGLEICH --json init 2>"$TMP/init2.err")" "second init applies nothing"
+assert_eq "abgleich: schema up to date (0 migrations applied)" "$(cat "$TMP/init2.err")" "second init message"
+assert_eq "1" "$(q "SELECT min(version) FROM abgleich.schema_migrations")" "versions start at 1"
+assert_eq "001_schema.sql" "$(q "SELECT name FROM abgleich.schema_migrations WHERE version = 1")" "names recorded"
 
+# Two inits at once on an empty database: the advisory lock lets one apply.
+conc="${PGDATABASE}_conc"
+psql -XAtq -d postgres -c "CREATE DATABASE \"$conc\" TEMPLATE template0"
+cdb="$ABGLEICH_DB dbname=$conc"
+$ABGLEICH --json --db "$cdb" init >"$TMP/c1" 2>&1 &
+p1=$!
+$ABGLEICH --json --db "$cdb" init >"$TMP/c2" 2>&1 &
+p2=$!
+wait $p1 || fail "concurrent init 1: $(cat "$TMP/c1")"
+wait $p2 || fail "concurrent init 2: $(cat "$TMP/c2")"
+a1=$(sed -n 's/{"applied":\([0-9]*\)}/\1/p' "$TMP/c1")
+a2=$(sed -n 's/{"applied":\([0-9]*\)}/\1/p' "$TMP/c2")
+assert_eq "$recorded" "$((a1 + a2))" "concurrent inits applied each migration once ($a1 + $a2)"
+psql -XAtq -d postgres -c "DROP DATABASE \"$conc\" WITH (FORCE)"
+
+# --- tables and views --------------------------------------------------------
 cols() {
     q "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM information_schema.columns WHERE table_schema = 'abgleich' AND table_name = '$1'"
 }
 assert_eq "reference,amount_cents,paid_cents,open_cents,status" "$(cols claim_status)" "claim_status columns"
 assert_eq "end_to_end_id,account_servicer_ref,booking_date,reference,amount_cents,method" "$(cols allocation_report)" "allocation_report columns"
 assert_eq "end_to_end_id,account_servicer_ref,booking_date,amount_cents,reason" "$(cols clarification_report)" "clarification_report columns"
+assert_eq "id,reference,amount_cents,open_cents,due_date" "$(cols claim_open)" "claim_open columns"
 for t in input_files claims statements bank_transactions allocations clarifications schema_migrations; do
-    [ -n "$(cols $t)" ] || fail "table $t missing"
+    assert_eq "BASE TABLE" "$(q "SELECT table_type FROM information_schema.tables WHERE table_schema = 'abgleich' AND table_name = '$t'")" "table $t"
 done
+for v in claim_status allocation_report clarification_report claim_open; do
+    assert_eq "VIEW" "$(q "SELECT table_type FROM information_schema.tables WHERE table_schema = 'abgleich' AND table_name = '$v'")" "view $v"
+done
+# Money is integer cents: no float, no numeric in the tables and public views.
+money=$(q "SELECT string_agg(c.table_name || '.' || c.column_name || ':' || c.data_type, ' ')
+           FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
+           WHERE c.table_schema = 'abgleich' AND c.column_name LIKE '%cents' AND c.data_type <> 'bigint'
+             AND (t.table_type = 'BASE TABLE' OR t.table_name IN ('claim_status', 'allocation_report',
+                  'clarification_report', 'claim_open'))")
+assert_eq "" "$money" "money columns are bigint"
+assert_eq "0" "$(q "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'abgleich' AND data_type IN ('real', 'double precision', 'money')")" "no floats anywhere"
 
+# --- the ledger ----------------------------------------------------------------
 q "INSERT INTO abgleich.input_files (id, kind, name, content_hash) VALUES (1, 'statement', 'x', 'h')"
-q "INSERT INTO abgleich.claims (id, reference, amount_cents, due_date) VALUES (1, '400000010017', 2500, '2026-11-08')"
+q "INSERT INTO abgleich.claims (id, reference, amount_cents, due_date) VALUES (1, '400000010017', 2500, '2026-11-08'), (2, '400000020015', 3500, '2026-11-09')"
 q "INSERT INTO abgleich.statements (id, file_id, account, stmt_id) VALUES (1, 1, 'DE44', 'S1')"
-q "INSERT INTO abgleich.bank_transactions (file_id, seq, statement_id, amount_cents, direction) VALUES (1, 1, 1, 2500, 'C')"
+q "INSERT INTO abgleich.bank_transactions (file_id, seq, statement_id, amount_cents, direction, end_to_end_id, acct_svcr_ref, booking_date)
+   VALUES (1, 1, 1, 2500, 'C', 'E2E-1', 'REF-1', '2026-11-03'), (1, 2, 1, 1000, 'C', 'E2E-2', 'REF-2', '2026-11-03')"
 q "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) VALUES (1, 1, 1, 2500, 'exact_reference')"
-assert_eq "400000010017|2500|2500|0|paid" "$(q 'SELECT * FROM abgleich.claim_status')" "paid by the ledger"
+q "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) VALUES (1, 2, 'amount_mismatch', 1000)"
+assert_eq "400000010017|2500|2500|0|paid
+400000020015|3500|0|3500|open" "$(q 'SELECT * FROM abgleich.claim_status ORDER BY reference')" "paid by the ledger"
+assert_eq "2|400000020015|3500|3500|2026-11-09" "$(q 'SELECT * FROM abgleich.claim_open')" "claim_open lists what is open"
+assert_eq "E2E-1|REF-1|2026-11-03|400000010017|2500|exact_reference" "$(q 'SELECT * FROM abgleich.allocation_report')" "allocation_report row"
+assert_eq "E2E-2|REF-2|2026-11-03|1000|amount_mismatch" "$(q 'SELECT * FROM abgleich.clarification_report')" "clarification_report row"
+q "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) VALUES (2, 1, 2, 1000, 'manual')"
+assert_eq "400000020015|3500|1000|2500|partially_paid" "$(q "SELECT * FROM abgleich.claim_status WHERE reference = '400000020015'")" "partially paid"
 
 for sql in "UPDATE abgleich.allocations SET amount_cents = 1" "DELETE FROM abgleich.allocations" "TRUNCATE abgleich.allocations CASCADE"; do
     if out=$(q "$sql" 2>&1); then fail "ledger accepted: $sql"; fi
-    echo "$out" | grep -q "append-only" || fail "wrong refusal for $sql: $out"
+    assert_match "append-only" "$out" "refusal of: $sql"
 done
+assert_eq "2" "$(q 'SELECT count(*) FROM abgleich.allocations')" "ledger unchanged"
 # A correction is a new row that reverses the old one.
 q "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method, reverses) VALUES (1, 1, 1, -2500, 'reversal', (SELECT min(id) FROM abgleich.allocations))"
-assert_eq "400000010017|2500|0|2500|open" "$(q 'SELECT * FROM abgleich.claim_status')" "open again after the reversal"
+assert_eq "400000010017|2500|0|2500|open" "$(q "SELECT * FROM abgleich.claim_status WHERE reference = '400000010017'")" "open again after the reversal"
+if q "INSERT INTO abgleich.claims (reference, amount_cents, due_date) VALUES ('X1', 0, '2026-11-08')" 2>/dev/null; then
+    fail "a claim of 0 cents was accepted"
+fi
+
+# --- failures ----------------------------------------------------------------------
+expect_exit 4 $ABGLEICH --db "host=$TMP/nowhere port=1 user=abgleich dbname=abgleich" init
+assert_eq 1 "$(wc -l <"$TMP/stderr")" "an unreachable database is reported on one line"
+assert_match "^abgleich: error: database: .*nowhere" "$(cat "$TMP/stderr")" "the message names the socket"
+
+# A newer database (a migration this binary does not know) is only a warning.
+q "INSERT INTO abgleich.schema_migrations (version, name) VALUES (999, '999_future.sql')"
+assert_eq '{"applied":0}' "$($ABGLEICH --json init 2>"$TMP/w.err")" "init with a future migration"
+assert_match "999_future.sql" "$(cat "$TMP/w.err")" "the unknown migration is named"
+q "DELETE FROM abgleich.schema_migrations WHERE version = 999"
+# A version recorded under another file name is an error, not a skip.
+q "UPDATE abgleich.schema_migrations SET name = '001_other.sql' WHERE version = 1"
+expect_exit 4 $ABGLEICH init
+assert_match "migration 1 is recorded as 001_other.sql" "$(cat "$TMP/stderr")" "name mismatch reported"
+q "UPDATE abgleich.schema_migrations SET name = '001_schema.sql' WHERE version = 1"
+expect_exit 0 $ABGLEICH init
