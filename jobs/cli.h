@@ -35,5 +35,6 @@ int job_gen(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_explain(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_clarify(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_bench(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_inspect(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
 #endif

@@ -24,6 +24,7 @@ static const char usage_text[] =
     "  init                       create or upgrade the database schema\n"
     "  import tickets FILE...     import ticket batches (CSV) as open claims\n"
     "  reconcile FILE...          match CAMT.053 statements against open claims\n"
+    "  inspect FILE...            statements of CAMT or MT940/MT942 files, no database\n"
     "  explain END_TO_END_ID...   why a payment went where it went\n"
     "  clarify                    list open clarifications\n"
     "  clarify ID --claim REF [--amount EUR] [--by NAME]\n"
@@ -62,6 +63,7 @@ static const struct {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
     {"explain", job_explain},   {"clarify", job_clarify}, {"bench", job_bench},
+    {"inspect", job_inspect},
 };
 
 static int parse_threads(const char *s, unsigned *out)
