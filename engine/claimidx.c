@@ -261,6 +261,8 @@ int claimidx_set_plate(claimidx *ix, uint32_t slot, const char *plate, size_t n)
     if (n == 0 || n > 32)
         return AB_E_INVAL;
     claim_rec *r = &ix->recs[slot];
+    if (r->plate_len)
+        return AB_E_DUP; /* one plate per claim: a second would corrupt the chain */
     int rc = pool_add(ix, plate, n, &r->plate_off);
     if (rc < 0)
         return rc;

@@ -328,6 +328,12 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
     }
     if (p->direction != PAY_CREDIT || !booked(p))
         return; /* MATCH_SKIPPED */
+    if (p->currency[0] && strcmp(p->currency, "EUR")) {
+        /* Claims are in euros: a CHF amount equal in number is not a payment of it. */
+        clarify(r, MR_FOREIGN_CURRENCY, p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
     if (sc->n_slots)
         apply_exact(ix, p, sc, r);
     else if (sc->n_fuzzy)
@@ -474,6 +480,13 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                        " end-to-end id and amount."
                      : "Rückbuchung über %s EUR ohne zugeordnete ursprüngliche Zahlung mit"
                        " gleicher End-to-End-Referenz und gleichem Betrag.", a);
+        break;
+    case MR_FOREIGN_CURRENCY:
+        put(x, x->en ? "Payment in %s, not in euros; claims are in euros, so a clerk converts"
+                       " and decides."
+                     : "Zahlung in %s, nicht in Euro; die Forderungen lauten auf Euro, die"
+                       " Umrechnung und Zuordnung entscheidet die Sachbearbeitung.",
+            p->currency);
         break;
     case MR_NONE:
     case MR_COUNT:

@@ -37,7 +37,8 @@ enum match_outcome {
     X(CLAIM_ALREADY_PAID, "claim_already_paid")     \
     X(AMBIGUOUS, "ambiguous")                       \
     X(OVERPAYMENT, "overpayment")                   \
-    X(REVERSAL, "reversal_without_original")
+    X(REVERSAL, "reversal_without_original")       \
+    X(FOREIGN_CURRENCY, "foreign_currency")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

@@ -534,6 +534,8 @@ static const char reversal_sql[] =
     "   AND a.tx_seq = t.seq AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
     "   abgleich.allocations x WHERE x.reverses = a.id))"
     "  ORDER BY r.seq, t.file_id, t.seq),"
+    /* Two reversals of one original in one file: only the first reverses it. */
+    " o1 AS (SELECT DISTINCT ON (ofile, oseq) * FROM o ORDER BY ofile, oseq, rseq),"
     " ins AS ("
     "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
     "   confidence, explanation, explanation_en, reverses)"
@@ -544,7 +546,7 @@ static const char reversal_sql[] =
     "   format('Reversal of the payment with end-to-end id %s; allocation #%s of %s EUR is"
     " reversed, the claim is open again.', o.end_to_end_id, a.id,"
     " (a.amount_cents / 100)::text || '.' || lpad((a.amount_cents % 100)::text, 2, '0')), a.id"
-    "  FROM o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
+    "  FROM o1 o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
     "   AND a.amount_cents > 0"
     "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
     "  ORDER BY o.rseq, a.id"

@@ -44,7 +44,7 @@ LEFT JOIN abgleich.bank_transactions t ON t.file_id = a.file_id AND t.seq = a.tx
 -- manual allocations and refunds (net of their reversals).
 CREATE VIEW abgleich.open_clarifications AS
 SELECT k.id, k.file_id, k.tx_seq, k.reason, k.amount_cents,
-       k.amount_cents - coalesce(d.decided, 0) AS open_cents,
+       (k.amount_cents - coalesce(d.decided, 0))::bigint AS open_cents,
        t.booking_date, t.end_to_end_id, t.debtor_name, t.remittance, k.explanation
 FROM abgleich.clarifications k
 JOIN abgleich.bank_transactions t ON t.file_id = k.file_id AND t.seq = k.tx_seq

@@ -235,3 +235,27 @@ Test(matcher, every_reason_explains_itself)
     }
     cr_assert_str_eq(match_reason_name(MR_AMOUNT_MISMATCH), "amount_mismatch");
 }
+
+Test(matcher, foreign_currency_is_never_allocated)
+{
+    match_scan sc;
+    payment p = pay(2500, "400000010017");
+    strcpy(p.currency, "CHF");
+    match_result r = run(&p, &sc);
+    cr_assert_eq(r.outcome, MATCH_CLARIFY);
+    cr_assert_eq(r.reason, MR_FOREIGN_CURRENCY);
+    cr_assert_eq(claimidx_open(ix, c17), 2500);
+    explain_has(&p, &sc, &r, "de", "nicht in Euro");
+    strcpy(p.currency, "EUR");
+    cr_assert_eq(run(&p, &sc).outcome, MATCH_ALLOCATED);
+}
+
+Test(matcher, one_plate_per_claim)
+{
+    char p[PLATE_MAX];
+    size_t n = plate_normalise("HH-AB 1234", 10, p);
+    cr_assert_eq(claimidx_set_plate(ix, c17, p, n), AB_E_DUP);
+    uint32_t s = claimidx_plate_first(ix, p, n);
+    cr_assert_eq(s, c17);
+    cr_assert_eq(claimidx_plate_next(ix, s), CLAIMIDX_NONE);
+}
