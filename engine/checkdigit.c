@@ -1,10 +1,18 @@
 /*
  * checkdigit.c - check-digit schemes for Kassenzeichen; see checkdigit.h.
  *
- * Every scheme works on ASCII digits only and never allocates.  ISO 7064
- * MOD 11,10 (the default) detects every single substituted digit and all
- * but a few percent of swaps of adjacent digits; test_checkdigit.c
- * measures both.
+ * In:  ASCII digit strings (body, or body + check digits).
+ * Out: the check digit(s) of a body, or whether a whole reference holds.
+ * Invariants: pure functions over digits only; no allocation, no locale,
+ * no integer that can overflow (every running value is reduced modulo 11,
+ * 97 or 10 after each digit, so any length is safe).
+ *
+ * Why these schemes: a fines office configures one per client
+ * (fines-domain.md §4.1).  ISO 7064 MOD 11,10 is the default because it
+ * detects every single substituted digit, which is what lets the matcher
+ * treat "one digit off and the check digit fails" as a typo to correct.
+ * It does not catch every swap of adjacent digits ("495583227493" and
+ * "495582327493" both hold); test_checkdigit.c measures the rate.
  */
 #include "checkdigit.h"
 
@@ -44,73 +52,88 @@ size_t cd_width(enum cd_scheme s)
     return s == CD_NONE ? 0 : s == CD_ISO7064_97_10 ? 2 : 1;
 }
 
-static int all_digits(const char *d, size_t n)
+static bool all_digits(const char *d, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         if (d[i] < '0' || d[i] > '9')
-            return 0;
-    return 1;
+            return false;
+    return true;
 }
 
+/* Luhn: from the right, the digit next to the check digit is doubled, then
+ * every second one; a doubled digit above 9 counts as its digit sum. */
 static int luhn(const char *b, size_t n)
 {
-    int sum = 0;
-    /* The digit left of the check digit is doubled, then every second. */
+    unsigned sum = 0;
     for (size_t i = 0; i < n; i++) {
-        int d = b[n - 1 - i] - '0';
+        unsigned d = (unsigned)(b[n - 1 - i] - '0');
         if (i % 2 == 0) {
             d *= 2;
             if (d > 9)
                 d -= 9;
         }
-        sum += d;
+        sum = (sum + d) % 10;
     }
-    return (10 - sum % 10) % 10;
+    return (int)((10 - sum) % 10);
 }
 
+/* Weights 2,3,4,5,6,7,2,3,... from the right.  A remainder that asks for
+ * check digit 10 has no single-digit answer: such bodies are never issued
+ * (-1), and 11 means 0. */
 static int mod11(const char *b, size_t n)
 {
-    int sum = 0;
+    unsigned sum = 0;
     for (size_t i = 0; i < n; i++)
-        sum += (b[n - 1 - i] - '0') * (int)(2 + i % 6);
-    int c = 11 - sum % 11;
+        sum = (sum + (unsigned)(b[n - 1 - i] - '0') * (unsigned)(2 + i % 6)) % 11;
+    unsigned c = 11 - sum;
     if (c == 11)
         return 0;
-    return c == 10 ? -1 : c;
+    return c == 10 ? -1 : (int)c;
 }
 
+/* ISO 7064 MOD 11,10 (hybrid): p starts at 10; per digit s = (p + d) mod 10
+ * with 0 read as 10, p = 2s mod 11; the check digit c makes (p + c) mod 10
+ * equal 1. */
 static int iso7064_11_10(const char *b, size_t n)
 {
-    int p = 10;
+    unsigned p = 10;
     for (size_t i = 0; i < n; i++) {
-        int s = (p + (b[i] - '0')) % 10;
+        unsigned s = (p + (unsigned)(b[i] - '0')) % 10;
         if (s == 0)
             s = 10;
         p = (2 * s) % 11;
     }
-    return (11 - p) % 10;
+    return (int)((11 - p) % 10);
 }
 
+/* ISO 7064 MOD 97-10 as in IBAN: the two digits that make body||cd equal 1
+ * modulo 97, always in 02..98. */
 static int iso7064_97_10(const char *b, size_t n)
 {
-    int r = 0;
+    unsigned r = 0;
     for (size_t i = 0; i < n; i++)
-        r = (r * 10 + (b[i] - '0')) % 97;
+        r = (r * 10 + (unsigned)(b[i] - '0')) % 97;
     r = (r * 100) % 97;
-    return 98 - r;
+    return (int)(98 - r);
 }
 
 int cd_compute(enum cd_scheme s, const char *body, size_t n, char out[2])
 {
-    if (!all_digits(body, n) || n == 0)
+    if (n == 0 || !all_digits(body, n))
         return AB_E_INVAL;
     int c;
     switch (s) {
     case CD_NONE:
         return 0;
-    case CD_MOD10: c = luhn(body, n); break;
-    case CD_MOD11: c = mod11(body, n); break;
-    case CD_ISO7064_11_10: c = iso7064_11_10(body, n); break;
+    case CD_MOD10:
+        c = luhn(body, n);
+        break;
+    case CD_MOD11:
+        c = mod11(body, n);
+        break;
+    case CD_ISO7064_11_10:
+        c = iso7064_11_10(body, n);
+        break;
     case CD_ISO7064_97_10:
         c = iso7064_97_10(body, n);
         out[0] = (char)('0' + c / 10);
@@ -128,11 +151,14 @@ int cd_compute(enum cd_scheme s, const char *body, size_t n, char out[2])
 bool cd_valid(enum cd_scheme s, const char *digits, size_t n)
 {
     size_t w = cd_width(s);
+    /* At least one body digit: a lone check digit checks nothing. */
     if (n <= w || !all_digits(digits, n))
         return false;
     if (w == 0)
         return true;
     char c[2];
     int k = cd_compute(s, digits, n - w, c);
+    /* Recomputing (rather than testing "== 1 mod 97") also refuses the
+     * check digits 00, 01 and 99, which MOD 97-10 never produces. */
     return k == (int)w && memcmp(c, digits + n - w, w) == 0;
 }

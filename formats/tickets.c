@@ -1,61 +1,76 @@
 /*
  * tickets.c - streaming reader of ticket batches (CSV); see tickets.h.
  *
- * Pipeline: bytes (any chunking) -> one raw record in a bounded buffer
- * (a record ends at a newline outside quotes, so quoted newlines stay in it)
- * -> fields split and unquoted in place -> columns mapped by header name ->
- * validated ticket.  State kept between chunks: the partial record, whether
- * we are inside quotes, and the physical line counter.  Memory is the one
- * record buffer of AB_CSV_MAX_LINE bytes, whatever the file's size.
+ * Pipeline: bytes (any chunking) -> csv.c (BOM, separator detection,
+ * quoting, line numbers, the one bounded record buffer) -> header row:
+ * columns by name -> each later row: fields trimmed, checked in column
+ * order, the first failure reported with its canonical column name ->
+ * ticket to the sink.  A row is either handed on whole or rejected whole;
+ * a failure of the file (no header, a missing column, a record over the
+ * limits, a sink error) stops the input.
+ *
+ * Why the checks are what they are: a claim that enters the database with
+ * a mistyped Kassenzeichen can never be matched, and one with a wrong
+ * amount is matched wrongly; so each of them is refused here with the line
+ * and the value, for the office to correct at the source.  Text fields
+ * must be UTF-8 because PostgreSQL refuses anything else, and one bad byte
+ * would fail the import of the whole file instead of one row.
  */
 #include "tickets.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "../engine/date.h"
 #include "../engine/limits.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
 #include "../engine/refscan.h"
+#include "csv.h"
 
 enum col { C_REF, C_PLATE, C_TBNR, C_AMOUNT, C_TIME, C_LOC, C_COUNT };
 
+/* Canonical (English) name first; it is the field name in rejections. */
 static const char *const col_names[C_COUNT][2] = {
-    {"reference", "kassenzeichen"}, {"plate", "kennzeichen"},   {"tbnr", "tbnr"},
+    {"reference", "kassenzeichen"}, {"plate", "kennzeichen"},    {"tbnr", "tbnr"},
     {"amount", "betrag"},           {"offense_time", "tatzeit"}, {"location", "tatort"},
 };
+
+/* Longest plate we accept: German plates have at most 8 characters plus
+ * separators and suffix (fines-domain.md §6); foreign ones a few more. */
+#define PLATE_MAX 32u
+/* Bytes of an offending value quoted in a rejection. */
+#define QUOTE_MAX 40u
 
 struct tickets_reader {
     tickets_sink sink;
     enum cd_scheme scheme;
-    char *rec;              /* the current raw record */
-    size_t len;
-    int in_quotes;
-    unsigned long line;     /* physical line of the next byte */
-    unsigned long rec_line; /* line where the current record began */
-    int header_done;
-    char sep;
+    csv *csv;
+    bool header_done;
     int col[C_COUNT];       /* field index of each column, -1 when absent */
-    int nfields;            /* fields in the header */
-    int bom_checked;
+    size_t nfields;         /* fields in the header */
     char err[AB_ERRMSG_MAX];
 };
+
+/* One row being checked: its trimmed fields and its line. */
+typedef struct row {
+    unsigned long line;
+    csv_field f[C_COUNT];   /* by column; an absent location points to none */
+    char none[1];
+} row;
 
 int tickets_reader_create(tickets_reader **out, const tickets_sink *sink, enum cd_scheme scheme)
 {
     tickets_reader *r = mem_calloc(1, sizeof *r);
     if (!r)
         return AB_E_NOMEM;
-    if (!(r->rec = mem_alloc(AB_CSV_MAX_LINE + 1))) {
+    int rc = csv_create(&r->csv, 0);
+    if (rc < 0) {
         mem_free(r);
-        return AB_E_NOMEM;
+        return rc;
     }
     r->sink = *sink;
     r->scheme = scheme;
-    r->line = 1;
-    r->rec_line = 1;
     *out = r;
     return AB_OK;
 }
@@ -64,7 +79,7 @@ void tickets_reader_destroy(tickets_reader *r)
 {
     if (!r)
         return;
-    mem_free(r->rec);
+    csv_destroy(r->csv);
     mem_free(r);
 }
 
@@ -73,275 +88,333 @@ const char *tickets_reader_error(const tickets_reader *r)
     return r->err;
 }
 
-/* Splits rec[0..n) at sep outside quotes, unquoting in place. */
-static int split(char *rec, size_t n, char sep, char **f, size_t *fl, int max)
+static void trim(csv_field *f)
 {
-    int k = 0;
-    size_t i = 0;
-    for (;;) {
-        if (k == max)
-            return -1;
-        char *out = rec + i;
-        size_t o = 0;
-        int quoted = i < n && rec[i] == '"';
-        if (quoted)
+    while (f->len && (f->ptr[0] == ' ' || f->ptr[0] == '\t')) {
+        f->ptr++;
+        f->len--;
+    }
+    while (f->len && (f->ptr[f->len - 1] == ' ' || f->ptr[f->len - 1] == '\t'))
+        f->len--;
+    f->ptr[f->len] = '\0'; /* csv.h lets us write inside the field's bytes */
+}
+
+/* Length of the valid UTF-8 sequence at s (not overlong, no surrogates,
+ * at most U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    if (s[0] < 0x80)
+        return 1;
+    size_t k = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : 2;
+    if (s[0] < 0xc2 || s[0] > 0xf4 || n < k)
+        return 0;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+        (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+        return 0;
+    return k;
+}
+
+/* UTF-8 text without control characters other than tab and line ends
+ * (a quoted location may span lines). */
+static bool is_text(const char *v, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)v;
+    for (size_t i = 0; i < n;) {
+        if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n' && s[i] != '\r') || s[i] == 0x7f)
+            return false;
+        size_t k = utf8_seq(s + i, n - i);
+        if (!k)
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* 'value' for a message: at most QUOTE_MAX bytes, cut between characters,
+ * control bytes and broken UTF-8 shown as '?', so a log line stays one
+ * readable UTF-8 line whatever the file holds. */
+static void quote_value(char *out, size_t cap, const char *v, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)v;
+    size_t o = 0, i = 0;
+    out[o++] = '\'';
+    while (i < n && o + 4 + 5 < cap && i < QUOTE_MAX) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k == 0 || s[i] < 0x20 || s[i] == 0x7f) {
+            out[o++] = '?';
             i++;
-        while (i < n) {
-            char c = rec[i];
-            if (quoted && c == '"') {
-                if (i + 1 < n && rec[i + 1] == '"') {
-                    out[o++] = '"';
-                    i += 2;
-                    continue;
-                }
-                quoted = 0;
-                i++;
-                continue;
-            }
-            if (!quoted && c == sep)
-                break;
-            out[o++] = c;
-            i++;
+        } else if (i + k > QUOTE_MAX) {
+            break;
+        } else {
+            memcpy(out + o, v + i, k);
+            o += k;
+            i += k;
         }
-        f[k] = out;
-        fl[k] = o;
-        k++;
-        if (i >= n)
-            return k;
-        i++; /* the separator */
     }
+    if (i < n) {
+        memcpy(out + o, "...", 3);
+        o += 3;
+    }
+    out[o++] = '\'';
+    out[o] = '\0';
 }
 
-static void trim(char **s, size_t *n)
+/* ASCII case-insensitive equality; no locale. */
+static bool name_eq(const char *a, size_t n, const char *name)
 {
-    while (*n && (**s == ' ' || **s == '\t')) {
-        (*s)++;
-        (*n)--;
-    }
-    while (*n && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t'))
-        (*n)--;
-}
-
-static int read_header(tickets_reader *r, char *rec, size_t n)
-{
-    size_t semi = 0, comma = 0;
-    int q = 0;
+    if (strlen(name) != n)
+        return false;
     for (size_t i = 0; i < n; i++) {
-        if (rec[i] == '"')
-            q = !q;
-        else if (!q && rec[i] == ';')
-            semi++;
-        else if (!q && rec[i] == ',')
-            comma++;
+        char x = a[i] >= 'A' && a[i] <= 'Z' ? (char)(a[i] - 'A' + 'a') : a[i];
+        if (x != name[i])
+            return false;
     }
-    r->sep = semi > comma ? ';' : ',';
-    char *f[AB_CSV_MAX_FIELDS];
-    size_t fl[AB_CSV_MAX_FIELDS];
-    int k = split(rec, n, r->sep, f, fl, AB_CSV_MAX_FIELDS);
-    if (k < 0) {
-        snprintf(r->err, sizeof r->err, "line 1: more than %u columns", AB_CSV_MAX_FIELDS);
-        return AB_E_LIMIT;
-    }
+    return true;
+}
+
+static int read_header(tickets_reader *r, const csv_record *rec)
+{
     for (int c = 0; c < C_COUNT; c++)
         r->col[c] = -1;
-    for (int i = 0; i < k; i++) {
-        trim(&f[i], &fl[i]);
-        for (int c = 0; c < C_COUNT; c++)
-            for (int a = 0; a < 2; a++)
-                if (strlen(col_names[c][a]) == fl[i] && !strncasecmp(f[i], col_names[c][a], fl[i]))
-                    r->col[c] = i;
+    for (size_t i = 0; i < rec->nfields; i++) {
+        csv_field f = rec->fields[i];
+        trim(&f);
+        for (int c = 0; c < C_COUNT; c++) {
+            if (!name_eq(f.ptr, f.len, col_names[c][0]) && !name_eq(f.ptr, f.len, col_names[c][1]))
+                continue;
+            if (r->col[c] >= 0) {
+                snprintf(r->err, sizeof r->err, "line %lu: two %s columns (%d and %zu)",
+                         rec->line, col_names[c][0], r->col[c] + 1, i + 1);
+                return AB_E_PARSE;
+            }
+            r->col[c] = (int)i;
+        }
     }
     for (int c = 0; c < C_COUNT; c++)
         if (r->col[c] < 0 && c != C_LOC) {
-            snprintf(r->err, sizeof r->err, "line %lu: no %s column", r->rec_line,
+            snprintf(r->err, sizeof r->err, "line %lu: no %s column", rec->line,
                      col_names[c][0]);
             return AB_E_PARSE;
         }
-    r->nfields = k;
-    r->header_done = 1;
+    r->nfields = rec->nfields;
+    r->header_done = true;
     return AB_OK;
 }
 
-/* Reports "what: 'value'" with the value cut to 40 bytes. */
-static int reject(tickets_reader *r, const char *field, const char *what, const char *val,
-                  size_t n)
+/* Drops the separators people write inside references and upper-cases
+ * letters.  Returns the length, -1 for any other character, -2 when it is
+ * longer than AB_REF_MAX. */
+static int normalise_ref(const char *v, size_t n, char out[AB_REF_MAX + 1])
 {
-    char reason[AB_ERRMSG_MAX];
-    snprintf(reason, sizeof reason, "%s: '%.*s'", what, (int)(n > 40 ? 40 : n), val);
-    return r->sink.on_reject(r->sink.ctx, r->rec_line, field, reason);
-}
-
-/* An RF creditor reference (ISO 11649) as a claim's reference. */
-static int check_rf(tickets_reader *r, const char *v, size_t n, char *out, int *bad)
-{
-    size_t o = refscan_normalise(v, n, out);
-    if (o && refscan_rf_valid(out, o))
-        return AB_OK;
-    *bad = 1;
-    return reject(r, "reference", "not a valid RF creditor reference (ISO 11649)", v, n);
-}
-
-/* Kassenzeichen as written -> digits; AB_OK or a reject already reported. */
-static int check_reference(tickets_reader *r, const char *v, size_t n, char *out, int *bad)
-{
-    if (n >= 2 && (v[0] == 'R' || v[0] == 'r') && (v[1] == 'F' || v[1] == 'f'))
-        return check_rf(r, v, n, out, bad);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
         char c = v[i];
         if (c == ' ' || c == '.' || c == '-' || c == '/')
             continue;
-        if (c < '0' || c > '9' || o == AB_REF_MAX) {
-            *bad = 1;
-            return reject(r, "reference", "not a Kassenzeichen", v, n);
-        }
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z')))
+            return -1;
+        if (o == AB_REF_MAX)
+            return -2;
         out[o++] = c;
     }
     out[o] = '\0';
-    if (o < AB_REF_MIN) {
-        *bad = 1;
-        return reject(r, "reference", "too short for a Kassenzeichen", v, n);
-    }
-    if (!cd_valid(r->scheme, out, o)) {
-        char c[2];
-        size_t w = cd_width(r->scheme);
-        char msg[160];
-        if (o > w && cd_compute(r->scheme, out, o - w, c) == (int)w)
-            snprintf(msg, sizeof msg, "check digit does not match (%s expects %.*s)",
-                     cd_scheme_name(r->scheme), (int)w, c);
-        else
-            snprintf(msg, sizeof msg, "check digit does not match (%s)",
-                     cd_scheme_name(r->scheme));
-        *bad = 1;
-        return reject(r, "reference", msg, v, n);
-    }
-    return AB_OK;
+    return (int)o;
 }
 
-static int is_tbnr(const char *v, size_t n)
+/* Each check below returns NULL when the value is fine, else what is
+ * wrong with it; msg is room for a reason that has to be formatted. */
+typedef char reason_buf[128];
+
+/* Kassenzeichen (digits under the configured scheme) or RF creditor
+ * reference (ISO 11649), normalised into out. */
+static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
+                                   char out[AB_REF_MAX + 1], reason_buf msg)
 {
-    if (n != 6)
-        return 0;
+    bool rf = f->len >= 2 && (f->ptr[0] == 'R' || f->ptr[0] == 'r') &&
+              (f->ptr[1] == 'F' || f->ptr[1] == 'f');
+    int k = normalise_ref(f->ptr, f->len, out);
+    if (rf)
+        return k > 0 && refscan_rf_valid(out, (size_t)k)
+                   ? NULL
+                   : "not a valid RF creditor reference (ISO 11649)";
+    size_t n = k > 0 ? (size_t)k : 0;
     for (size_t i = 0; i < n; i++)
-        if (v[i] < '0' || v[i] > '9')
-            return 0;
-    return 1;
+        k = out[i] < '0' || out[i] > '9' ? -1 : k;
+    if (k == -1)
+        return "not a Kassenzeichen (digits only)";
+    if (k == -2 || n < AB_REF_MIN) {
+        snprintf(msg, sizeof(reason_buf), "not a Kassenzeichen (%u to %u digits)", AB_REF_MIN,
+                 AB_REF_MAX);
+        return msg;
+    }
+    if (cd_valid(scheme, out, n))
+        return NULL;
+    char c[2];
+    size_t w = cd_width(scheme);
+    if (cd_compute(scheme, out, n - w, c) == (int)w)
+        snprintf(msg, sizeof(reason_buf), "check digit does not match (%s expects %.*s)",
+                 cd_scheme_name(scheme), (int)w, c);
+    else
+        snprintf(msg, sizeof(reason_buf),
+                 "check digit does not match (%s has none for this number)",
+                 cd_scheme_name(scheme));
+    return msg;
 }
 
-static int check_fields(tickets_reader *r, char **f, size_t *fl, ticket *t, char *ref, int *bad)
+/* Plate and location are stored as text: UTF-8, of a sane length. */
+static const char *check_text(const csv_field *f, unsigned max, const char *what,
+                              reason_buf msg)
 {
+    if (f->len <= max && is_text(f->ptr, f->len))
+        return NULL;
+    snprintf(msg, sizeof(reason_buf), "not %s (UTF-8 text of at most %u bytes)", what, max);
+    return msg;
+}
+
+/* 6 digits, the first naming the regulation 1..9 (fines-domain.md §2.1). */
+static const char *check_tbnr(const csv_field *f)
+{
+    bool ok = f->len == 6 && f->ptr[0] >= '1' && f->ptr[0] <= '9';
+    for (size_t i = 1; ok && i < 6; i++)
+        ok = f->ptr[i] >= '0' && f->ptr[i] <= '9';
+    return ok ? NULL : "not a 6-digit TBNR";
+}
+
+/* money_parse reads up to 5 fraction digits; a ticket has cents, and
+ * "1.000" is a thousand euros to a German clerk, not one euro. */
+static const char *check_amount(const csv_field *f, int64_t *cents)
+{
+    if (money_parse(f->ptr, f->len, cents) < 0)
+        return "not an amount";
+    for (size_t i = f->len; i-- > 0;)
+        if (f->ptr[i] == '.' || f->ptr[i] == ',') {
+            if (f->len - i - 1 > 2)
+                return "not an amount (more than 2 decimals)";
+            break;
+        }
+    return *cents > 0 ? NULL : "not a positive amount";
+}
+
+/* The row's first problem in column order: its column, or C_COUNT. */
+static enum col check_row(const tickets_reader *r, const row *w, ticket *t,
+                          char ref[AB_REF_MAX + 1], reason_buf msg, const char **what)
+{
+    for (int c = 0; c < C_COUNT; c++)
+        if (c != C_LOC && w->f[c].len == 0) {
+            *what = "missing";
+            return (enum col)c;
+        }
+    if ((*what = check_reference(&w->f[C_REF], r->scheme, ref, msg)))
+        return C_REF;
+    if ((*what = check_text(&w->f[C_PLATE], PLATE_MAX, "a licence plate", msg)))
+        return C_PLATE;
+    if ((*what = check_tbnr(&w->f[C_TBNR])))
+        return C_TBNR;
+    if ((*what = check_amount(&w->f[C_AMOUNT], &t->amount_cents)))
+        return C_AMOUNT;
+    if (datetime_parse(w->f[C_TIME].ptr, w->f[C_TIME].len, &t->offense_time) < 0) {
+        *what = "not a date";
+        return C_TIME;
+    }
+    if ((*what = check_text(&w->f[C_LOC], AB_TEXT_FIELD_MAX, "a location", msg)))
+        return C_LOC;
+    return C_COUNT;
+}
+
+/* Reports "what: 'value'" (just "what" for an empty value). */
+static int reject(const tickets_reader *r, const row *w, enum col c, const char *what)
+{
+    char reason[AB_ERRMSG_MAX];
+    char q[QUOTE_MAX * 2 + 8];
+    if (w->f[c].len) {
+        quote_value(q, sizeof q, w->f[c].ptr, w->f[c].len);
+        snprintf(reason, sizeof reason, "%s: %s", what, q);
+        what = reason;
+    }
+    return r->sink.on_reject(r->sink.ctx, w->line, col_names[c][0], what);
+}
+
+static bool blank(const csv_record *rec)
+{
+    for (size_t i = 0; i < rec->nfields; i++)
+        for (size_t k = 0; k < rec->fields[i].len; k++)
+            if (rec->fields[i].ptr[k] != ' ' && rec->fields[i].ptr[k] != '\t')
+                return false;
+    return true;
+}
+
+/* A row whose shape is wrong: malformed quoting or a field count that
+ * differs from the header's, so no value can be trusted to its column. */
+static const char *check_shape(const tickets_reader *r, const csv_record *rec, reason_buf msg)
+{
+    if (rec->flags & CSV_UNTERMINATED)
+        return "a quote is never closed";
+    if (rec->flags & CSV_STRAY_QUOTE)
+        return "a '\"' inside a field that is not quoted as a whole";
+    if (rec->nfields == r->nfields)
+        return NULL;
+    snprintf(msg, sizeof(reason_buf), "%zu fields, the header has %zu", rec->nfields,
+             r->nfields);
+    return msg;
+}
+
+static int read_row(tickets_reader *r, const csv_record *rec)
+{
+    reason_buf msg;
+    const char *what = check_shape(r, rec, msg);
+    if (what)
+        return r->sink.on_reject(r->sink.ctx, rec->line, "line", what);
+    row w = {.line = rec->line};
     for (int c = 0; c < C_COUNT; c++) {
-        if (c == C_LOC || fl[r->col[c]])
+        if (r->col[c] < 0) {
+            w.f[c].ptr = w.none;
             continue;
-        *bad = 1;
-        return r->sink.on_reject(r->sink.ctx, r->rec_line, col_names[c][0], "missing");
+        }
+        w.f[c] = rec->fields[r->col[c]];
+        trim(&w.f[c]);
     }
-    int rc = check_reference(r, f[r->col[C_REF]], fl[r->col[C_REF]], ref, bad);
-    if (rc < 0 || *bad)
-        return rc;
-    const char *v = f[r->col[C_TBNR]];
-    size_t n = fl[r->col[C_TBNR]];
-    if (!is_tbnr(v, n)) {
-        *bad = 1;
-        return reject(r, "tbnr", "not a 6-digit offense number (TBNR)", v, n);
-    }
-    v = f[r->col[C_AMOUNT]];
-    n = fl[r->col[C_AMOUNT]];
-    if (money_parse(v, n, &t->amount_cents) < 0 || t->amount_cents <= 0) {
-        *bad = 1;
-        return reject(r, "amount", "not an amount in euros", v, n);
-    }
-    v = f[r->col[C_TIME]];
-    n = fl[r->col[C_TIME]];
-    if (datetime_parse(v, n, &t->offense_time) < 0) {
-        *bad = 1;
-        return reject(r, "offense_time", "not a date and time", v, n);
-    }
-    return AB_OK;
-}
-
-static int read_row(tickets_reader *r, char *rec, size_t n)
-{
-    char *f[AB_CSV_MAX_FIELDS];
-    size_t fl[AB_CSV_MAX_FIELDS];
-    int k = split(rec, n, r->sep, f, fl, AB_CSV_MAX_FIELDS);
-    if (k != r->nfields) {
-        char msg[96];
-        snprintf(msg, sizeof msg, "%d fields, the header has %d", k < 0 ? (int)AB_CSV_MAX_FIELDS : k,
-                 r->nfields);
-        return r->sink.on_reject(r->sink.ctx, r->rec_line, "line", msg);
-    }
-    for (int i = 0; i < k; i++) {
-        trim(&f[i], &fl[i]);
-        f[i][fl[i]] = '\0';
-    }
-    ticket t = {.line = r->rec_line};
+    ticket t = {.line = rec->line};
     char ref[AB_REF_MAX + 1];
-    int bad = 0;
-    int rc = check_fields(r, f, fl, &t, ref, &bad);
-    if (rc < 0 || bad)
-        return rc;
+    enum col bad = check_row(r, &w, &t, ref, msg, &what);
+    if (bad != C_COUNT)
+        return reject(r, &w, bad, what);
     t.reference = ref;
-    t.plate = f[r->col[C_PLATE]];
-    t.tbnr = f[r->col[C_TBNR]];
-    t.location = r->col[C_LOC] >= 0 ? f[r->col[C_LOC]] : "";
+    t.plate = w.f[C_PLATE].ptr;
+    t.tbnr = w.f[C_TBNR].ptr;
+    t.location = w.f[C_LOC].ptr;
     return r->sink.on_ticket(r->sink.ctx, &t);
 }
 
-/* A complete raw record (without its line end). */
-static int record(tickets_reader *r)
+/* csv.c's callback: blank lines are skipped, the first record is the
+ * header, every later one a ticket. */
+static int on_record(void *ctx, const csv_record *rec)
 {
-    size_t n = r->len;
-    if (n && r->rec[n - 1] == '\r')
-        n--;
-    char *rec = r->rec;
-    if (!r->bom_checked) {
-        r->bom_checked = 1;
-        if (n >= 3 && !memcmp(rec, "\xef\xbb\xbf", 3)) {
-            rec += 3;
-            n -= 3;
-        }
-    }
-    int blank = 1;
-    for (size_t i = 0; i < n && blank; i++)
-        blank = rec[i] == ' ' || rec[i] == '\t' || rec[i] == r->sep;
-    if (blank && r->header_done)
+    tickets_reader *r = ctx;
+    if (blank(rec) && !(rec->flags & CSV_UNTERMINATED))
         return AB_OK;
     if (!r->header_done)
-        return read_header(r, rec, n);
-    return read_row(r, rec, n);
+        return read_header(r, rec);
+    int rc = read_row(r, rec);
+    if (rc < 0)
+        snprintf(r->err, sizeof r->err, "line %lu: the receiver of tickets failed: %s",
+                 rec->line, ab_strerror(rc));
+    return rc;
 }
 
 int tickets_reader_feed(tickets_reader *r, const char *buf, size_t n, bool last)
 {
-    int rc = AB_OK;
-    for (size_t i = 0; i < n && rc == AB_OK; i++) {
-        char c = buf[i];
-        if (c == '\n' && !r->in_quotes) {
-            rc = record(r);
-            r->len = 0;
-            r->line++;
-            r->rec_line = r->line;
-            continue;
-        }
-        if (c == '"')
-            r->in_quotes = !r->in_quotes;
-        else if (c == '\n')
-            r->line++;
-        if (r->len == AB_CSV_MAX_LINE) {
-            snprintf(r->err, sizeof r->err, "line %lu: record longer than %u bytes",
-                     r->rec_line, AB_CSV_MAX_LINE);
-            return AB_E_LIMIT;
-        }
-        r->rec[r->len++] = c;
-    }
-    if (rc == AB_OK && last && r->len)
-        rc = record(r);
+    int rc = csv_feed(r->csv, buf, n, last, on_record, r);
     if (rc == AB_OK && last && !r->header_done) {
         snprintf(r->err, sizeof r->err, "line 1: no header row");
         rc = AB_E_PARSE;
     }
     if (rc < 0 && !r->err[0])
-        snprintf(r->err, sizeof r->err, "line %lu: %s", r->rec_line, ab_strerror(rc));
+        snprintf(r->err, sizeof r->err, "%s",
+                 csv_error(r->csv)[0] ? csv_error(r->csv) : ab_strerror(rc));
     return rc;
 }
