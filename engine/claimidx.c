@@ -1,18 +1,21 @@
 /*
  * claimidx.c - claims by normalised reference; see claimidx.h.
  *
- * Layout: a dense array of claim records in insertion order (the slot
- * handle is the index into it), one string pool with every reference, and
- * an open-addressing table of 16-byte entries {key, record index + 1,
- * meta}.  A Kassenzeichen of up to 19 digits is its own key (its value,
- * with the length in meta so leading zeros count), so a lookup touches one
- * cache line of the table and nothing else; that took matching from about
- * four cache misses per payment to one (bench match, docs/benchmarks.md).
- * Other references (RF, letters) key by their XXH3 hash and are confirmed
- * against the pool.  The table has a power-of-two size with load <= 0.5
- * and is sized once from the expected count: nothing rehashes, and lookups
- * never allocate, which is what lets many threads read it without locks.
- * Plates use a second table of tagged uint64 words (tag | index + 1).
+ * Layout: an open-addressing table of 16-byte hot entries {key, open
+ * amount} and, at the same position, a cold record (claim id, amount, due
+ * day, where the reference and plate bytes lie in the one string pool).
+ * The slot handle is the table position; nothing ever moves.  A
+ * Kassenzeichen of up to 16 digits is its own key (length in the top byte,
+ * value below, so leading zeros count); other references (RF, letters,
+ * longer) key by their XXH3 hash with the top bit set and are confirmed
+ * against the pool.  So an exact match is one cache line: the scan finds
+ * the key there and the apply step reads and moves the open amount in the
+ * same line (bench match, docs/benchmarks.md: at 10 M claims each random
+ * line is a DRAM miss, and apply's second miss on a separate record was
+ * the larger half of its time).  The table has a power-of-two size with
+ * load <= 0.7, sized once from the expected count: nothing rehashes, and
+ * lookups never allocate, which is what lets many threads read it without
+ * locks.  Plates use a second table of tagged uint64 words (tag | slot + 1).
  */
 #include "claimidx.h"
 
@@ -22,31 +25,30 @@
 #include "limits.h"
 #include "mem.h"
 
-typedef struct claim_rec {
+typedef struct hot {
+    uint64_t key;        /* 0: empty */
+    int64_t open_cents;
+} hot;
+
+typedef struct cold {
     int64_t claim_id;
     int64_t amount_cents;
-    int64_t open_cents;
     uint32_t ref_off;
-    uint8_t ref_len;
-    int32_t due_day;
     uint32_t plate_off;   /* plate bytes in the pool */
-    uint8_t plate_len;    /* 0: no plate */
     uint32_t plate_next;  /* next claim with the same plate, or CLAIMIDX_NONE */
-} claim_rec;
+    int32_t due_day;
+    uint8_t ref_len;
+    uint8_t plate_len;    /* 0: no plate */
+} cold;
 
-typedef struct tslot {
-    uint64_t key;    /* the digits' value, or the XXH3 hash */
-    uint32_t idx1;   /* record index + 1; 0: empty */
-    uint32_t meta;   /* length | KEY_NUMERIC */
-} tslot;
-
-#define KEY_NUMERIC 0x100u
+#define KEY_HASHED (1ull << 63)
+#define NUMERIC_MAX 16u  /* 10^16 < 2^54: value and length share 64 bits */
 
 struct claimidx {
-    tslot *table;
-    uint64_t *plates;   /* same scheme as table, keyed by plate, value: chain head */
+    hot *table;
+    cold *recs;
+    uint64_t *plates;   /* keyed by plate, value: chain head */
     size_t mask;
-    claim_rec *recs;
     size_t count, capacity;
     char *pool;
     size_t pool_len, pool_cap;
@@ -63,14 +65,14 @@ int claimidx_create(claimidx **out, size_t capacity)
     if (!ix)
         return AB_E_NOMEM;
     size_t size = 16;
-    while (size < capacity * 2)
+    while (size * 7 < capacity * 10)
         size <<= 1;
     ix->mask = size - 1;
     ix->capacity = capacity;
     ix->pool_cap = capacity * 13 + 64; /* Kassenzeichen are about 12 digits */
-    ix->table = mem_calloc(size, sizeof *ix->table);
-    ix->plates = mem_calloc(size, sizeof *ix->plates);
-    ix->recs = mem_calloc(capacity, sizeof *ix->recs);
+    ix->table = mem_huge_calloc(size, sizeof *ix->table);
+    ix->plates = mem_huge_calloc(size, sizeof *ix->plates);
+    ix->recs = mem_huge_calloc(size, sizeof *ix->recs);
     ix->pool = mem_alloc(ix->pool_cap);
     if (!ix->table || !ix->plates || !ix->recs || !ix->pool) {
         claimidx_destroy(ix);
@@ -84,32 +86,28 @@ void claimidx_destroy(claimidx *ix)
 {
     if (!ix)
         return;
-    mem_free(ix->table);
-    mem_free(ix->plates);
-    mem_free(ix->recs);
+    mem_huge_free(ix->table, ix->mask + 1, sizeof *ix->table);
+    mem_huge_free(ix->plates, ix->mask + 1, sizeof *ix->plates);
+    mem_huge_free(ix->recs, ix->mask + 1, sizeof *ix->recs);
     mem_free(ix->pool);
     mem_free(ix);
 }
 
-static inline int same(const claimidx *ix, const claim_rec *r, const char *ref, size_t n)
+static inline int same(const claimidx *ix, const cold *r, const char *ref, size_t n)
 {
     return r->ref_len == n && memcmp(ix->pool + r->ref_off, ref, n) == 0;
 }
 
-static inline void make_key(const char *ref, size_t n, uint64_t *key, uint32_t *meta)
+static inline uint64_t make_key(const char *ref, size_t n)
 {
     uint64_t v = 0;
     size_t i = 0;
-    if (n <= 19)
+    if (n <= NUMERIC_MAX)
         while (i < n && ref[i] >= '0' && ref[i] <= '9')
             v = v * 10 + (uint64_t)(ref[i++] - '0');
-    if (n <= 19 && i == n) {
-        *key = v;
-        *meta = (uint32_t)n | KEY_NUMERIC;
-    } else {
-        *key = XXH3_64bits(ref, n);
-        *meta = (uint32_t)n;
-    }
+    if (n <= NUMERIC_MAX && i == n)
+        return ((uint64_t)n << 56) | v; /* n >= 1: never 0 */
+    return KEY_HASHED | XXH3_64bits(ref, n);
 }
 
 /* Fibonacci hashing: consecutive Kassenzeichen spread over the table. */
@@ -118,38 +116,31 @@ static inline size_t home(const claimidx *ix, uint64_t key)
     return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 20) & ix->mask;
 }
 
-static inline int hit(const claimidx *ix, const tslot *t, uint64_t key, uint32_t meta,
-                      const char *ref, size_t n)
+static inline int hit(const claimidx *ix, size_t pos, uint64_t key, const char *ref, size_t n)
 {
-    return t->key == key && t->meta == meta &&
-           ((meta & KEY_NUMERIC) || same(ix, &ix->recs[t->idx1 - 1], ref, n));
+    return ix->table[pos].key == key &&
+           (!(key & KEY_HASHED) || same(ix, &ix->recs[pos], ref, n));
 }
 
 uint32_t claimidx_find(const claimidx *ix, const char *ref, size_t n)
 {
-    uint64_t key;
-    uint32_t meta;
-    make_key(ref, n, &key, &meta);
+    uint64_t key = make_key(ref, n);
     for (size_t pos = home(ix, key);; pos = (pos + 1) & ix->mask) {
-        const tslot *t = &ix->table[pos];
-        if (t->idx1 == 0)
+        if (ix->table[pos].key == 0)
             return CLAIMIDX_NONE;
-        if (hit(ix, t, key, meta, ref, n))
-            return t->idx1 - 1;
+        if (hit(ix, pos, key, ref, n))
+            return (uint32_t)pos;
     }
 }
 
 void claimidx_prefetch_ref(const claimidx *ix, const char *ref, size_t n)
 {
-    uint64_t key;
-    uint32_t meta;
-    make_key(ref, n, &key, &meta);
-    __builtin_prefetch(&ix->table[home(ix, key)], 0, 1);
+    __builtin_prefetch(&ix->table[home(ix, make_key(ref, n))], 0, 1);
 }
 
 void claimidx_prefetch(const claimidx *ix, uint32_t slot)
 {
-    __builtin_prefetch(&ix->recs[slot], 1, 1);
+    __builtin_prefetch(&ix->table[slot], 1, 1);
 }
 
 static int pool_add(claimidx *ix, const char *ref, size_t n, uint32_t *off)
@@ -177,30 +168,24 @@ int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
         return AB_E_INVAL;
     if (ix->count == ix->capacity)
         return AB_E_LIMIT;
-    uint64_t key;
-    uint32_t meta;
-    make_key(ref, n, &key, &meta);
+    uint64_t key = make_key(ref, n);
     size_t pos = home(ix, key);
-    for (;; pos = (pos + 1) & ix->mask) {
-        const tslot *t = &ix->table[pos];
-        if (t->idx1 == 0)
-            break;
-        if (hit(ix, t, key, meta, ref, n))
+    for (; ix->table[pos].key != 0; pos = (pos + 1) & ix->mask)
+        if (hit(ix, pos, key, ref, n))
             return AB_E_DUP;
-    }
-    claim_rec *r = &ix->recs[ix->count];
+    cold *r = &ix->recs[pos];
     int rc = pool_add(ix, ref, n, &r->ref_off);
     if (rc < 0)
         return rc;
     r->ref_len = (uint8_t)n;
     r->claim_id = claim_id;
     r->amount_cents = amount_cents;
-    r->open_cents = open_cents;
     r->due_day = due_day;
     r->plate_len = 0;
     r->plate_next = CLAIMIDX_NONE;
-    ix->table[pos] = (tslot){.key = key, .idx1 = (uint32_t)(ix->count + 1), .meta = meta};
-    *slot = (uint32_t)ix->count++;
+    ix->table[pos] = (hot){.key = key, .open_cents = open_cents};
+    ix->count++;
+    *slot = (uint32_t)pos;
     if (ix->min_len == 0 || n < ix->min_len)
         ix->min_len = n;
     if (n > ix->max_len)
@@ -211,7 +196,7 @@ int claimidx_insert(claimidx *ix, const char *ref, size_t n, int64_t claim_id,
 size_t claimidx_count(const claimidx *ix) { return ix->count; }
 int64_t claimidx_claim_id(const claimidx *ix, uint32_t s) { return ix->recs[s].claim_id; }
 int64_t claimidx_amount(const claimidx *ix, uint32_t s) { return ix->recs[s].amount_cents; }
-int64_t claimidx_open(const claimidx *ix, uint32_t s) { return ix->recs[s].open_cents; }
+int64_t claimidx_open(const claimidx *ix, uint32_t s) { return ix->table[s].open_cents; }
 int32_t claimidx_due_day(const claimidx *ix, uint32_t s) { return ix->recs[s].due_day; }
 size_t claimidx_min_len(const claimidx *ix) { return ix->min_len; }
 size_t claimidx_max_len(const claimidx *ix) { return ix->max_len; }
@@ -224,18 +209,18 @@ const char *claimidx_reference(const claimidx *ix, uint32_t s, size_t *n)
 
 void claimidx_apply(claimidx *ix, uint32_t s, int64_t cents)
 {
-    ix->recs[s].open_cents -= cents;
+    ix->table[s].open_cents -= cents;
 }
 
 size_t claimidx_bytes(const claimidx *ix)
 {
-    return sizeof *ix + (ix->mask + 1) * (sizeof *ix->table + sizeof *ix->plates) +
-           ix->capacity * sizeof *ix->recs + ix->pool_cap;
+    return sizeof *ix + (ix->mask + 1) * (sizeof *ix->table + sizeof *ix->recs + sizeof *ix->plates) +
+           ix->pool_cap;
 }
 
 static int same_plate(const claimidx *ix, uint32_t s, const char *p, size_t n)
 {
-    const claim_rec *r = &ix->recs[s];
+    const cold *r = &ix->recs[s];
     return r->plate_len == n && memcmp(ix->pool + r->plate_off, p, n) == 0;
 }
 
@@ -260,7 +245,7 @@ int claimidx_set_plate(claimidx *ix, uint32_t slot, const char *plate, size_t n)
 {
     if (n == 0 || n > 32)
         return AB_E_INVAL;
-    claim_rec *r = &ix->recs[slot];
+    cold *r = &ix->recs[slot];
     if (r->plate_len)
         return AB_E_DUP; /* one plate per claim: a second would corrupt the chain */
     int rc = pool_add(ix, plate, n, &r->plate_off);

@@ -91,13 +91,11 @@ static void typo_neighbours(const matcher_cfg *cfg, const claimidx *ix, const re
     }
 }
 
-static void scan_text(const matcher_cfg *cfg, const refscan_opts *ro, const claimidx *ix,
-                      const char *text, match_scan *out)
+/* What the candidates found in one text name: valid references are looked
+ * up, invalid ones tried for a typo. */
+static void scan_cands(const matcher_cfg *cfg, const claimidx *ix, const refscan_cand *c,
+                       size_t n, match_scan *out)
 {
-    if (!text || !*text)
-        return;
-    refscan_cand c[AB_REFS_PER_PAYMENT];
-    size_t n = refscan_find(ro, text, strlen(text), c, AB_REFS_PER_PAYMENT);
     for (size_t i = 0; i < n; i++) {
         if (!c[i].check_ok) {
             if (!out->n_fuzzy)
@@ -108,11 +106,19 @@ static void scan_text(const matcher_cfg *cfg, const refscan_opts *ro, const clai
         if (out->n_tokens++ == 0)
             memcpy(out->first_token, c[i].ref, (size_t)c[i].len + 1);
         uint32_t slot = claimidx_find(ix, c[i].ref, c[i].len);
-        if (slot != CLAIMIDX_NONE) {
-            claimidx_prefetch(ix, slot);
+        if (slot != CLAIMIDX_NONE)
             add_slot(out->slots, &out->n_slots, AB_REFS_PER_PAYMENT, slot);
-        }
     }
+}
+
+static void scan_text(const matcher_cfg *cfg, const refscan_opts *ro, const claimidx *ix,
+                      const char *text, match_scan *out)
+{
+    if (!text || !*text)
+        return;
+    refscan_cand c[AB_REFS_PER_PAYMENT];
+    size_t n = refscan_find(ro, text, strlen(text), c, AB_REFS_PER_PAYMENT);
+    scan_cands(cfg, ix, c, n, out);
 }
 
 static void scan_plates(const claimidx *ix, const char *text, match_scan *out)
@@ -130,48 +136,77 @@ static void scan_plates(const claimidx *ix, const char *text, match_scan *out)
     }
 }
 
-void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, match_scan *out)
+static int scannable(const claimidx *ix, const payment *p)
 {
-    out->n_slots = out->n_tokens = out->n_fuzzy = out->n_plates = 0;
-    out->first_token[0] = out->fuzzy_token[0] = out->plate[0] = '\0';
-    if (p->direction != PAY_CREDIT || p->reversal || !booked(p) || claimidx_count(ix) == 0)
-        return;
-    refscan_opts ro = {.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
-                       .max_len = claimidx_max_len(ix), .keep_invalid = 1};
-    scan_text(cfg, &ro, ix, p->remittance, out);
-    scan_text(cfg, &ro, ix, p->creditor_ref, out);
-    scan_text(cfg, &ro, ix, p->end_to_end_id, out);
+    return p->direction == PAY_CREDIT && !p->reversal && booked(p) && claimidx_count(ix) > 0;
+}
+
+static refscan_opts scan_opts(const matcher_cfg *cfg, const claimidx *ix)
+{
+    return (refscan_opts){.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
+                          .max_len = claimidx_max_len(ix), .keep_invalid = 1};
+}
+
+/* The scan of one payment whose remittance candidates are already found
+ * (rc, nrc): the order of the texts is the order of the slots. */
+static void scan_rest(const matcher_cfg *cfg, const refscan_opts *ro, const claimidx *ix,
+                      const payment *p, const refscan_cand *rc, size_t nrc, match_scan *out)
+{
+    scan_cands(cfg, ix, rc, nrc, out);
+    scan_text(cfg, ro, ix, p->creditor_ref, out);
+    scan_text(cfg, ro, ix, p->end_to_end_id, out);
     if (out->n_slots == 0) {
         scan_plates(ix, p->remittance, out);
         scan_plates(ix, p->entry_info, out);
     }
 }
 
-/* Loads the table lines the lookups of this payment will touch. */
-static void prefetch_text(const refscan_opts *ro, const claimidx *ix, const char *text)
+static void scan_reset(match_scan *out)
 {
-    if (!text || !*text)
+    out->n_slots = out->n_tokens = out->n_fuzzy = out->n_plates = 0;
+    out->first_token[0] = out->fuzzy_token[0] = out->plate[0] = '\0';
+}
+
+void matcher_scan(const matcher_cfg *cfg, const claimidx *ix, const payment *p, match_scan *out)
+{
+    scan_reset(out);
+    if (!scannable(ix, p))
         return;
-    refscan_cand c[4];
-    size_t n = refscan_find(ro, text, strlen(text), c, 4);
-    for (size_t i = 0; i < n; i++)
-        claimidx_prefetch_ref(ix, c[i].ref, c[i].len);
+    refscan_opts ro = scan_opts(cfg, ix);
+    refscan_cand c[AB_REFS_PER_PAYMENT];
+    const char *t = p->remittance;
+    size_t n = t && *t ? refscan_find(&ro, t, strlen(t), c, AB_REFS_PER_PAYMENT) : 0;
+    scan_rest(cfg, &ro, ix, p, c, n, out);
 }
 
 #define SCAN_GROUP 16
 
+/* Per group of payments: find the remittance candidates once, prefetch
+ * the table lines of the valid ones, then look them up; by then the
+ * lines are arriving, so the misses of 16 payments overlap. */
 void matcher_scan_many(const matcher_cfg *cfg, const claimidx *ix, const payment *p,
                        match_scan *out, size_t n)
 {
-    refscan_opts ro = {.scheme = cfg->scheme, .min_len = claimidx_min_len(ix),
-                       .max_len = claimidx_max_len(ix)};
+    refscan_opts ro = scan_opts(cfg, ix);
+    refscan_cand c[SCAN_GROUP][AB_REFS_PER_PAYMENT];
+    size_t nc[SCAN_GROUP];
     for (size_t g = 0; g < n; g += SCAN_GROUP) {
         size_t end = n - g < SCAN_GROUP ? n : g + SCAN_GROUP;
-        for (size_t i = g; i < end; i++)
-            if (p[i].direction == PAY_CREDIT && !p[i].reversal)
-                prefetch_text(&ro, ix, p[i].remittance);
-        for (size_t i = g; i < end; i++)
-            matcher_scan(cfg, ix, &p[i], &out[i]);
+        for (size_t i = g; i < end; i++) {
+            const char *t = p[i].remittance;
+            size_t *k = &nc[i - g];
+            *k = scannable(ix, &p[i]) && t && *t
+                     ? refscan_find(&ro, t, strlen(t), c[i - g], AB_REFS_PER_PAYMENT)
+                     : 0;
+            for (size_t j = 0; j < *k; j++)
+                if (c[i - g][j].check_ok)
+                    claimidx_prefetch_ref(ix, c[i - g][j].ref, c[i - g][j].len);
+        }
+        for (size_t i = g; i < end; i++) {
+            scan_reset(&out[i]);
+            if (scannable(ix, &p[i]))
+                scan_rest(cfg, &ro, ix, &p[i], c[i - g], nc[i - g], &out[i]);
+        }
     }
 }
 
@@ -306,6 +341,12 @@ static void apply_plate(claimidx *ix, const payment *p, const match_scan *sc, ma
                             : open > 1 ? MR_AMBIGUOUS : sc->n_tokens ? MR_UNKNOWN_REFERENCE
                             : MR_NO_REFERENCE;
     clarify(r, why, p->amount_cents, r->n_cands == 1 ? r->cands[0].slot : CLAIMIDX_NONE);
+}
+
+void matcher_prefetch_apply(const claimidx *ix, const match_scan *sc)
+{
+    for (unsigned k = 0; k < sc->n_slots; k++)
+        claimidx_prefetch(ix, sc->slots[k]);
 }
 
 void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_result *r)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 void *mem_alloc(size_t n)
 {
@@ -39,4 +40,26 @@ char *mem_strndup(const char *s, size_t n)
 void mem_free(void *p)
 {
     free(p);
+}
+
+void *mem_huge_calloc(size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    size_t n = count * size;
+    if (n == 0)
+        n = 1;
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, n, MADV_HUGEPAGE); /* a hint: without THP it stays 4 KB pages */
+#endif
+    return p;
+}
+
+void mem_huge_free(void *p, size_t count, size_t size)
+{
+    if (p)
+        munmap(p, count * size > 0 ? count * size : 1);
 }

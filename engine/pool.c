@@ -1,17 +1,19 @@
 /*
  * pool.c - worker threads for fork-join batches; see pool.h.
  *
- * The pool owns `threads` worker threads; worker k always takes slice k of
- * [0, n), so which thread handles which item never depends on timing.  A
- * run bumps a generation counter under the mutex and wakes the workers;
- * pool_wait sleeps until every worker has reported the generation done.
- * Because the caller's thread does no slice, it is free between
- * pool_start and pool_wait: reconcile applies the previous batch there
- * while the workers scan the next one.
+ * A pool of `threads` has threads - 1 worker threads: the caller is the
+ * last one.  A run hands out [0, n) in chunks from an atomic cursor; the
+ * workers start at pool_start, the caller joins in pool_wait once it is
+ * free.  So reconcile can apply batch i on its own thread while the
+ * workers scan batch i+1, and then help finish that scan: with 2 threads
+ * both cores stay busy instead of a third thread competing for them.
+ * Which thread handles which item depends on timing; callers must (and
+ * do) make each item's result depend on the item alone.
  */
 #include "pool.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 
 #include "limits.h"
@@ -26,23 +28,29 @@ typedef struct worker {
 } worker;
 
 struct pool {
-    unsigned threads, started;
+    unsigned threads, nworkers, started;
     worker *w;
     pthread_mutex_t mu;
     pthread_cond_t go, done;
     unsigned long gen;
     unsigned pending;
     int stop;
-    size_t n;
+    size_t n, grain;
+    _Atomic size_t next;
     pool_fn fn;
     void *ctx;
 };
 
-static void slice(const struct pool *p, unsigned k, size_t *b, size_t *e)
+/* Runs chunks of the current run until none is left. */
+static void take(struct pool *p)
 {
-    size_t per = p->n / p->threads, rem = p->n % p->threads;
-    *b = k * per + (k < rem ? k : rem);
-    *e = *b + per + (k < rem ? 1 : 0);
+    for (;;) {
+        size_t b = atomic_fetch_add_explicit(&p->next, p->grain, memory_order_relaxed);
+        if (b >= p->n)
+            return;
+        size_t e = p->n - b < p->grain ? p->n : b + p->grain;
+        p->fn(p->ctx, b, e);
+    }
 }
 
 static void *worker_main(void *arg)
@@ -58,10 +66,7 @@ static void *worker_main(void *arg)
             break;
         seen = p->gen;
         pthread_mutex_unlock(&p->mu);
-        size_t b, e;
-        slice(p, w->k, &b, &e);
-        if (b < e)
-            p->fn(p->ctx, b, e);
+        take(p);
         pthread_mutex_lock(&p->mu);
         if (--p->pending == 0)
             pthread_cond_signal(&p->done);
@@ -82,14 +87,15 @@ int pool_create(pool **out, unsigned threads)
     if (!p)
         return AB_E_NOMEM;
     p->threads = threads;
+    p->nworkers = threads - 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->go, NULL);
     pthread_cond_init(&p->done, NULL);
-    if (!(p->w = mem_calloc(threads, sizeof *p->w))) {
+    if (!(p->w = mem_calloc(threads, sizeof *p->w))) { /* threads >= 1: never empty */
         pool_destroy(p);
         return AB_E_NOMEM;
     }
-    for (unsigned k = 0; k < threads; k++) {
+    for (unsigned k = 0; k < p->nworkers; k++) {
         p->w[k].p = p;
         p->w[k].k = k;
         if (pthread_create(&p->w[k].t, NULL, worker_main, &p->w[k]) != 0) {
@@ -105,10 +111,16 @@ int pool_create(pool **out, unsigned threads)
 void pool_start(pool *p, size_t n, pool_fn fn, void *ctx)
 {
     pthread_mutex_lock(&p->mu);
+    /* Chunks small enough to balance, large enough for the scan's
+     * prefetch groups (a multiple of 16) and to keep the cursor cold. */
+    size_t g = n / ((size_t)p->threads * 8);
+    g = g < 16 ? 16 : g > 1024 ? 1024 : (g + 15) & ~(size_t)15;
     p->n = n;
+    p->grain = g;
+    atomic_store(&p->next, 0);
     p->fn = fn;
     p->ctx = ctx;
-    p->pending = p->threads;
+    p->pending = p->nworkers;
     p->gen++;
     pthread_cond_broadcast(&p->go);
     pthread_mutex_unlock(&p->mu);
@@ -116,6 +128,7 @@ void pool_start(pool *p, size_t n, pool_fn fn, void *ctx)
 
 void pool_wait(pool *p)
 {
+    take(p);
     pthread_mutex_lock(&p->mu);
     while (p->pending)
         pthread_cond_wait(&p->done, &p->mu);

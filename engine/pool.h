@@ -1,11 +1,13 @@
 /*
  * pool.h - a fixed pool of worker threads for fork-join batches.
  *
- * pool_run splits [0, n) into one contiguous slice per worker, runs fn on
- * each slice and returns when all are done; pool_start and pool_wait do
- * the same in two halves, so the caller can work in between (one run at a
- * time).  Workers never touch the event loop or the database; they write
- * only into the slots of their own slice.  The creator owns the pool and
+ * pool_run hands [0, n) out in contiguous chunks to the worker threads and
+ * the caller, runs fn on each chunk and returns when all are done;
+ * pool_start and pool_wait do the same in two halves, so the caller can
+ * work in between and then joins the run (one run at a time).  A pool of
+ * `threads` runs threads - 1 workers plus the caller.  Workers never touch
+ * the event loop or the database; they write only into the slots of their
+ * own chunk, so results must not depend on which thread ran a chunk.  The creator owns the pool and
  * destroys it (which joins the threads).
  */
 #ifndef AB_POOL_H

@@ -320,6 +320,8 @@ static void apply_batch(mbench *m, const payment *pays, const match_scan *scans,
 {
     for (size_t i = 0; i < k; i++) {
         match_result r;
+        if (i + MATCH_APPLY_AHEAD < k)
+            matcher_prefetch_apply(m->ix, &scans[i + MATCH_APPLY_AHEAD]);
         matcher_apply(m->ix, &pays[i], &scans[i], &r);
         *allocated += r.n_allocs;
     }

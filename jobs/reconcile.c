@@ -281,6 +281,8 @@ static int process_batch(reconciler *r, const statement *st)
     int rc = AB_OK;
     for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
         rec_item *it = &r->items[i];
+        if (i + MATCH_APPLY_AHEAD < r->n_items)
+            matcher_prefetch_apply(r->ix, &r->items[i + MATCH_APPLY_AHEAD].scan);
         matcher_apply(r->ix, &it->p, &it->scan, &it->res);
         rc = write_tx_row(r, st, it);
         if (rc == AB_OK && it->res.outcome != MATCH_SKIPPED)
