@@ -44,6 +44,9 @@
 
 /* Payments matched per batch handed to the worker pool. */
 #define AB_MATCH_BATCH 8192u
+/* Allocations of one file remembered for reversals later in the same file
+ * (engine/revtrack.h); past this, such a reversal is settled after the file. */
+#define AB_REVERSAL_TRACK (256u * 1024u)
 /* Worker threads at most. */
 #define AB_MAX_THREADS 64u
 

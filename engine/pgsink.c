@@ -82,25 +82,18 @@ static void on_notice(void *arg, const char *message)
     log_warn("database: %s", text);
 }
 
-int pgsink_connect(pgsink **out, const char *conninfo)
+static int connect_params(pgsink **out, const char *const *keys, const char *const *vals,
+                          int expand)
 {
     pgsink *s = mem_calloc(1, sizeof *s);
     *out = s;
     if (!s)
         return AB_E_NOMEM;
-    if (!conninfo)
-        conninfo = getenv("ABGLEICH_DB");
-    if (!conninfo)
-        conninfo = "";
     if (!(s->buf = mem_alloc(AB_COPY_BUF_BYTES))) {
         set_err(s, "out of memory");
         return AB_E_NOMEM;
     }
-    /* dbname is expanded when it is a conninfo string or URI; an empty
-     * value falls back to PGDATABASE and the other PG* variables. */
-    const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
-    const char *vals[] = {conninfo, "abgleich", "UTF8", NULL};
-    s->conn = PQconnectdbParams(keys, vals, 1);
+    s->conn = PQconnectdbParams(keys, vals, expand);
     if (!s->conn || PQstatus(s->conn) != CONNECTION_OK) {
         set_err(s, s->conn ? PQerrorMessage(s->conn) : "cannot allocate a connection");
         return AB_E_DB;
@@ -112,6 +105,29 @@ int pgsink_connect(pgsink **out, const char *conninfo)
         set_err(s, PQresultErrorMessage(r));
     PQclear(r);
     return rc;
+}
+
+int pgsink_connect(pgsink **out, const char *conninfo)
+{
+    if (!conninfo)
+        conninfo = getenv("ABGLEICH_DB");
+    if (!conninfo)
+        conninfo = "";
+    /* dbname is expanded when it is a conninfo string or URI; an empty
+     * value falls back to PGDATABASE and the other PG* variables. */
+    const char *keys[] = {"dbname", "application_name", "client_encoding", NULL};
+    const char *vals[] = {conninfo, "abgleich", "UTF8", NULL};
+    return connect_params(out, keys, vals, 1);
+}
+
+int pgsink_connect_again(pgsink **out, const pgsink *like)
+{
+    PGconn *c = like->conn;
+    const char *keys[] = {"host", "port", "user", "password", "dbname",
+                          "application_name", "client_encoding", NULL};
+    const char *vals[] = {PQhost(c), PQport(c), PQuser(c), PQpass(c), PQdb(c),
+                          "abgleich", "UTF8", NULL};
+    return connect_params(out, keys, vals, 0);
 }
 
 void pgsink_close(pgsink *s)

@@ -22,6 +22,9 @@ typedef struct pg_result pgsink_result;   /* libpq's PGresult */
  * *out is set even on failure, so that pgsink_error can tell why; the
  * caller closes it either way. */
 int pgsink_connect(pgsink **out, const char *conninfo) AB_MUSTCHECK;
+/* A second connection to the same server, database and user as `like`
+ * (for reads beside a transaction that is busy with COPY). */
+int pgsink_connect_again(pgsink **out, const pgsink *like) AB_MUSTCHECK;
 void pgsink_close(pgsink *s);
 /* Last error text from the server or libpq (one line). */
 const char *pgsink_error(const pgsink *s);

@@ -7,7 +7,10 @@
  *     content hash -> seen? skip -> input_files row
  *     CAMT reader -> payments, gathered into batches of AB_MATCH_BATCH
  *     -> matcher_scan on the worker pool (pure, any thread order)
- *     -> matcher_apply on this thread in statement order (updates open amounts)
+ *     -> matcher_apply on this thread in booking-date order, statement order
+ *        for ties (updates open amounts; a reversal reopens its original's
+ *        claims right there, found in this file or, over a second
+ *        connection, in earlier ones)
  *     -> bank_transactions rows by COPY as each batch finishes
  *     -> outcome records to a spill file (allocations, clarifications)
  *     -> after the last statement: COPY the spill into the ledger -> COMMIT.
@@ -15,7 +18,7 @@
  * the reader; the spill file grows with the input, memory does not.
  * Invariants: the rows written do not depend on the number of threads,
  * because the only step that reads or writes shared state runs on one
- * thread in input order.  A failed file is rolled back whole, and the claim
+ * thread in a fixed order.  A failed file is rolled back whole, and the claim
  * index is reloaded so the next file sees the database's truth.
  * A session advisory lock makes concurrent reconcile runs queue up, since
  * each holds claims' open amounts in memory.
@@ -38,6 +41,7 @@
 #include "../engine/progress.h"
 #include "../engine/plate.h"
 #include "../engine/refscan.h"
+#include "../engine/revtrack.h"
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
 
@@ -96,6 +100,15 @@ struct reconciler {
     FILE *spill;
     uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
     size_t n_resolved;
+    /* Reversals settled in place (claims reopened during apply), sorted
+     * before the ledger post-pass, which then leaves those claims alone. */
+    uint32_t *inplace;
+    size_t n_inplace, cap_inplace;
+    revtrack *rt;          /* this file's allocations by EndToEndId */
+    pgsink *lookup;        /* second connection: originals of earlier files */
+    char (*db_taken)[48];  /* "file:seq" of earlier originals reversed in this file */
+    size_t n_taken, cap_taken;
+    uint32_t *order;       /* apply order of the batch */
     rec_summary fs;
     progress *prog;
     int64_t bytes_base;
@@ -273,18 +286,180 @@ static void count_outcome(rec_summary *fs, const rec_item *it)
     }
 }
 
+/* Booking date as a number (YYYYMMDD), 0 when absent. */
+static uint32_t day_key(const char *d)
+{
+    if (strlen(d) != 10)
+        return 0;
+    return (uint32_t)(atoi(d) * 10000 + atoi(d + 5) * 100 + atoi(d + 8));
+}
+
+typedef struct ord_key {
+    uint32_t day, i;
+} ord_key;
+
+static int ord_cmp(const void *a, const void *b)
+{
+    const ord_key *x = a, *y = b;
+    if (x->day != y->day)
+        return x->day < y->day ? -1 : 1;
+    return x->i < y->i ? -1 : x->i > y->i;
+}
+
+/* Payments are applied in booking-date order, statement order for ties:
+ * a partial payment booked on Monday is applied before Tuesday's, even
+ * when the bank lists Tuesday first.  The order is total, so it does not
+ * depend on threads. */
+static void booking_order(reconciler *r)
+{
+    ord_key k[AB_MATCH_BATCH];
+    int sorted = 1;
+    for (size_t i = 0; i < r->n_items; i++) {
+        k[i] = (ord_key){.day = day_key(r->items[i].p.booking_date), .i = (uint32_t)i};
+        sorted &= i == 0 || k[i - 1].day <= k[i].day;
+    }
+    if (!sorted)
+        qsort(k, r->n_items, sizeof *k, ord_cmp);
+    for (size_t i = 0; i < r->n_items; i++)
+        r->order[i] = k[i].i;
+}
+
+static int e2e_usable(const char *e2e)
+{
+    return e2e && *e2e && strcmp(e2e, "NOTPROVIDED");
+}
+
+static int remember_taken(reconciler *r, const char *key)
+{
+    for (size_t i = 0; i < r->n_taken; i++)
+        if (!strcmp(r->db_taken[i], key))
+            return 0;
+    if (r->n_taken == r->cap_taken) {
+        size_t cap = r->cap_taken ? 2 * r->cap_taken : 16;
+        void *p = mem_realloc(r->db_taken, cap * sizeof *r->db_taken);
+        if (!p)
+            return AB_E_NOMEM;
+        r->db_taken = p;
+        r->cap_taken = cap;
+    }
+    snprintf(r->db_taken[r->n_taken++], sizeof *r->db_taken, "%s", key);
+    return 1;
+}
+
+/* The same original the ledger post-pass (reversal_sql) will choose from
+ * earlier files: the first transaction with unreversed allocations. */
+static const char original_sql[] =
+    "SELECT t.file_id || ':' || t.seq, c.reference, a.amount_cents"
+    " FROM abgleich.bank_transactions t JOIN abgleich.allocations a ON a.file_id = t.file_id"
+    "  AND a.tx_seq = t.seq AND a.amount_cents > 0 JOIN abgleich.claims c ON c.id = a.claim_id"
+    " WHERE t.end_to_end_id = $1 AND t.amount_cents = $2::bigint AND t.direction = 'C'"
+    "  AND NOT t.reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x"
+    "  WHERE x.reverses = a.id) ORDER BY t.file_id, t.seq, a.id";
+
+/* Reopens the claims of an earlier file's original; 1 if there was one. */
+static int reverse_earlier(reconciler *r, const payment *p)
+{
+    int rc = AB_OK;
+    if (!r->lookup && (rc = pgsink_connect_again(&r->lookup, r->db)) < 0) {
+        log_error("database (second connection): %s", pgsink_error(r->lookup));
+        pgsink_close(r->lookup);
+        r->lookup = NULL;
+        return rc;
+    }
+    char amt[24];
+    snprintf(amt, sizeof amt, "%lld", (long long)p->amount_cents);
+    const char *params[] = {p->end_to_end_id, amt};
+    pgsink_result *res = NULL;
+    if ((rc = pgsink_query(r->lookup, original_sql, 2, params, &res)) < 0)
+        return rc;
+    const char *chosen = NULL;
+    int found = 0;
+    for (int i = 0; i < pgsink_result_rows(res) && rc >= 0; i++) {
+        const char *key = pgsink_result_value(res, i, 0);
+        if (!chosen) {
+            if ((rc = remember_taken(r, key)) == 0)
+                continue; /* reversed already by an earlier reversal of this file */
+            chosen = key;
+        } else if (strcmp(chosen, key)) {
+            break;
+        }
+        const char *ref = pgsink_result_value(res, i, 1);
+        uint32_t slot = claimidx_find(r->ix, ref, strlen(ref));
+        if (slot != CLAIMIDX_NONE)
+            claimidx_apply(r->ix, slot, -strtoll(pgsink_result_value(res, i, 2), NULL, 10));
+        found = 1;
+    }
+    pgsink_result_free(res);
+    return rc < 0 ? rc : found;
+}
+
+static int note_inplace(reconciler *r, uint32_t seq)
+{
+    if (r->n_inplace == r->cap_inplace) {
+        size_t cap = r->cap_inplace ? 2 * r->cap_inplace : 64;
+        uint32_t *p = mem_realloc(r->inplace, cap * sizeof *p);
+        if (!p)
+            return AB_E_NOMEM;
+        r->inplace = p;
+        r->cap_inplace = cap;
+    }
+    r->inplace[r->n_inplace++] = seq;
+    return AB_OK;
+}
+
+/* Rule 8 at the reversal's place: its original's claims open again now,
+ * so a payment booked after it can settle them.  The ledger rows are
+ * still written by the post-pass (reversal_sql), which sees the same
+ * original. */
+static int reverse_in_place(reconciler *r, const rec_item *it)
+{
+    const payment *p = &it->p;
+    if (!e2e_usable(p->end_to_end_id) || strcmp(p->status[0] ? p->status : "BOOK", "BOOK"))
+        return AB_OK;
+    int rc = reverse_earlier(r, p);
+    if (rc == 0) {
+        uint32_t slots[AB_REFS_PER_PAYMENT];
+        int64_t cents[AB_REFS_PER_PAYMENT];
+        size_t k = revtrack_take(r->rt, p->end_to_end_id, p->amount_cents, slots, cents,
+                                 AB_REFS_PER_PAYMENT);
+        for (size_t i = 0; i < k; i++)
+            claimidx_apply(r->ix, slots[i], -cents[i]);
+        rc = k > 0;
+    }
+    return rc > 0 ? note_inplace(r, it->seq) : rc;
+}
+
+static int track_allocations(reconciler *r, const rec_item *it)
+{
+    const payment *p = &it->p;
+    if (!it->res.n_allocs || !e2e_usable(p->end_to_end_id))
+        return AB_OK;
+    for (unsigned i = 0; i < it->res.n_allocs; i++) {
+        int rc = revtrack_add(r->rt, p->end_to_end_id, p->amount_cents, it->seq,
+                              it->res.allocs[i].slot, it->res.allocs[i].cents);
+        if (rc == AB_E_LIMIT)
+            return AB_OK; /* settled after the file instead */
+        if (rc < 0)
+            return rc;
+    }
+    return AB_OK;
+}
+
 static int process_batch(reconciler *r, const statement *st)
 {
     if (r->n_items == 0)
         return AB_OK;
     pool_run(r->workers, r->n_items, scan_slice, r);
+    booking_order(r);
     int rc = AB_OK;
     for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
-        rec_item *it = &r->items[i];
+        rec_item *it = &r->items[r->order[i]];
         if (i + MATCH_APPLY_AHEAD < r->n_items)
-            matcher_prefetch_apply(r->ix, &r->items[i + MATCH_APPLY_AHEAD].scan);
+            matcher_prefetch_apply(r->ix, &r->items[r->order[i + MATCH_APPLY_AHEAD]].scan);
         matcher_apply(r->ix, &it->p, &it->scan, &it->res);
-        rc = write_tx_row(r, st, it);
+        rc = it->p.reversal ? reverse_in_place(r, it) : track_allocations(r, it);
+        if (rc == AB_OK)
+            rc = write_tx_row(r, st, it);
         if (rc == AB_OK && it->res.outcome != MATCH_SKIPPED)
             rc = spill_outcome(r, it);
         count_outcome(&r->fs, it);
@@ -560,6 +735,7 @@ static const char reversal_sql[] =
 
 static int apply_reversals(reconciler *r)
 {
+    qsort(r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
     const char *params[] = {r->file_id};
     pgsink_result *res = NULL;
     int rc = pgsink_query(r->db, reversal_sql, 1, params, &res);
@@ -574,7 +750,9 @@ static int apply_reversals(reconciler *r)
         const char *ref = pgsink_result_value(res, i, 1);
         int64_t cents = strtoll(pgsink_result_value(res, i, 2), NULL, 10);
         uint32_t slot = claimidx_find(r->ix, ref, strlen(ref));
-        if (slot != CLAIMIDX_NONE)
+        int done = r->n_inplace &&
+                   bsearch(&seq, r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
+        if (slot != CLAIMIDX_NONE && !done)
             claimidx_apply(r->ix, slot, cents); /* cents < 0: the claim opens again */
         if (!r->n_resolved || r->resolved[r->n_resolved - 1] != seq) {
             /* A settled reversal leaves the clarification counts. */
@@ -703,7 +881,8 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     r->seq = 0;
     r->n_items = 0;
     r->copy_open = r->skipping = 0;
-    r->n_resolved = 0;
+    r->n_resolved = r->n_inplace = r->n_taken = 0;
+    revtrack_reset(r->rt);
     arena_reset(r->batch);
     int rc = AB_E_IO;
     if (!(r->spill = tmpfile()))
@@ -745,7 +924,10 @@ int reconciler_open(reconciler **out, pgsink *db, const cli_opts *o)
     r->o = o;
     r->mcfg.scheme = o->scheme;
     int rc = AB_E_NOMEM;
-    if (!(r->items = mem_calloc(AB_MATCH_BATCH, sizeof *r->items)))
+    if (!(r->items = mem_calloc(AB_MATCH_BATCH, sizeof *r->items)) ||
+        !(r->order = mem_calloc(AB_MATCH_BATCH, sizeof *r->order)))
+        goto fail;
+    if ((rc = revtrack_create(&r->rt, AB_REVERSAL_TRACK)) < 0)
         goto fail;
     if ((rc = arena_create(&r->batch, BATCH_ARENA_BYTES)) < 0)
         goto fail;
@@ -775,6 +957,11 @@ void reconciler_close(reconciler *r)
         return;
     claimidx_destroy(r->ix);
     mem_free(r->resolved);
+    mem_free(r->inplace);
+    mem_free(r->db_taken);
+    mem_free(r->order);
+    revtrack_destroy(r->rt);
+    pgsink_close(r->lookup);
     pool_destroy(r->workers);
     arena_destroy(r->batch);
     mem_free(r->items);
