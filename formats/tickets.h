@@ -6,7 +6,9 @@
  * separated (detected from the header), RFC 4180 quoting, CRLF or LF.
  * Columns by header name, canonical English or German:
  *   reference|kassenzeichen, plate|kennzeichen, tbnr, amount|betrag,
- *   offense_time|tatzeit, location|tatort.
+ *   offense_time|tatzeit, location|tatort; optional nationality|nationalitaet
+ *   (international vehicle code, empty = German) and override|abweichung
+ *   (yes/no: the amount differs from the catalogue's on purpose).
  * Amounts as "25,00" or "25.00"; times ISO 8601 or "dd.mm.yyyy hh:mm".
  * Each valid row goes to on_ticket; each invalid one to on_reject with the
  * physical line number (the header is line 1) and is skipped.  Checks here:
@@ -33,6 +35,8 @@ typedef struct ticket {
     const char *plate;        /* as written, trimmed */
     const char *tbnr;         /* trimmed */
     const char *location;     /* trimmed, may be "" */
+    const char *nationality;  /* upper case, "" = German */
+    bool amount_override;     /* the amount is not the catalogue's on purpose */
     int64_t amount_cents;     /* > 0 */
     int64_t offense_time;     /* seconds, see date.h */
 } ticket;

@@ -154,11 +154,9 @@ static int load_claims(reconciler *r)
     /* Paid claims are loaded too, so that a second payment is recognised as
      * claim_already_paid instead of unknown_reference. */
     return pgsink_copy_out(r->db,
-                           "COPY (SELECT c.id, c.reference, c.amount_cents,"
-                           " c.amount_cents - coalesce(a.paid, 0), c.due_date - date '1970-01-01',"
-                           " c.plate FROM abgleich.claims c LEFT JOIN (SELECT claim_id,"
-                           " sum(amount_cents) AS paid FROM abgleich.allocations"
-                           " GROUP BY claim_id) a ON a.claim_id = c.id ORDER BY c.id) TO STDOUT",
+                           "COPY (SELECT id, reference, owed_cents, open_cents,"
+                           " due_date - date '1970-01-01', plate FROM abgleich.claim_ledger"
+                           " ORDER BY id) TO STDOUT", /* owed after escalation: 004_fines.sql */
                            load_claim_line, r->ix);
 }
 
