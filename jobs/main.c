@@ -40,6 +40,12 @@ static const char usage_text[] =
     "                             precision and recall of automatic matching\n"
     "  bench match [--claims N] [--payments M]\n"
     "                             matcher speed: payments/s on 1 and 2 threads\n"
+    "  escalate [--as-of DATE] [--letters FILE|-] [--dry-run]\n"
+    "                             move unpaid fines along the lifecycle; letters CSV\n"
+    "  case REFERENCE --driver-known|--driver-unknown|--dismiss [--as-of DATE]\n"
+    "                             record what the hearing brought\n"
+    "  account --plate P | --reference R\n"
+    "                             a citizen's claims, payments, states and history\n"
     "  pg start|stop|status --dir DIR\n"
     "                             manage a private PostgreSQL cluster\n"
     "\n"
@@ -64,6 +70,9 @@ static const struct {
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
     {"explain", job_explain},   {"clarify", job_clarify}, {"bench", job_bench},
     {"inspect", job_inspect},
+    {"escalate", job_escalate},
+    {"case", job_case},
+    {"account", job_account},
 };
 
 static int parse_threads(const char *s, unsigned *out)

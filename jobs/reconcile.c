@@ -21,6 +21,7 @@
  * each holds claims' open amounts in memory.
  */
 #include "reconcile.h"
+#include "fines.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,7 +156,8 @@ static int load_claims(reconciler *r)
      * claim_already_paid instead of unknown_reference. */
     return pgsink_copy_out(r->db,
                            "COPY (SELECT id, reference, owed_cents, open_cents,"
-                           " due_date - date '1970-01-01', plate FROM abgleich.claim_ledger"
+                           " coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate"
+                           " FROM abgleich.claim_ledger"
                            " ORDER BY id) TO STDOUT", /* owed after escalation: 004_fines.sql */
                            load_claim_line, r->ix);
 }
@@ -881,6 +883,9 @@ int job_reconcile(const cli_opts *o, int argc, char **argv)
         if (frc < 0 && rc == AB_OK)
             rc = frc;
     }
+    int64_t offsets, offset_cents; /* fines office: surplus settles the plate's other claims */
+    int orc = fines_offset_surplus(db, &offsets, &offset_cents);
+    rc = rc == AB_OK ? orc : rc;
     progress_end(&p);
     if (!o->quiet)
         rec_summary_print(&sum);

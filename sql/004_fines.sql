@@ -84,11 +84,11 @@ SELECT c.id, c.reference, c.plate, c.plate_key, c.tbnr, c.offense_time, c.locati
        (c.amount_cents + coalesce(e.fine, 0) + coalesce(e.fee, 0) + coalesce(e.expenses, 0)
         - coalesce(p.paid, 0))::bigint AS open_cents,
        coalesce(l.state, 'warning_open') AS stage,
-       coalesce(l.due_date, c.due_date) AS due_date,
+       CASE WHEN l.state IS NULL THEN c.due_date ELSE l.due_date END AS due_date,
        CASE WHEN l.state IS NULL THEN c.due_date + 1 ELSE l.next_step_date END AS next_step_date,
-       coalesce(l.limitation_date,
-                (c.offense_time::date + make_interval(months => f.limitation_months))::date)
-           AS limitation_date
+       CASE WHEN l.state IS NULL
+            THEN (c.offense_time::date + make_interval(months => f.limitation_months))::date
+            ELSE l.limitation_date END AS limitation_date
 FROM abgleich.claims c
 CROSS JOIN abgleich.fines_config f
 LEFT JOIN (SELECT claim_id, sum(fine_cents) AS fine, sum(fee_cents) AS fee,
@@ -285,7 +285,8 @@ BEGIN
         RAISE EXCEPTION 'claim % is in state %, which cannot be dismissed', p_reference, l.stage
             USING ERRCODE = 'P0003';
     END IF;
-    IF l.open_cents <= 0 AND p_answer <> 'dismiss' THEN
+    IF l.open_cents <= 0 THEN
+        -- a paid warning is effective (§ 56(4) OWiG); a paid notice is settled
         RAISE EXCEPTION 'claim % is paid', p_reference USING ERRCODE = 'P0003';
     END IF;
     IF p_answer = 'driver_known' THEN
@@ -360,7 +361,7 @@ CREATE TRIGGER allocations_paid_feedback AFTER INSERT ON abgleich.allocations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION abgleich.fines_paid_feedback();
 
--- Overpayments of one statement file settle the other open claims of the
+-- Overpayments of one statement file (NULL: of all files) settle the other open claims of the
 -- same plate (oldest due first) before anything is refunded, when
 -- fines_config.offset_surplus is on.  Each offset is an allocation naming
 -- the overpayment's clarification, so the clarification's open amount
@@ -384,7 +385,8 @@ BEGIN
         FROM abgleich.open_clarifications q
         JOIN abgleich.clarifications x ON x.id = q.id
         JOIN abgleich.claims c ON c.id = x.claim_id
-        WHERE q.file_id = p_file_id AND q.reason = 'overpayment' AND c.plate_key IS NOT NULL
+        WHERE (p_file_id IS NULL OR q.file_id = p_file_id) AND q.reason = 'overpayment'
+          AND c.plate_key IS NOT NULL
         ORDER BY q.tx_seq, q.id
     LOOP
         left_cents := k.open_cents;
