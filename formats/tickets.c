@@ -18,6 +18,7 @@
  */
 #include "tickets.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -239,6 +240,16 @@ typedef char reason_buf[128];
 
 /* Kassenzeichen (digits under the configured scheme) or RF creditor
  * reference (ISO 11649), normalised into out. */
+static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
+                                   char out[AB_REF_MAX + 1], reason_buf msg);
+
+const char *tickets_check_reference(const char *v, size_t n, enum cd_scheme scheme,
+                                    char out[AB_REF_MAX + 1], char msg[128])
+{
+    csv_field f = {.ptr = (char *)(uintptr_t)v, .len = n};
+    return check_reference(&f, scheme, out, msg);
+}
+
 static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
                                    char out[AB_REF_MAX + 1], reason_buf msg)
 {

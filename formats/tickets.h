@@ -28,6 +28,7 @@
 
 #include "../engine/checkdigit.h"
 #include "../engine/err.h"
+#include "../engine/limits.h"
 
 typedef struct ticket {
     unsigned long line;       /* physical line of the row's first byte */
@@ -58,5 +59,11 @@ int tickets_reader_feed(tickets_reader *r, const char *buf, size_t n, bool last)
 /* After a failed feed: a reason such as "line 1: no reference column". */
 const char *tickets_reader_error(const tickets_reader *r);
 void tickets_reader_destroy(tickets_reader *r);
+
+/* The reference check of a row, for other ticket formats (winowig.c):
+ * NULL when v[0..n) is a valid Kassenzeichen under scheme or a valid RF
+ * reference, normalised into out; else the reason (static or in msg). */
+const char *tickets_check_reference(const char *v, size_t n, enum cd_scheme scheme,
+                                    char out[AB_REF_MAX + 1], char msg[128]);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * import.c - `abgleich import tickets FILE...`: ticket batches become claims.
  *
+ * Input: our ticket CSV or a WiNOWiG XMLMDE handheld export (by content).
  * Pipeline per file, in one PostgreSQL transaction:
  *   content hash -> already imported? say so, change nothing
  *   -> input_files row -> stream CSV rows (formats/tickets) -> COPY into a
@@ -33,6 +34,7 @@
 #include "../engine/ticketcheck.h"
 #include "../formats/jsonw.h"
 #include "../formats/tickets.h"
+#include "../formats/winowig.h"
 
 /* Days between the offense and the due date of a warning (fines-domain.md). */
 #define DUE_AFTER_DAYS 7
@@ -99,24 +101,51 @@ static int on_reject(void *vctx, unsigned long line, const char *field, const ch
     return AB_OK;
 }
 
-/* Streams the CSV into the stage table. */
+/* One of the two ticket readers, chosen by the file's first bytes: a
+ * WiNOWiG XMLMDE export starts with '<' (after a BOM or blanks), anything
+ * else is our CSV. */
+typedef struct reader {
+    tickets_reader *csv;
+    winowig_reader *xml;
+} reader;
+
+static bool looks_like_xml(const char *b, size_t n)
+{
+    size_t i = n >= 3 && !memcmp(b, "\xef\xbb\xbf", 3) ? 3 : 0;
+    while (i < n && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n'))
+        i++;
+    return i < n && b[i] == '<';
+}
+
+static int reader_feed(reader *rd, import_ctx *c, const cli_opts *o, const char *buf, size_t n,
+                       bool last)
+{
+    if (!rd->csv && !rd->xml) {
+        tickets_sink sink = {.ctx = c, .on_ticket = on_ticket, .on_reject = on_reject};
+        int rc = looks_like_xml(buf, n) ? winowig_reader_create(&rd->xml, &sink, o->scheme, c->path)
+                                        : tickets_reader_create(&rd->csv, &sink, o->scheme);
+        if (rc < 0)
+            return rc;
+    }
+    return rd->xml ? winowig_reader_feed(rd->xml, buf, n, last)
+                   : tickets_reader_feed(rd->csv, buf, n, last);
+}
+
+/* Streams the ticket file (CSV or XMLMDE) into the stage table. */
 static int stage_rows(import_ctx *c, const cli_opts *o, int64_t size)
 {
-    tickets_sink sink = {.ctx = c, .on_ticket = on_ticket, .on_reject = on_reject};
-    tickets_reader *r = NULL;
+    reader rd = {0};
     char *buf = NULL;
     FILE *f = NULL;
-    int rc = tickets_reader_create(&r, &sink, o->scheme);
-    if (rc < 0)
-        return rc;
-    rc = AB_E_NOMEM;
+    int rc = AB_E_NOMEM;
     if (!(buf = mem_alloc(AB_READ_CHUNK)))
         goto out;
     rc = AB_E_IO;
     if (!(f = fopen(c->path, "rb")))
         goto out;
     rc = pgsink_copy_begin(c->db, "COPY pg_temp.ticket_stage (line, reference, plate, tbnr,"
-                                  " amount_cents, offense_time, location, plate_key, nationality) FROM STDIN");
+                                  " amount_cents, offense_time, location, plate_key, nationality)"
+                                  " FROM STDIN");
     if (rc < 0)
         goto out;
     progress p;
@@ -126,12 +155,14 @@ static int stage_rows(import_ctx *c, const cli_opts *o, int64_t size)
     do {
         n = fread(buf, 1, AB_READ_CHUNK, f);
         done += (int64_t)n;
-        rc = tickets_reader_feed(r, buf, n, n < AB_READ_CHUNK);
+        rc = reader_feed(&rd, c, o, buf, n, n < AB_READ_CHUNK);
         progress_update(&p, done);
     } while (rc == AB_OK && n == AB_READ_CHUNK);
     progress_end(&p);
     if (rc < 0) {
-        log_error("%s: %s", c->path, tickets_reader_error(r));
+        log_error("%s: %s", c->path,
+                  rd.xml ? winowig_reader_error(rd.xml)
+                         : rd.csv ? tickets_reader_error(rd.csv) : ab_strerror(rc));
         goto out;
     }
     rc = pgsink_copy_finish(c->db);
@@ -139,7 +170,8 @@ out:
     if (f)
         fclose(f);
     mem_free(buf);
-    tickets_reader_destroy(r);
+    tickets_reader_destroy(rd.csv);
+    winowig_reader_destroy(rd.xml);
     return rc;
 }
 

@@ -59,3 +59,24 @@ $ABGLEICH import tickets --as-of 2027-11-23 $TMP/later.csv 2>$TMP/err3.txt
 set -e
 assert_eq 8 "$(q 'SELECT count(*) FROM abgleich.claims')" "nothing imported a year later"
 grep -qF "$TMP/later.csv:2: offense_time: time-barred" $TMP/err3.txt || fail "time-barred a year later: $(cat $TMP/err3.txt)"
+
+# A WiNOWiG XMLMDE handheld export (ISO-8859-1), recognised by content.
+set +e
+$ABGLEICH import tickets --as-of 2026-11-23 $F/xmlmde_winowig.xml 2>$TMP/x.txt
+rc=$?
+set -e
+assert_eq 3 "$rc" "XMLMDE: exit 3, some cases rejected"
+for expect in \
+    "$F/xmlmde_winowig.xml:83: tbnr: not in the offense catalogue (BT-KAT-OWi 2024-08-22), and no Geldbusse given" \
+    "$F/xmlmde_winowig.xml:121: tbnr: more than one Tatbestand in one case is not supported" \
+    "$F/xmlmde_winowig.xml:164: reference: check digit does not match (iso7064-11-10 expects 3)" \
+    "$F/xmlmde_winowig.xml:202: amount: 30.00 EUR is not the catalogue amount 25.00 EUR of TBNR 141312"; do
+    grep -qF "$expect" $TMP/x.txt || fail "missing XMLMDE rejection '$expect' in: $(cat $TMP/x.txt)"
+done
+assert_eq "400000060010|RW-WO 888 E|RWWO888E|D|113300|2000|2026-11-02 09:05:00|Musterstadt, August-Bebel-Platz, auf dem PPL|5
+400000060028|12-ABC-3|12ABC3|NL|112454|5500|2026-11-02 10:00:00|Königsallee 6|45" \
+    "$(q "SELECT reference, plate, plate_key, nationality, tbnr, amount_cents, offense_time, location, line FROM abgleich.claims WHERE reference LIKE '4000000600%' ORDER BY reference")" \
+    "XMLMDE cases: catalogue amount, plate with its E suffix, foreign plate, places joined, umlauts from ISO-8859-1"
+printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<OWIGMDEData/>\n' >$TMP/evil.xml
+expect_exit 3 $ABGLEICH import tickets $TMP/evil.xml
+grep -q "DOCTYPE" $TMP/stderr || fail "a DOCTYPE is refused: $(cat $TMP/stderr)"
