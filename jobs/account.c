@@ -25,7 +25,7 @@ static const char rows_sql[] =
     " c AS (SELECT x, n FROM a, jsonb_array_elements(a.j->'claims') WITH ORDINALITY t(x, n))"
     " SELECT n, 0 AS kind, 0 AS m, x->>'reference', x->>'state', x->>'amount_cents',"
     "  x->>'paid_cents', x->>'open_cents', x->>'due_date', x->>'next_step_date', x->>'plate',"
-    "  x->>'tbnr', x->>'offense_time', x->>'location', x->>'fine_cents', x->>'fee_cents',"
+    "  x->>'tbnr', replace(x->>'offense_time', 'T', ' '), x->>'location', x->>'fine_cents', x->>'fee_cents',"
     "  x->>'expenses_cents' FROM c"
     " UNION ALL"
     " SELECT n, 1, m, p->>'date', p->>'method', p->>'amount_cents', p->>'end_to_end_id',"

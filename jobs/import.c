@@ -36,6 +36,10 @@
 #include "../formats/tickets.h"
 #include "../formats/winowig.h"
 
+/* Server memory per sort or hash of one import transaction (bench/fines_import.sh:
+ * a 1 M row batch sorts in memory). */
+#define IMPORT_WORK_MEM "256MB"
+
 /* Days between the offense and the due date of a warning (fines-domain.md). */
 #define DUE_AFTER_DAYS 7
 
@@ -346,6 +350,10 @@ static int import_in_tx(pgsink *db, const cli_opts *o, import_ctx *c, const char
     /* One importer at a time: two batches naming one reference would
      * otherwise race past the duplicate check. */
     int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.claims'))");
+    /* The duplicate checks and the ordered insert sort the whole batch;
+     * with the default 4 MB they spill to disk at a few 100k rows. */
+    if (rc == AB_OK)
+        rc = pgsink_exec(db, "SET LOCAL work_mem = '" IMPORT_WORK_MEM "'");
     if (rc == AB_OK)
         rc = check_seen(db, c->path, hash);
     if (rc == AB_OK)

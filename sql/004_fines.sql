@@ -325,41 +325,97 @@ CREATE TABLE abgleich.outbox (
 );
 CREATE INDEX outbox_unconsumed ON abgleich.outbox (id) WHERE consumed_at IS NULL;
 
+-- Per statement: the claims the new ledger rows touched, what each owes and
+-- has been paid now; a claim is newly paid when paid >= owed now but not
+-- before these rows.  A night's COPY touches 10^5 claims (hash joins over
+-- whole tables are cheapest), a clerk's decision one (index lookups are);
+-- the two paths are the same query planned for each case.
 CREATE FUNCTION abgleich.fines_paid_feedback() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
     ref text;
+    many boolean;
 BEGIN
-    FOR ref IN WITH touched AS (
-        SELECT claim_id, sum(amount_cents) AS delta FROM new_rows
-        WHERE claim_id IS NOT NULL GROUP BY claim_id
-    ), state_now AS (
-        SELECT c.id, c.reference, t.delta,
-               c.amount_cents + coalesce((SELECT sum(e.fine_cents + e.fee_cents + e.expenses_cents)
-                                          FROM abgleich.claim_events e WHERE e.claim_id = c.id), 0)
-                   AS owed,
-               coalesce((SELECT sum(a.amount_cents) FROM abgleich.allocations a
-                         WHERE a.claim_id = c.id), 0) AS paid
-        FROM touched t JOIN abgleich.claims c ON c.id = t.claim_id
-    ), ins AS (
-        INSERT INTO abgleich.outbox (topic, reference, claim_id, payload)
-        SELECT 'paid', n.reference, n.id,
-               jsonb_build_object('reference', n.reference, 'owed_cents', n.owed,
-                                  'paid_cents', n.paid, 'paid_at', now())
-        FROM state_now n
-        WHERE n.owed > 0 AND n.paid >= n.owed AND n.paid - n.delta < n.owed
-        ORDER BY n.id
-        RETURNING reference
-    ) SELECT reference FROM ins
-    LOOP
-        PERFORM pg_notify('abgleich_paid', ref);
-    END LOOP;
+    SELECT count(*) > 1000 INTO many FROM new_rows;
+    IF many THEN
+        FOR ref IN
+            WITH touched AS (
+                SELECT claim_id, sum(amount_cents) AS delta FROM new_rows
+                WHERE claim_id IS NOT NULL GROUP BY claim_id
+            ), paid AS (
+                SELECT a.claim_id, sum(a.amount_cents) AS paid FROM abgleich.allocations a
+                WHERE a.claim_id IS NOT NULL GROUP BY a.claim_id
+            ), ev AS (
+                SELECT e.claim_id, sum(e.fine_cents + e.fee_cents + e.expenses_cents) AS charges
+                FROM abgleich.claim_events e GROUP BY e.claim_id
+            ), state_now AS (
+                SELECT c.id, c.reference, t.delta,
+                       c.amount_cents + coalesce(ev.charges, 0) AS owed,
+                       coalesce(p.paid, 0) AS paid
+                FROM touched t JOIN abgleich.claims c ON c.id = t.claim_id
+                LEFT JOIN paid p ON p.claim_id = t.claim_id
+                LEFT JOIN ev ON ev.claim_id = t.claim_id
+            ), ins AS (
+                INSERT INTO abgleich.outbox (topic, reference, claim_id, payload)
+                SELECT 'paid', n.reference, n.id,
+                       jsonb_build_object('reference', n.reference, 'owed_cents', n.owed,
+                                          'paid_cents', n.paid, 'paid_at', now())
+                FROM state_now n
+                WHERE n.owed > 0 AND n.paid >= n.owed AND n.paid - n.delta < n.owed
+                ORDER BY n.id
+                RETURNING reference
+            ) SELECT reference FROM ins
+        LOOP
+            PERFORM pg_notify('abgleich_paid', ref);
+        END LOOP;
+    ELSE
+        FOR ref IN
+            WITH touched AS (
+                SELECT claim_id, sum(amount_cents) AS delta FROM new_rows
+                WHERE claim_id IS NOT NULL GROUP BY claim_id
+            ), state_now AS (
+                SELECT c.id, c.reference, t.delta, c.owed, c.paid
+                FROM touched t, LATERAL (
+                    SELECT k.id, k.reference,
+                           k.amount_cents + coalesce((SELECT sum(e.fine_cents + e.fee_cents
+                                                                 + e.expenses_cents)
+                                                      FROM abgleich.claim_events e
+                                                      WHERE e.claim_id = k.id), 0) AS owed,
+                           coalesce((SELECT sum(a.amount_cents) FROM abgleich.allocations a
+                                     WHERE a.claim_id = k.id), 0) AS paid
+                    FROM abgleich.claims k WHERE k.id = t.claim_id) c
+            ), ins AS (
+                INSERT INTO abgleich.outbox (topic, reference, claim_id, payload)
+                SELECT 'paid', n.reference, n.id,
+                       jsonb_build_object('reference', n.reference, 'owed_cents', n.owed,
+                                          'paid_cents', n.paid, 'paid_at', now())
+                FROM state_now n
+                WHERE n.owed > 0 AND n.paid >= n.owed AND n.paid - n.delta < n.owed
+                ORDER BY n.id
+                RETURNING reference
+            ) SELECT reference FROM ins
+        LOOP
+            PERFORM pg_notify('abgleich_paid', ref);
+        END LOOP;
+    END IF;
     RETURN NULL;
 END;
 $$;
 CREATE TRIGGER allocations_paid_feedback AFTER INSERT ON abgleich.allocations
     REFERENCING NEW TABLE AS new_rows
     FOR EACH STATEMENT EXECUTE FUNCTION abgleich.fines_paid_feedback();
+
+-- What one claim still owes, by index lookups only (the views aggregate
+-- over all claims, which a per-claim loop cannot afford).
+CREATE FUNCTION abgleich.claim_open_cents(p_claim bigint) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT c.amount_cents
+           + coalesce((SELECT sum(e.fine_cents + e.fee_cents + e.expenses_cents)
+                       FROM abgleich.claim_events e WHERE e.claim_id = c.id), 0)
+           - coalesce((SELECT sum(a.amount_cents) FROM abgleich.allocations a
+                       WHERE a.claim_id = c.id), 0)
+    FROM abgleich.claims c WHERE c.id = p_claim
+$$;
 
 -- Overpayments of one statement file (NULL: of all files) settle the other open claims of the
 -- same plate (oldest due first) before anything is refunded, when
@@ -391,10 +447,15 @@ BEGIN
     LOOP
         left_cents := k.open_cents;
         FOR o IN
-            SELECT l.id, l.reference, l.open_cents FROM abgleich.claim_ledger l
-            JOIN abgleich.claims c ON c.id = l.id
-            WHERE c.plate_key = k.plate_key AND l.id <> k.claim_id AND l.open_cents > 0
-            ORDER BY l.due_date, l.id
+            SELECT * FROM (
+                SELECT c.id, c.reference, abgleich.claim_open_cents(c.id) AS open_cents,
+                       coalesce((SELECT e.due_date FROM abgleich.claim_events e
+                                 WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1),
+                                c.due_date) AS due
+                FROM abgleich.claims c
+                WHERE c.plate_key = k.plate_key AND c.id <> k.claim_id) x
+            WHERE x.open_cents > 0
+            ORDER BY x.due, x.id
         LOOP
             EXIT WHEN left_cents <= 0;
             take := least(left_cents, o.open_cents);
@@ -428,11 +489,39 @@ WITH wanted AS (
     UNION
     SELECT c.id FROM abgleich.claims c WHERE p_reference IS NOT NULL
       AND c.reference = upper(regexp_replace(p_reference, '[[:space:].-]', '', 'g'))
-), acct AS (
-    SELECT k.*, lc.state, lc.next_step_date AS next_step
+), amounts AS (
+    -- per claim by index lookups (the views aggregate over every claim)
+    SELECT c.id, c.reference, c.plate, c.tbnr, c.offense_time, c.location,
+           c.amount_cents + coalesce(ev.fine, 0) AS fine_cents,
+           coalesce(ev.fee, 0) AS fee_cents, coalesce(ev.expenses, 0) AS expenses_cents,
+           coalesce(p.paid, 0) AS paid_cents,
+           coalesce(le.state, 'warning_open') AS stage,
+           CASE WHEN le.state IS NULL THEN c.due_date ELSE le.due_date END AS due_date,
+           CASE WHEN le.state IS NULL THEN c.due_date + 1 ELSE le.next_step_date END AS next_step
     FROM wanted w
-    JOIN abgleich.claim_components k ON k.id = w.id
-    JOIN abgleich.claim_lifecycle lc ON lc.claim_id = w.id
+    JOIN abgleich.claims c ON c.id = w.id
+    LEFT JOIN LATERAL (SELECT sum(e.fine_cents) AS fine, sum(e.fee_cents) AS fee,
+                              sum(e.expenses_cents) AS expenses
+                       FROM abgleich.claim_events e WHERE e.claim_id = c.id) ev ON true
+    LEFT JOIN LATERAL (SELECT e.state, e.due_date, e.next_step_date FROM abgleich.claim_events e
+                       WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1) le ON true
+    LEFT JOIN LATERAL (SELECT sum(a.amount_cents) AS paid FROM abgleich.allocations a
+                       WHERE a.claim_id = c.id) p ON true
+), owed AS (
+    SELECT m.*, m.fine_cents + m.fee_cents + m.expenses_cents AS owed_cents,
+           m.fine_cents + m.fee_cents + m.expenses_cents - m.paid_cents AS open_cents
+    FROM amounts m
+), acct AS (
+    -- the rules of claim_lifecycle and claim_components, for these claims
+    SELECT o.*,
+           CASE WHEN o.stage IN ('dismissed', 'time_barred') THEN o.stage
+                WHEN o.owed_cents > 0 AND o.open_cents <= 0 THEN 'paid'
+                ELSE o.stage END AS state,
+           least(greatest(o.paid_cents, 0), o.fine_cents) AS fine_paid_cents,
+           least(greatest(o.paid_cents - o.fine_cents, 0), o.fee_cents) AS fee_paid_cents,
+           least(greatest(o.paid_cents - o.fine_cents - o.fee_cents, 0), o.expenses_cents)
+               AS expenses_paid_cents
+    FROM owed o
 )
 SELECT jsonb_build_object(
     'plate', p_plate,
@@ -447,7 +536,9 @@ SELECT jsonb_build_object(
         'expenses_cents', r.expenses_cents, 'paid_cents', r.paid_cents,
         'open_cents', r.open_cents, 'fine_paid_cents', r.fine_paid_cents,
         'fee_paid_cents', r.fee_paid_cents, 'expenses_paid_cents', r.expenses_paid_cents,
-        'due_date', r.due_date, 'next_step_date', r.next_step,
+        'due_date', r.due_date,
+        'next_step_date', CASE WHEN r.stage IN ('dismissed', 'time_barred', 'dunning')
+                                    OR r.open_cents <= 0 THEN NULL ELSE r.next_step END,
         'payments', (SELECT coalesce(jsonb_agg(jsonb_build_object(
                          'date', coalesce(t.booking_date, a.created_at::date),
                          'amount_cents', a.amount_cents, 'method', a.method,
