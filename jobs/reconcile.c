@@ -21,7 +21,6 @@
  * each holds claims' open amounts in memory.
  */
 #include "reconcile.h"
-#include "fines.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +40,7 @@
 #include "../engine/refscan.h"
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
+#include "fines.h"
 
 /* Strings of one batch: AB_MATCH_BATCH payments of a few hundred bytes. */
 #define BATCH_ARENA_BYTES (32u * 1024u * 1024u)

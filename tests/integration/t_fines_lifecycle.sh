@@ -91,9 +91,13 @@ echo "$out" | grep -q "notification \"abgleich_paid\" with payload \"$C\"" || fa
 # Final, then dunning; limitation.
 $ABGLEICH escalate --as-of 2026-12-05 --letters /dev/null >/dev/null
 assert_eq "final_due|8350|2350|2026-12-18|2027-01-02" "$(state $B)" "no objection: final, due 2026-12-18; reminder not before 14 days after"
+# Fees are configuration (Länder differ): a reminder fee of 5 EUR here.
+q "UPDATE abgleich.fines_config SET dunning_fee_cents = 500" >/dev/null
 $ABGLEICH escalate --as-of 2027-01-02 --letters $TMP/l4.csv >/dev/null
-assert_eq "dunning|8350|2350|2027-01-09|-" "$(state $B)" "reminder"
-grep -q "^$B;.*;Mahnung;2027-01-02;55,00;25,00;3,50;83,50;60,00;23,50;2027-01-09;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
+assert_eq "dunning|8850|2850|2027-01-09|-" "$(state $B)" "reminder with the configured fee"
+grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-09;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
+assert_eq "2500 750000 3000 3000" "$(q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(100000000)") $(q "UPDATE abgleich.fines_config SET fee_min_cents = 3000"; q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(60000)")" \
+    "fee: minimum 25 EUR, maximum 7 500 EUR; a Land's minimum of 30 EUR is taken"
 $ABGLEICH escalate --as-of 2027-02-09 --letters /dev/null >/dev/null
 assert_eq "hearing" "$(q "SELECT state FROM abgleich.claim_lifecycle WHERE reference = '$H'")" "the last day of the limitation"
 $ABGLEICH escalate --as-of 2027-02-10 --letters /dev/null >/dev/null
@@ -107,5 +111,5 @@ assert_eq "$(q "SELECT abgleich.account_json('HH-AB 1', NULL)")" "$json" "--json
 $ABGLEICH account --plate "HH-AB 1" >$TMP/acct.txt
 grep -q "^Konto HH-AB 1: 2 Forderungen, offen 0,00 EUR, gezahlt 62,00 EUR$" $TMP/acct.txt || fail "account text: $(cat $TMP/acct.txt)"
 grep -q "Stand: bezahlt; Forderung 38,50 EUR (Geldbuße 10,00, Gebühren 25,00, Auslagen 3,50)" $TMP/acct.txt || fail "account claim: $(cat $TMP/acct.txt)"
-$ABGLEICH --lang en account --reference $B | grep -q "state: reminder; owed 83.50 EUR" || fail "English account"
+$ABGLEICH --lang en account --reference $B | grep -q "state: reminder; owed 88.50 EUR (fine 55.00, fees 30.00, expenses 3.50)" || fail "English account"
 expect_exit 2 $ABGLEICH account --plate X --reference Y
