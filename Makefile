@@ -40,13 +40,17 @@ deps: $(DEPS_STAMP)
 define FLAVOUR
 $(1)_CFLAGS = $$(BASEFLAGS) $(2) $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null)
 $(1)_LIBS   = $$(shell pkg-config --libs $$(PKGS) 2>/dev/null) $(3) -lm
-$(1)_OBJ    = $$(patsubst %.c,build/$(1)/%.o,$$(SRC_LIB)) build/$(1)/gen/sql_embed.o
+$(1)_OBJ    = $$(patsubst %.c,build/$(1)/%.o,$$(SRC_LIB)) build/$(1)/gen/sql_embed.o build/$(1)/gen/data_embed.o
 
 build/$(1)/%.o: %.c | $$(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -MMD -MP -c $$< -o $$@
 
 build/$(1)/gen/sql_embed.o: build/gen/sql_embed.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/gen/data_embed.o: build/gen/data_embed.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
@@ -67,6 +71,13 @@ endef
 , := ,
 $(eval $(call FLAVOUR,rel,-O2 -g,$(shell pkg-config --libs jemalloc 2>/dev/null)))
 $(eval $(call FLAVOUR,asan,-O1 -g -fno-omit-frame-pointer -fsanitize=address$(,)undefined -fno-sanitize-recover=all,-fsanitize=address$(,)undefined))
+
+# The fines office's reference data (data/PROVENANCE.md), embedded.
+DATA_CAT  = data/btkat_owi_2024-08-22_all.csv
+DATA_DIST = data/unterscheidungszeichen_weg-li.json
+build/gen/data_embed.c: data/embed.sh $(DATA_CAT) $(DATA_DIST)
+	@mkdir -p build/gen
+	sh data/embed.sh $@ $(DATA_CAT) $(DATA_DIST)
 
 build/gen/sql_embed.c: sql/embed.sh $(SQL)
 	@mkdir -p build/gen
@@ -103,9 +114,9 @@ bench: bin/abgleich build/rel/claimidx_bench
 	sh bench/spine.sh
 
 FUZZ_CFLAGS = $(BASEFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build/fuzz/%: fuzz/%.c $(SRC_LIB) build/gen/sql_embed.c | $(DEPS_STAMP)
+build/fuzz/%: fuzz/%.c $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c | $(DEPS_STAMP)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(SRC_LIB) build/gen/sql_embed.c $(shell pkg-config --libs $(PKGS)) -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c $(shell pkg-config --libs $(PKGS)) -lm
 
 fuzz: $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ))
 
@@ -113,6 +124,8 @@ install: bin/abgleich
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/abgleich/sql
 	install -m 755 bin/abgleich $(DESTDIR)$(PREFIX)/bin/abgleich
 	install -m 644 $(SQL) $(DESTDIR)$(PREFIX)/share/abgleich/sql/
+	install -d $(DESTDIR)$(PREFIX)/share/abgleich/data
+	install -m 644 $(DATA_CAT) $(DATA_DIST) data/PROVENANCE.md $(DESTDIR)$(PREFIX)/share/abgleich/data/
 
 clean:
 	rm -rf build bin

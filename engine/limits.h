@@ -58,6 +58,9 @@
 /* Claims the in-memory index holds at most (fines-domain.md §5: 10 M is a big city). */
 #define AB_CLAIMS_MAX (64u * 1024u * 1024u)
 
+/* Entries of the embedded offense catalogue (BT-KAT-OWi 2024 has 3,261). */
+#define AB_OFFENSES_MAX 8192u
+
 /* An error message with file, line, field and reason. */
 #define AB_ERRMSG_MAX 512u
 

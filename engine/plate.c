@@ -106,3 +106,134 @@ size_t plate_find(const char *text, size_t n, char out[][PLATE_MAX], size_t max)
     }
     return found;
 }
+
+/* --- validation of a ticket's plate ------------------------------------ */
+
+extern const char *const plate_district_codes[];
+extern const size_t plate_district_codes_count;
+
+int plate_district_known(const char *code, size_t n)
+{
+    size_t lo = 0, hi = plate_district_codes_count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *c = plate_district_codes[mid];
+        size_t cl = strlen(c);
+        int d = memcmp(c, code, cl < n ? cl : n);
+        if (d == 0)
+            d = cl < n ? -1 : cl > n ? 1 : 0;
+        if (d == 0)
+            return 1;
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* A plate split into its parts: letters (upper-case UTF-8, with the byte
+ * offset of each letter), where the first separator fell, digits. */
+typedef struct plate_parts {
+    char letters[PLATE_MAX];
+    size_t off[PLATE_MAX];  /* byte offset of letter k in letters */
+    size_t nletters, nbytes;
+    size_t sep_after;       /* letters before the first separator; 0: none */
+    char digits[8];
+    size_t ndigits;
+    int umlaut_in_tail;     /* an umlaut after the first separator */
+} plate_parts;
+
+static const char *const not_a_plate =
+    "not a German plate (district code, 1-2 letters, 1-4 digits)";
+
+static const char *plate_split(const char *s, size_t n, plate_parts *p)
+{
+    size_t i = 0, k;
+    char up[2];
+    memset(p, 0, sizeof *p);
+    while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    while (n && (*s == ' ' || *s == '\t')) {
+        s++;
+        n--;
+    }
+    /* An E or H right after the digits is a suffix, not part of the number. */
+    if (n >= 2 && strchr("EHeh", s[n - 1]) && (is_digit(s[n - 2]) || s[n - 2] == ' '))
+        n -= s[n - 2] == ' ' ? 2 : 1;
+    while (i < n) {
+        if (s[i] == ' ' || s[i] == '-') {
+            if (p->nletters && !p->sep_after)
+                p->sep_after = p->nletters;
+            i++;
+        } else if (p->ndigits == 0 && (k = letter(s + i, n - i, up))) {
+            if (p->nletters >= 5)
+                return not_a_plate;
+            if (k == 2 && p->sep_after)
+                p->umlaut_in_tail = 1;
+            p->off[p->nletters++] = p->nbytes;
+            memcpy(p->letters + p->nbytes, up, k);
+            p->nbytes += k;
+            i += k;
+        } else if (is_digit(s[i]) && p->ndigits < 6) {
+            p->digits[p->ndigits++] = s[i++];
+        } else {
+            return not_a_plate;
+        }
+    }
+    return p->nletters && p->ndigits ? NULL : not_a_plate;
+}
+
+/* Is letters[0..d) a known district code and the rest 0-2 plain letters? */
+static int split_ok(const plate_parts *p, size_t d)
+{
+    size_t db = d < p->nletters ? p->off[d] : p->nbytes;
+    if (d == 0 || d > 3 || d > p->nletters || !plate_district_known(p->letters, db))
+        return 0;
+    size_t tail = p->nletters - d;
+    return tail <= 2 && p->nbytes - db == tail; /* more bytes than letters: an umlaut */
+}
+
+/* The rules for the number part once the district code is letters[0..d):
+ * NULL when they hold, else the reason. */
+static const char *number_rules(const plate_parts *p, size_t d)
+{
+    if (d == p->nletters) /* authority (Y, BW, THW ...) or dealer: digits only, up to 6 */
+        return NULL;
+    if (p->ndigits > 4)
+        return "more than 4 digits";
+    if (p->digits[0] == '0')
+        return "the number starts with 0";
+    if (p->nletters + p->ndigits > 8)
+        return "more than 8 characters";
+    return NULL;
+}
+
+const char *plate_check_de(const char *s, size_t n)
+{
+    plate_parts p;
+    const char *why = plate_split(s, n, &p);
+    if (why)
+        return why;
+    if (p.sep_after && p.sep_after < p.nletters) {
+        /* The handheld wrote where the district code ends. */
+        if (split_ok(&p, p.sep_after))
+            return number_rules(&p, p.sep_after);
+        if (!plate_district_known(p.letters, p.off[p.sep_after]))
+            return "unknown district code";
+        return p.umlaut_in_tail ? "umlaut in the identification letters"
+                                : "more than 2 letters after the district code";
+    }
+    /* No separator inside the letters: any split that makes a valid plate
+     * will do ("BAB123" is B-AB 123 or BA-B 123); else the first split's
+     * reason. */
+    const char *first = NULL;
+    for (size_t d = 1; d <= 3 && d <= p.nletters; d++) {
+        if (!split_ok(&p, d))
+            continue;
+        if (!(why = number_rules(&p, d)))
+            return NULL;
+        first = first ? first : why;
+    }
+    return first ? first : "unknown district code or more than 2 letters after it";
+}

@@ -18,6 +18,7 @@
  */
 #include "tickets.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,13 +29,20 @@
 #include "../engine/refscan.h"
 #include "csv.h"
 
-enum col { C_REF, C_PLATE, C_TBNR, C_AMOUNT, C_TIME, C_LOC, C_COUNT };
+enum col { C_REF, C_PLATE, C_TBNR, C_AMOUNT, C_TIME, C_LOC, C_NAT, C_OVR, C_COUNT };
 
 /* Canonical (English) name first; it is the field name in rejections. */
 static const char *const col_names[C_COUNT][2] = {
     {"reference", "kassenzeichen"}, {"plate", "kennzeichen"},    {"tbnr", "tbnr"},
     {"amount", "betrag"},           {"offense_time", "tatzeit"}, {"location", "tatort"},
+    {"nationality", "nationalitaet"}, {"override", "abweichung"},
 };
+
+/* Columns a batch may leave out. */
+static bool optional(int c)
+{
+    return c == C_LOC || c == C_NAT || c == C_OVR;
+}
 
 /* Longest plate we accept: German plates have at most 8 characters plus
  * separators and suffix (fines-domain.md §6); foreign ones a few more. */
@@ -194,7 +202,7 @@ static int read_header(tickets_reader *r, const csv_record *rec)
         }
     }
     for (int c = 0; c < C_COUNT; c++)
-        if (r->col[c] < 0 && c != C_LOC) {
+        if (r->col[c] < 0 && !optional(c)) {
             snprintf(r->err, sizeof r->err, "line %lu: no %s column", rec->line,
                      col_names[c][0]);
             return AB_E_PARSE;
@@ -232,6 +240,16 @@ typedef char reason_buf[128];
 
 /* Kassenzeichen (digits under the configured scheme) or RF creditor
  * reference (ISO 11649), normalised into out. */
+static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
+                                   char out[AB_REF_MAX + 1], reason_buf msg);
+
+const char *tickets_check_reference(const char *v, size_t n, enum cd_scheme scheme,
+                                    char out[AB_REF_MAX + 1], char msg[128])
+{
+    csv_field f = {.ptr = (char *)(uintptr_t)v, .len = n};
+    return check_reference(&f, scheme, out, msg);
+}
+
 static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
                                    char out[AB_REF_MAX + 1], reason_buf msg)
 {
@@ -300,12 +318,46 @@ static const char *check_amount(const csv_field *f, int64_t *cents)
     return *cents > 0 ? NULL : "not a positive amount";
 }
 
+/* An international vehicle code as on the oval sticker: 1-3 letters
+ * ("D", "NL", "PL", "USA"), upper-cased in place; empty means German. */
+static const char *check_nationality(const csv_field *f)
+{
+    bool ok = f->len <= 3;
+    for (size_t i = 0; ok && i < f->len; i++) {
+        char c = f->ptr[i];
+        if (c >= 'a' && c <= 'z')
+            f->ptr[i] = c = (char)(c - 'a' + 'A');
+        ok = c >= 'A' && c <= 'Z';
+    }
+    return ok ? NULL : "not a nationality (1-3 letters, as on the oval sticker)";
+}
+
+/* The override mark: the warden set an amount other than the catalogue's
+ * on purpose (e.g. within a range the catalogue's table allows). */
+static const char *check_yes_no(const csv_field *f, bool *out)
+{
+    static const char *const yes[] = {"1", "x", "j", "ja", "y", "yes", "true"};
+    static const char *const no[] = {"0", "n", "nein", "no", "false"};
+    *out = false;
+    if (f->len == 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+        if (name_eq(f->ptr, f->len, yes[i])) {
+            *out = true;
+            return NULL;
+        }
+    for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+        if (name_eq(f->ptr, f->len, no[i]))
+            return NULL;
+    return "not yes or no (1/0, ja/nein, x or empty)";
+}
+
 /* The row's first problem in column order: its column, or C_COUNT. */
 static enum col check_row(const tickets_reader *r, const row *w, ticket *t,
                           char ref[AB_REF_MAX + 1], reason_buf msg, const char **what)
 {
     for (int c = 0; c < C_COUNT; c++)
-        if (c != C_LOC && w->f[c].len == 0) {
+        if (!optional(c) && w->f[c].len == 0) {
             *what = "missing";
             return (enum col)c;
         }
@@ -323,6 +375,10 @@ static enum col check_row(const tickets_reader *r, const row *w, ticket *t,
     }
     if ((*what = check_text(&w->f[C_LOC], AB_TEXT_FIELD_MAX, "a location", msg)))
         return C_LOC;
+    if ((*what = check_nationality(&w->f[C_NAT])))
+        return C_NAT;
+    if ((*what = check_yes_no(&w->f[C_OVR], &t->amount_override)))
+        return C_OVR;
     return C_COUNT;
 }
 
@@ -387,6 +443,7 @@ static int read_row(tickets_reader *r, const csv_record *rec)
     t.plate = w.f[C_PLATE].ptr;
     t.tbnr = w.f[C_TBNR].ptr;
     t.location = w.f[C_LOC].ptr;
+    t.nationality = w.f[C_NAT].ptr;
     return r->sink.on_ticket(r->sink.ctx, &t);
 }
 

@@ -6,7 +6,9 @@
  * separated (detected from the header), RFC 4180 quoting, CRLF or LF.
  * Columns by header name, canonical English or German:
  *   reference|kassenzeichen, plate|kennzeichen, tbnr, amount|betrag,
- *   offense_time|tatzeit, location|tatort.
+ *   offense_time|tatzeit, location|tatort; optional nationality|nationalitaet
+ *   (international vehicle code, empty = German) and override|abweichung
+ *   (yes/no: the amount differs from the catalogue's on purpose).
  * Amounts as "25,00" or "25.00"; times ISO 8601 or "dd.mm.yyyy hh:mm".
  * Each valid row goes to on_ticket; each invalid one to on_reject with the
  * physical line number (the header is line 1) and is skipped.  Checks here:
@@ -26,6 +28,7 @@
 
 #include "../engine/checkdigit.h"
 #include "../engine/err.h"
+#include "../engine/limits.h"
 
 typedef struct ticket {
     unsigned long line;       /* physical line of the row's first byte */
@@ -33,6 +36,8 @@ typedef struct ticket {
     const char *plate;        /* as written, trimmed */
     const char *tbnr;         /* trimmed */
     const char *location;     /* trimmed, may be "" */
+    const char *nationality;  /* upper case, "" = German */
+    bool amount_override;     /* the amount is not the catalogue's on purpose */
     int64_t amount_cents;     /* > 0 */
     int64_t offense_time;     /* seconds, see date.h */
 } ticket;
@@ -54,5 +59,11 @@ int tickets_reader_feed(tickets_reader *r, const char *buf, size_t n, bool last)
 /* After a failed feed: a reason such as "line 1: no reference column". */
 const char *tickets_reader_error(const tickets_reader *r);
 void tickets_reader_destroy(tickets_reader *r);
+
+/* The reference check of a row, for other ticket formats (winowig.c):
+ * NULL when v[0..n) is a valid Kassenzeichen under scheme or a valid RF
+ * reference, normalised into out; else the reason (static or in msg). */
+const char *tickets_check_reference(const char *v, size_t n, enum cd_scheme scheme,
+                                    char out[AB_REF_MAX + 1], char msg[128]);
 
 #endif

@@ -36,5 +36,8 @@ int job_explain(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_clarify(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_bench(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_inspect(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_escalate(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_case(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_account(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
 #endif

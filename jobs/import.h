@@ -18,6 +18,10 @@ typedef struct import_summary {
 
 int import_tickets_file(pgsink *db, const cli_opts *o, const char *path,
                         import_summary *sum) AB_MUSTCHECK;
+/* The same with the checks as of a day (days since 1970-01-01) instead of
+ * today (ticketcheck.h: tcheck_as_of). */
+int import_tickets_file_as_of(pgsink *db, const cli_opts *o, const char *path, int32_t as_of,
+                              import_summary *sum) AB_MUSTCHECK;
 void import_summary_json(const import_summary *s);
 
 #endif

@@ -22,7 +22,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  init                       create or upgrade the database schema\n"
-    "  import tickets FILE...     import ticket batches (CSV) as open claims\n"
+    "  import tickets [--as-of DATE] FILE...\n"
+    "                             import ticket batches (CSV or WiNOWiG XML) as claims\n"
     "  reconcile FILE...          match CAMT.053 statements against open claims\n"
     "  inspect FILE...            statements of CAMT or MT940/MT942 files, no database\n"
     "  explain END_TO_END_ID...   why a payment went where it went\n"
@@ -40,6 +41,12 @@ static const char usage_text[] =
     "                             precision and recall of automatic matching\n"
     "  bench match [--claims N] [--payments M]\n"
     "                             matcher speed: payments/s on 1 and 2 threads\n"
+    "  escalate [--as-of DATE] [--letters FILE|-] [--dry-run]\n"
+    "                             move unpaid fines along the lifecycle; letters CSV\n"
+    "  case REFERENCE --driver-known|--driver-unknown|--dismiss [--as-of DATE]\n"
+    "                             record what the hearing brought\n"
+    "  account --plate P | --reference R\n"
+    "                             a citizen's claims, payments, states and history\n"
     "  pg start|stop|status --dir DIR\n"
     "                             manage a private PostgreSQL cluster\n"
     "\n"
@@ -64,6 +71,9 @@ static const struct {
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
     {"explain", job_explain},   {"clarify", job_clarify}, {"bench", job_bench},
     {"inspect", job_inspect},
+    {"escalate", job_escalate},
+    {"case", job_case},
+    {"account", job_account},
 };
 
 static int parse_threads(const char *s, unsigned *out)

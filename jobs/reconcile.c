@@ -44,6 +44,7 @@
 #include "../engine/revtrack.h"
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
+#include "fines.h"
 
 /* Strings of one batch: AB_MATCH_BATCH payments of a few hundred bytes. */
 #define BATCH_ARENA_BYTES (32u * 1024u * 1024u)
@@ -167,11 +168,10 @@ static int load_claims(reconciler *r)
     /* Paid claims are loaded too, so that a second payment is recognised as
      * claim_already_paid instead of unknown_reference. */
     return pgsink_copy_out(r->db,
-                           "COPY (SELECT c.id, c.reference, c.amount_cents,"
-                           " c.amount_cents - coalesce(a.paid, 0), c.due_date - date '1970-01-01',"
-                           " c.plate FROM abgleich.claims c LEFT JOIN (SELECT claim_id,"
-                           " sum(amount_cents) AS paid FROM abgleich.allocations"
-                           " GROUP BY claim_id) a ON a.claim_id = c.id ORDER BY c.id) TO STDOUT",
+                           "COPY (SELECT id, reference, owed_cents, open_cents,"
+                           " coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate"
+                           " FROM abgleich.claim_ledger"
+                           " ORDER BY id) TO STDOUT", /* owed after escalation: 004_fines.sql */
                            load_claim_line, r->ix);
 }
 
@@ -1072,6 +1072,9 @@ int job_reconcile(const cli_opts *o, int argc, char **argv)
         if (frc < 0 && rc == AB_OK)
             rc = frc;
     }
+    int64_t offsets, offset_cents; /* fines office: surplus settles the plate's other claims */
+    int orc = fines_offset_surplus(db, &offsets, &offset_cents);
+    rc = rc == AB_OK ? orc : rc;
     progress_end(&p);
     if (!o->quiet)
         rec_summary_print(&sum);

@@ -1,0 +1,172 @@
+/*
+ * case.c - `abgleich case REFERENCE --driver-known | --driver-unknown |
+ * --dismiss [--as-of DATE] [--by NAME]`: a clerk records what the hearing
+ * brought (docs/fines.md).
+ *
+ * driver known    -> Bußgeldbescheid: fine + fee (5 %, at least 25 EUR)
+ *                    + 3.50 EUR expenses (fines_config);
+ * driver unknown  -> parking offense: Kostenbescheid of the keeper (§ 25a
+ *                    StVG, 20 + 3.50 EUR) instead of the fine; any other
+ *                    offense: the case is dismissed;
+ * dismiss         -> nothing is owed any more.
+ * One dated event (sql/004_fines.sql: abgleich.fines_case), in one
+ * transaction under the reconcile lock; the letter goes out with the
+ * day's `abgleich escalate`.  Prints the new state and amounts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/date.h"
+#include "../engine/limits.h"
+#include "../engine/log.h"
+#include "../engine/money.h"
+#include "../engine/offense.h"
+#include "../engine/pgsink.h"
+#include "../engine/ticketcheck.h"
+#include "../formats/jsonw.h"
+#include "cli.h"
+
+#define PARKING_ARRAY_MAX (64u * 1024u)
+
+typedef struct case_args {
+    const char *reference, *answer, *as_of_arg, *by;
+} case_args;
+
+static int parse(int argc, char **argv, case_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->by = getenv("USER") ? getenv("USER") : "unknown";
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *ans = !strcmp(argv[i], "--driver-known")     ? "driver_known"
+                          : !strcmp(argv[i], "--driver-unknown") ? "driver_unknown"
+                          : !strcmp(argv[i], "--dismiss")        ? "dismiss"
+                                                                 : NULL;
+        if (ans) {
+            if (a->answer)
+                return AB_E_USAGE;
+            a->answer = ans;
+        } else if (!strcmp(argv[i], "--as-of") && v) {
+            a->as_of_arg = argv[++i];
+        } else if (!strcmp(argv[i], "--by") && v) {
+            a->by = argv[++i];
+        } else if (argv[i][0] != '-' && !a->reference) {
+            a->reference = argv[i];
+        } else {
+            return AB_E_USAGE;
+        }
+    }
+    return a->reference && a->answer ? AB_OK : AB_E_USAGE;
+}
+
+static void print_event(const cli_opts *o, const pgsink_result *res)
+{
+    const char *name[] = {"reference", "state", "event_date", "fine_cents", "fee_cents",
+                          "expenses_cents", "owed_cents", "open_cents", "due_date"};
+    if (o->json) {
+        jsonw w;
+        jsonw_init(&w, stdout);
+        jsonw_obj_begin(&w);
+        for (int c = 0; c < 9; c++) {
+            const char *v = pgsink_result_isnull(res, 0, c) ? "" : pgsink_result_value(res, 0, c);
+            if (c >= 3 && c <= 7)
+                jsonw_kint(&w, name[c], strtoll(v, NULL, 10));
+            else
+                jsonw_kstr(&w, name[c], v);
+        }
+        jsonw_obj_end(&w);
+        return;
+    }
+    int en = !strcmp(o->lang, "en");
+    char owed[32], open[32];
+    money_format_de(strtoll(pgsink_result_value(res, 0, 6), NULL, 10), owed, sizeof owed);
+    money_format_de(strtoll(pgsink_result_value(res, 0, 7), NULL, 10), open, sizeof open);
+    printf(en ? "%s: %s as of %s, owed %s EUR, open %s EUR, due %s\n"
+              : "%s: %s zum %s, Forderung %s EUR, offen %s EUR, fällig %s\n",
+           pgsink_result_value(res, 0, 0), pgsink_result_value(res, 0, 1),
+           pgsink_result_value(res, 0, 2), owed, open,
+           pgsink_result_isnull(res, 0, 8) ? "-" : pgsink_result_value(res, 0, 8));
+}
+
+/* The reference as stored: without the separators people write, upper case. */
+static void normalise_ref(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *in && o + 1 < cap; in++)
+        if (*in != ' ' && *in != '.' && *in != '-' && *in != '/')
+            out[o++] = *in >= 'a' && *in <= 'z' ? (char)(*in - 'a' + 'A') : *in;
+    out[o] = '\0';
+}
+
+static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const char *day)
+{
+    static char parking[PARKING_ARRAY_MAX];
+    if (offense_load() < 0 || offense_parking_array(parking, sizeof parking) == 0)
+        return AB_E_INVAL;
+    int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
+    if (rc < 0)
+        return rc;
+    char ref[AB_REF_MAX + 1];
+    normalise_ref(a->reference, ref, sizeof ref);
+    const char *params[] = {ref, a->answer, day, parking, a->by};
+    pgsink_result *res = NULL;
+    rc = pgsink_query(db, "SELECT id FROM abgleich.fines_case($1, $2, $3::date, $4::text[], $5)",
+                      5, params, &res);
+    if (rc < 0)
+        return rc;
+    pgsink_result_free(res);
+    res = NULL;
+    /* A statement of its own: the one above cannot see the event it wrote. */
+    rc = pgsink_query(db,
+                      "SELECT l.reference, e.state, e.event_date, l.fine_cents, l.fee_cents,"
+                      " l.expenses_cents, l.owed_cents, l.open_cents, e.due_date"
+                      " FROM abgleich.claim_ledger l JOIN abgleich.claim_events e"
+                      "   ON e.claim_id = l.id"
+                      " WHERE l.reference = $1 ORDER BY e.id DESC LIMIT 1",
+                      1, params, &res);
+    if (rc < 0)
+        return rc;
+    print_event(o, res);
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+int job_case(const cli_opts *o, int argc, char **argv)
+{
+    case_args a;
+    int32_t as_of;
+    if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
+        fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown|--dismiss"
+                        " [--as-of YYYY-MM-DD] [--by NAME]\n");
+        return AB_E_USAGE;
+    }
+    char day[11];
+    date_format(as_of, day);
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = pgsink_begin(db);
+    if (rc == AB_OK)
+        rc = case_in_tx(db, o, &a, day);
+    if (rc == AB_OK)
+        rc = pgsink_commit(db);
+    else
+        pgsink_rollback(db);
+    if (rc == AB_E_DB) {
+        /* The function's own refusals (no such claim, wrong state) are
+         * the clerk's input, not a database failure. */
+        const char *e = pgsink_error(db);
+        const char *msg = strstr(e, "ERROR:") ? strstr(e, "ERROR:") + 6 : e;
+        const char *ctx = strstr(msg, "CONTEXT:");
+        while (*msg == ' ')
+            msg++;
+        log_error("%s: %.*s", a.reference, ctx ? (int)(ctx - msg) : (int)strlen(msg), msg);
+        if (strstr(e, "no claim with reference"))
+            rc = AB_E_NOTFOUND;
+        else if (strstr(e, "is in state") || strstr(e, "is paid"))
+            rc = AB_E_INVAL;
+    }
+    pgsink_close(db);
+    return rc;
+}

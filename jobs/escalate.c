@@ -1,0 +1,189 @@
+/*
+ * escalate.c - `abgleich escalate [--as-of DATE] [--letters FILE] [--dry-run]`:
+ * the fines office's nightly step along the lifecycle (docs/fines.md).
+ *
+ * Data in: every unpaid claim whose next step is due by the as-of day
+ * (default today; it may lie ahead, so an office can look at the nights to
+ * come - with --dry-run nothing is kept).  Data out: one dated event per
+ * claim moved (sql/004_fines.sql: abgleich.fines_escalate, with the
+ * charges of the new state), and a CSV for the print shop of every letter
+ * the as-of day's events need (those of `abgleich case` too), with the
+ * amounts and deadlines the letter must state; German by default, English
+ * with --lang en.  One transaction; under the reconcile lock, so a night
+ * run never matches against amounts that are being escalated.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/date.h"
+#include "../engine/log.h"
+#include "../engine/offense.h"
+#include "../engine/pgsink.h"
+#include "../engine/ticketcheck.h"
+#include "../formats/jsonw.h"
+#include "cli.h"
+
+/* Room for the parking TBNRs as an array literal (581 x 7 bytes today). */
+#define PARKING_ARRAY_MAX (64u * 1024u)
+
+typedef struct esc_args {
+    const char *as_of_arg, *letters;
+    int dry_run;
+} esc_args;
+
+static int parse(int argc, char **argv, esc_args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--as-of") && v)
+            a->as_of_arg = argv[++i];
+        else if (!strcmp(argv[i], "--letters") && v)
+            a->letters = argv[++i];
+        else if (!strcmp(argv[i], "--dry-run"))
+            a->dry_run = 1;
+        else
+            return AB_E_USAGE;
+    }
+    return AB_OK;
+}
+
+static int write_line(void *ctx, char *line, size_t n)
+{
+    FILE *f = ctx;
+    if (fwrite(line, 1, n, f) != n || fputc('\n', f) == EOF)
+        return AB_E_IO;
+    return AB_OK;
+}
+
+/* The letters of the day's events as CSV (';', German amounts) or, with
+ * --lang en, (',' and '.').  The day is our own formatted date, safe to
+ * splice into the COPY statement (COPY takes no parameters). */
+static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f)
+{
+    int en = !strcmp(o->lang, "en");
+    char amt[6][160];
+    const char *col[6] = {"fine_cents", "fee_cents", "expenses_cents",
+                          "owed_cents", "paid_cents", "greatest(open_cents, 0)"};
+    for (int i = 0; i < 6; i++) /* integer cents as "12,50": no float anywhere */
+        snprintf(amt[i], sizeof amt[i], "(%s / 100)::text || '%c' || lpad((%s %% 100)::text, 2, '0')",
+                 col[i], en ? '.' : ',', col[i]);
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "COPY (SELECT reference AS %s, plate AS %s, tbnr, offense_time AS %s,"
+             " location AS %s, CASE state %s END AS %s, event_date AS %s,"
+             " %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s,"
+             " due_date AS %s, next_step_date AS %s"
+             " FROM abgleich.fines_letters WHERE event_date = '%s' ORDER BY event_id)"
+             " TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER '%c')",
+             en ? "reference" : "kassenzeichen", en ? "plate" : "kennzeichen",
+             en ? "offense_time" : "tatzeit", en ? "location" : "tatort",
+             en ? "WHEN 'hearing' THEN 'hearing' WHEN 'fine_notice' THEN 'fine notice'"
+                  " WHEN 'cost_notice' THEN 'cost notice (§ 25a StVG)'"
+                  " WHEN 'dunning' THEN 'reminder' WHEN 'dismissed' THEN 'discontinuation'"
+                : "WHEN 'hearing' THEN 'Anhörung' WHEN 'fine_notice' THEN 'Bußgeldbescheid'"
+                  " WHEN 'cost_notice' THEN 'Kostenbescheid (§ 25a StVG)'"
+                  " WHEN 'dunning' THEN 'Mahnung' WHEN 'dismissed' THEN 'Einstellung'",
+             en ? "letter" : "schreiben", en ? "date" : "datum", amt[0],
+             en ? "fine" : "geldbusse", amt[1], en ? "fees" : "gebuehren", amt[2],
+             en ? "expenses" : "auslagen", amt[3], en ? "total" : "gesamt", amt[4],
+             en ? "paid" : "bereits_gezahlt", amt[5], en ? "open" : "offen",
+             en ? "due_date" : "zahlbar_bis", en ? "deadline" : "frist_bis", day,
+             en ? ',' : ';');
+    return pgsink_copy_out(db, sql, write_line, f);
+}
+
+static void summary(const cli_opts *o, const char *day, pgsink_result *res, const char *letters,
+                    int dry_run)
+{
+    int64_t total = 0;
+    for (int i = 0; i < pgsink_result_rows(res); i++)
+        total += strtoll(pgsink_result_value(res, i, 1), NULL, 10);
+    if (o->json) {
+        jsonw w;
+        jsonw_init(&w, stdout);
+        jsonw_obj_begin(&w);
+        jsonw_kstr(&w, "as_of", day);
+        jsonw_kint(&w, "moved", total);
+        jsonw_key(&w, "states");
+        jsonw_obj_begin(&w);
+        for (int i = 0; i < pgsink_result_rows(res); i++)
+            jsonw_kint(&w, pgsink_result_value(res, i, 0),
+                       strtoll(pgsink_result_value(res, i, 1), NULL, 10));
+        jsonw_obj_end(&w);
+        jsonw_kstr(&w, "letters", letters);
+        jsonw_kint(&w, "dry_run", dry_run);
+        jsonw_obj_end(&w);
+        return;
+    }
+    printf("%s: %lld claims moved%s\n", day, (long long)total,
+           dry_run ? " (dry run, nothing kept)" : "");
+    for (int i = 0; i < pgsink_result_rows(res); i++)
+        printf("  %-12s %s\n", pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1));
+    printf("letters: %s\n", letters);
+}
+
+static int escalate_in_tx(pgsink *db, const cli_opts *o, const esc_args *a, const char *day)
+{
+    static char parking[PARKING_ARRAY_MAX];
+    if (offense_load() < 0 || offense_parking_array(parking, sizeof parking) == 0)
+        return AB_E_INVAL;
+    int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
+    if (rc < 0)
+        return rc;
+    const char *params[] = {day, parking};
+    pgsink_result *res = NULL;
+    rc = pgsink_query(db,
+                      "SELECT state, count(*) FROM abgleich.fines_escalate($1::date, $2::text[])"
+                      " GROUP BY state ORDER BY state",
+                      2, params, &res);
+    if (rc < 0)
+        return rc;
+    char path[64];
+    const char *letters = a->letters;
+    if (!letters) {
+        snprintf(path, sizeof path, "letters_%s.csv", day);
+        letters = path;
+    }
+    FILE *f = strcmp(letters, "-") ? fopen(letters, "w") : stdout;
+    if (!f) {
+        log_error("%s: cannot write the letters", letters);
+        pgsink_result_free(res);
+        return AB_E_IO;
+    }
+    rc = write_letters(db, o, day, f);
+    if (f != stdout && fclose(f) != 0 && rc == AB_OK)
+        rc = AB_E_IO;
+    if (rc == AB_OK)
+        summary(o, day, res, letters, a->dry_run);
+    pgsink_result_free(res);
+    return rc;
+}
+
+int job_escalate(const cli_opts *o, int argc, char **argv)
+{
+    esc_args a;
+    int32_t as_of;
+    if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
+        fprintf(stderr, "usage: abgleich escalate [--as-of YYYY-MM-DD] [--letters FILE|-]"
+                        " [--dry-run]\n");
+        return AB_E_USAGE;
+    }
+    char day[11];
+    date_format(as_of, day);
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = pgsink_begin(db);
+    if (rc == AB_OK)
+        rc = escalate_in_tx(db, o, &a, day);
+    if (rc == AB_OK && !a.dry_run)
+        rc = pgsink_commit(db);
+    else
+        pgsink_rollback(db);
+    if (rc == AB_E_DB)
+        log_error("database: %s", pgsink_error(db));
+    pgsink_close(db);
+    return rc;
+}

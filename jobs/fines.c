@@ -1,0 +1,39 @@
+/*
+ * fines.c - the fines office's hooks into the treasury's jobs; see fines.h.
+ *
+ * The surplus offset is a post-pass rather than a rule of the matcher: the
+ * matcher decides per payment, while an offset needs the plate's other
+ * claims as they stand after the whole run (sql/004_fines.sql,
+ * abgleich.fines_offset_surplus).  It runs after the last file, so the
+ * in-memory open amounts of the run are never stale.
+ */
+#include "fines.h"
+
+#include <stdlib.h>
+
+#include "../engine/log.h"
+
+int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents)
+{
+    *offsets = *cents = 0;
+    pgsink_result *res = NULL;
+    int rc = pgsink_begin(db);
+    if (rc == AB_OK)
+        rc = pgsink_query(db, "SELECT offsets, cents FROM abgleich.fines_offset_surplus(NULL)", 0,
+                          NULL, &res);
+    if (rc == AB_OK) {
+        *offsets = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
+        *cents = strtoll(pgsink_result_value(res, 0, 1), NULL, 10);
+        pgsink_result_free(res);
+        rc = pgsink_commit(db);
+    }
+    if (rc < 0) {
+        pgsink_rollback(db);
+        log_error("surplus offset: %s", pgsink_error(db));
+        return rc;
+    }
+    if (*offsets)
+        log_info("overpayments set off against other claims of the same plate: %lld (%lld cents)",
+                 (long long)*offsets, (long long)*cents);
+    return AB_OK;
+}
