@@ -6,6 +6,7 @@
 # listing order, every assertion below about K, L and M would fail.
 set -eu
 . tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-20 # the fixtures' tickets are of November 2026
 O=$FIXTURES/order
 K=400000030018 L=400000030026 M=400000030034
 
