@@ -735,7 +735,8 @@ static const char reversal_sql[] =
 
 static int apply_reversals(reconciler *r)
 {
-    qsort(r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
+    if (r->n_inplace > 1)
+        qsort(r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
     const char *params[] = {r->file_id};
     pgsink_result *res = NULL;
     int rc = pgsink_query(r->db, reversal_sql, 1, params, &res);
