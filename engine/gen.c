@@ -296,6 +296,16 @@ static void pay_without_ref(gen_run *g, uint64_t k, uint64_t pct, const gticket 
     }
 }
 
+/* Whether ticket k is among the `paying` ones: exactly that many, spread
+ * evenly (a nightly statement pays a fraction of the open claims). */
+static int paying(const gen_opts *o, uint64_t k)
+{
+    if (!o->paying || o->paying >= o->tickets)
+        return 1;
+    uint64_t a = k * o->paying, b = a + o->paying; /* < 10^16: tickets <= 10^8 */
+    return a / o->tickets != b / o->tickets;
+}
+
 static void pay_ticket(gen_run *g, uint64_t k)
 {
     const gen_opts *o = g->o;
@@ -304,7 +314,7 @@ static void pay_ticket(gen_run *g, uint64_t k)
     uint64_t r = rnd(o->seed, k, 2), pct = r % 100;
     char name[64], iban[23], l1[160], ref[AB_REF_MAX + 1], both[2 * AB_REF_MAX + 2];
     uint64_t prev = k ? rnd(o->seed, k - 1, 2) % 100 : 0;
-    g->paid_before = k && prev >= 84 && prev < 86 ? t.ref : NULL;
+    g->paid_before = k && prev >= 84 && prev < 86 && paying(o, k - 1) ? t.ref : NULL;
     payer(rnd(o->seed, k, 3), name, sizeof name, iban);
     camtw_tx tx = {.amount_cents = t.cents, .direction = 'C', .party_name = name,
                    .party_iban = iban};
@@ -370,7 +380,8 @@ static int write_tickets(const gen_opts *o, int32_t day0, const char *path, gen_
 static void run_payments(gen_run *g)
 {
     for (uint64_t k = 0; k < g->o->tickets; k++)
-        pay_ticket(g, k);
+        if (paying(g->o, k))
+            pay_ticket(g, k);
 }
 
 static int statement_date(const gen_opts *o, int32_t *day0, char date[11])

@@ -25,6 +25,7 @@ typedef struct gen_opts {
     uint64_t seed;
     enum cd_scheme scheme;   /* check digit of the Kassenzeichen */
     const char *date;        /* statement date YYYY-MM-DD; NULL: today */
+    uint64_t paying;         /* tickets whose citizen pays (spread evenly); 0: all */
 } gen_opts;
 
 /* The cases of the answer key. */

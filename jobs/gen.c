@@ -66,6 +66,9 @@ int job_gen(const cli_opts *o, int argc, char **argv)
         } else if (!strcmp(argv[i], "--seed")) {
             if (parse_u64(v, &g.seed) < 0)
                 goto usage;
+        } else if (!strcmp(argv[i], "--paying")) {
+            if (parse_u64(v, &g.paying) < 0)
+                goto usage;
         } else
             goto usage;
     }
@@ -80,6 +83,6 @@ int job_gen(const cli_opts *o, int argc, char **argv)
     report(o, &g, &r);
     return AB_OK;
 usage:
-    fprintf(stderr, "usage: abgleich gen --out DIR [--tickets N] [--seed S] [--date YYYY-MM-DD]\n");
+    fprintf(stderr, "usage: abgleich gen --out DIR [--tickets N] [--paying M] [--seed S] [--date YYYY-MM-DD]\n");
     return AB_E_USAGE;
 }

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../engine/arena.h"
 #include "../engine/claimidx.h"
@@ -847,23 +848,46 @@ out:
     return rc;
 }
 
+/* --verbose: where a file's time goes, phase by phase (docs/tuning.md). */
+static double phase_t0;
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void phase(const reconciler *r, const char *name)
+{
+    double t = now_s();
+    if (phase_t0 > 0)
+        log_debug("%s: %s took %.0f ms", r->path, name, (t - phase_t0) * 1000);
+    phase_t0 = t;
+}
+
 static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
 {
     int rc = file_seen(r, hash);
     if (rc == AB_OK)
         rc = register_file(r, hash, size);
+    phase(r, "registering the file");
     if (rc == AB_OK)
         rc = parse_file(r);
+    phase(r, "reading, matching and writing the transactions");
     if (rc == AB_OK && r->copy_open)
         rc = AB_E_PARSE; /* a statement never ended: the reader must have failed */
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_ALLOC);
+    phase(r, "writing the ledger");
     if (rc == AB_OK)
         rc = apply_reversals(r);
+    phase(r, "settling reversals and returns");
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_CLAR);
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_CAND);
+    phase(r, "writing clarifications and candidates");
     return rc;
 }
 
@@ -889,10 +913,13 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     if (!(r->spill = tmpfile()))
         goto fail;
     rc = pgsink_begin(r->db);
+    phase_t0 = now_s();
     if (rc == AB_OK)
         rc = reconcile_in_tx(r, hash, size);
     if (rc == AB_OK)
         rc = pgsink_commit(r->db);
+    phase(r, "commit");
+    phase_t0 = 0;
     fclose(r->spill);
     r->spill = NULL;
     r->bytes_base += size;
