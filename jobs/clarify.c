@@ -5,6 +5,8 @@
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
+ *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet
+ *                                                 `abgleich clarifications` wrote
  *
  * Every decision is a new row of the allocation ledger (method "manual" or
  * "refund", naming the clarification it settles, who and when); a decision
@@ -17,16 +19,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../engine/log.h"
 #include "../engine/money.h"
 #include "../engine/pgsink.h"
 #include "../engine/refscan.h"
+#include "../formats/csv.h"
 #include "../formats/jsonw.h"
+#include "clarifications.h"
 #include "cli.h"
 
 typedef struct decision {
-    const char *id, *claim, *amount, *by, *reverse;
+    const char *id, *claim, *amount, *by, *reverse, *from;
     int refund;
 } decision;
 
@@ -46,11 +51,15 @@ static int parse(int argc, char **argv, decision *d)
             d->by = argv[++i];
         else if (!strcmp(argv[i], "--reverse") && v)
             d->reverse = argv[++i];
+        else if (!strcmp(argv[i], "--from") && v)
+            d->from = argv[++i];
         else if (argv[i][0] != '-' && !d->id)
             d->id = argv[i];
         else
             return AB_E_USAGE;
     }
+    if (d->from)
+        return d->id || d->claim || d->refund || d->reverse || d->amount ? AB_E_USAGE : AB_OK;
     if (d->reverse ? (d->id || d->claim || d->refund)
                    : (d->id && !d->claim == !d->refund) || (!d->id && (d->claim || d->refund)))
         return AB_E_USAGE;
@@ -235,24 +244,130 @@ static int reverse(pgsink *db, const cli_opts *o, const decision *d)
     return rc;
 }
 
+/* --- decisions from the sheet ------------------------------------------ */
+
+typedef struct sheet {
+    pgsink *db;
+    const cli_opts *o;
+    const char *path, *by;
+    int col[5];          /* id, action, claim, amount, clerk; -1: absent */
+    int header_done;
+    long decided, errors;
+} sheet;
+
+static int find_columns(sheet *sh, const csv_record *rec)
+{
+    static const int want[5] = {CLAR_COL_ID, CLAR_COL_ACTION, CLAR_COL_CLAIM, CLAR_COL_AMOUNT,
+                                CLAR_COL_CLERK};
+    for (int k = 0; k < 5; k++) {
+        sh->col[k] = -1;
+        for (size_t i = 0; i < rec->nfields; i++)
+            for (int en = 0; en < 2; en++)
+                if (!strcmp(rec->fields[i].ptr, clarifications_header(want[k], en)))
+                    sh->col[k] = (int)i;
+    }
+    if (sh->col[0] < 0 || sh->col[1] < 0) {
+        log_error("%s:%lu: header: not a clarification sheet (no \"%s\" and \"%s\" columns)",
+                  sh->path, rec->line, clarifications_header(CLAR_COL_ID, 0),
+                  clarifications_header(CLAR_COL_ACTION, 0));
+        return AB_E_PARSE;
+    }
+    return AB_OK;
+}
+
+static const char *cell(const sheet *sh, const csv_record *rec, int k)
+{
+    int i = sh->col[k];
+    return i >= 0 && (size_t)i < rec->nfields ? rec->fields[i].ptr : "";
+}
+
+static int sheet_row(void *ctx, const csv_record *rec)
+{
+    sheet *sh = ctx;
+    if (!sh->header_done) {
+        sh->header_done = 1;
+        return find_columns(sh, rec);
+    }
+    const char *action = cell(sh, rec, 1);
+    if (!*action)
+        return AB_OK; /* no decision on this row */
+    decision d = {.id = cell(sh, rec, 0), .claim = cell(sh, rec, 2), .amount = cell(sh, rec, 3),
+                  .by = *cell(sh, rec, 4) ? cell(sh, rec, 4) : sh->by};
+    if (!*d.amount)
+        d.amount = NULL;
+    const char *why = NULL;
+    if (!strcasecmp(action, "zuordnen") || !strcasecmp(action, "allocate"))
+        why = *d.claim ? NULL : "allocate needs a claim reference";
+    else if (!strcasecmp(action, "erstatten") || !strcasecmp(action, "refund"))
+        d.refund = 1, d.claim = NULL;
+    else
+        why = "not zuordnen/allocate or erstatten/refund";
+    if (!why && (rec->flags || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id))
+        why = "the row is damaged (clarification number or quoting)";
+    int rc = why ? AB_E_PARSE : decide(sh->db, sh->o, &d);
+    if (rc == AB_E_DB)
+        return rc;
+    if (rc < 0) {
+        log_error("%s:%lu: %s: %s", sh->path, rec->line,
+                  why ? clarifications_header(CLAR_COL_ACTION, 0) : "decision",
+                  why ? why : "refused (see above)");
+        sh->errors++;
+        return AB_OK; /* report every bad row, then change nothing */
+    }
+    sh->decided++;
+    return AB_OK;
+}
+
+/* One transaction for the whole sheet: a sheet with any bad row changes
+ * nothing, so the clerk fixes it and reads it in again. */
+static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
+{
+    FILE *f = fopen(d->from, "rb");
+    if (!f) {
+        log_error("%s: cannot read", d->from);
+        return AB_E_IO;
+    }
+    csv *c = NULL;
+    sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by};
+    int rc = csv_create(&c, 0);
+    char buf[65536];
+    size_t n;
+    while (rc == AB_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        rc = csv_feed(c, buf, n, false, sheet_row, &sh);
+    if (rc == AB_OK)
+        rc = csv_feed(c, buf, 0, true, sheet_row, &sh);
+    if (rc == AB_E_LIMIT)
+        log_error("%s: %s", d->from, csv_error(c));
+    csv_destroy(c);
+    fclose(f);
+    if (rc == AB_OK && sh.errors) {
+        log_error("%s: %ld rows refused; nothing was changed", d->from, sh.errors);
+        rc = AB_E_PARSE;
+    } else if (rc == AB_OK) {
+        log_info("%s: %ld decisions recorded", d->from, sh.decided);
+    }
+    return rc;
+}
+
 int job_clarify(const cli_opts *o, int argc, char **argv)
 {
     decision d;
     if (parse(argc, argv, &d) < 0) {
         fprintf(stderr, "usage: abgleich clarify [ID (--claim REF | --refund) [--amount EUR]"
-                        " [--by NAME]] | --reverse ALLOCATION_ID [--by NAME]\n");
+                        " [--by NAME]] | --reverse ALLOCATION_ID [--by NAME]"
+                        " | --from FILE [--by NAME]\n");
         return AB_E_USAGE;
     }
     pgsink *db = NULL;
     int rc = pgsink_connect(&db, o->db);
-    if (rc == AB_OK && !d.id && !d.reverse) {
+    if (rc == AB_OK && !d.id && !d.reverse && !d.from) {
         rc = list_open(db, o);
     } else if (rc == AB_OK) {
         rc = pgsink_begin(db);
         if (rc == AB_OK)
             rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
         if (rc == AB_OK)
-            rc = d.reverse ? reverse(db, o, &d) : decide(db, o, &d);
+            rc = d.from ? from_sheet(db, o, &d) : d.reverse ? reverse(db, o, &d) : decide(db, o, &d);
         if (rc == AB_OK)
             rc = pgsink_commit(db);
         else

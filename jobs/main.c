@@ -31,11 +31,14 @@ static const char usage_text[] =
     "  clarify ID --claim REF [--amount EUR] [--by NAME]\n"
     "  clarify ID --refund [--amount EUR] [--by NAME]\n"
     "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
+    "  clarify --from FILE.csv [--by NAME]\n"
+    "                             the decisions typed into the work list\n"
+    "  clarifications -o FILE.csv the open clarifications with candidates, for Excel\n"
     "                             a clerk's decisions, recorded in the ledger\n"
     "  demo [--dir DIR] [--tickets N]\n"
     "                             run the whole path on generated data, with a\n"
     "                             private PostgreSQL under DIR (default ./var)\n"
-    "  gen --out DIR [--tickets N] [--seed S] [--date YYYY-MM-DD]\n"
+    "  gen --out DIR [--tickets N] [--paying M] [--seed S] [--date YYYY-MM-DD]\n"
     "                             generate a realistic dataset and answer key\n"
     "  bench quality [--tickets N] [--seed S] [--data DIR]\n"
     "                             precision and recall of automatic matching\n"
@@ -69,7 +72,7 @@ static const struct {
 } jobs[] = {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
-    {"explain", job_explain},   {"clarify", job_clarify}, {"bench", job_bench},
+    {"explain", job_explain},   {"clarify", job_clarify}, {"clarifications", job_clarifications}, {"bench", job_bench},
     {"inspect", job_inspect},
     {"escalate", job_escalate},
     {"case", job_case},

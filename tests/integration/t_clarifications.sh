@@ -1,0 +1,46 @@
+#!/bin/bash
+# The clerk's work list as a spreadsheet and back: the matching fixtures
+# leave two clarifications (an ambiguous plate with two candidates, a
+# payment with nothing usable); the CSV follows the German Excel
+# convention; decisions typed into it come back through clarify --from,
+# all or nothing, each bad row named as FILE:LINE: field: reason.
+set -eu
+. tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-23
+M=$FIXTURES/matching
+$ABGLEICH init 2>/dev/null
+$ABGLEICH import tickets $M/tickets.csv 2>/dev/null
+$ABGLEICH reconcile $M/statement.xml 2>/dev/null
+
+$ABGLEICH clarifications -o $TMP/k.csv 2>/dev/null
+assert_eq "efbbbf" "$(head -c 3 $TMP/k.csv | od -An -tx1 | tr -d ' \n')" "UTF-8 with a BOM"
+head -1 $TMP/k.csv | grep -q $'^\xEF\xBB\xBFKlärfall;Datei;Umsatz;Buchungstag;Grund;Betrag;Offen;' || fail "German headers with ';': $(head -1 $TMP/k.csv)"
+assert_eq 3 "$(wc -l < $TMP/k.csv)" "a header and two clarifications"
+grep -q $'\r$' $TMP/k.csv || fail "CRLF line ends"
+k3=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-003'")
+row3=$(grep "^$k3;" $TMP/k.csv)
+printf '%s\n' "$row3" | grep -q ";ambiguous;25,00;25,00;M-003;" || fail "reason and amounts with a decimal comma: $row3"
+printf '%s\n' "$row3" | grep -q ";400000010033;50;plate_and_amount;400000010041;50;plate_and_amount;" || fail "ranked candidates: $row3"
+
+$ABGLEICH --lang en clarifications -o $TMP/en.csv 2>/dev/null
+head -1 $TMP/en.csv | grep -q "Clarification;File;Transaction;Booking day;Reason;Amount;Open;" || fail "English headers"
+
+# A row with a bad action: the whole sheet is refused, nothing changes.
+k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-008'")
+sed -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;4000 0001 0033;;Frau Kluge\r/" \
+    -e "s/^\($k8;.*\);;;;\r\$/\1;verschenken;;;\r/" $TMP/k.csv > $TMP/bad.csv
+set +e; $ABGLEICH clarify --from $TMP/bad.csv 2>$TMP/err.txt; rc=$?; set -e
+assert_eq 3 "$rc" "a sheet with a bad row is refused (exit 3: data rejected)"
+grep -q "bad.csv:3: Entscheidung: not zuordnen/allocate or erstatten/refund" $TMP/err.txt || fail "FILE:LINE: field: reason: $(cat $TMP/err.txt)"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.allocations WHERE method IN ('manual', 'refund')")" "nothing recorded from a refused sheet"
+
+# The same sheet with a refund: both decisions recorded, with the clerk.
+sed -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;4000 0001 0033;;Frau Kluge\r/" \
+    -e "s/^\($k8;.*\);;;;\r\$/\1;erstatten;;;\r/" $TMP/k.csv > $TMP/good.csv
+$ABGLEICH clarify --from $TMP/good.csv --by "Herr Sommer" 2>/dev/null
+assert_eq "manual|2500|Frau Kluge|$k3
+refund|1234|Herr Sommer|$k8" \
+    "$(q "SELECT method, amount_cents, created_by, clarification_id FROM abgleich.allocations WHERE method IN ('manual', 'refund') ORDER BY method")" \
+    "decisions from the sheet, each with its clerk"
+assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010033'")" "the claim decided on is paid"
+assert_eq 1 "$(wc -l < <($ABGLEICH clarifications -o - 2>/dev/null))" "the list is empty now (header only)"
