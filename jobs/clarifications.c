@@ -1,5 +1,5 @@
 /*
- * clarifications.c - `abgleich clarifications -o FILE [--format csv]`: the
+ * clarifications.c - `abgleich clarifications -o FILE [--format csv|xlsx]`: the
  * clerks' work list as a spreadsheet, and the decisions coming back from it
  * (`abgleich clarify --from FILE`, see clarify.c).
  *
@@ -13,12 +13,17 @@
  * Text that came from a bank and starts with = + - @ is written with a
  * leading apostrophe, so a spreadsheet shows it instead of running it as a
  * formula.  Rows stream from a COPY: memory does not grow with the list.
+ * The XLSX (libxlsxwriter, with its constant-memory mode) has the same
+ * columns; an amount is the formula =CENTS/100 with a two-decimal format,
+ * so the sheet can sum it while abgleich never holds money as a float.
  */
 #include "clarifications.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xlsxwriter.h>
 
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
@@ -65,6 +70,8 @@ static const char list_sql[] =
 
 typedef struct writer {
     FILE *f;
+    lxw_worksheet *ws;
+    lxw_format *money;
     long rows;
 } writer;
 
@@ -117,6 +124,57 @@ static int on_row(void *ctx, char *line, size_t n)
     return AB_OK;
 }
 
+static int on_xlsx_row(void *ctx, char *line, size_t n)
+{
+    writer *w = ctx;
+    char *f[NCOLS];
+    size_t len[NCOLS];
+    if (pgsink_copy_split(line, n, f, len, NCOLS) != 19)
+        return AB_E_DB;
+    lxw_row_t row = (lxw_row_t)(++w->rows);
+    for (int i = 0; i < 19; i++) {
+        lxw_error e = LXW_NO_ERROR;
+        if (!f[i])
+            continue;
+        if (i == 5 || i == 6) {
+            char formula[40];
+            snprintf(formula, sizeof formula, "=%lld/100", strtoll(f[i], NULL, 10));
+            e = worksheet_write_formula(w->ws, row, (lxw_col_t)i, formula, w->money);
+        } else {
+            e = worksheet_write_string(w->ws, row, (lxw_col_t)i, f[i], NULL);
+        }
+        if (e != LXW_NO_ERROR)
+            return AB_E_IO;
+    }
+    return AB_OK;
+}
+
+static int export_xlsx(pgsink *db, const char *path, int en, long *rows)
+{
+    lxw_workbook_options opt = {.constant_memory = LXW_TRUE, .tmpdir = NULL};
+    lxw_workbook *wb = workbook_new_opt(path, &opt);
+    if (!wb) {
+        log_error("%s: cannot write", path);
+        return AB_E_IO;
+    }
+    writer w = {.ws = workbook_add_worksheet(wb, en ? "Clarifications" : "Klärfälle")};
+    lxw_format *bold = workbook_add_format(wb);
+    format_set_bold(bold);
+    w.money = workbook_add_format(wb);
+    format_set_num_format(w.money, "#,##0.00");
+    for (int i = 0; i < NCOLS; i++)
+        worksheet_write_string(w.ws, 0, (lxw_col_t)i, clarifications_header(i, en), bold);
+    char sql[sizeof list_sql + 16];
+    snprintf(sql, sizeof sql, list_sql, en ? "true" : "false");
+    int rc = pgsink_copy_out(db, sql, on_xlsx_row, &w);
+    *rows = w.rows;
+    if (workbook_close(wb) != LXW_NO_ERROR && rc == AB_OK) {
+        log_error("%s: cannot write", path);
+        rc = AB_E_IO;
+    }
+    return rc;
+}
+
 static int export_csv(pgsink *db, const char *path, int en, long *rows)
 {
     FILE *f = strcmp(path, "-") ? fopen(path, "wb") : stdout;
@@ -152,13 +210,14 @@ int job_clarifications(const cli_opts *o, int argc, char **argv)
         else
             goto usage;
     }
-    if (!out || strcmp(format, "csv"))
+    int xlsx = !strcmp(format, "xlsx");
+    if (!out || (!xlsx && strcmp(format, "csv")))
         goto usage;
     pgsink *db = NULL;
     long rows = 0;
     int rc = pgsink_connect(&db, o->db);
     if (rc == AB_OK)
-        rc = export_csv(db, out, !strcmp(o->lang, "en"), &rows);
+        rc = (xlsx ? export_xlsx : export_csv)(db, out, !strcmp(o->lang, "en"), &rows);
     if (rc == AB_E_DB)
         log_error("database: %s", pgsink_error(db));
     else if (rc == AB_OK)
@@ -166,6 +225,6 @@ int job_clarifications(const cli_opts *o, int argc, char **argv)
     pgsink_close(db);
     return rc;
 usage:
-    fprintf(stderr, "usage: abgleich clarifications -o FILE [--format csv]\n");
+    fprintf(stderr, "usage: abgleich clarifications -o FILE [--format csv|xlsx]\n");
     return AB_E_USAGE;
 }

@@ -25,6 +25,15 @@ printf '%s\n' "$row3" | grep -q ";400000010033;50;plate_and_amount;400000010041;
 $ABGLEICH --lang en clarifications -o $TMP/en.csv 2>/dev/null
 head -1 $TMP/en.csv | grep -q "Clarification;File;Transaction;Booking day;Reason;Amount;Open;" || fail "English headers"
 
+# The same list as XLSX: a zip with the sheet, the headers, the candidates,
+# amounts as =CENTS/100 formulas.
+$ABGLEICH clarifications --format xlsx -o $TMP/k.xlsx 2>/dev/null
+unzip -l $TMP/k.xlsx | grep -q "xl/worksheets/sheet1.xml" || fail "an xlsx workbook"
+unzip -p $TMP/k.xlsx xl/worksheets/sheet1.xml > $TMP/sheet.xml
+for want in "Klärfall" "Entscheidung" "400000010041" "plate_and_amount" "<f>2500/100</f>"; do
+    grep -q "$want" $TMP/sheet.xml || fail "xlsx holds $want"
+done
+
 # A row with a bad action: the whole sheet is refused, nothing changes.
 k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-008'")
 sed -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;4000 0001 0033;;Frau Kluge\r/" \
