@@ -33,6 +33,8 @@ static const char usage_text[] =
     "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
     "  clarify --from FILE.csv [--by NAME]\n"
     "                             the decisions typed into the work list\n"
+    "  report [--run FILE_ID | --date YYYY-MM-DD] [-o FILE.html]\n"
+    "                             the morning report, one self-contained HTML file\n"
     "  clarifications -o FILE [--format csv|xlsx]\n"
     "                             the open clarifications with candidates, for Excel\n"
     "                             a clerk's decisions, recorded in the ledger\n"
@@ -73,7 +75,7 @@ static const struct {
 } jobs[] = {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
-    {"explain", job_explain},   {"clarify", job_clarify}, {"clarifications", job_clarifications}, {"bench", job_bench},
+    {"explain", job_explain},   {"clarify", job_clarify}, {"clarifications", job_clarifications}, {"report", job_report}, {"bench", job_bench},
     {"inspect", job_inspect},
     {"escalate", job_escalate},
     {"case", job_case},

@@ -1,0 +1,48 @@
+#!/bin/bash
+# The morning report: one self-contained HTML file whose figures are the
+# database's, in German and English; rendered by a real headless browser
+# (Debian's chromium, when installed) with a screenshot.
+set -eu
+. tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-23
+M=$FIXTURES/matching
+$ABGLEICH init 2>/dev/null
+set +e; $ABGLEICH report -o $TMP/none.html 2>/dev/null; rc=$?; set -e
+assert_eq 1 "$rc" "no statement read yet: nothing to report (like explain of an unknown id)"
+$ABGLEICH import tickets $M/tickets.csv 2>/dev/null
+$ABGLEICH reconcile $M/statement.xml 2>/dev/null
+
+$ABGLEICH report -o $TMP/r.html 2>/dev/null
+h=$TMP/r.html
+grep -q '<html lang="de">' $h || fail "German by default"
+grep -q "Abgleichsbericht" $h || fail "title"
+! grep -Eq '(src|href)="(https?:)?//' $h || fail "no external assets"
+grep -q "<svg" $h || fail "inline SVG charts"
+auto=$(q "SELECT count(DISTINCT (file_id, tx_seq)) FROM abgleich.allocations WHERE amount_cents > 0 AND method IN ('exact_reference','fuzzy_reference','plate_amount')")
+grep -q "id=\"count1\">$auto<" $h || fail "automatic allocations: $auto expected"
+clar=$(q "SELECT count(*) FROM abgleich.clarifications")
+grep -q "id=\"count3\">$clar<" $h || fail "clarifications: $clar expected"
+grep -q "12,34&nbsp;€" $h || fail "the unplaced 12,34 EUR of M-008 among the largest open amounts"
+grep -q "DE44500105175407324931" $h || fail "the statement's account with its balances"
+grep -q "157,34&nbsp;€" $h || fail "the closing balance"
+
+$ABGLEICH --lang en report -o $TMP/en.html 2>/dev/null
+grep -q "Reconciliation report" $TMP/en.html || fail "English with --lang en"
+grep -q "12.34&nbsp;€" $TMP/en.html || fail "English amounts"
+
+chrome=$(command -v chromium || true)
+if [ -n "$chrome" ]; then
+    # HOME for chromium's profile: the test may run as an unprivileged user.
+    export HOME=$TMP
+    timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --dump-dom "file://$h" \
+        > $TMP/dom.html 2>/dev/null || fail "chromium could not render the report"
+    grep -q "id=\"count1\">$auto<" $TMP/dom.html || fail "the rendered page shows the totals"
+    timeout 120 "$chrome" --headless --no-sandbox --disable-gpu --window-size=1200,1600 \
+        --screenshot=$TMP/report.png "file://$h" >/dev/null 2>&1 || fail "screenshot"
+    [ "$(head -c 4 $TMP/report.png | od -An -tx1 | tr -d ' \n')" = "89504e47" ] || fail "a PNG screenshot"
+    [ "$(stat -c %s $TMP/report.png)" -gt 10000 ] || fail "the screenshot is not empty"
+    if [ -n "${REPORT_SHOT:-}" ]; then cp $TMP/report.png "$REPORT_SHOT"; fi
+else
+    echo "chromium not installed: the browser check is skipped" >&2
+    [ -z "${CI:-}" ] || fail "chromium must be installed in CI (deploy/install-deps.sh)"
+fi
