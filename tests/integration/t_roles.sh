@@ -1,0 +1,52 @@
+#!/bin/bash
+# Least privilege: init creates the groups abgleich_fines, abgleich_treasury
+# and abgleich_readonly; a person connecting as a member of each can do the
+# work of that office and is refused the others'.
+set -eu
+. tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-23
+M=$FIXTURES/matching
+$ABGLEICH init 2>/dev/null
+for g in fines treasury readonly; do
+    psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE t_roles_$g LOGIN IN ROLE abgleich_$g;
+        EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+done
+as() { local who=$1; shift; ABGLEICH_DB="$ABGLEICH_DB user=t_roles_$who" "$ABGLEICH" "$@"; }
+refused() { # refused WHO WHAT COMMAND...: must fail with a database error (exit 4)
+    local who=$1 what=$2; shift 2
+    set +e; as $who "$@" >/dev/null 2>$TMP/err.txt; local rc=$?; set -e
+    [ $rc -eq 4 ] || fail "$who may not $what (exit $rc): $(cat $TMP/err.txt)"
+    grep -q "permission denied" $TMP/err.txt || fail "$who/$what: says why: $(cat $TMP/err.txt)"
+}
+
+# The readonly group and the treasury cannot create claims; the fines office can.
+refused readonly "import tickets" import tickets $M/tickets.csv
+refused treasury "import tickets" import tickets $M/tickets.csv
+as fines import tickets $M/tickets.csv 2>/dev/null
+assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claims')" "the fines office imported the claims"
+
+# Statements: the fines office and the readonly group are refused.
+refused fines "reconcile" reconcile $M/statement.xml
+refused readonly "reconcile" reconcile $M/statement.xml
+assert_eq 0 "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "nothing of the refused runs stayed"
+as treasury reconcile $M/statement.xml 2>/dev/null
+assert_eq 5 "$(q "SELECT count(*) FROM abgleich.allocations WHERE amount_cents > 0")" "the treasury reconciled"
+
+# Clarifications: only the treasury decides.
+k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-008'")
+refused fines "decide a clarification" clarify $k8 --refund
+refused readonly "decide a clarification" clarify $k8 --refund
+as treasury clarify $k8 --refund --by "Herr Sommer" 2>/dev/null
+assert_eq 1 "$(q "SELECT count(*) FROM abgleich.allocations WHERE method = 'refund'")" "the treasury decided"
+
+# Reading is open to all three: report, explain, the account view, the list.
+for g in readonly fines treasury; do
+    as $g report -o $TMP/r_$g.html 2>/dev/null || fail "$g may read the report"
+    as $g explain M-001 >/dev/null 2>&1 || fail "$g may read an explanation"
+    as $g account --reference 400000010050 >/dev/null 2>&1 || fail "$g may read an account"
+done
+as readonly clarifications -o $TMP/k.csv 2>/dev/null || fail "readonly may export the work list"
+
+# Nobody may rewrite the ledger, whatever the group.
+set +e; psql -XAtq -U t_roles_treasury -c "UPDATE abgleich.allocations SET amount_cents = 1" >/dev/null 2>&1; rc=$?; set -e
+[ $rc -ne 0 ] || fail "the ledger refuses an UPDATE from the treasury"
