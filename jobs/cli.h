@@ -36,6 +36,7 @@ int job_explain(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_clarify(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_clarifications(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_report(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_purge(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_bench(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_inspect(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_escalate(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;

@@ -33,6 +33,9 @@ static const char usage_text[] =
     "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
     "  clarify --from FILE.csv [--by NAME]\n"
     "                             the decisions typed into the work list\n"
+    "  purge --before YYYY-MM-DD [--execute]\n"
+    "                             personal data of closed cases past retention (dry run\n"
+    "                             unless --execute); the sums stay\n"
     "  report [--run FILE_ID | --date YYYY-MM-DD] [-o FILE.html]\n"
     "                             the morning report, one self-contained HTML file\n"
     "  clarifications -o FILE [--format csv|xlsx]\n"
@@ -75,7 +78,7 @@ static const struct {
 } jobs[] = {
     {"init", job_init},         {"import", job_import}, {"reconcile", job_reconcile},
     {"demo", job_demo},         {"pg", job_pg},         {"gen", job_gen},
-    {"explain", job_explain},   {"clarify", job_clarify}, {"clarifications", job_clarifications}, {"report", job_report}, {"bench", job_bench},
+    {"explain", job_explain},   {"clarify", job_clarify}, {"clarifications", job_clarifications}, {"report", job_report}, {"purge", job_purge}, {"bench", job_bench},
     {"inspect", job_inspect},
     {"escalate", job_escalate},
     {"case", job_case},
