@@ -1,17 +1,90 @@
 /*
  * log.c - stderr logging with levels.
  *
- * One fprintf per message so that lines from worker threads never interleave
- * within a line (stdio locks the stream per call).
+ * One fprintf per message (or several under flockfile, for JSON) so that
+ * lines from worker threads never interleave within a line.
  */
 #include "log.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <time.h>
 
 #include "limits.h"
 
 static enum log_level current = LOG_INFO;
+static enum log_format format = LOG_PLAIN;
+static int show_pii;
+
+void log_set_format(enum log_format f)
+{
+    format = f;
+}
+
+void log_set_pii(int show)
+{
+    show_pii = show;
+}
+
+const char *log_pii(const char *value, char *buf, unsigned long n)
+{
+    size_t len = value ? strlen(value) : 0;
+    if (show_pii || len == 0 || n < 4)
+        return value ? value : "";
+    size_t k = len + 1 < n ? len : n - 1;
+    for (size_t i = 0; i < k; i++)
+        buf[i] = i == 0 || i == len - 1 || value[i] == ' ' || value[i] == '-' ? value[i] : '*';
+    buf[k] = '\0';
+    return buf;
+}
+
+/* Two letters, two digits, 11..30 letters or digits: masked from the 5th
+ * character to the 4th last. */
+void log_mask_ibans(char *s)
+{
+    if (show_pii)
+        return;
+    for (size_t i = 0; s[i]; i++) {
+        if (!(isupper((unsigned char)s[i]) && isupper((unsigned char)s[i + 1]) &&
+              isdigit((unsigned char)s[i + 2]) && s[i + 3] && isdigit((unsigned char)s[i + 3])) ||
+            (i > 0 && isalnum((unsigned char)s[i - 1])))
+            continue;
+        size_t j = i + 4;
+        while (isalnum((unsigned char)s[j]))
+            j++;
+        if (j - i < 15 || j - i > 34)
+            continue;
+        for (size_t k = i + 4; k + 4 < j; k++)
+            s[k] = '*';
+        i = j - 1;
+    }
+}
+
+/* s as the body of a JSON string. */
+static void json_str(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+}
+
+static void json_head(FILE *f, const char *level)
+{
+    char ts[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(f, "{\"ts\":\"%s\",\"level\":\"%s\"", ts, level);
+}
 
 void log_set_level(enum log_level lvl)
 {
@@ -32,6 +105,16 @@ static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list a
         return;
     char msg[AB_ERRMSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    if (format == LOG_JSON) {
+        static const char *const names[] = {"error", "warning", "info", "debug"};
+        flockfile(stderr);
+        json_head(stderr, names[lvl]);
+        fputs(",\"msg\":\"", stderr);
+        json_str(stderr, msg);
+        fputs("\"}\n", stderr);
+        funlockfile(stderr);
+        return;
+    }
     fprintf(stderr, "abgleich: %s%s\n", tag, msg);
 }
 
@@ -56,5 +139,19 @@ void log_reject(const char *file, unsigned long line, const char *field, const c
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    log_mask_ibans(msg);
+    if (format == LOG_JSON) {
+        flockfile(stderr);
+        json_head(stderr, "reject");
+        fputs(",\"file\":\"", stderr);
+        json_str(stderr, file);
+        fprintf(stderr, "\",\"line\":%lu,\"field\":\"", line);
+        json_str(stderr, field);
+        fputs("\",\"reason\":\"", stderr);
+        json_str(stderr, msg);
+        fputs("\"}\n", stderr);
+        funlockfile(stderr);
+        return;
+    }
     fprintf(stderr, "%s:%lu: %s: %s\n", file, line, field, msg);
 }

@@ -4,6 +4,11 @@
  * Human messages and logs go to stderr; stdout is reserved for the output a
  * command promises (JSON summaries, inspect listings).  Rejections of input
  * use log_reject, which prints exactly `FILE:LINE: field: reason`.
+ * Two formats: plain lines (default) or one JSON object per line for
+ * machines (--log-format json).  Citizens' data in logs is masked unless
+ * --log-pii: call sites pass plates and names through log_pii, and every
+ * rejection line (which quotes input) is scanned for IBANs as a safety net;
+ * the treasury's own account, named in ordinary logs, is not a citizen's.
  * Nothing here allocates; messages longer than AB_ERRMSG_MAX are cut.
  */
 #ifndef AB_LOG_H
@@ -11,7 +16,17 @@
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
+enum log_format { LOG_PLAIN = 0, LOG_JSON = 1 };
+
 void log_set_level(enum log_level lvl);
+void log_set_format(enum log_format f);
+/* show != 0: print personal data as it is (--log-pii). */
+void log_set_pii(int show);
+/* The value as a log may show it: itself with --log-pii, else its first
+ * and last character around asterisks ("H*******4"); buf holds the mask. */
+const char *log_pii(const char *value, char *buf, unsigned long n);
+/* Masks IBANs in s in place (country, check digits and last 4 stay), unless --log-pii. */
+void log_mask_ibans(char *s);
 enum log_level log_get_level(void);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

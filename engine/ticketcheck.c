@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "date.h"
+#include "log.h"
 #include "money.h"
 #include "offense.h"
 #include "plate.h"
@@ -101,7 +102,9 @@ const char *tcheck_ticket(const tcheck_cfg *c, const tcheck_in *t, const char **
     bool german = !t->nationality || !t->nationality[0] || !strcmp(t->nationality, "D");
     if (german && (why = plate_check_de(t->plate, strlen(t->plate)))) {
         *field = "plate";
-        snprintf(msg, sizeof(tcheck_msg), "%s: '%.32s'", why, t->plate);
+        char masked[40];
+        snprintf(msg, sizeof(tcheck_msg), "%s: '%.32s'", why,
+                 log_pii(t->plate, masked, sizeof masked));
         return msg;
     }
     *field = "offense_time";

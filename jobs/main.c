@@ -67,6 +67,8 @@ static const char usage_text[] =
     "                       iso7064-11-10 (default), iso7064-97-10\n"
     "  --lang de|en         language of what clerks read (default de)\n"
     "  --quiet, --verbose   less or more on stderr\n"
+    "  --log-format F       plain (default) or json: one object per line\n"
+    "  --log-pii            show plates, names and IBANs in logs (masked by default)\n"
     "  --help, --version\n"
     "\n"
     "Exit codes: 0 ok, 1 failure, 2 usage, 3 input rejected (in part or whole),\n"
@@ -108,6 +110,11 @@ static int take_options(cli_opts *o, int *argc, char **argv)
             o->quiet = true;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = true;
+        } else if (!strcmp(a, "--log-pii")) {
+            log_set_pii(1);
+        } else if (!strcmp(a, "--log-format") && val && (!strcmp(val, "json") || !strcmp(val, "plain"))) {
+            log_set_format(!strcmp(val, "json") ? LOG_JSON : LOG_PLAIN);
+            i++;
         } else if (!strcmp(a, "--db") || !strcmp(a, "--threads") || !strcmp(a, "--lang") ||
                    !strcmp(a, "--check-digit")) {
             if (!val) {

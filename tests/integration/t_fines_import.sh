@@ -11,7 +11,7 @@ F=$FIXTURES/fines
 
 $ABGLEICH init 2>/dev/null
 set +e
-$ABGLEICH import tickets --as-of 2026-11-23 $F/tickets_checks.csv 2>$TMP/err.txt
+$ABGLEICH --log-pii import tickets --as-of 2026-11-23 $F/tickets_checks.csv 2>$TMP/err.txt
 rc=$?
 set -e
 assert_eq 3 "$rc" "exit 3: rows rejected"
@@ -27,6 +27,15 @@ for expect in \
     grep -qF "$expect" $TMP/err.txt || fail "missing rejection '$expect' in: $(cat $TMP/err.txt)"
 done
 assert_eq 8 "$(grep -c "^$F/tickets_checks.csv:[0-9]*: " $TMP/err.txt)" "eight rejections"
+# Without --log-pii a plate in a log is masked; --log-format json writes one
+# object per line.  (A copy with one more line: the same bytes would be
+# skipped as imported already.)
+{ cat $F/tickets_checks.csv; echo "400000099992;HH-XY 1;141312;25,00;03.11.2026 10:00;Markt"; } > $TMP/again.csv
+set +e; $ABGLEICH --log-format json import tickets --as-of 2026-11-23 $TMP/again.csv 2>$TMP/json.txt; set -e
+grep -qF "\"file\":\"$TMP/again.csv\",\"line\":5,\"field\":\"plate\",\"reason\":\"unknown district code: 'Q*-** *2'\"" $TMP/json.txt ||
+    fail "a masked plate in a JSON rejection: $(cat $TMP/json.txt)"
+! grep -q "QQ-AB 12" $TMP/json.txt || fail "the plate does not appear unmasked"
+grep -q '^{"ts":"[0-9T:Z-]*","level":"info","msg":' $TMP/json.txt || fail "JSON log lines: $(cat $TMP/json.txt)"
 assert_eq "400000030018|HHAB1234||2500
 400000030026|BXY99||5500
 400000030034|MQ7||1000
