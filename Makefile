@@ -126,6 +126,8 @@ install: bin/abgleich
 	install -m 644 $(SQL) $(DESTDIR)$(PREFIX)/share/abgleich/sql/
 	install -d $(DESTDIR)$(PREFIX)/share/abgleich/data
 	install -m 644 $(DATA_CAT) $(DATA_DIST) data/PROVENANCE.md $(DESTDIR)$(PREFIX)/share/abgleich/data/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/abgleich.1 $(DESTDIR)$(PREFIX)/share/man/man1/abgleich.1
 
 clean:
 	rm -rf build bin

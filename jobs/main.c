@@ -40,7 +40,6 @@ static const char usage_text[] =
     "                             the morning report, one self-contained HTML file\n"
     "  clarifications -o FILE [--format csv|xlsx]\n"
     "                             the open clarifications with candidates, for Excel\n"
-    "                             a clerk's decisions, recorded in the ledger\n"
     "  demo [--dir DIR] [--tickets N]\n"
     "                             run the whole path on generated data, with a\n"
     "                             private PostgreSQL under DIR (default ./var)\n"
@@ -148,8 +147,41 @@ static int take_options(cli_opts *o, int *argc, char **argv)
     return AB_OK;
 }
 
+/* `abgleich help COMMAND`: the command's lines of the usage text (its
+ * entries and their continuation lines), the common options and where the
+ * whole story is. */
+static int help_command(const char *cmd)
+{
+    size_t n = strlen(cmd);
+    int found = 0, in = 0;
+    for (const char *l = usage_text; *l;) {
+        const char *e = strchr(l, '\n');
+        size_t len = e ? (size_t)(e - l) : strlen(l);
+        if (len > 2 && !strncmp(l, "  ", 2) && l[2] != ' ')
+            in = !strncmp(l + 2, cmd, n) && (l[2 + n] == ' ' || l[2 + n] == '\n');
+        else if (len == 0 || strncmp(l, "    ", 4))
+            in = 0;
+        if (in) {
+            if (!found++)
+                printf("usage: abgleich [options] %s\n\n", cmd);
+            printf("%.*s\n", (int)len, l);
+        }
+        l += len + (e ? 1 : 0);
+    }
+    if (!found) {
+        fprintf(stderr, "abgleich: no command '%s' (see abgleich --help)\n", cmd);
+        return AB_EXIT_USAGE;
+    }
+    fputs("\n", stdout);
+    fputs(strstr(usage_text, "Options:"), stdout);
+    puts("\nMore: man abgleich");
+    return AB_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && !strcmp(argv[1], "help"))
+        return help_command(argv[2]);
     cli_opts o = {.lang = "de", .scheme = CD_ISO7064_11_10};
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
                       !strcmp(argv[1], "help"))) {
