@@ -17,6 +17,8 @@
  */
 #include "gen.h"
 
+#include "progress.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -364,6 +366,8 @@ static int write_tickets(const gen_opts *o, int32_t day0, const char *path, gen_
     fputs("reference,plate,tbnr,amount,offense_time,location\n", f);
     gticket t;
     for (uint64_t k = 0; k < o->tickets; k++) {
+        if (o->prog && k % 4096 == 0)
+            progress_update(o->prog, (int64_t)k);
         ticket_at(o, day0, k, &t);
         char when[20];
         datetime_format(t.when, when);
@@ -377,11 +381,16 @@ static int write_tickets(const gen_opts *o, int32_t day0, const char *path, gen_
     return fclose(f) == 0 ? AB_OK : AB_E_IO;
 }
 
-static void run_payments(gen_run *g)
+/* pass: 1 or 2, for the progress bar. */
+static void run_payments(gen_run *g, int pass)
 {
-    for (uint64_t k = 0; k < g->o->tickets; k++)
-        if (paying(g->o, k))
+    const gen_opts *o = g->o;
+    for (uint64_t k = 0; k < o->tickets; k++) {
+        if (o->prog && k % 4096 == 0)
+            progress_update(o->prog, (int64_t)(pass * o->tickets + k));
+        if (paying(o, k))
             pay_ticket(g, k);
+    }
 }
 
 static int statement_date(const gen_opts *o, int32_t *day0, char date[11])
@@ -397,7 +406,7 @@ static int statement_date(const gen_opts *o, int32_t *day0, char date[11])
 static int write_statement(gen_run *g, const char *stmt_path, const char *key_path)
 {
     g->res = &g->counts;
-    run_payments(g); /* pass 1: the sums for the balances */
+    run_payments(g, 1); /* pass 1: the sums for the balances */
     int64_t opening = 1000000000; /* 10 M EUR on the treasury account */
     char created[32];
     snprintf(created, sizeof created, "%sT22:00:00", g->date);
@@ -419,7 +428,7 @@ static int write_statement(gen_run *g, const char *stmt_path, const char *key_pa
     camtw_open(g->stmt, &g->h);
     g->seq = 0;
     g->credits = g->debits = 0;
-    run_payments(g); /* pass 2: the same stream, written */
+    run_payments(g, 2); /* pass 2: the same stream, written */
     camtw_close(g->stmt);
     int bad = fclose(g->stmt) != 0;
     bad |= fclose(g->key) != 0;

@@ -26,6 +26,7 @@ typedef struct gen_opts {
     enum cd_scheme scheme;   /* check digit of the Kassenzeichen */
     const char *date;        /* statement date YYYY-MM-DD; NULL: today */
     uint64_t paying;         /* tickets whose citizen pays (spread evenly); 0: all */
+    struct progress *prog;   /* advanced by 3 per ticket (tickets, 2 payment passes); or NULL */
 } gen_opts;
 
 /* The cases of the answer key. */

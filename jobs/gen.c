@@ -8,6 +8,7 @@
 
 #include "../engine/gen.h"
 #include "../engine/log.h"
+#include "../engine/progress.h"
 #include "../engine/money.h"
 #include "../formats/jsonw.h"
 #include "cli.h"
@@ -75,7 +76,11 @@ int job_gen(const cli_opts *o, int argc, char **argv)
     if (!g.out_dir)
         goto usage;
     gen_result r;
+    progress p;
+    progress_start(&p, "gen", (int64_t)g.tickets * 3, o->quiet || o->json);
+    g.prog = &p;
     int rc = gen_dataset(&g, &r);
+    progress_end(&p);
     if (rc < 0) {
         log_error("gen: %s", ab_strerror(rc));
         return rc;
