@@ -35,6 +35,7 @@
 #include "../engine/limits.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
+#include "../engine/returns.h"
 
 /* A SWIFT message holds at most 2000 characters, so no line is longer. */
 #define MT_LINE_MAX 2000u
@@ -786,6 +787,7 @@ static void entry_begin(mt940_reader *r)
     memset(p, 0, sizeof *p);
     p->acct_svcr_ref = p->end_to_end_id = p->debtor_name = p->debtor_iban = "";
     p->remittance = p->creditor_ref = p->bank_tx_code = p->entry_info = "";
+    p->return_reason = "";
     snprintf(p->status, sizeof p->status, "%s", r->st_942 ? "PDNG" : "BOOK");
     snprintf(p->currency, sizeof p->currency, "%s", r->st_ccy);
     p->entry_no = ++r->st.entries;
@@ -967,6 +969,10 @@ static void field_86(mt940_reader *r)
     payment *p = &r->p;
     split_86(r->text, r->text_len, f);
     p->bank_tx_code = tx_code(r);
+    const char *tk;
+    size_t tl = sub_get(f, 34, &tk);
+    const char *why = tl ? returns_textkey_reason(tk, tl) : NULL;
+    p->return_reason = why ? why : ""; /* a static string: outlives the entry */
     if (!f->structured) {
         p->remittance = keep(r, f->t, f->n);
         return;
@@ -976,7 +982,9 @@ static void field_86(mt940_reader *r)
     if (n)
         p->entry_info = keep(r, v, n);
     const char *rm = sub_join(r, 20, 29, 60, 63, "\n");
-    p->remittance = rm ? rm : "";
+    /* Without ?20-?29 the text sits in ?00 (a Sparkasse did so for a day,
+     * bank-formats.md §3 #13): match on it rather than lose it. */
+    p->remittance = rm && rm[0] ? rm : p->entry_info;
     p->debtor_name = squeeze(sub_join(r, 32, 33, 32, 33, ""));
     p->debtor_iban = counterparty(r);
     join_remittance(f, &r->j);
