@@ -704,7 +704,14 @@ static void on_error(void *ctx, xmlErrorPtr err)
     for (char *p = msg; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    snprintf(r->err, sizeof r->err, "%s:%d: XML: %s", r->filename, err->line, msg);
+    /* The byte offset lets a clerk's admin find an undecodable byte
+     * ("Input is not proper UTF-8 ... Bytes: 0xFC") with a hex viewer. */
+    long off = r->ctxt ? xmlByteConsumed(r->ctxt) : -1;
+    if (off >= 0)
+        snprintf(r->err, sizeof r->err, "%s:%d: XML: %s (near byte offset %ld)", r->filename,
+                 err->line, msg, off);
+    else
+        snprintf(r->err, sizeof r->err, "%s:%d: XML: %s", r->filename, err->line, msg);
     r->rc = AB_E_PARSE;
 }
 

@@ -334,6 +334,7 @@ Test(pitfalls, camt_undeclared_latin9_is_an_error)
     int rc = read_mem(d, &g, err, sizeof err);
     cr_assert_lt(rc, 0);
     cr_assert(strstr(err, "/tmp/abgleich_test_bank_") && strstr(err, ":2:"), "%s", err);
+    cr_assert(strstr(err, "not proper UTF-8") && strstr(err, "byte offset"), "%s", err);
     cr_assert_eq(g.np, 0);
 }
 
@@ -441,6 +442,22 @@ Test(pitfalls, mt940_text_in_00_only)
     cr_assert_eq(g.np, 1);
     cr_assert_eq(g.p[0].cents, 2500);
     cr_assert_str_eq(g.p[0].rmt, "KZ 400000010017");
+}
+
+/* #4: a DOS (CP850) field: 0x81 is ü and 0x84 ä there, not CP1252's
+ * undefined byte and „; Latin-1/CP1252 fields stay as they were. */
+Test(pitfalls, mt940_cp850_detected)
+{
+    static got g;
+    char err[512];
+    const char *d = ":20:STARTUMS\r\n:25:37050299/1234567\r\n:28C:1/1\r\n"
+                    ":60F:C261120EUR0,00\r\n"
+                    ":61:2611201120C25,00NTRFNONREF\r\n:86:166?00GUTSCHRIFT?20M\x81ller B\x84" "cker\r\n"
+                    ":61:2611201120C10,00NTRFNONREF\r\n:86:166?00GUTSCHRIFT?20M\xFCller Gr\xF6\xDF" "e\r\n"
+                    ":62F:C261120EUR35,00\r\n-\r\n";
+    cr_assert_eq(read_mem(d, &g, err, sizeof err), AB_OK, "%s", err);
+    cr_assert_str_eq(g.p[0].rmt, "M\xC3\xBCller B\xC3\xA4" "cker");
+    cr_assert_str_eq(g.p[1].rmt, "M\xC3\xBCller Gr\xC3\xB6\xC3\x9F" "e");
 }
 
 /* --- fuzz regressions ------------------------------------------------------------- */
