@@ -2,8 +2,9 @@
  * inspect.c - `abgleich inspect FILE... [--json]`: what a bank statement
  * file holds, without a database.
  *
- * Data in: CAMT (camt.052/053/054) and MT940/MT942 files, the format judged
- * by content (formats/detect.h), each streamed through its reader.  Data
+ * Data in: CAMT (camt.052/053/054) and MT940/MT942 files, also inside ZIP
+ * containers, the format judged by content (formats/bankread.h), each
+ * streamed through its reader.  Data
  * out on stdout: per statement its format and version, account, id,
  * opening and closing balance, entries, transactions, and the sums of the
  * booked credit and debit entries; a small aligned table, or with --json
@@ -68,50 +69,13 @@ static int on_statement_end(void *ctx, const statement *st)
     return AB_OK;
 }
 
-/* Streams one file; fmt receives its format, err its rejection. */
-static int read_one(const char *path, rows *rs, char *fmt, size_t fmtlen, char *err,
-                    size_t errlen)
-{
-    camt_sink sink = {.ctx = rs, .on_statement_end = on_statement_end};
-    bankread *s = NULL;
-    char *buf = NULL;
-    FILE *f = NULL;
-    int rc = bankread_create(&s, path, &sink, err, errlen);
-    if (rc < 0)
-        goto out;
-    snprintf(fmt, fmtlen, "%s", bankread_format(s));
-    rc = AB_E_NOMEM;
-    if (!(buf = mem_alloc(AB_READ_CHUNK)))
-        goto out;
-    rc = AB_E_IO;
-    if (!(f = fopen(path, "rb"))) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        goto out;
-    }
-    size_t n;
-    do {
-        n = fread(buf, 1, AB_READ_CHUNK, f);
-        rc = bankread_feed(s, buf, n, n < AB_READ_CHUNK);
-    } while (rc == AB_OK && n == AB_READ_CHUNK);
-    if (rc < 0)
-        snprintf(err, errlen, "%s", bankread_error(s));
-    snprintf(fmt, fmtlen, "%s", bankread_format(s));
-out:
-    if (f)
-        fclose(f);
-    mem_free(buf);
-    bankread_destroy(s);
-    return rc;
-}
-
 /* Detects and reads one file; rejections are printed on stderr. */
 static int inspect_file(const char *path, rows *rs, char *fmt, size_t fmtlen, char *err,
                         size_t errlen)
 {
     rs->file = path;
-    enum detect_format kind = DETECT_UNKNOWN;
-    snprintf(fmt, fmtlen, "%s", detect_file(path, &kind) == AB_OK ? detect_name(kind) : "unknown");
-    int rc = read_one(path, rs, fmt, fmtlen, err, errlen);
+    camt_sink sink = {.ctx = rs, .on_statement_end = on_statement_end};
+    int rc = bankread_path(path, &sink, NULL, NULL, fmt, fmtlen, err, errlen);
     if (rc < 0)
         log_error("%s", err[0] ? err : ab_strerror(rc));
     return rc;

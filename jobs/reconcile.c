@@ -654,43 +654,24 @@ static int register_file(reconciler *r, const char *hash, int64_t size)
     return AB_OK;
 }
 
+static void on_bytes(void *ctx, int64_t bytes)
+{
+    reconciler *r = ctx;
+    if (r->prog)
+        progress_update(r->prog, r->bytes_base + bytes);
+}
+
 /* Feeds the file through the reader its content calls for (CAMT.052/053/
- * 054, MT940/MT942; formats/bankread.h), drawing progress by bytes. */
+ * 054, MT940/MT942, also inside a ZIP; formats/bankread.h), drawing
+ * progress by bytes. */
 static int parse_file(reconciler *r)
 {
     camt_sink sink = {.ctx = r, .on_statement = on_statement, .on_payment = on_payment,
                       .on_statement_end = on_statement_end};
-    bankread *br = NULL;
-    char *buf = NULL;
-    FILE *f = NULL;
-    char err[512] = "";
-    int rc = bankread_create(&br, r->path, &sink, err, sizeof err);
-    if (rc < 0) {
-        log_error("%s", err);
-        return rc;
-    }
-    rc = AB_E_NOMEM;
-    if (!(buf = mem_alloc(AB_READ_CHUNK)))
-        goto out;
-    rc = AB_E_IO;
-    if (!(f = fopen(r->path, "rb")))
-        goto out;
-    size_t n;
-    int64_t done = r->bytes_base;
-    do {
-        n = fread(buf, 1, AB_READ_CHUNK, f);
-        done += (int64_t)n;
-        rc = bankread_feed(br, buf, n, n < AB_READ_CHUNK);
-        if (r->prog)
-            progress_update(r->prog, done);
-    } while (rc == AB_OK && n == AB_READ_CHUNK);
+    char fmt[64], err[AB_ERRMSG_MAX + 64];
+    int rc = bankread_path(r->path, &sink, on_bytes, r, fmt, sizeof fmt, err, sizeof err);
     if (rc < 0 && rc != AB_E_DB)
-        log_error("%s", bankread_error(br));
-out:
-    if (f)
-        fclose(f);
-    mem_free(buf);
-    bankread_destroy(br);
+        log_error("%s", err[0] ? err : ab_strerror(rc));
     return rc;
 }
 

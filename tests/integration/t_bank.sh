@@ -4,15 +4,17 @@
 # PMNT/RDDT/UPDD) reverse their original's allocation and reopen the claim;
 # charges stay apart from the returned amount; a return without original
 # goes to the clarifications; a camt.054 batch books each payment with its
-# own amount; transaction keys are unique; a second import changes nothing.
+# own amount; transaction keys are unique; the files arrive in a ZIP, and
+# importing them again unzipped changes nothing; a zip bomb is refused.
 set -eu
 . tests/integration/lib.sh
 B=$FIXTURES/bank/reconcile
 
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets $FIXTURES/matching/tickets.csv 2>/dev/null
-$ABGLEICH reconcile $B/returns_de.sta 2>/dev/null
-$ABGLEICH reconcile $B/batch_returns_de.xml 2>/dev/null
+# Both statement files as a bank delivers them: in one ZIP (with a text
+# member that is skipped), one transaction for the container.
+$ABGLEICH reconcile $FIXTURES/bank/zip/statements_de.zip 2>/dev/null
 
 assert_eq "B-001|400000010017|2500|exact_reference
 B-002|400000010025|5500|exact_reference
@@ -53,9 +55,15 @@ assert_eq "8|8" "$(q 'SELECT count(*), count(DISTINCT tx_key) FROM abgleich.bank
 before=$(q 'SELECT count(*) FROM abgleich.allocations')
 $ABGLEICH reconcile $B/returns_de.sta $B/batch_returns_de.xml 2>/dev/null || true
 assert_eq "$before|8" "$(q 'SELECT count(*) FROM abgleich.allocations')|$(q 'SELECT count(*) FROM abgleich.bank_transactions')" \
-    "importing the same files again changes nothing"
+    "importing the same statements again (unzipped) changes nothing"
 
 # A CSV is no bank statement: rejected with a reason, nothing stored.
 set +e; $ABGLEICH reconcile $FIXTURES/matching/tickets.csv 2>$TMP/err.txt; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "reconcile of a CSV must fail"
 grep -q "a CSV file, not a bank statement" $TMP/err.txt || fail "reason: $(cat $TMP/err.txt)"
+
+nfiles=$(q 'SELECT count(*) FROM abgleich.input_files')
+set +e; $ABGLEICH reconcile $FIXTURES/bank/zip/bomb.zip 2>$TMP/err.txt; rc=$?; set -e
+[ "$rc" -ne 0 ] || fail "reconcile of a zip bomb must fail"
+grep -q "zip bomb" $TMP/err.txt || fail "bomb reason: $(cat $TMP/err.txt)"
+assert_eq "$nfiles" "$(q 'SELECT count(*) FROM abgleich.input_files')" "the refused bomb left no trace"

@@ -460,6 +460,42 @@ Test(pitfalls, mt940_cp850_detected)
     cr_assert_str_eq(g.p[1].rmt, "M\xC3\xBCller Gr\xC3\xB6\xC3\x9F" "e");
 }
 
+/* --- ZIP containers ---------------------------------------------------------- */
+
+static int read_path(const char *path, got *g, char *err, size_t errlen)
+{
+    memset(g, 0, sizeof *g);
+    camt_sink s = {.ctx = g, .on_payment = on_pay, .on_statement_end = on_end};
+    char fmt[64];
+    return bankread_path(path, &s, NULL, NULL, fmt, sizeof fmt, err, errlen);
+}
+
+Test(zip, statements_inside)
+{
+    static got g;
+    char err[512];
+    cr_assert_eq(read_path(FIX "zip/statements_de.zip", &g, err, sizeof err), AB_OK, "%s", err);
+    cr_assert_eq(g.statements, 3);
+    cr_assert_eq(g.tx, 8);
+    cr_assert_eq(g.credit, 11500 + 4500);
+    cr_assert_eq(g.debit, 4700 + 2300);
+    cr_assert_str_eq(g.p[3].why, "MS03");
+    cr_assert_eq(g.p[7].charges, 300);
+}
+
+Test(zip, refused)
+{
+    static got g;
+    char err[512];
+    cr_assert_eq(read_path(FIX "zip/bomb.zip", &g, err, sizeof err), AB_E_LIMIT, "%s", err);
+    cr_assert(strstr(err, "zip bomb") && strstr(err, "auszug.xml"), "%s", err);
+    cr_assert_eq(read_path(FIX "zip/nested.zip", &g, err, sizeof err), AB_E_REJECTED, "%s", err);
+    cr_assert(strstr(err, "nested.zip:inner.zip:1: format: a ZIP container inside"), "%s", err);
+    cr_assert_eq(read_path(FIX "zip/only_text.zip", &g, err, sizeof err), AB_E_REJECTED);
+    cr_assert(strstr(err, "no CAMT or MT940/MT942 member"), "%s", err);
+    cr_assert_eq(g.statements, 0);
+}
+
 /* --- fuzz regressions ------------------------------------------------------------- */
 
 /* Inputs that once crashed a reader (tests/fixtures/bank/fuzz/): each must
