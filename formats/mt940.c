@@ -299,6 +299,23 @@ static unsigned char plain(unsigned char c)
     return (c < 0x20 && c != '\n') || c == 0x7F ? ' ' : c;
 }
 
+/* Printable ASCII and line breaks only: such a field needs no decoding and
+ * no plain() (one branch-free pass the compiler can vectorise). */
+static int plain_ascii(const unsigned char *s, size_t n)
+{
+    unsigned bad = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) { /* blocks, so a field with an umlaut stops early */
+        for (size_t k = i; k < i + 16; k++)
+            bad |= (unsigned)(s[k] >= 0x7F) | (unsigned)(s[k] < 0x20 && s[k] != '\n');
+        if (bad)
+            return 0;
+    }
+    for (; i < n; i++)
+        bad |= (unsigned)(s[i] >= 0x7F) | (unsigned)(s[i] < 0x20 && s[i] != '\n');
+    return !bad;
+}
+
 /* Copies valid UTF-8; a line break inside a character moves behind it. */
 static size_t copy_utf8(const unsigned char *s, size_t n, char *out)
 {
@@ -384,9 +401,14 @@ static size_t to_utf8(mt940_reader *r, const char *in, size_t n, char *out)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t o, k;
-    if (!valid_utf8(s, n) && looks_cp850(s, n) && (k = from_cp850(r, in, n)) != (size_t)-1) {
+    int utf8 = 0;
+    if (plain_ascii(s, n)) {
+        memcpy(out, in, n); /* nearly every field: a third of the reader's time before */
+        o = n;
+    } else if (!(utf8 = valid_utf8(s, n)) && looks_cp850(s, n) &&
+               (k = from_cp850(r, in, n)) != (size_t)-1) {
         o = copy_utf8((const unsigned char *)r->dos, k, out);
-    } else if (valid_utf8(s, n)) {
+    } else if (utf8) {
         o = copy_utf8(s, n, out);
     } else {
         o = 0;
@@ -513,12 +535,22 @@ static void split_86(const char *text, size_t n, info86 *f)
         return;
     }
     char sep = text[3];
-    for (size_t i = 0; i < n; i++)
-        if (text[i] != '\n')
-            f->t[f->n++] = text[i];
+    /* Runs between line breaks and separators found with memchr: this
+     * split is a tenth of the reader's time on large files (perf). */
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t k = nl ? (size_t)(nl - text) - i : n - i;
+        memcpy(f->t + f->n, text + i, k);
+        f->n += k;
+        i += k + 1;
+    }
     f->t[f->n] = '\0';
     for (size_t i = 3; i + 2 < f->n; i++) {
-        if (f->t[i] != sep || !digits(f->t + i + 1, 2) || f->ns == MT_SUBFIELDS)
+        const char *q = memchr(f->t + i, sep, f->n - 2 - i);
+        if (!q)
+            break;
+        i = (size_t)(q - f->t);
+        if (!digits(f->t + i + 1, 2) || f->ns == MT_SUBFIELDS)
             continue;
         if (f->ns)
             f->s[f->ns - 1].len = (unsigned short)(i - f->s[f->ns - 1].start);
