@@ -1162,6 +1162,21 @@ static void field_62(mt940_reader *r)
         return;
     }
     if (r->tag[2] == 'M') {
+        /* Every page closes on its own: an error on one page that a later
+         * page happens to offset must not pass (issue 3: "for every
+         * statement and page"). */
+        int64_t want = r->st.opening_cents + r->st.credit_cents - r->st.debit_cents;
+        if (want != b.cents) {
+            char o[32], c[32], d[32], w[32], g[32];
+            fmt_eur(r->st.opening_cents, o, sizeof o);
+            fmt_eur(r->st.credit_cents, c, sizeof c);
+            fmt_eur(r->st.debit_cents, d, sizeof d);
+            fmt_eur(want, w, sizeof w);
+            fmt_eur(b.cents, g, sizeof g);
+            FFAIL(r, AB_E_BALANCE, "statement %s: opening balance %s + credits %s - debits %s ="
+                  " %s, but the page closes with %s (:62M:)", r->st.stmt_id, o, c, d, w, g);
+            return;
+        }
         r->st_cont = 1;
         r->last_m = b.cents;
         return;

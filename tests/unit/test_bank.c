@@ -428,6 +428,27 @@ Test(pitfalls, mt940_dash_between_60m_and_61)
     cr_assert_str_eq(g.p[0].rmt, "KZ 400000010017");
 }
 
+/* Every page closes on its own: page 1 says 11.00 where its entries give
+ * 10.00, and page 2 ends where the whole statement does (0 + 10 + 5 = 15),
+ * so only a per-page check finds it. */
+Test(pitfalls, mt940_every_page_balances)
+{
+    static got g;
+    char err[512];
+    const char *d = ":20:STARTUMS\r\n:25:37050299/1234567\r\n:28C:7/1\r\n"
+                    ":60F:C261120EUR0,00\r\n"
+                    ":61:2611201120C10,00NTRFNONREF\r\n:86:166?20A\r\n"
+                    ":62M:C261120EUR11,00\r\n-\r\n"
+                    ":20:STARTUMS\r\n:25:37050299/1234567\r\n:28C:7/2\r\n"
+                    ":60M:C261120EUR11,00\r\n"
+                    ":61:2611201120C4,00NTRFNONREF\r\n:86:166?20B\r\n"
+                    ":62F:C261120EUR15,00\r\n-\r\n";
+    cr_assert_eq(read_mem(d, &g, err, sizeof err), AB_E_BALANCE, "%s", err);
+    cr_assert(strstr(err, ":7: 62M: statement STARTUMS/7/2026-11-20: opening balance 0.00 +"
+                          " credits 10.00 - debits 0.00 = 10.00, but the page closes with 11.00"),
+              "%s", err);
+}
+
 /* #13: a Sparkasse sent the text in ?00 only for a day; the booking text is
  * kept so a clerk still sees it, and the payment is not lost. */
 Test(pitfalls, mt940_text_in_00_only)
