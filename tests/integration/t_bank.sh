@@ -62,6 +62,15 @@ set +e; $ABGLEICH reconcile $FIXTURES/matching/tickets.csv 2>$TMP/err.txt; rc=$?
 [ "$rc" -ne 0 ] || fail "reconcile of a CSV must fail"
 grep -q "a CSV file, not a bank statement" $TMP/err.txt || fail "reason: $(cat $TMP/err.txt)"
 
+# An intraday camt.052 in ISO-8859-1: the pending (PDNG) credit is stored,
+# in UTF-8, and never allocated; its claim stays open.
+$ABGLEICH reconcile $B/intraday_pending.xml 2>/dev/null
+assert_eq "PDNG|Jürgen Müller|Kassenzeichen 400000010041 Grüße" \
+    "$(q "SELECT status, debtor_name, remittance FROM abgleich.bank_transactions WHERE end_to_end_id = 'P-1'")" \
+    "the pending camt.052 entry, decoded from ISO-8859-1"
+assert_eq "0|open" "$(q "SELECT count(*) FROM abgleich.allocation_report WHERE end_to_end_id = 'P-1'")|$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010041'")" \
+    "a pending entry is never allocated"
+
 nfiles=$(q 'SELECT count(*) FROM abgleich.input_files')
 set +e; $ABGLEICH reconcile $FIXTURES/bank/zip/bomb.zip 2>$TMP/err.txt; rc=$?; set -e
 [ "$rc" -ne 0 ] || fail "reconcile of a zip bomb must fail"
