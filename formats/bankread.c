@@ -248,6 +248,7 @@ static int read_zip(job *j)
     int rc = zip_caps(j, z, n), statements = 0;
     for (zip_int64_t i = 0; rc == AB_OK && i < n; i++)
         rc = read_member(j, z, (zip_uint64_t)i, &statements);
+    snprintf(j->fmt, j->fmtlen, "zip"); /* the statements name their own formats */
     if (rc == AB_OK && !statements) {
         snprintf(j->err, j->errlen, "%s:1: ZIP: no CAMT or MT940/MT942 member", j->path);
         rc = AB_E_REJECTED;

@@ -44,7 +44,7 @@ typedef void (*bankread_progress)(void *ctx, int64_t bytes);
  * its content calls for, named "PATH:MEMBER" in errors.  Members that are
  * no bank statement are skipped with a warning; nested archives, members
  * beyond the AB_ZIP_* caps and a container without any statement are
- * errors.  fmt receives the format read (of the last member), err the
+ * errors.  fmt receives the format read ("zip" for a container), err the
  * reason of a failure.  prog may be NULL. */
 int bankread_path(const char *path, const camt_sink *sink, bankread_progress prog, void *pctx,
                   char *fmt, size_t fmtlen, char *err, size_t errlen) AB_MUSTCHECK;
