@@ -921,6 +921,21 @@ static int parse_61_head(mt940_reader *r, const char *s, size_t n, size_t *i)
 
 /* :61: value date, [entry date], mark, [funds code], amount, type,
  * customer reference [//bank reference] [CRLF supplementary details]. */
+/* Charges in the supplementary details, "/OCMT/EUR50,00//CHGS/EUR3,00/"
+ * (a returned direct debit of 50.00 booked as 53.00): kept apart from the
+ * amount; 0 when absent or unreadable. */
+static int64_t supplement_charges(const char *s)
+{
+    const char *c = strstr(s, "/CHGS/");
+    if (!c)
+        return 0;
+    c += 6;
+    if (is_upper(c[0]) && is_upper(c[1]) && is_upper(c[2]))
+        c += 3;
+    int64_t v = 0;
+    return swift_amount(c, strcspn(c, "/"), &v) == 0 && v >= 0 ? v : 0;
+}
+
 static void field_61(mt940_reader *r)
 {
     const char *s;
@@ -954,6 +969,7 @@ static void field_61(mt940_reader *r)
     }
     r->p.bank_tx_code = keep(r, r->type, strlen(r->type));
     r->p.entry_info = r->supplement;
+    r->p.charges_cents = supplement_charges(r->supplement);
     r->have_entry = r->rc == AB_OK;
 }
 

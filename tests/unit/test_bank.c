@@ -246,6 +246,25 @@ Test(mt940_returns, gvc_159_and_key_34)
     cr_assert_str_eq(g.p[5].why, "");
 }
 
+/* A German Rücklastschrift: 53.00 booked, 50.00 returned plus 3.00
+ * charges in the :61: supplementary details; GVC 109, ?34 914 (MS03). */
+Test(mt940_returns, charges_apart)
+{
+    static got g;
+    char err[512];
+    const char *d = ":20:STARTUMS\r\n:25:37050299/1234567\r\n:28C:1/1\r\n"
+                    ":60F:C261120EUR100,00\r\n"
+                    ":61:2611201120DR53,00NRTINONREF//R1\r\n/OCMT/EUR50,00//CHGS/EUR3,00/\r\n"
+                    ":86:109?00RUECKLASTSCHRIFT?20EREF+B-7?34914\r\n"
+                    ":62F:C261120EUR47,00\r\n-\r\n";
+    cr_assert_eq(read_mem(d, &g, err, sizeof err), AB_OK, "%s", err);
+    cr_assert_eq(g.p[0].cents, 5300);
+    cr_assert_eq(g.p[0].charges, 300);
+    cr_assert(g.p[0].is_return);
+    cr_assert_str_eq(g.p[0].why, "MS03");
+    cr_assert_str_eq(g.p[0].e2e, "B-7");
+}
+
 Test(returns, classification)
 {
     payment p = {.amount_cents = 5300, .direction = PAY_DEBIT, .bank_tx_code = "PMNT/RDDT/UPDD"};
