@@ -66,6 +66,16 @@
 
 _Static_assert(AB_REF_MIN < AB_REF_MAX, "reference bounds");
 _Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buffer");
+/* ZIP containers of bank statements (formats/bankread.c): a bank zips one
+ * day's or month's statements, a few to a few hundred members of at most
+ * tens of MB (DK: camt files <= ~20 MB).  The caps stop a zip bomb before
+ * it fills memory or disk: members, bytes per member and in all, and the
+ * inflation ratio (XML inflates ~10-30x; a bomb 1000x and more). */
+#define AB_ZIP_MAX_MEMBERS 4096u
+#define AB_ZIP_MAX_MEMBER_BYTES (1024ull * 1024u * 1024u)
+#define AB_ZIP_MAX_TOTAL_BYTES (4ull * 1024u * 1024u * 1024u)
+#define AB_ZIP_MAX_RATIO 200u
+
 _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
 _Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");

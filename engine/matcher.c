@@ -12,6 +12,7 @@
  * candidate and exactly its open amount.
  */
 #include "matcher.h"
+#include "returns.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -367,6 +368,13 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
         r->outcome = MATCH_CLARIFY;
         return;
     }
+    if (p->direction == PAY_DEBIT && booked(p) && returns_is_return(p)) {
+        /* Likewise a return (RtrInf, return GVC or code): resolved after
+         * the ledger is written, against the credit it gives back. */
+        clarify(r, MR_RETURN, p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
     if (p->direction != PAY_CREDIT || !booked(p))
         return; /* MATCH_SKIPPED */
     if (p->currency[0] && strcmp(p->currency, "EUR")) {
@@ -521,6 +529,13 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                        " end-to-end id and amount."
                      : "Rückbuchung über %s EUR ohne zugeordnete ursprüngliche Zahlung mit"
                        " gleicher End-to-End-Referenz und gleichem Betrag.", a);
+        break;
+    case MR_RETURN:
+        put(x, x->en ? "Return of %s EUR (reason %s) without an allocated original payment of"
+                       " the same end-to-end id and amount."
+                     : "Rückgabe über %s EUR (Grund %s) ohne zugeordnete ursprüngliche Zahlung"
+                       " mit gleicher End-to-End-Referenz und gleichem Betrag.",
+            a, p->return_reason && p->return_reason[0] ? p->return_reason : "-");
         break;
     case MR_FOREIGN_CURRENCY:
         put(x, x->en ? "Payment in %s, not in euros; claims are in euros, so a clerk converts"

@@ -38,7 +38,8 @@ enum match_outcome {
     X(AMBIGUOUS, "ambiguous")                       \
     X(OVERPAYMENT, "overpayment")                   \
     X(REVERSAL, "reversal_without_original")       \
-    X(FOREIGN_CURRENCY, "foreign_currency")
+    X(FOREIGN_CURRENCY, "foreign_currency")        \
+    X(RETURN, "return_without_original")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

@@ -34,6 +34,10 @@ typedef struct payment {
     const char *creditor_ref;   /* Strd/CdtrRefInf/Ref values, joined by '\n' */
     const char *bank_tx_code;   /* Domn Cd/Fmly/SubFmly or Prtry/Cd, "" */
     const char *entry_info;     /* AddtlNtryInf, "" */
+    /* R-transactions (returns): RtrInf/Rsn/Cd (MS03, AC04, ...), or the ISO
+     * code of an MT940 ?34 return key (902 -> AC04); "" or NULL when none. */
+    const char *return_reason;
+    int64_t charges_cents;      /* the bank's charges on it (Chrgs), >= 0, apart from amount */
 } payment;
 
 /* A statement (camt.053 Stmt, camt.052 Rpt, camt.054 Ntfctn). */

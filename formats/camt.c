@@ -34,7 +34,8 @@
     X(Ntry) X(RvslInd) X(Sts) X(BookgDt) X(ValDt) X(Dt) X(DtTm) X(AcctSvcrRef) X(BkTxCd) \
     X(Domn) X(Fmly) X(SubFmlyCd) X(Prtry) X(NtryDtls) X(TxDtls) X(Refs) X(EndToEndId) \
     X(AmtDtls) X(TxAmt) X(RltdPties) X(Dbtr) X(Pty) X(Nm) X(DbtrAcct) X(RmtInf) X(Ustrd) \
-    X(Strd) X(CdtrRefInf) X(Ref) X(AddtlNtryInf)
+    X(Strd) X(CdtrRefInf) X(Ref) X(AddtlNtryInf) X(RtrInf) X(Rsn) X(Chrgs) \
+    X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf)
 
 enum el {
 #define EL_ENUM(n) E_##n,
@@ -52,6 +53,8 @@ static const char *const el_names[] = {
 typedef struct tx_node {
     payment p;
     int has_amount;
+    int has_charges_total;    /* Chrgs/TtlChrgsAndTaxAmt seen: it wins over the records */
+    const char *addtl;        /* AddtlTxInf, NULL when absent */
     char cdi;                 /* 'C', 'D' or 0 when the TxDtls has none */
     struct tx_node *next;
 } tx_node;
@@ -63,6 +66,8 @@ typedef struct entry {
     char status[8];
     char booking[11], value[11];
     const char *acct_svcr_ref, *bank_tx_code, *info;
+    int64_t charges;          /* entry-level Chrgs, given to a lone transaction */
+    int has_charges_total;
     tx_node *head, *tail;
     unsigned ntx;
 } entry;
@@ -295,6 +300,7 @@ static void tx_begin(camt_reader *r)
     memset(t, 0, sizeof *t);
     t->p.acct_svcr_ref = t->p.end_to_end_id = t->p.debtor_name = t->p.debtor_iban = "";
     t->p.remittance = t->p.creditor_ref = t->p.bank_tx_code = t->p.entry_info = "";
+    t->p.return_reason = "";
     if (r->e.tail)
         r->e.tail->next = t;
     else
@@ -347,6 +353,14 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
         p->bank_tx_code = r->e.bank_tx_code;
     p->entry_info = r->e.info;
     p->entry_no = r->st.entries;
+    if (!p->charges_cents && r->e.ntx == 1)
+        p->charges_cents = r->e.charges;
+    /* Useful text where banks put it instead of Ustrd (bank-formats.md §3
+     * #14): AddtlTxInf (Triodos), else the entry's AddtlNtryInf (Wise). */
+    if (!p->remittance[0] && t->addtl)
+        p->remittance = t->addtl;
+    else if (!p->remittance[0] && r->e.ntx == 1 && r->e.info[0])
+        p->remittance = r->e.info;
 }
 
 static void entry_end(camt_reader *r)
@@ -446,6 +460,34 @@ static void date_text(char dst[11], const char *s, size_t n)
     copy_field(dst, 11, s, n < 10 ? n : 10);
 }
 
+/* Chrgs at either level: TtlChrgsAndTaxAmt (v04+) wins over the sum of the
+ * Rcrd/Amt (v04+) or Chrgs/Amt (v02) records.  True when the text was one. */
+static int charges_text(camt_reader *r, enum el e, const char *s, size_t n, int64_t *sum,
+                        int *has_total)
+{
+    enum el p1 = up(r, 1), p2 = up(r, 2);
+    if (e == E_TtlChrgsAndTaxAmt && p1 == E_Chrgs) {
+        *sum = amount(r, "Chrgs/TtlChrgsAndTaxAmt", s, n);
+        *has_total = 1;
+    } else if (e == E_Amt && (p1 == E_Chrgs || (p1 == E_Rcrd && p2 == E_Chrgs))) {
+        if (!*has_total)
+            *sum += amount(r, "Chrgs/Amt", s, n);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* RtrInf/Rsn/Cd (or Prtry): the R-transaction's reason, e.g. MS03, AC04. */
+static int return_text(camt_reader *r, tx_node *t, enum el e, const char *s, size_t n)
+{
+    if ((e != E_Cd && e != E_Prtry) || up(r, 1) != E_Rsn || up(r, 2) != E_RtrInf)
+        return 0;
+    if (n && (e == E_Cd || !t->p.return_reason[0]))
+        t->p.return_reason = keep(r, s, n);
+    return 1;
+}
+
 static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
 {
     enum el p1 = up(r, 1), p2 = up(r, 2);
@@ -465,7 +507,8 @@ static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
         r->e.acct_svcr_ref = keep(r, s, n);
     else if (e == E_AddtlNtryInf && p1 == E_Ntry)
         r->e.info = keep(r, s, n);
-    else
+    else if (!(up(r, 2) == E_Ntry || up(r, 3) == E_Ntry) ||
+             !charges_text(r, e, s, n, &r->e.charges, &r->e.has_charges_total))
         code_text(r, e, s, n);
 }
 
@@ -493,7 +536,10 @@ static void tx_text(camt_reader *r, enum el e, const char *s, size_t n)
         t->p.remittance = append_line(r, t->p.remittance[0] ? t->p.remittance : NULL, s, n);
     else if (e == E_Ref && p1 == E_CdtrRefInf && p2 == E_Strd && p3 == E_RmtInf)
         t->p.creditor_ref = append_line(r, t->p.creditor_ref[0] ? t->p.creditor_ref : NULL, s, n);
-    else
+    else if (e == E_AddtlTxInf && p1 == E_TxDtls)
+        t->addtl = keep(r, s, n);
+    else if (!return_text(r, t, e, s, n) &&
+             !charges_text(r, e, s, n, &t->p.charges_cents, &t->has_charges_total))
         code_text(r, e, s, n);
 }
 
@@ -550,8 +596,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         r->bal_type[0] = '\0';
         r->bal_amt = 0;
         r->bal_dbit = 0;
-    } else if (e == E_Ntry && r->in_stmt)
-        entry_begin(r);
+    } else if (e == E_Ntry && r->in_stmt && !r->in_ntry && r->depth == 4)
+        entry_begin(r); /* a nested Ntry must not reset the entry it sits in */
     else if (e == E_TxDtls && r->in_ntry && p == E_NtryDtls)
         tx_begin(r);
 }
@@ -602,7 +648,7 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
             r->e.bank_tx_code = code;
     } else if (e == E_TxDtls && r->in_tx) {
         r->in_tx = 0;
-    } else if (e == E_Ntry && r->in_ntry) {
+    } else if (e == E_Ntry && r->in_ntry && r->depth == 4) {
         entry_end(r);
     } else if (e == E_Bal && r->in_stmt && !r->in_ntry) {
         bal_end(r);
@@ -658,7 +704,14 @@ static void on_error(void *ctx, xmlErrorPtr err)
     for (char *p = msg; *p; p++)
         if (*p == '\n')
             *p = ' ';
-    snprintf(r->err, sizeof r->err, "%s:%d: XML: %s", r->filename, err->line, msg);
+    /* The byte offset lets a clerk's admin find an undecodable byte
+     * ("Input is not proper UTF-8 ... Bytes: 0xFC") with a hex viewer. */
+    long off = r->ctxt ? xmlByteConsumed(r->ctxt) : -1;
+    if (off >= 0)
+        snprintf(r->err, sizeof r->err, "%s:%d: XML: %s (near byte offset %ld)", r->filename,
+                 err->line, msg, off);
+    else
+        snprintf(r->err, sizeof r->err, "%s:%d: XML: %s", r->filename, err->line, msg);
     r->rc = AB_E_PARSE;
 }
 

@@ -59,6 +59,8 @@ enum detect_format detect_buffer(const char *buf, size_t n)
 {
     if (n > DETECT_PROBE)
         n = DETECT_PROBE;
+    if (n >= 4 && !memcmp(buf, "PK\x03\x04", 4))
+        return DETECT_ZIP; /* a local file header: banks zip statements for delivery */
     size_t i = skip_blank(buf, n, 0);
     if (i >= n)
         return DETECT_UNKNOWN;
@@ -88,6 +90,8 @@ const char *detect_name(enum detect_format f)
         return "mt940";
     case DETECT_CSV:
         return "csv";
+    case DETECT_ZIP:
+        return "zip";
     case DETECT_UNKNOWN:
         break;
     }

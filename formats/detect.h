@@ -24,10 +24,11 @@ enum detect_format {
     DETECT_CAMT,
     DETECT_MT940,   /* MT940 and MT942 */
     DETECT_CSV,
+    DETECT_ZIP,     /* a ZIP container (bankread.h reads the statements in it) */
 };
 
 enum detect_format detect_buffer(const char *buf, size_t n);
-/* "camt", "mt940", "csv", "unknown". */
+/* "camt", "mt940", "csv", "zip", "unknown". */
 const char *detect_name(enum detect_format f);
 /* Reads the first DETECT_PROBE bytes of path. */
 int detect_file(const char *path, enum detect_format *out) AB_MUSTCHECK;

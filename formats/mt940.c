@@ -25,6 +25,7 @@
  */
 #include "mt940.h"
 
+#include <iconv.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -35,6 +36,7 @@
 #include "../engine/limits.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
+#include "../engine/returns.h"
 
 /* A SWIFT message holds at most 2000 characters, so no line is longer. */
 #define MT_LINE_MAX 2000u
@@ -102,6 +104,8 @@ struct mt940_reader {
     char raw[MT_FIELD_MAX + 1];
     size_t raw_len;
     char text[MT_TEXT_MAX + 1];
+    iconv_t cp850;            /* opened at the first DOS code page field, else (iconv_t)-1 */
+    char *dos;                /* MT_TEXT_MAX + 1 bytes: that field in UTF-8, before plain() */
     size_t text_len;
     /* the message */
     int in_msg, msg942;
@@ -295,6 +299,23 @@ static unsigned char plain(unsigned char c)
     return (c < 0x20 && c != '\n') || c == 0x7F ? ' ' : c;
 }
 
+/* Printable ASCII and line breaks only: such a field needs no decoding and
+ * no plain() (one branch-free pass the compiler can vectorise). */
+static int plain_ascii(const unsigned char *s, size_t n)
+{
+    unsigned bad = 0;
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) { /* blocks, so a field with an umlaut stops early */
+        for (size_t k = i; k < i + 16; k++)
+            bad |= (unsigned)(s[k] >= 0x7F) | (unsigned)(s[k] < 0x20 && s[k] != '\n');
+        if (bad)
+            return 0;
+    }
+    for (; i < n; i++)
+        bad |= (unsigned)(s[i] >= 0x7F) | (unsigned)(s[i] < 0x20 && s[i] != '\n');
+    return !bad;
+}
+
 /* Copies valid UTF-8; a line break inside a character moves behind it. */
 static size_t copy_utf8(const unsigned char *s, size_t n, char *out)
 {
@@ -333,12 +354,61 @@ static size_t put_cp(unsigned cp, char *out)
     return 3;
 }
 
-/* in[0..n) as UTF-8 into out (>= 3n + 1 bytes); returns the length. */
-static size_t to_utf8(const char *in, size_t n, char *out)
+/* A field in DOS code page 850 (old Sparkasse and cash-office software):
+ * it holds the CP850 German letters (0x81 ü, 0x84 ä, 0x8E Ä, 0x94 ö,
+ * 0x99 Ö, 0x9A Ü) or bytes CP1252 leaves undefined, and no Latin-1 German
+ * letter.  (CP852 agrees with CP850 on these letters and on áéíó.) */
+static int looks_cp850(const unsigned char *s, size_t n)
+{
+    int dos = 0;
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case 0x81: case 0x84: case 0x8E: case 0x94: case 0x99: case 0x9A:
+        case 0x8D: case 0x8F: case 0x90: case 0x9D:
+            dos = 1;
+            break;
+        case 0xC4: case 0xD6: case 0xDC: case 0xE4: case 0xF6: case 0xFC: case 0xDF:
+            return 0;
+        default:
+            break;
+        }
+    }
+    return dos;
+}
+
+/* in[0..n) from CP850 into r->dos by iconv (glibc); the length, or
+ * (size_t)-1 when iconv is unavailable or fails. */
+static size_t from_cp850(mt940_reader *r, const char *in, size_t n)
+{
+    if (r->cp850 == (iconv_t)-1 && !r->dos) {
+        if (!(r->dos = mem_alloc(MT_TEXT_MAX + 1)))
+            return (size_t)-1;
+        r->cp850 = iconv_open("UTF-8", "CP850");
+    }
+    if (r->cp850 == (iconv_t)-1)
+        return (size_t)-1;
+    iconv(r->cp850, NULL, NULL, NULL, NULL);
+    char *ip = (char *)in, *op = r->dos;
+    size_t il = n, ol = MT_TEXT_MAX;
+    if (iconv(r->cp850, &ip, &il, &op, &ol) == (size_t)-1)
+        return (size_t)-1;
+    return (size_t)(op - r->dos);
+}
+
+/* in[0..n) as UTF-8 into out (>= 3n + 1 bytes); returns the length.
+ * Valid UTF-8 stays; a DOS field is read as CP850; any other as CP1252. */
+static size_t to_utf8(mt940_reader *r, const char *in, size_t n, char *out)
 {
     const unsigned char *s = (const unsigned char *)in;
-    size_t o;
-    if (valid_utf8(s, n)) {
+    size_t o, k;
+    int utf8 = 0;
+    if (plain_ascii(s, n)) {
+        memcpy(out, in, n); /* nearly every field: a third of the reader's time before */
+        o = n;
+    } else if (!(utf8 = valid_utf8(s, n)) && looks_cp850(s, n) &&
+               (k = from_cp850(r, in, n)) != (size_t)-1) {
+        o = copy_utf8((const unsigned char *)r->dos, k, out);
+    } else if (utf8) {
         o = copy_utf8(s, n, out);
     } else {
         o = 0;
@@ -465,12 +535,22 @@ static void split_86(const char *text, size_t n, info86 *f)
         return;
     }
     char sep = text[3];
-    for (size_t i = 0; i < n; i++)
-        if (text[i] != '\n')
-            f->t[f->n++] = text[i];
+    /* Runs between line breaks and separators found with memchr: this
+     * split is a tenth of the reader's time on large files (perf). */
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(text + i, '\n', n - i);
+        size_t k = nl ? (size_t)(nl - text) - i : n - i;
+        memcpy(f->t + f->n, text + i, k);
+        f->n += k;
+        i += k + 1;
+    }
     f->t[f->n] = '\0';
     for (size_t i = 3; i + 2 < f->n; i++) {
-        if (f->t[i] != sep || !digits(f->t + i + 1, 2) || f->ns == MT_SUBFIELDS)
+        const char *q = memchr(f->t + i, sep, f->n - 2 - i);
+        if (!q)
+            break;
+        i = (size_t)(q - f->t);
+        if (!digits(f->t + i + 1, 2) || f->ns == MT_SUBFIELDS)
             continue;
         if (f->ns)
             f->s[f->ns - 1].len = (unsigned short)(i - f->s[f->ns - 1].start);
@@ -543,6 +623,11 @@ static unsigned find_hits(const joined *j, hit *h, unsigned max)
     unsigned nh = 0;
     for (size_t p = 0; p < j->n && nh < max; p++) {
         if (!is_upper(j->t[p]) || !at_boundary(j, p))
+            continue;
+        /* Every keyword is 3 or 4 letters and '+': testing for the '+'
+         * first spares 20 memcmp calls per word (a fifth of the reader's
+         * time on a 40 MB file, measured with perf). */
+        if (!(p + 4 < j->n && j->t[p + 4] == '+') && !(p + 3 < j->n && j->t[p + 3] == '+'))
             continue;
         for (unsigned k = 0; k < NKEYWORDS; k++) {
             size_t len = strlen(keywords[k].kw);
@@ -786,6 +871,7 @@ static void entry_begin(mt940_reader *r)
     memset(p, 0, sizeof *p);
     p->acct_svcr_ref = p->end_to_end_id = p->debtor_name = p->debtor_iban = "";
     p->remittance = p->creditor_ref = p->bank_tx_code = p->entry_info = "";
+    p->return_reason = "";
     snprintf(p->status, sizeof p->status, "%s", r->st_942 ? "PDNG" : "BOOK");
     snprintf(p->currency, sizeof p->currency, "%s", r->st_ccy);
     p->entry_no = ++r->st.entries;
@@ -835,6 +921,21 @@ static int parse_61_head(mt940_reader *r, const char *s, size_t n, size_t *i)
 
 /* :61: value date, [entry date], mark, [funds code], amount, type,
  * customer reference [//bank reference] [CRLF supplementary details]. */
+/* Charges in the supplementary details, "/OCMT/EUR50,00//CHGS/EUR3,00/"
+ * (a returned direct debit of 50.00 booked as 53.00): kept apart from the
+ * amount; 0 when absent or unreadable. */
+static int64_t supplement_charges(const char *s)
+{
+    const char *c = strstr(s, "/CHGS/");
+    if (!c)
+        return 0;
+    c += 6;
+    if (is_upper(c[0]) && is_upper(c[1]) && is_upper(c[2]))
+        c += 3;
+    int64_t v = 0;
+    return swift_amount(c, strcspn(c, "/"), &v) == 0 && v >= 0 ? v : 0;
+}
+
 static void field_61(mt940_reader *r)
 {
     const char *s;
@@ -868,6 +969,7 @@ static void field_61(mt940_reader *r)
     }
     r->p.bank_tx_code = keep(r, r->type, strlen(r->type));
     r->p.entry_info = r->supplement;
+    r->p.charges_cents = supplement_charges(r->supplement);
     r->have_entry = r->rc == AB_OK;
 }
 
@@ -967,6 +1069,10 @@ static void field_86(mt940_reader *r)
     payment *p = &r->p;
     split_86(r->text, r->text_len, f);
     p->bank_tx_code = tx_code(r);
+    const char *tk;
+    size_t tl = sub_get(f, 34, &tk);
+    const char *why = tl ? returns_textkey_reason(tk, tl) : NULL;
+    p->return_reason = why ? why : ""; /* a static string: outlives the entry */
     if (!f->structured) {
         p->remittance = keep(r, f->t, f->n);
         return;
@@ -976,7 +1082,9 @@ static void field_86(mt940_reader *r)
     if (n)
         p->entry_info = keep(r, v, n);
     const char *rm = sub_join(r, 20, 29, 60, 63, "\n");
-    p->remittance = rm ? rm : "";
+    /* Without ?20-?29 the text sits in ?00 (a Sparkasse did so for a day,
+     * bank-formats.md §3 #13): match on it rather than lose it. */
+    p->remittance = rm && rm[0] ? rm : p->entry_info;
     p->debtor_name = squeeze(sub_join(r, 32, 33, 32, 33, ""));
     p->debtor_iban = counterparty(r);
     join_remittance(f, &r->j);
@@ -1070,6 +1178,21 @@ static void field_62(mt940_reader *r)
         return;
     }
     if (r->tag[2] == 'M') {
+        /* Every page closes on its own: an error on one page that a later
+         * page happens to offset must not pass (issue 3: "for every
+         * statement and page"). */
+        int64_t want = r->st.opening_cents + r->st.credit_cents - r->st.debit_cents;
+        if (want != b.cents) {
+            char o[32], c[32], d[32], w[32], g[32];
+            fmt_eur(r->st.opening_cents, o, sizeof o);
+            fmt_eur(r->st.credit_cents, c, sizeof c);
+            fmt_eur(r->st.debit_cents, d, sizeof d);
+            fmt_eur(want, w, sizeof w);
+            fmt_eur(b.cents, g, sizeof g);
+            FFAIL(r, AB_E_BALANCE, "statement %s: opening balance %s + credits %s - debits %s ="
+                  " %s, but the page closes with %s (:62M:)", r->st.stmt_id, o, c, d, w, g);
+            return;
+        }
         r->st_cont = 1;
         r->last_m = b.cents;
         return;
@@ -1248,7 +1371,7 @@ static void flush_field(mt940_reader *r)
 {
     if (!r->tag[0] || r->rc < 0)
         return;
-    r->text_len = to_utf8(r->raw, r->raw_len, r->text);
+    r->text_len = to_utf8(r, r->raw, r->raw_len, r->text);
     if (strcmp(r->tag, "86"))
         emit_entry(r); /* a :61: without :86: */
     for (unsigned k = 0; k < NFIELDS && r->rc == AB_OK; k++) {
@@ -1380,6 +1503,7 @@ int mt940_reader_create(mt940_reader **out, const camt_sink *sink, const char *f
         return AB_E_NOMEM;
     r->sink = *sink;
     r->filename = filename ? filename : "-";
+    r->cp850 = (iconv_t)-1;
     int rc = arena_create(&r->ea, MT_ENTRY_ARENA);
     if (rc < 0) {
         mem_free(r);
@@ -1431,6 +1555,9 @@ void mt940_reader_destroy(mt940_reader *r)
     if (!r)
         return;
     arena_destroy(r->ea);
+    if (r->cp850 != (iconv_t)-1)
+        iconv_close(r->cp850);
+    mem_free(r->dos);
     mem_free(r);
 }
 

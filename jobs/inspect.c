@@ -2,8 +2,9 @@
  * inspect.c - `abgleich inspect FILE... [--json]`: what a bank statement
  * file holds, without a database.
  *
- * Data in: CAMT (camt.052/053/054) and MT940/MT942 files, the format judged
- * by content (formats/detect.h), each streamed through its reader.  Data
+ * Data in: CAMT (camt.052/053/054) and MT940/MT942 files, also inside ZIP
+ * containers, the format judged by content (formats/bankread.h), each
+ * streamed through its reader.  Data
  * out on stdout: per statement its format and version, account, id,
  * opening and closing balance, entries, transactions, and the sums of the
  * booked credit and debit entries; a small aligned table, or with --json
@@ -22,10 +23,8 @@
 #include "../engine/log.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
-#include "../formats/camt.h"
-#include "../formats/detect.h"
+#include "../formats/bankread.h"
 #include "../formats/jsonw.h"
-#include "../formats/mt940.h"
 #include "cli.h"
 
 typedef struct row {
@@ -41,13 +40,6 @@ typedef struct rows {
     size_t n, cap;
     const char *file;
 } rows;
-
-/* One reader of either kind behind the same calls. */
-typedef struct source {
-    enum detect_format kind;
-    camt_reader *camt;
-    mt940_reader *mt;
-} source;
 
 static int on_statement_end(void *ctx, const statement *st)
 {
@@ -77,92 +69,13 @@ static int on_statement_end(void *ctx, const statement *st)
     return AB_OK;
 }
 
-static int source_create(source *s, const camt_sink *sink, const char *path)
-{
-    if (s->kind == DETECT_CAMT)
-        return camt_reader_create(&s->camt, sink, path);
-    return mt940_reader_create(&s->mt, sink, path);
-}
-
-static int source_feed(source *s, const char *buf, size_t n, bool last)
-{
-    if (s->kind == DETECT_CAMT)
-        return camt_reader_feed(s->camt, buf, n, last);
-    return mt940_reader_feed(s->mt, buf, n, last);
-}
-
-static const char *source_error(const source *s)
-{
-    return s->kind == DETECT_CAMT ? camt_reader_error(s->camt) : mt940_reader_error(s->mt);
-}
-
-static const char *source_format(const source *s)
-{
-    const char *f = s->kind == DETECT_CAMT ? camt_reader_format(s->camt)
-                                           : mt940_reader_format(s->mt);
-    return f && f[0] ? f : detect_name(s->kind);
-}
-
-static void source_destroy(source *s)
-{
-    camt_reader_destroy(s->camt);
-    mt940_reader_destroy(s->mt);
-}
-
-/* Streams one file; fmt receives its format, err its rejection. */
-static int read_one(const char *path, enum detect_format kind, rows *rs, char *fmt,
-                    size_t fmtlen, char *err, size_t errlen)
-{
-    camt_sink sink = {.ctx = rs, .on_statement_end = on_statement_end};
-    source s = {.kind = kind};
-    char *buf = NULL;
-    FILE *f = NULL;
-    int rc = source_create(&s, &sink, path);
-    if (rc < 0)
-        goto out;
-    rc = AB_E_NOMEM;
-    if (!(buf = mem_alloc(AB_READ_CHUNK)))
-        goto out;
-    rc = AB_E_IO;
-    if (!(f = fopen(path, "rb"))) {
-        snprintf(err, errlen, "%s: cannot open", path);
-        goto out;
-    }
-    size_t n;
-    do {
-        n = fread(buf, 1, AB_READ_CHUNK, f);
-        rc = source_feed(&s, buf, n, n < AB_READ_CHUNK);
-    } while (rc == AB_OK && n == AB_READ_CHUNK);
-    if (rc < 0)
-        snprintf(err, errlen, "%s", source_error(&s));
-    snprintf(fmt, fmtlen, "%s", source_format(&s));
-out:
-    if (f)
-        fclose(f);
-    mem_free(buf);
-    source_destroy(&s);
-    return rc;
-}
-
 /* Detects and reads one file; rejections are printed on stderr. */
 static int inspect_file(const char *path, rows *rs, char *fmt, size_t fmtlen, char *err,
                         size_t errlen)
 {
-    enum detect_format kind = DETECT_UNKNOWN;
     rs->file = path;
-    snprintf(fmt, fmtlen, "unknown");
-    int rc = detect_file(path, &kind);
-    if (rc < 0) {
-        snprintf(err, errlen, "%s: cannot open", path);
-    } else if (kind != DETECT_CAMT && kind != DETECT_MT940) {
-        snprintf(fmt, fmtlen, "%s", detect_name(kind));
-        snprintf(err, errlen, "%s:1: format: %s", path,
-                 kind == DETECT_CSV ? "a CSV file, not a bank statement"
-                                    : "neither CAMT nor MT940/MT942");
-        rc = AB_E_REJECTED;
-    } else {
-        rc = read_one(path, kind, rs, fmt, fmtlen, err, errlen);
-    }
+    camt_sink sink = {.ctx = rs, .on_statement_end = on_statement_end};
+    int rc = bankread_path(path, &sink, NULL, NULL, fmt, fmtlen, err, errlen);
     if (rc < 0)
         log_error("%s", err[0] ? err : ab_strerror(rc));
     return rc;

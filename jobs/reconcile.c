@@ -5,7 +5,7 @@
  *   claims (COPY out of PostgreSQL) -> claimidx, once per run
  *   per file, one transaction:
  *     content hash -> seen? skip -> input_files row
- *     CAMT reader -> payments, gathered into batches of AB_MATCH_BATCH
+ *     bank reader (CAMT or MT940, by content) -> payments, gathered into batches of AB_MATCH_BATCH
  *     -> matcher_scan on the worker pool (pure, any thread order)
  *     -> matcher_apply on this thread in booking-date order, statement order
  *        for ties (updates open amounts; a reversal reopens its original's
@@ -42,8 +42,9 @@
 #include "../engine/progress.h"
 #include "../engine/plate.h"
 #include "../engine/refscan.h"
+#include "../engine/returns.h"
 #include "../engine/revtrack.h"
-#include "../formats/camt.h"
+#include "../formats/bankread.h"
 #include "../formats/jsonw.h"
 #include "fines.h"
 
@@ -218,6 +219,12 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     copy_opt_str(r->db, p->creditor_ref);
     copy_opt_str(r->db, p->bank_tx_code);
     copy_opt_str(r->db, p->entry_info);
+    char key[33];
+    returns_tx_key(st, p, key);
+    pgsink_copy_cstr(r->db, returns_is_return(p) ? "t" : "f");
+    copy_opt_str(r->db, p->return_reason ? p->return_reason : "");
+    pgsink_copy_int(r->db, p->charges_cents);
+    pgsink_copy_cstr(r->db, key);
     return pgsink_copy_end_row(r->db);
 }
 
@@ -523,7 +530,8 @@ static int start_tx_copy(reconciler *r)
                                " entry_no, tx_no, account, booking_date, value_date, amount_cents,"
                                " direction, reversal, status, currency, acct_svcr_ref,"
                                " end_to_end_id, debtor_name, debtor_iban, remittance,"
-                               " creditor_ref, bank_tx_code, entry_info) FROM STDIN");
+                               " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
+                               " charges_cents, tx_key) FROM STDIN");
     if (rc == AB_OK)
         r->copy_open = 1;
     return rc;
@@ -693,21 +701,29 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
     return rc < 0 ? rc : rc2;
 }
 
-/* Rule 8: a reversal entry whose EndToEndId and amount equal those of an
- * earlier allocated credit reverses that credit's allocations with new
- * ledger rows (negative amounts, method "reversal"); the claims are open
- * again.  Done in SQL once this file's ledger rows are written, so that a
- * reversal finds originals of this file and of every earlier one. */
+/* Rule 8: a reversal entry, or a return (a debit with RtrInf, a return GVC
+ * or code; engine/returns.h), whose EndToEndId equals that of an earlier
+ * allocated credit and whose amount equals it (for a return: with or
+ * without the bank's charges, which stay recorded apart in charges_cents)
+ * reverses that credit's allocations with new ledger rows (negative
+ * amounts, method "reversal"); the claims are open again.  Done in SQL once
+ * this file's ledger rows are written, so that a reversal finds originals
+ * of this file and of every earlier one. */
 static const char reversal_sql[] =
     "WITH r AS ("
-    "  SELECT t.file_id, t.seq, t.end_to_end_id, t.amount_cents FROM abgleich.bank_transactions t"
-    "  WHERE t.file_id = $1::bigint AND t.reversal AND coalesce(t.status, 'BOOK') = 'BOOK'"
-    "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') <> 'NOTPROVIDED'),"
+    "  SELECT t.file_id, t.seq, t.end_to_end_id, t.amount_cents, t.charges_cents, t.returned,"
+    "         coalesce(nullif(t.return_reason, ''), '-') AS why"
+    "  FROM abgleich.bank_transactions t"
+    "  WHERE t.file_id = $1::bigint AND (t.reversal OR t.returned)"
+    "    AND coalesce(t.status, 'BOOK') = 'BOOK'"
+    "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') NOT IN ('NOTPROVIDED', '')),"
     " o AS ("
-    "  SELECT DISTINCT ON (r.seq) r.file_id AS rfile, r.seq AS rseq, r.end_to_end_id,"
-    "         t.file_id AS ofile, t.seq AS oseq"
+    "  SELECT DISTINCT ON (r.seq) r.file_id AS rfile, r.seq AS rseq, r.end_to_end_id, r.returned,"
+    "         r.why, t.file_id AS ofile, t.seq AS oseq"
     "  FROM r JOIN abgleich.bank_transactions t ON t.end_to_end_id = r.end_to_end_id"
-    "   AND t.amount_cents = r.amount_cents AND t.direction = 'C' AND NOT t.reversal"
+    "   AND (t.amount_cents = r.amount_cents OR (r.returned AND r.charges_cents > 0"
+    "        AND t.amount_cents = r.amount_cents - r.charges_cents))"
+    "   AND t.direction = 'C' AND NOT t.reversal"
     "  WHERE EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
     "   AND a.tx_seq = t.seq AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
     "   abgleich.allocations x WHERE x.reverses = a.id))"
@@ -718,18 +734,24 @@ static const char reversal_sql[] =
     "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
     "   confidence, explanation, explanation_en, reverses)"
     "  SELECT a.claim_id, o.rfile, o.rseq, -a.amount_cents, 'reversal', 100,"
-    "   format('Rückbuchung der Zahlung mit End-to-End-Referenz %s; Zuordnung #%s über %s EUR"
+    "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Rückgabe (Grund %5$s) der Zahlung'"
+    "   WHEN o.returned THEN 'Rückgabe der Zahlung' ELSE 'Rückbuchung der Zahlung' END"
+    " || ' mit End-to-End-Referenz %1$s; Zuordnung #%2$s über %3$s EUR"
     " wird aufgehoben, die Forderung ist wieder offen.', o.end_to_end_id, a.id,"
-    " (a.amount_cents / 100)::text || ',' || lpad((a.amount_cents % 100)::text, 2, '0')),"
-    "   format('Reversal of the payment with end-to-end id %s; allocation #%s of %s EUR is"
+    " (a.amount_cents / 100)::text || ',' || lpad((a.amount_cents % 100)::text, 2, '0'), '',"
+    " o.why),"
+    "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Return (reason %5$s) of the payment'"
+    "   WHEN o.returned THEN 'Return of the payment' ELSE 'Reversal of the payment' END"
+    " || ' with end-to-end id %1$s; allocation #%2$s of %3$s EUR is"
     " reversed, the claim is open again.', o.end_to_end_id, a.id,"
-    " (a.amount_cents / 100)::text || '.' || lpad((a.amount_cents % 100)::text, 2, '0')), a.id"
+    " (a.amount_cents / 100)::text || '.' || lpad((a.amount_cents % 100)::text, 2, '0'), '',"
+    " o.why), a.id"
     "  FROM o1 o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
     "   AND a.amount_cents > 0"
     "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
     "  ORDER BY o.rseq, a.id"
     "  RETURNING file_id, tx_seq, claim_id, amount_cents)"
-    " SELECT ins.tx_seq, c.reference, ins.amount_cents, t.amount_cents FROM ins"
+    " SELECT ins.tx_seq, c.reference, ins.amount_cents, t.amount_cents, t.reversal FROM ins"
     " JOIN abgleich.claims c ON c.id = ins.claim_id"
     " JOIN abgleich.bank_transactions t ON t.file_id = ins.file_id AND t.seq = ins.tx_seq"
     " ORDER BY ins.tx_seq";
@@ -759,11 +781,13 @@ static int apply_reversals(reconciler *r)
         if (!r->n_resolved || r->resolved[r->n_resolved - 1] != seq) {
             /* A settled reversal leaves the clarification counts. */
             int64_t tx_cents = strtoll(pgsink_result_value(res, i, 3), NULL, 10);
+            enum match_reason why = pgsink_result_value(res, i, 4)[0] == 't' ? MR_REVERSAL
+                                                                           : MR_RETURN;
             r->resolved[r->n_resolved++] = seq;
             r->fs.clarified--;
             r->fs.clarified_cents -= tx_cents;
-            r->fs.by_reason[MR_REVERSAL]--;
-            r->fs.by_reason_cents[MR_REVERSAL] -= tx_cents;
+            r->fs.by_reason[why]--;
+            r->fs.by_reason_cents[why] -= tx_cents;
         }
         r->fs.reversed++;
         r->fs.reversed_cents -= cents;
@@ -812,39 +836,24 @@ static int register_file(reconciler *r, const char *hash, int64_t size)
     return AB_OK;
 }
 
-/* Feeds the file through the CAMT reader, drawing progress by bytes. */
+static void on_bytes(void *ctx, int64_t bytes)
+{
+    reconciler *r = ctx;
+    if (r->prog)
+        progress_update(r->prog, r->bytes_base + bytes);
+}
+
+/* Feeds the file through the reader its content calls for (CAMT.052/053/
+ * 054, MT940/MT942, also inside a ZIP; formats/bankread.h), drawing
+ * progress by bytes. */
 static int parse_file(reconciler *r)
 {
     camt_sink sink = {.ctx = r, .on_statement = on_statement, .on_payment = on_payment,
                       .on_statement_end = on_statement_end};
-    camt_reader *cr = NULL;
-    char *buf = NULL;
-    FILE *f = NULL;
-    int rc = camt_reader_create(&cr, &sink, r->path);
-    if (rc < 0)
-        return rc;
-    rc = AB_E_NOMEM;
-    if (!(buf = mem_alloc(AB_READ_CHUNK)))
-        goto out;
-    rc = AB_E_IO;
-    if (!(f = fopen(r->path, "rb")))
-        goto out;
-    size_t n;
-    int64_t done = r->bytes_base;
-    do {
-        n = fread(buf, 1, AB_READ_CHUNK, f);
-        done += (int64_t)n;
-        rc = camt_reader_feed(cr, buf, n, n < AB_READ_CHUNK);
-        if (r->prog)
-            progress_update(r->prog, done);
-    } while (rc == AB_OK && n == AB_READ_CHUNK);
+    char fmt[64], err[AB_ERRMSG_MAX + 64];
+    int rc = bankread_path(r->path, &sink, on_bytes, r, fmt, sizeof fmt, err, sizeof err);
     if (rc < 0 && rc != AB_E_DB)
-        log_error("%s", camt_reader_error(cr));
-out:
-    if (f)
-        fclose(f);
-    mem_free(buf);
-    camt_reader_destroy(cr);
+        log_error("%s", err[0] ? err : ab_strerror(rc));
     return rc;
 }
 
