@@ -97,25 +97,31 @@ int revtrack_add(revtrack *t, const char *e2e, int64_t amount_cents, uint32_t se
     return AB_OK;
 }
 
-size_t revtrack_take(revtrack *t, const char *e2e, int64_t amount_cents, uint32_t *slots,
-                     int64_t *cents, size_t max)
+static uint32_t earliest(const revtrack *t, const char *e2e, int64_t amount, uint32_t best)
 {
-    size_t b = bucket(t, e2e, amount_cents);
-    uint32_t best = NIL;
-    for (uint32_t i = t->heads[b]; i != NIL; i = t->e[i].next) {
+    if (amount < 0)
+        return best;
+    for (uint32_t i = t->heads[bucket(t, e2e, amount)]; i != NIL; i = t->e[i].next) {
         const entry *x = &t->e[i];
-        if (!x->reversed && x->amount_cents == amount_cents && !strcmp(x->e2e, e2e) &&
-            (best == NIL || x->seq <= t->e[best].seq))
+        if (!x->reversed && x->amount_cents == amount && !strcmp(x->e2e, e2e) &&
+            (best == NIL || x->seq < t->e[best].seq))
             best = i;
     }
+    return best;
+}
+
+size_t revtrack_take(revtrack *t, const char *e2e, int64_t amount_cents, int64_t alt_cents,
+                     uint32_t *slots, int64_t *cents, size_t max)
+{
+    uint32_t best = earliest(t, e2e, alt_cents, earliest(t, e2e, amount_cents, NIL));
     if (best == NIL)
         return 0;
     uint32_t seq = t->e[best].seq;
+    int64_t amount = t->e[best].amount_cents;
     size_t k = 0;
-    for (uint32_t i = t->heads[b]; i != NIL; i = t->e[i].next) {
+    for (uint32_t i = t->heads[bucket(t, e2e, amount)]; i != NIL; i = t->e[i].next) {
         entry *x = &t->e[i];
-        if (x->seq == seq && !x->reversed && x->amount_cents == amount_cents &&
-            !strcmp(x->e2e, e2e)) {
+        if (x->seq == seq && !x->reversed && x->amount_cents == amount && !strcmp(x->e2e, e2e)) {
             x->reversed = 1;
             if (k < max) {
                 slots[k] = x->slot;

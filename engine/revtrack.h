@@ -30,9 +30,10 @@ int revtrack_add(revtrack *t, const char *e2e, int64_t amount_cents, uint32_t se
                  uint32_t slot, int64_t cents) AB_MUSTCHECK;
 
 /* The allocations of the original of a reversal with this EndToEndId and
- * amount, marked reversed: up to max of them into slots/cents, their count
- * returned (0: no original here). */
-size_t revtrack_take(revtrack *t, const char *e2e, int64_t amount_cents, uint32_t *slots,
-                     int64_t *cents, size_t max);
+ * amount (or, for a return with charges, alt_cents; -1 for none), marked
+ * reversed: up to max of them into slots/cents, their count returned (0: no
+ * original here).  The original is the earliest such transaction. */
+size_t revtrack_take(revtrack *t, const char *e2e, int64_t amount_cents, int64_t alt_cents,
+                     uint32_t *slots, int64_t *cents, size_t max);
 
 #endif

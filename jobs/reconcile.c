@@ -360,9 +360,17 @@ static const char original_sql[] =
     "SELECT t.file_id || ':' || t.seq, c.reference, a.amount_cents"
     " FROM abgleich.bank_transactions t JOIN abgleich.allocations a ON a.file_id = t.file_id"
     "  AND a.tx_seq = t.seq AND a.amount_cents > 0 JOIN abgleich.claims c ON c.id = a.claim_id"
-    " WHERE t.end_to_end_id = $1 AND t.amount_cents = $2::bigint AND t.direction = 'C'"
+    " WHERE t.end_to_end_id = $1 AND (t.amount_cents = $2::bigint OR t.amount_cents = $3::bigint)"
+    "  AND t.direction = 'C'"
     "  AND NOT t.reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x"
     "  WHERE x.reverses = a.id) ORDER BY t.file_id, t.seq, a.id";
+
+/* A return with charges may name its original by the amount without them
+ * (the rule of reversal_sql); -1: no second amount. */
+static int64_t alt_cents(const payment *p)
+{
+    return returns_is_return(p) && p->charges_cents > 0 ? p->amount_cents - p->charges_cents : -1;
+}
 
 /* Reopens the claims of an earlier file's original; 1 if there was one. */
 static int reverse_earlier(reconciler *r, const payment *p)
@@ -374,11 +382,12 @@ static int reverse_earlier(reconciler *r, const payment *p)
         r->lookup = NULL;
         return rc;
     }
-    char amt[24];
+    char amt[24], alt[24];
     snprintf(amt, sizeof amt, "%lld", (long long)p->amount_cents);
-    const char *params[] = {p->end_to_end_id, amt};
+    snprintf(alt, sizeof alt, "%lld", (long long)alt_cents(p));
+    const char *params[] = {p->end_to_end_id, amt, alt};
     pgsink_result *res = NULL;
-    if ((rc = pgsink_query(r->lookup, original_sql, 2, params, &res)) < 0)
+    if ((rc = pgsink_query(r->lookup, original_sql, 3, params, &res)) < 0)
         return rc;
     const char *chosen = NULL;
     int found = 0;
@@ -423,13 +432,13 @@ static int reverse_in_place(reconciler *r, const rec_item *it)
 {
     const payment *p = &it->p;
     if (!e2e_usable(p->end_to_end_id) || strcmp(p->status[0] ? p->status : "BOOK", "BOOK"))
-        return AB_OK;
+        return AB_OK; /* the same conditions as reversal_sql's */
     int rc = reverse_earlier(r, p);
     if (rc == 0) {
         uint32_t slots[AB_REFS_PER_PAYMENT];
         int64_t cents[AB_REFS_PER_PAYMENT];
-        size_t k = revtrack_take(r->rt, p->end_to_end_id, p->amount_cents, slots, cents,
-                                 AB_REFS_PER_PAYMENT);
+        size_t k = revtrack_take(r->rt, p->end_to_end_id, p->amount_cents, alt_cents(p), slots,
+                                 cents, AB_REFS_PER_PAYMENT);
         for (size_t i = 0; i < k; i++)
             claimidx_apply(r->ix, slots[i], -cents[i]);
         rc = k > 0;
@@ -465,7 +474,8 @@ static int process_batch(reconciler *r, const statement *st)
         if (i + MATCH_APPLY_AHEAD < r->n_items)
             matcher_prefetch_apply(r->ix, &r->items[r->order[i + MATCH_APPLY_AHEAD]].scan);
         matcher_apply(r->ix, &it->p, &it->scan, &it->res);
-        rc = it->p.reversal ? reverse_in_place(r, it) : track_allocations(r, it);
+        rc = it->p.reversal || returns_is_return(&it->p) ? reverse_in_place(r, it)
+                                                         : track_allocations(r, it);
         if (rc == AB_OK)
             rc = write_tx_row(r, st, it);
         if (rc == AB_OK && it->res.outcome != MATCH_SKIPPED)

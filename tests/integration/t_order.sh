@@ -8,14 +8,15 @@ set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20 # the fixtures' tickets are of November 2026
 O=$FIXTURES/order
-K=400000030018 L=400000030026 M=400000030034
+K=400000030018 L=400000030026 M=400000030034 N=400000030042
 
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets $O/tickets.csv 2>/dev/null
 $ABGLEICH reconcile $O/day1.xml 2>/dev/null
-assert_eq "O-P1|$L|2500|exact_reference" \
-    "$(q 'SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report')" \
-    "day 1: L paid"
+assert_eq "O-N1|$N|2500|exact_reference
+O-P1|$L|2500|exact_reference" \
+    "$(q 'SELECT end_to_end_id, reference, amount_cents, method FROM abgleich.allocation_report ORDER BY 1')" \
+    "day 1: L and N paid"
 
 $ABGLEICH --threads 2 reconcile $O/day2.xml 2>/dev/null
 
@@ -38,9 +39,16 @@ O-P4|2500|exact_reference" \
     "$(q "SELECT end_to_end_id, amount_cents, method FROM abgleich.allocation_report WHERE reference = '$M' ORDER BY booking_date, end_to_end_id, amount_cents DESC")" \
     "M: a reversal of a payment of the same file, then a new payment"
 
+assert_eq "O-N1|2500|exact_reference
+O-N1|-2500|reversal
+O-N2|2500|exact_reference" \
+    "$(q "SELECT end_to_end_id, amount_cents, method FROM abgleich.allocation_report WHERE reference = '$N' ORDER BY booking_date, amount_cents DESC")" \
+    "N: a return (MS03, listed last, booked on the 17th) reopens N before the new payment of the 18th"
+
 assert_eq "$K|paid
 $L|paid
-$M|paid" \
+$M|paid
+$N|paid" \
     "$(q "SELECT reference, status FROM abgleich.claim_status ORDER BY reference")" \
     "every claim paid exactly once in the end"
-assert_eq "7500" "$(q 'SELECT sum(amount_cents) FROM abgleich.allocations')" "the ledger adds up to the three claims"
+assert_eq "10000" "$(q 'SELECT sum(amount_cents) FROM abgleich.allocations')" "the ledger adds up to the four claims"
