@@ -76,6 +76,13 @@ _Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buf
 #define AB_ZIP_MAX_TOTAL_BYTES (4ull * 1024u * 1024u * 1024u)
 #define AB_ZIP_MAX_RATIO 200u
 
+/* XLSX work lists read back (formats/xlsxread.c): one part inflated, the
+ * shared strings, one cell's text, columns per row. */
+#define AB_XLSX_MAX_PART (256u * 1024u * 1024u)
+#define AB_XLSX_MAX_STRINGS (32u * 1024u * 1024u)
+#define AB_XLSX_MAX_CELL 4096u
+#define AB_XLSX_MAX_COLS 64
+
 _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
 _Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");

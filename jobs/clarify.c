@@ -5,7 +5,7 @@
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
- *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet
+ *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
  *
  * Every decision is a new row of the allocation ledger (method "manual" or
@@ -27,6 +27,7 @@
 #include "../engine/refscan.h"
 #include "../formats/csv.h"
 #include "../formats/jsonw.h"
+#include "../formats/xlsxread.h"
 #include "clarifications.h"
 #include "cli.h"
 
@@ -255,44 +256,47 @@ typedef struct sheet {
     long decided, errors;
 } sheet;
 
-static int find_columns(sheet *sh, const csv_record *rec)
+static int find_columns(sheet *sh, unsigned long line, const char *const *cells, size_t n)
 {
     static const int want[5] = {CLAR_COL_ID, CLAR_COL_ACTION, CLAR_COL_CLAIM, CLAR_COL_AMOUNT,
                                 CLAR_COL_CLERK};
     for (int k = 0; k < 5; k++) {
         sh->col[k] = -1;
-        for (size_t i = 0; i < rec->nfields; i++)
+        for (size_t i = 0; i < n; i++)
             for (int en = 0; en < 2; en++)
-                if (!strcmp(rec->fields[i].ptr, clarifications_header(want[k], en)))
+                if (!strcmp(cells[i], clarifications_header(want[k], en)))
                     sh->col[k] = (int)i;
     }
     if (sh->col[0] < 0 || sh->col[1] < 0) {
         log_error("%s:%lu: header: not a clarification sheet (no \"%s\" and \"%s\" columns)",
-                  sh->path, rec->line, clarifications_header(CLAR_COL_ID, 0),
+                  sh->path, line, clarifications_header(CLAR_COL_ID, 0),
                   clarifications_header(CLAR_COL_ACTION, 0));
         return AB_E_PARSE;
     }
     return AB_OK;
 }
 
-static const char *cell(const sheet *sh, const csv_record *rec, int k)
+static const char *cell(const sheet *sh, const char *const *cells, size_t n, int k)
 {
     int i = sh->col[k];
-    return i >= 0 && (size_t)i < rec->nfields ? rec->fields[i].ptr : "";
+    return i >= 0 && (size_t)i < n ? cells[i] : "";
 }
 
-static int sheet_row(void *ctx, const csv_record *rec)
+/* One row of the sheet, from the CSV or the XLSX reader; damaged: the CSV
+ * reader flagged its quoting. */
+static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells, size_t n,
+                       int damaged)
 {
-    sheet *sh = ctx;
     if (!sh->header_done) {
         sh->header_done = 1;
-        return find_columns(sh, rec);
+        return find_columns(sh, line, cells, n);
     }
-    const char *action = cell(sh, rec, 1);
+    const char *action = cell(sh, cells, n, 1);
     if (!*action)
         return AB_OK; /* no decision on this row */
-    decision d = {.id = cell(sh, rec, 0), .claim = cell(sh, rec, 2), .amount = cell(sh, rec, 3),
-                  .by = *cell(sh, rec, 4) ? cell(sh, rec, 4) : sh->by};
+    decision d = {.id = cell(sh, cells, n, 0), .claim = cell(sh, cells, n, 2),
+                  .amount = cell(sh, cells, n, 3),
+                  .by = *cell(sh, cells, n, 4) ? cell(sh, cells, n, 4) : sh->by};
     if (!*d.amount)
         d.amount = NULL;
     const char *why = NULL;
@@ -302,13 +306,13 @@ static int sheet_row(void *ctx, const csv_record *rec)
         d.refund = 1, d.claim = NULL;
     else
         why = "not zuordnen/allocate or erstatten/refund";
-    if (!why && (rec->flags || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id))
+    if (!why && (damaged || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id))
         why = "the row is damaged (clarification number or quoting)";
     int rc = why ? AB_E_PARSE : decide(sh->db, sh->o, &d);
     if (rc == AB_E_DB)
         return rc;
     if (rc < 0) {
-        log_error("%s:%lu: %s: %s", sh->path, rec->line,
+        log_error("%s:%lu: %s: %s", sh->path, line,
                   why ? clarifications_header(CLAR_COL_ACTION, 0) : "decision",
                   why ? why : "refused (see above)");
         sh->errors++;
@@ -318,28 +322,58 @@ static int sheet_row(void *ctx, const csv_record *rec)
     return AB_OK;
 }
 
-/* One transaction for the whole sheet: a sheet with any bad row changes
- * nothing, so the clerk fixes it and reads it in again. */
-static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
+static int csv_row(void *ctx, const csv_record *rec)
 {
-    FILE *f = fopen(d->from, "rb");
+    const char *cells[64];
+    size_t n = rec->nfields < 64 ? rec->nfields : 64;
+    for (size_t i = 0; i < n; i++)
+        cells[i] = rec->fields[i].ptr;
+    return sheet_cells(ctx, rec->line, cells, n, rec->flags != 0);
+}
+
+static int xlsx_row(void *ctx, unsigned long row, const char *const *cells, size_t n)
+{
+    return sheet_cells(ctx, row, cells, n, 0);
+}
+
+static int read_csv(const char *path, sheet *sh)
+{
+    FILE *f = fopen(path, "rb");
     if (!f) {
-        log_error("%s: cannot read", d->from);
+        log_error("%s: cannot read", path);
         return AB_E_IO;
     }
     csv *c = NULL;
-    sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by};
     int rc = csv_create(&c, 0);
     char buf[65536];
     size_t n;
     while (rc == AB_OK && (n = fread(buf, 1, sizeof buf, f)) > 0)
-        rc = csv_feed(c, buf, n, false, sheet_row, &sh);
+        rc = csv_feed(c, buf, n, false, csv_row, sh);
     if (rc == AB_OK)
-        rc = csv_feed(c, buf, 0, true, sheet_row, &sh);
+        rc = csv_feed(c, buf, 0, true, csv_row, sh);
     if (rc == AB_E_LIMIT)
-        log_error("%s: %s", d->from, csv_error(c));
+        log_error("%s: %s", path, csv_error(c));
     csv_destroy(c);
     fclose(f);
+    return rc;
+}
+
+/* One transaction for the whole sheet: a sheet with any bad row changes
+ * nothing, so the clerk fixes it and reads it in again. */
+static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
+{
+    sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by};
+    size_t len = strlen(d->from);
+    int rc;
+    if (len > 5 && !strcasecmp(d->from + len - 5, ".xlsx")) {
+        rc = xlsx_read_rows(d->from, xlsx_row, &sh);
+        if (rc == AB_E_IO || rc == AB_E_PARSE || rc == AB_E_LIMIT)
+            log_error("%s: %s", d->from, rc == AB_E_IO ? "cannot read"
+                                         : rc == AB_E_LIMIT ? "larger than a work list may be"
+                                                            : "not a readable XLSX workbook");
+    } else {
+        rc = read_csv(d->from, &sh);
+    }
     if (rc == AB_OK && sh.errors) {
         log_error("%s: %ld rows refused; nothing was changed", d->from, sh.errors);
         rc = AB_E_PARSE;
