@@ -31,7 +31,7 @@ static const char usage_text[] =
     "  clarify ID --claim REF [--amount EUR] [--by NAME]\n"
     "  clarify ID --refund [--amount EUR] [--by NAME]\n"
     "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
-    "  clarify --from FILE.csv [--by NAME]\n"
+    "  clarify --from FILE.csv|FILE.xlsx [--by NAME]\n"
     "                             the decisions typed into the work list\n"
     "  purge --before YYYY-MM-DD [--execute]\n"
     "                             personal data of closed cases past retention (dry run\n"
