@@ -377,6 +377,12 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
     }
     if (p->direction != PAY_CREDIT || !booked(p))
         return; /* MATCH_SKIPPED */
+    if (returns_is_returned_transfer(p)) {
+        /* Money of ours coming back, even if its text names a claim. */
+        clarify(r, MR_RETURNED_TRANSFER, p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
     if (p->currency[0] && strcmp(p->currency, "EUR")) {
         /* Claims are in euros: a CHF amount equal in number is not a payment of it. */
         clarify(r, MR_FOREIGN_CURRENCY, p->amount_cents, CLAIMIDX_NONE);
@@ -535,6 +541,13 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                        " the same end-to-end id and amount."
                      : "Rückgabe über %s EUR (Grund %s) ohne zugeordnete ursprüngliche Zahlung"
                        " mit gleicher End-to-End-Referenz und gleichem Betrag.",
+            a, p->return_reason && p->return_reason[0] ? p->return_reason : "-");
+        break;
+    case MR_RETURNED_TRANSFER:
+        put(x, x->en ? "Credit of %s EUR with a return code (reason %s): a transfer of ours came"
+                       " back; it pays no claim."
+                     : "Gutschrift über %s EUR mit Rückgabekennzeichen (Grund %s): eine eigene"
+                       " Überweisung kam zurück; sie bezahlt keine Forderung.",
             a, p->return_reason && p->return_reason[0] ? p->return_reason : "-");
         break;
     case MR_FOREIGN_CURRENCY:

@@ -39,7 +39,8 @@ enum match_outcome {
     X(OVERPAYMENT, "overpayment")                   \
     X(REVERSAL, "reversal_without_original")       \
     X(FOREIGN_CURRENCY, "foreign_currency")        \
-    X(RETURN, "return_without_original")
+    X(RETURN, "return_without_original")           \
+    X(RETURNED_TRANSFER, "returned_transfer")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

@@ -51,14 +51,22 @@ static bool gvc_return_code(const char *c)
     return n == 3 && (!memcmp(g, "059", 3) || !memcmp(g, "109", 3) || !memcmp(g, "159", 3));
 }
 
-bool returns_is_return(const payment *p)
+static bool return_signals(const payment *p)
 {
-    if (p->direction != PAY_DEBIT)
-        return false;
     if (has(p->return_reason))
         return true;
     const char *c = p->bank_tx_code;
     return has(c) && (iso_return_code(c) || gvc_return_code(c));
+}
+
+bool returns_is_return(const payment *p)
+{
+    return p->direction == PAY_DEBIT && return_signals(p);
+}
+
+bool returns_is_returned_transfer(const payment *p)
+{
+    return p->direction == PAY_CREDIT && return_signals(p);
 }
 
 /* Chained one-shot hashes: no hash state to allocate on the hot path. */

@@ -20,6 +20,10 @@
 
 /* True when p is a booked-or-not debit that returns an earlier credit. */
 bool returns_is_return(const payment *p);
+/* True when p is a credit with the same signals: a transfer the treasury
+ * sent that came back (a refund to a closed account, say).  It is not a
+ * citizen's payment, so it never pays a claim. */
+bool returns_is_returned_transfer(const payment *p);
 
 /* The ISO reason of a DK ?34 return key ("902" -> "AC04"), NULL when the
  * key is no return key. */

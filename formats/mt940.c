@@ -96,6 +96,9 @@ struct mt940_reader {
     char err[AB_ERRMSG_MAX];
     size_t fed;
     unsigned long lineno;                   /* lines read so far */
+    size_t line_off, next_line_off;         /* byte offsets: this line, the next */
+    size_t field_off;                       /* where the open field's line starts */
+    size_t bad_at;                          /* index in raw of an undecodable byte */
     char line[MT_LINE_MAX + 1];
     size_t line_len;
     /* the open field */
@@ -252,7 +255,7 @@ static const char *keep(mt940_reader *r, const char *s, size_t n)
 
 /* --- character set ------------------------------------------------------- */
 
-/* CP1252 0x80..0x9F; 0 where CP1252 has no character (Latin-1 then). */
+/* CP1252 0x80..0x9F; 0 where CP1252 has no character (such a byte is an error). */
 static const unsigned short cp1252[32] = {
     0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
     0x2039, 0x0152, 0, 0x017D, 0, 0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013,
@@ -396,7 +399,10 @@ static size_t from_cp850(mt940_reader *r, const char *in, size_t n)
 }
 
 /* in[0..n) as UTF-8 into out (>= 3n + 1 bytes); returns the length.
- * Valid UTF-8 stays; a DOS field is read as CP850; any other as CP1252. */
+ * Valid UTF-8 stays; a DOS field is read as CP850; any other as CP1252.
+ * A byte none of them knows (CP1252 leaves 0x81, 0x8D, 0x8F, 0x90, 0x9D
+ * undefined) is not turned into something: (size_t)-1, its index in
+ * r->bad_at, and the field is rejected with where it is. */
 static size_t to_utf8(mt940_reader *r, const char *in, size_t n, char *out)
 {
     const unsigned char *s = (const unsigned char *)in;
@@ -414,7 +420,11 @@ static size_t to_utf8(mt940_reader *r, const char *in, size_t n, char *out)
         o = 0;
         for (size_t i = 0; i < n; i++) {
             unsigned c = s[i];
-            unsigned cp = (c >= 0x80 && c < 0xA0 && cp1252[c - 0x80]) ? cp1252[c - 0x80] : c;
+            if (c >= 0x80 && c < 0xA0 && !cp1252[c - 0x80]) {
+                r->bad_at = i;
+                return (size_t)-1;
+            }
+            unsigned cp = c >= 0x80 && c < 0xA0 ? cp1252[c - 0x80] : c;
             o += put_cp(cp, out + o);
         }
     }
@@ -1372,6 +1382,12 @@ static void flush_field(mt940_reader *r)
     if (!r->tag[0] || r->rc < 0)
         return;
     r->text_len = to_utf8(r, r->raw, r->raw_len, r->text);
+    if (r->text_len == (size_t)-1) {
+        r->text_len = 0;
+        FFAIL(r, AB_E_PARSE, "byte 0x%02X near byte offset %zu is no character in UTF-8, CP850"
+                             " or CP1252", (unsigned char)r->raw[r->bad_at], r->field_off + r->bad_at);
+        return;
+    }
     if (strcmp(r->tag, "86"))
         emit_entry(r); /* a :61: without :86: */
     for (unsigned k = 0; k < NFIELDS && r->rc == AB_OK; k++) {
@@ -1411,6 +1427,9 @@ static void start_field(mt940_reader *r, int k, const char *s, size_t n)
     r->in_msg = 1;
     snprintf(r->tag, sizeof r->tag, "%s", fields[k].tag);
     r->field_line = r->lineno;
+    /* s lies in r->line, after the tag (and any envelope or trimmed bytes) */
+    int in_line = s >= r->line && s <= r->line + r->line_len;
+    r->field_off = r->line_off + (in_line ? (size_t)(s - r->line) : 0);
     r->raw_len = 0;
     append_raw(r, s, n);
 }
@@ -1443,6 +1462,8 @@ static int is_envelope(const char *s, size_t n)
 static void feed_line(mt940_reader *r, const char *s, size_t n)
 {
     r->lineno++;
+    r->line_off = r->next_line_off;
+    r->next_line_off += n + 1;
     while (n && ((unsigned char)s[0] < 0x20 || s[0] == 0x7F)) {
         s++;
         n--;

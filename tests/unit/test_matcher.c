@@ -259,3 +259,22 @@ Test(matcher, one_plate_per_claim)
     cr_assert_eq(s, c17);
     cr_assert_eq(claimidx_plate_next(ix, s), CLAIMIDX_NONE);
 }
+
+Test(matcher, a_returned_transfer_pays_no_claim)
+{
+    /* A credit with a return code (GVC 159, or RtrInf) is our own transfer
+     * coming back; even when its text names a claim it is not a payment. */
+    match_scan sc;
+    payment p = pay(2500, "RETOURE 400000010017");
+    p.bank_tx_code = "NRTI+159+9310+914";
+    match_result r = run(&p, &sc);
+    cr_assert_eq(r.n_allocs, 0);
+    cr_assert_eq(r.reason, MR_RETURNED_TRANSFER);
+    cr_assert_eq(claimidx_open(ix, c17), 2500, "the claim stays open");
+    explain_has(&p, &sc, &r, "de", "eine eigene Überweisung kam zurück");
+    p.bank_tx_code = "";
+    p.return_reason = "AC04";
+    r = run(&p, &sc);
+    cr_assert_eq(r.reason, MR_RETURNED_TRANSFER);
+    explain_has(&p, &sc, &r, "en", "(reason AC04): a transfer of ours came back");
+}

@@ -625,3 +625,20 @@ Test(mt940_reader, skip_statement)
     cr_assert_eq(mt940_read_file(FIX "cmxl__de_sparkasse_999_unstructured.sta", &s, err,
                                  sizeof err), AB_OK);
 }
+
+Test(mt940_reader, undecodable_byte_is_an_error_with_line_and_offset)
+{
+    /* Latin-1 'ä' (so not CP850) beside 0x81, which CP1252 leaves
+     * undefined: no character set explains the field; never a silent '?'. */
+    static got g;
+    char d[2048], err[512];
+    doc(d, sizeof d, "C230301EUR0,00", "C230302EUR25,00",
+        ":61:2303020302C25,00NTRFNONREF\r\n:86:166?00GUTSCHRIFT?20M\xE4rz \x81\r\n");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_E_PARSE);
+    cr_assert(strstr(err, "mem.sta:") && strstr(err, ": 86: byte 0x81 near byte offset "),
+              "%s", err);
+    const char *at = strstr(d, "\x81");
+    char want[64];
+    snprintf(want, sizeof want, "near byte offset %zu ", (size_t)(at - d));
+    cr_assert(strstr(err, want), "offset of the byte in the file: %s (want %s)", err, want);
+}
