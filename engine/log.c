@@ -105,6 +105,8 @@ static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list a
         return;
     char msg[AB_ERRMSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
+    if (lvl <= LOG_WARN)
+        log_mask_ibans(msg); /* errors and warnings quote input */
     if (format == LOG_JSON) {
         static const char *const names[] = {"error", "warning", "info", "debug"};
         flockfile(stderr);

@@ -7,8 +7,9 @@
  * Two formats: plain lines (default) or one JSON object per line for
  * machines (--log-format json).  Citizens' data in logs is masked unless
  * --log-pii: call sites pass plates and names through log_pii, and every
- * rejection line (which quotes input) is scanned for IBANs as a safety net;
- * the treasury's own account, named in ordinary logs, is not a citizen's.
+ * rejection, error and warning (they quote input) is scanned for IBANs as a
+ * safety net; the treasury's own account, named in info lines, is not a
+ * citizen's.
  * Nothing here allocates; messages longer than AB_ERRMSG_MAX are cut.
  */
 #ifndef AB_LOG_H
