@@ -129,5 +129,11 @@ install: bin/abgleich
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 man/abgleich.1 $(DESTDIR)$(PREFIX)/share/man/man1/abgleich.1
 
+# The peers of docs/benchmarks.md, in the same run as abgleich (needs npm):
+# PostgreSQL-only and DuckDB for the nightly run, mt940js for the readers.
+bench-peers: bin/abgleich
+	sh bench/nightly.sh 1000000 200000
+	sh bench/readers.sh
+
 clean:
 	rm -rf build bin

@@ -1,9 +1,11 @@
 #!/bin/sh
-# End to end beside the PostgreSQL-only peer (issue 8): N open claims, a
-# CAMT.053 paying P of them, `abgleich reconcile` from the bank file, and in
-# the same run the peer bench/peers/sql_match.sql given the same payments
-# already extracted as clean CSV (COPY, join, write allocations).  Prints
-# both times and the ratio; the figures go to docs/benchmarks.md by hand.
+# End to end beside the peers (issue 8): N open claims, a CAMT.053 paying P
+# of them, `abgleich reconcile` from the bank file, and in the same run (a)
+# the PostgreSQL-only peer bench/peers/sql_match.sql and (b) DuckDB
+# (bench/peers/duckdb_match.mjs, npm's @duckdb/node-api, installed here
+# into the scratch directory), both given the same payments already
+# extracted as clean CSV.  Prints the times and the ratios; the figures go
+# to docs/benchmarks.md by hand.  `make bench-peers` runs it.
 #
 #   sh bench/nightly.sh [CLAIMS] [PAYING]     (default 1000000 200000)
 set -eu
@@ -34,10 +36,22 @@ t0=$(ms); bin/abgleich --quiet --json reconcile "$W/data/statement.xml" > "$W/re
 rec=$((t1 - t0))
 t0=$(ms); psql -Xq -v csv="$W/clean.csv" -f bench/peers/sql_match.sql; t1=$(ms)
 peer=$((t1 - t0))
+duck=""
+cp bench/peers/package.json bench/peers/duckdb_match.mjs "$W/"
+if (cd "$W" && npm install --silent --no-audit --no-fund >/dev/null 2>&1); then
+    duck=$(node "$W/duckdb_match.mjs" "$W/data/tickets.csv" "$W/clean.csv" "$W/duck_alloc.csv")
+else
+    echo "npm install of the DuckDB peer failed: (b) is skipped" >&2
+fi
 tx=$(psql -XAtq -c "SELECT count(*) FROM abgleich.bank_transactions")
 ours=$(psql -XAtq -c "SELECT count(*) FROM abgleich.allocations")
 theirs=$(psql -XAtq -c "SELECT count(*) FROM peer.allocations")
 echo "reconcile ($tx transactions, $size bytes of XML, $ours allocations): $rec ms"
 echo "SQL peer ($(wc -l < "$W/clean.csv") clean rows, $theirs allocations): $peer ms"
-echo "ratio reconcile / peer: $(awk "BEGIN{printf \"%.2f\", $rec / $peer}")"
+echo "ratio reconcile / SQL peer: $(awk "BEGIN{printf \"%.2f\", $rec / $peer}")"
+if [ -n "$duck" ]; then
+    dms=$(printf '%s' "$duck" | sed 's/.*"ms":\([0-9]*\).*/\1/')
+    echo "DuckDB peer (same clean rows, in memory, CSV out): $dms ms, $duck"
+    echo "ratio reconcile / DuckDB peer: $(awk "BEGIN{printf \"%.2f\", $rec / $dms}")"
+fi
 echo "summary: $(cat "$W/rec.json")"
