@@ -10,6 +10,7 @@
  *   -> SQL reports likely duplicates (same plate and TBNR within
  *      fines_config.duplicate_window_minutes, in the file or known) and drops them
  *   -> INSERT the rest into abgleich.claims, due 7 days after the offense
+ *      (the next working day if that is a weekend or holiday, sql/013)
  *   -> COMMIT.
  * Each row passes the legal checks of engine/ticketcheck (catalogue, plate,
  * future, limitation as of --as-of) before it is staged.
@@ -282,14 +283,17 @@ static int read_config(import_ctx *c)
 static int insert_claims(import_ctx *c, const char *file_id, import_summary *sum)
 {
     static const char sql[] =
-        "WITH ins AS ("
+        "WITH due AS ("
+        " SELECT d AS raw, abgleich.deadline_end(d) AS due FROM (SELECT DISTINCT"
+        "   offense_time::date + " AB_STR(DUE_AFTER_DAYS) " AS d FROM pg_temp.ticket_stage) r),"
+        " ins AS ("
         " INSERT INTO abgleich.claims (file_id, line, reference, plate, tbnr, offense_time,"
         "   location, amount_cents, due_date, plate_key, nationality)"
         " SELECT $1::bigint, s.line, s.reference, s.plate, s.tbnr, s.offense_time, s.location,"
-        "   s.amount_cents, s.offense_time::date + " AB_STR(DUE_AFTER_DAYS) ","
-        "   s.plate_key, s.nationality"
+        "   s.amount_cents, due.due, s.plate_key, s.nationality"
         " FROM (SELECT t.*, row_number() OVER (PARTITION BY t.reference ORDER BY t.line) AS rn"
         "       FROM pg_temp.ticket_stage t) s"
+        " JOIN due ON due.raw = s.offense_time::date + " AB_STR(DUE_AFTER_DAYS)
         " WHERE s.rn = 1"
         "   AND NOT EXISTS (SELECT 1 FROM abgleich.claims k WHERE k.reference = s.reference)"
         " ORDER BY s.line RETURNING amount_cents)"

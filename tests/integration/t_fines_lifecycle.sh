@@ -15,29 +15,29 @@ state() { q "SELECT state || '|' || amount_cents || '|' || open_cents || '|' || 
 
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets --as-of 2026-11-05 $F/lifecycle.csv 2>/dev/null
-assert_eq "warning_open|1000|1000|2026-11-08|2026-11-09" "$(state $A)" "a fresh warning: due a week after the offense"
+assert_eq "warning_open|1000|1000|2026-11-09|2026-11-10" "$(state $A)" "a fresh warning: due a week after the offense, on Monday for a Sunday (§ 43 StPO)"
 
 # Payments before any step: E in full, G in part (a clerk's manual rows).
 q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 2500, 'manual' FROM abgleich.claims WHERE reference = '$E'"
 q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 500, 'manual' FROM abgleich.claims WHERE reference = '$G'"
-assert_eq "paid|2500|0|2026-11-08|-" "$(state $E)" "a paid warning is paid"
+assert_eq "paid|2500|0|2026-11-09|-" "$(state $E)" "a paid warning is paid"
 assert_eq "$E|2500|2500" "$(q "SELECT reference, payload->>'owed_cents', payload->>'paid_cents' FROM abgleich.outbox WHERE topic = 'paid'")" "outbox row for the paid claim"
 
 # Nothing is due on the due date itself; the day after, the hearing.
-out=$($ABGLEICH --json escalate --as-of 2026-11-08 --letters $TMP/l0.csv)
-assert_eq '{"as_of":"2026-11-08","moved":0,"states":{},"letters":"'$TMP'/l0.csv","dry_run":0}' "$out" "nothing moves on the due date"
-$ABGLEICH escalate --as-of 2026-11-09 --letters $TMP/l1.csv >/dev/null
-assert_eq "hearing|1000|1000|2026-11-23|2026-11-24" "$(state $A)" "hearing: 14 days to answer"
+out=$($ABGLEICH --json escalate --as-of 2026-11-09 --letters $TMP/l0.csv)
+assert_eq '{"as_of":"2026-11-09","moved":0,"states":{},"letters":"'$TMP'/l0.csv","dry_run":0}' "$out" "nothing moves on the due date"
+$ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/l1.csv >/dev/null
+assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $A)" "hearing: 14 days to answer"
 assert_eq "7" "$(($(wc -l <$TMP/l1.csv) - 1))" "seven hearing letters (A B C D F H I)"
-grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-09;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-23;2026-11-24$" $TMP/l1.csv \
+grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-25$" $TMP/l1.csv \
     || fail "letter of A: $(cat $TMP/l1.csv)"
-assert_eq "2027-02-09" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" "the hearing restarts the limitation"
-$ABGLEICH escalate --as-of 2026-11-09 --letters /dev/null >/dev/null
-assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "the same night again moves nothing"
-$ABGLEICH escalate --as-of 2026-11-10 --dry-run --letters /dev/null >/dev/null
-assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "a dry run keeps nothing"
+assert_eq "2027-02-10" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" "the hearing restarts the limitation"
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
-assert_eq "hearing|1000|500|2026-11-24|2026-11-25" "$(state $G)" "G: hearing, its earlier payment counts"
+assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "the same night again moves nothing"
+$ABGLEICH escalate --as-of 2026-11-11 --dry-run --letters /dev/null >/dev/null
+assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "a dry run keeps nothing"
+$ABGLEICH escalate --as-of 2026-11-11 --letters /dev/null >/dev/null
+assert_eq "hearing|1000|500|2026-11-25|2026-11-26" "$(state $G)" "G: hearing, its earlier payment counts"
 
 # What the hearings brought.
 $ABGLEICH case $A --driver-known --as-of 2026-11-20 >/dev/null
@@ -62,7 +62,7 @@ assert_eq "$A|hearing|fine_notice|0|2500|350" "$(q "SELECT c.reference, e.state_
 # No answer from the keeper of a parking case: cost notice; not parking: waits.
 $ABGLEICH escalate --as-of 2026-11-25 --letters $TMP/l2.csv >/dev/null
 assert_eq "cost_notice|2350|2350|2026-12-23|2026-12-10" "$(state $C)" "no answer, parking: cost notice 23.50 EUR"
-assert_eq "hearing|1000|1000|2026-11-23|2026-11-24" "$(state $H)" "no answer, not parking: the hearing waits for a clerk"
+assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $H)" "no answer, not parking: the hearing waits for a clerk"
 grep -q "^$C;M-Q 3;141312;.*;Kostenbescheid (§ 25a StVG);2026-11-25;0,00;20,00;3,50;23,50;0,00;23,50;2026-12-23;2026-12-10$" $TMP/l2.csv || fail "cost notice letter: $(cat $TMP/l2.csv)"
 grep -q "^$A;.*;Bußgeldbescheid;" $TMP/l2.csv && fail "a letter of another day"
 $ABGLEICH --lang en escalate --as-of 2026-11-20 --letters $TMP/l3.csv >/dev/null
@@ -94,13 +94,13 @@ assert_eq "final_due|8350|2350|2026-12-18|2027-01-02" "$(state $B)" "no objectio
 # Fees are configuration (Länder differ): a reminder fee of 5 EUR here.
 q "UPDATE abgleich.fines_config SET dunning_fee_cents = 500" >/dev/null
 $ABGLEICH escalate --as-of 2027-01-02 --letters $TMP/l4.csv >/dev/null
-assert_eq "dunning|8850|2850|2027-01-09|-" "$(state $B)" "reminder with the configured fee"
-grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-09;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
+assert_eq "dunning|8850|2850|2027-01-11|-" "$(state $B)" "reminder with the configured fee; its week ends on Saturday, so Monday"
+grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-11;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
 assert_eq "2500 750000 3000 3000" "$(q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(100000000)") $(q "UPDATE abgleich.fines_config SET fee_min_cents = 3000"; q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(60000)")" \
     "fee: minimum 25 EUR, maximum 7 500 EUR; a Land's minimum of 30 EUR is taken"
-$ABGLEICH escalate --as-of 2027-02-09 --letters /dev/null >/dev/null
-assert_eq "hearing" "$(q "SELECT state FROM abgleich.claim_lifecycle WHERE reference = '$H'")" "the last day of the limitation"
 $ABGLEICH escalate --as-of 2027-02-10 --letters /dev/null >/dev/null
+assert_eq "hearing" "$(q "SELECT state FROM abgleich.claim_lifecycle WHERE reference = '$H'")" "the last day of the limitation"
+$ABGLEICH escalate --as-of 2027-02-11 --letters /dev/null >/dev/null
 assert_eq "time_barred|0|0|-|-" "$(state $H)" "time-barred three months after the hearing"
 
 # The citizen's account.
