@@ -283,7 +283,7 @@ static int read_config(import_ctx *c)
 static int insert_claims(import_ctx *c, const char *file_id, import_summary *sum)
 {
     static const char sql[] =
-        "WITH due AS ("
+        "WITH due AS MATERIALIZED ("
         " SELECT d AS raw, abgleich.deadline_end(d) AS due FROM (SELECT DISTINCT"
         "   offense_time::date + " AB_STR(DUE_AFTER_DAYS) " AS d FROM pg_temp.ticket_stage) r),"
         " ins AS ("
