@@ -83,19 +83,8 @@ _Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buf
 #define AB_XLSX_MAX_CELL 4096u
 #define AB_XLSX_MAX_COLS 64
 
-/* abgleich serve (jobs/serve.c): files one inbox scan looks at (the rest
- * wait for the next scan), jobs one instance runs at once, control-path
- * queries waiting for the database, the INI file, an HTTP answer. */
-#define AB_INBOX_SCAN_MAX 1024u
-#define AB_SERVE_MAX_PARALLEL 8u
-#define AB_PGLOOP_QUEUE 64u
-#define AB_CONFIG_MAX_BYTES (64u * 1024u)
-#define AB_HTTP_MAX_BODY (1024u * 1024u)
-
 _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
 _Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");
-_Static_assert(AB_INBOX_SCAN_MAX * 4u < 65535u, "a scan fits one statement's parameters");
-_Static_assert(AB_SERVE_MAX_PARALLEL < AB_PGLOOP_QUEUE / 2u, "every running job can queue its update");
 
 #endif

@@ -17,12 +17,6 @@
 static enum log_level current = LOG_INFO;
 static enum log_format format = LOG_PLAIN;
 static int show_pii;
-static _Thread_local FILE *copy_to;
-
-void log_copy_to(FILE *f)
-{
-    copy_to = f;
-}
 
 void log_set_format(enum log_format f)
 {
@@ -113,8 +107,6 @@ static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list a
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (lvl <= LOG_WARN)
         log_mask_ibans(msg); /* errors and warnings quote input */
-    if (copy_to)
-        fprintf(copy_to, "%s%s\n", tag, msg);
     if (format == LOG_JSON) {
         static const char *const names[] = {"error", "warning", "info", "debug"};
         flockfile(stderr);
@@ -150,8 +142,6 @@ void log_reject(const char *file, unsigned long line, const char *field, const c
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     log_mask_ibans(msg);
-    if (copy_to)
-        fprintf(copy_to, "%s:%lu: %s: %s\n", file, line, field, msg);
     if (format == LOG_JSON) {
         flockfile(stderr);
         json_head(stderr, "reject");

@@ -15,8 +15,6 @@
 #ifndef AB_LOG_H
 #define AB_LOG_H
 
-#include <stdio.h>
-
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 enum log_format { LOG_PLAIN = 0, LOG_JSON = 1 };
@@ -36,10 +34,6 @@ void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* Every line this thread logs from now on is also written, plain, to f
- * (NULL stops): `serve` keeps a log per job next to the file it moved. */
-void log_copy_to(FILE *f);
 
 /* `FILE:LINE: field: reason`, always printed (it is a result, not a log). */
 void log_reject(const char *file, unsigned long line, const char *field,

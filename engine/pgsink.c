@@ -120,11 +120,6 @@ int pgsink_connect(pgsink **out, const char *conninfo)
     return connect_params(out, keys, vals, 1);
 }
 
-int pgsink_lost(const pgsink *s)
-{
-    return !s || !s->conn || PQstatus(s->conn) == CONNECTION_BAD;
-}
-
 int pgsink_connect_again(pgsink **out, const pgsink *like)
 {
     PGconn *c = like->conn;

@@ -26,8 +26,6 @@ int pgsink_connect(pgsink **out, const char *conninfo) AB_MUSTCHECK;
  * (for reads beside a transaction that is busy with COPY). */
 int pgsink_connect_again(pgsink **out, const pgsink *like) AB_MUSTCHECK;
 void pgsink_close(pgsink *s);
-/* True when the connection itself broke (server gone), not a statement. */
-int pgsink_lost(const pgsink *s);
 /* Last error text from the server or libpq (one line). */
 const char *pgsink_error(const pgsink *s);
 

@@ -85,7 +85,6 @@ static const struct {
     {"escalate", job_escalate},
     {"case", job_case},
     {"account", job_account},
-    {"serve", job_serve},
 };
 
 static int parse_threads(const char *s, unsigned *out)
