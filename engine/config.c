@@ -73,6 +73,7 @@ static int set_log(serve_config *c, const char *key, const char *v, char *err,
                    unsigned long errlen)
 {
     static const char *const levels[] = {"error", "warn", "info", "debug"};
+    c->log_given = true;
     if (!strcmp(key, "format")) {
         if (strcmp(v, "plain") && strcmp(v, "json")) {
             snprintf(err, errlen, "format: '%s' is not plain or json", v);

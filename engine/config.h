@@ -43,6 +43,7 @@ typedef struct serve_config {
     enum log_format log_format;
     enum log_level log_level;
     bool log_pii;
+    bool log_given;                   /* a [log] key was set: apply the three */
 } serve_config;
 
 /* The defaults: listen 127.0.0.1:8080, 2 workers, 60 s lease, 1000 ms scans. */

@@ -574,8 +574,11 @@ static void on_fs(uv_fs_event_t *h, const char *filename, int events, int status
         uv_timer_start(&s->scan_timer, on_scan_tick, FS_DEBOUNCE_MS, s->cfg.scan_interval_ms);
 }
 
+/* Only when the file says: else the common --log-format etc. stand. */
 static void apply_log(const serve_config *c)
 {
+    if (!c->log_given)
+        return;
     log_set_format(c->log_format);
     log_set_level(c->log_level);
     log_set_pii(c->log_pii);
@@ -816,8 +819,7 @@ int job_serve(const cli_opts *o, int argc, char **argv)
                check, s->cfg.inbox, s->cfg.listen[0] ? s->cfg.listen : "off", s->cfg.workers,
                s->cfg.lease_seconds, s->cfg.scan_interval_ms);
     } else if (rc == AB_OK) {
-        if (s->cfg_path)
-            apply_log(&s->cfg);
+        apply_log(&s->cfg);
         rc = run(s);
         if (s->loop) {
             if (!s->closed)

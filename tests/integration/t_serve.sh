@@ -20,6 +20,7 @@ format = plain
 INI
 out=$($ABGLEICH serve --check-config $TMP/good.ini)
 assert_match "good.ini: ok \(inbox $TMP/inbox, listen 127.0.0.1:8080, 3 workers" "$out" "check-config accepts"
+$ABGLEICH serve --check-config deploy/abgleich.ini | grep -q "^deploy/abgleich.ini: ok" || fail "the example configuration is valid"
 printf '[serve]\ninbox = /x\nlease_seconds = soon\n' > $TMP/bad.ini
 expect_exit 3 $ABGLEICH serve --check-config $TMP/bad.ini
 assert_match "bad.ini:3: lease_seconds: 'soon' is not a number" "$(cat $TMP/stderr)" "check-config names line and key"
