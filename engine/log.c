@@ -17,6 +17,12 @@
 static enum log_level current = LOG_INFO;
 static enum log_format format = LOG_PLAIN;
 static int show_pii;
+static _Thread_local FILE *capture;
+
+void log_capture(FILE *f)
+{
+    capture = f;
+}
 
 void log_set_format(enum log_format f)
 {
@@ -101,12 +107,16 @@ static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list a
 
 static void emit(enum log_level lvl, const char *tag, const char *fmt, va_list ap)
 {
-    if (lvl > current)
+    if (lvl > current && !(capture && lvl <= LOG_INFO))
         return;
     char msg[AB_ERRMSG_MAX];
     vsnprintf(msg, sizeof msg, fmt, ap);
     if (lvl <= LOG_WARN)
         log_mask_ibans(msg); /* errors and warnings quote input */
+    if (capture && lvl <= LOG_INFO)
+        fprintf(capture, "%s%s\n", tag, msg);
+    if (lvl > current)
+        return;
     if (format == LOG_JSON) {
         static const char *const names[] = {"error", "warning", "info", "debug"};
         flockfile(stderr);
@@ -142,6 +152,8 @@ void log_reject(const char *file, unsigned long line, const char *field, const c
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     log_mask_ibans(msg);
+    if (capture)
+        fprintf(capture, "%s:%lu: %s: %s\n", file, line, field, msg);
     if (format == LOG_JSON) {
         flockfile(stderr);
         json_head(stderr, "reject");

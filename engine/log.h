@@ -15,6 +15,8 @@
 #ifndef AB_LOG_H
 #define AB_LOG_H
 
+#include <stdio.h>
+
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 
 enum log_format { LOG_PLAIN = 0, LOG_JSON = 1 };
@@ -29,6 +31,9 @@ const char *log_pii(const char *value, char *buf, unsigned long n);
 /* Masks IBANs in s in place (country, check digits and last 4 stay), unless --log-pii. */
 void log_mask_ibans(char *s);
 enum log_level log_get_level(void);
+/* Messages of the calling thread also go to f as plain lines (serve's
+ * per-file .log), info and above whatever the level; NULL stops.  The caller owns f. */
+void log_capture(FILE *f);
 
 void log_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

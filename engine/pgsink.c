@@ -38,6 +38,8 @@ struct pgsink {
     int copy_failed;      /* sticky: the stream is broken */
     int copy_local_err;   /* the failure is ours, not the server's */
     unsigned row_fields;  /* fields put into the current row */
+    pgsink_precommit_fn precommit;  /* run once by the next commit */
+    void *precommit_ctx;
     char err[AB_ERRMSG_MAX];
 };
 
@@ -226,7 +228,25 @@ int pgsink_begin(pgsink *s)
 
 int pgsink_commit(pgsink *s)
 {
+    pgsink_precommit_fn fn = s->precommit;
+    s->precommit = NULL;
+    if (fn) {
+        int rc = fn(s, s->precommit_ctx);
+        if (rc < 0)
+            return rc;
+    }
     return pgsink_exec(s, "COMMIT");
+}
+
+void pgsink_set_precommit(pgsink *s, pgsink_precommit_fn fn, void *ctx)
+{
+    s->precommit = fn;
+    s->precommit_ctx = ctx;
+}
+
+int pgsink_alive(const pgsink *s)
+{
+    return s && s->conn && PQstatus(s->conn) == CONNECTION_OK;
 }
 
 /* Ends a COPY that is still open on the server and drains its results. */

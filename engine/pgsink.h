@@ -46,6 +46,14 @@ void pgsink_result_free(pgsink_result *r);
 
 int pgsink_begin(pgsink *s) AB_MUSTCHECK;
 int pgsink_commit(pgsink *s) AB_MUSTCHECK;
+/* A step run by the next pgsink_commit on the same connection just before
+ * COMMIT, once (that commit clears it; NULL clears it too).  A negative
+ * return makes the commit fail with that code, and the caller rolls back:
+ * serve marks its job done this way, in the transaction of the rows. */
+typedef int (*pgsink_precommit_fn)(pgsink *s, void *ctx);
+void pgsink_set_precommit(pgsink *s, pgsink_precommit_fn fn, void *ctx);
+/* 1 while the connection is usable, 0 once it broke (server gone). */
+int pgsink_alive(const pgsink *s);
 /* Safe to call in any state, including after a failed COPY. */
 void pgsink_rollback(pgsink *s);
 

@@ -42,5 +42,6 @@ int job_inspect(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_escalate(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_case(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_account(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_serve(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
 #endif

@@ -58,6 +58,12 @@ static const char usage_text[] =
     "                             a citizen's claims, payments, states and history\n"
     "  pg start|stop|status --dir DIR\n"
     "                             manage a private PostgreSQL cluster\n"
+    "  serve [--config FILE] [--inbox DIR] [--listen ADDR:PORT|off] [--workers N]\n"
+    "        [--lease-seconds N] [--scan-interval-ms N]\n"
+    "                             run unattended: watch DIR/tickets, DIR/statements,\n"
+    "                             DIR/invoices; a job queue shared by instances;\n"
+    "                             /healthz, /metrics, /accounts over HTTP\n"
+    "  serve --check-config FILE  check a configuration file\n"
     "\n"
     "Options:\n"
     "  --db CONNINFO        database (else $ABGLEICH_DB, else libpq's PG* variables)\n"
@@ -85,6 +91,7 @@ static const struct {
     {"escalate", job_escalate},
     {"case", job_case},
     {"account", job_account},
+    {"serve", job_serve},
 };
 
 static int parse_threads(const char *s, unsigned *out)

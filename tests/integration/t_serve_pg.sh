@@ -1,0 +1,82 @@
+#!/bin/bash
+# PostgreSQL restarted in the middle of a serve run: /healthz turns 503 and
+# abgleich_database_up 0 while it is gone, serve reconnects with backoff,
+# the files in flight are retried, and the rows equal a clean run's (the
+# same files through `import tickets` and `reconcile` into another
+# database).  serve runs against a private cluster of its own (pg start),
+# so that stopping it leaves the harness's cluster alone.  Also: SIGHUP
+# reads the configuration file again.
+set -eu
+. tests/integration/lib.sh
+. tests/integration/serve_lib.sh
+export ABGLEICH_TODAY=2026-11-20
+
+$ABGLEICH gen --out $TMP/data --tickets 20000 --seed 5 --date 2026-11-20 2>/dev/null
+split_tickets $TMP/data/tickets.csv 100 $TMP/stage
+cp -r $TMP/stage $TMP/clean
+
+conn=$($ABGLEICH pg start --dir $TMP/pg 2>/dev/null)
+trap '$ABGLEICH pg stop --dir $TMP/pg >/dev/null 2>&1 || true' EXIT
+$ABGLEICH --db "$conn" init 2>/dev/null
+mkdir -p $TMP/inbox
+port=$(free_port)
+cat > $TMP/serve.ini <<INI
+[serve]
+inbox = $TMP/inbox
+workers = 2
+scan_interval_ms = 100
+lease_seconds = 5
+[database]
+url = $conn
+reconnect_max_ms = 400
+INI
+start_serve a $port --config $TMP/serve.ini
+
+mv $TMP/stage/*.csv $TMP/inbox/tickets/
+for _ in $(seq 300); do
+    [ "$(psql -XAtq "$conn" -c "SELECT count(*) FROM abgleich.jobs WHERE moved_at IS NOT NULL")" -ge 15 ] && break
+    sleep 0.05
+done
+$ABGLEICH pg stop --dir $TMP/pg >/dev/null 2>&1
+down=0
+for _ in $(seq 100); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/healthz)
+    [ "$code" = 503 ] && { down=1; break; }
+    sleep 0.05
+done
+assert_eq 1 "$down" "/healthz turns 503 while the database is gone"
+assert_eq 0 "$(metric $port abgleich_database_up)" "abgleich_database_up is 0"
+sleep 1
+$ABGLEICH pg start --dir $TMP/pg >/dev/null 2>&1
+wait_jobs 100 90 "$conn"
+assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/healthz)" "/healthz ok again"
+grep -q "connected again" $TMP/a.log || fail "serve says it reconnected"
+
+cp $TMP/data/statement.xml $TMP/inbox/statements/day1.xml
+wait_jobs 101 90 "$conn"
+assert_eq 0 "$(psql -XAtq "$conn" -c "SELECT count(*) FROM abgleich.jobs WHERE state <> 'done'")" "every job done"
+
+# SIGHUP: a new scan interval and log level from the file.
+sed -i 's/scan_interval_ms = 100/scan_interval_ms = 150/' $TMP/serve.ini
+kill -HUP "$(cat $TMP/a.pid)"
+for _ in $(seq 50); do
+    grep -q "configuration read again .* scans every 150 ms" $TMP/a.log && break
+    sleep 0.1
+done
+grep -q "configuration read again .* scans every 150 ms" $TMP/a.log || fail "SIGHUP reads the file again"
+stop_serve a
+
+# The clean run, in the harness's database.
+$ABGLEICH init 2>/dev/null
+$ABGLEICH import tickets $TMP/clean/*.csv 2>/dev/null || true
+$ABGLEICH reconcile $TMP/data/statement.xml >/dev/null 2>&1
+for sql in "SELECT reference, plate, amount_cents, due_date FROM abgleich.claims ORDER BY 1" \
+    "SELECT seq, entry_no, tx_no, amount_cents, direction, end_to_end_id FROM abgleich.bank_transactions ORDER BY 1" \
+    "SELECT a.tx_seq, c.reference, a.amount_cents, a.method FROM abgleich.allocations a JOIN abgleich.claims c ON c.id = a.claim_id ORDER BY 1, 2, 3, 4" \
+    "SELECT tx_seq, reason, amount_cents FROM abgleich.clarifications ORDER BY 1, 2, 3"; do
+    psql -XAtq "$conn" -v ON_ERROR_STOP=1 -c "$sql" > $TMP/served
+    q "$sql" > $TMP/clean.out
+    n=$(wc -l < $TMP/clean.out)
+    [ "$n" -gt 0 ] || fail "the clean run has rows: $sql"
+    cmp -s $TMP/served $TMP/clean.out || { diff $TMP/served $TMP/clean.out | head -5; fail "differs from a clean run: $sql"; }
+done
