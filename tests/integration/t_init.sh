@@ -82,6 +82,20 @@ assert_eq "400000010017|2500|0|2500|open" "$(q "SELECT * FROM abgleich.claim_sta
 if q "INSERT INTO abgleich.claims (reference, amount_cents, due_date) VALUES ('X1', 0, '2026-11-08')" 2>/dev/null; then
     fail "a claim of 0 cents was accepted"
 fi
+# Keys are checked per statement (sql/014_bulk_keys.sql); records are kept.
+for sql in "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VALUES (999999, 100, 'manual')" \
+           "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) VALUES (1, 1, 99, 100, 'manual')" \
+           "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) VALUES (1, 99, 'no_reference', 100)" \
+           "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')"; do
+    if out=$(q "$sql" 2>&1); then fail "a row naming nothing was accepted: $sql"; fi
+    assert_match "does not exist" "$out" "refusal of: $sql"
+done
+for t in claims input_files bank_transactions statements clarifications; do
+    if out=$(q "DELETE FROM abgleich.$t" 2>&1); then fail "$t: rows deleted"; fi
+    assert_match "keeps its rows" "$out" "refusal of DELETE FROM $t"
+    if q "TRUNCATE abgleich.$t CASCADE" 2>/dev/null; then fail "$t truncated"; fi
+done
+assert_eq "2" "$(q 'SELECT count(*) FROM abgleich.claims')" "claims unchanged"
 
 # --- failures ----------------------------------------------------------------------
 expect_exit 4 $ABGLEICH --db "host=$TMP/nowhere port=1 user=abgleich dbname=abgleich" init
