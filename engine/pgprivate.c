@@ -427,11 +427,21 @@ static int init_cluster(const cluster *c)
     return AB_OK;
 }
 
+/* A batch engine's settings, not a laptop's: buffers that hold a night's
+ * indexes (the plate and reference indexes of 10^6 claims), and WAL room so
+ * that one file's transaction does not force checkpoints (each one makes
+ * the next write of every page a full-page image).  Measured in
+ * docs/tuning.md; the peers of bench/ run on the same cluster. */
+#define BATCH_SETTINGS                                                            \
+    "-c shared_buffers=512MB -c max_wal_size=4GB -c checkpoint_timeout=30min " \
+    "-c wal_buffers=16MB"
+
 static int start_server(const cluster *c)
 {
     /* pg_ctl hands -o to /bin/sh; the path is plain (see resolve). */
     char opts[PATH_MAX + 128];
-    snprintf(opts, sizeof opts, "-k %s -c listen_addresses='' -p %d", c->run, c->port);
+    snprintf(opts, sizeof opts, "-k %s -c listen_addresses='' -p %d %s", c->run, c->port,
+             BATCH_SETTINGS);
     char *args[] = {"start", "-w", "-t", "60", "-D", (char *)c->data,
                     "-l", (char *)c->log, "-o", opts, NULL};
     log_debug("pg_ctl start -D %s", c->data);

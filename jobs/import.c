@@ -180,18 +180,22 @@ out:
     return rc;
 }
 
-/* Rows the database refuses: repeated in this file, or known already. */
+/* Rows the database refuses: repeated in this file, or known already.
+ * Reported and left out of the stage, so that the insert need not look
+ * again. */
 static int report_conflicts(import_ctx *c)
 {
     static const char sql[] =
-        "SELECT line, reference, kind, first_line FROM ("
+        "WITH d AS ("
+        " SELECT line, reference, kind, first_line FROM ("
         "  SELECT s.line, s.reference, 'file' AS kind,"
         "         min(s.line) OVER (PARTITION BY s.reference) AS first_line"
         "  FROM pg_temp.ticket_stage s) d WHERE line <> first_line "
-        "UNION ALL "
-        "SELECT s.line, s.reference, 'db', NULL FROM pg_temp.ticket_stage s"
-        "  JOIN abgleich.claims k ON k.reference = s.reference "
-        "ORDER BY 1";
+        " UNION ALL "
+        " SELECT s.line, s.reference, 'db', NULL FROM pg_temp.ticket_stage s"
+        "  JOIN abgleich.claims k ON k.reference = s.reference),"
+        " gone AS (DELETE FROM pg_temp.ticket_stage s USING d WHERE s.line = d.line)"
+        " SELECT * FROM d ORDER BY 1";
     pgsink_result *res = NULL;
     int rc = pgsink_query(c->db, sql, 0, NULL, &res);
     if (rc < 0)
@@ -291,11 +295,8 @@ static int insert_claims(import_ctx *c, const char *file_id, import_summary *sum
         "   location, amount_cents, due_date, plate_key, nationality)"
         " SELECT $1::bigint, s.line, s.reference, s.plate, s.tbnr, s.offense_time, s.location,"
         "   s.amount_cents, due.due, s.plate_key, s.nationality"
-        " FROM (SELECT t.*, row_number() OVER (PARTITION BY t.reference ORDER BY t.line) AS rn"
-        "       FROM pg_temp.ticket_stage t) s"
+        " FROM pg_temp.ticket_stage s"
         " JOIN due ON due.raw = s.offense_time::date + " AB_STR(DUE_AFTER_DAYS)
-        " WHERE s.rn = 1"
-        "   AND NOT EXISTS (SELECT 1 FROM abgleich.claims k WHERE k.reference = s.reference)"
         " ORDER BY s.line RETURNING amount_cents)"
         " SELECT count(*), coalesce(sum(amount_cents), 0) FROM ins";
     const char *params[] = {file_id};
