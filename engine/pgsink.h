@@ -66,6 +66,9 @@ void pgsink_copy_int(pgsink *s, int64_t v);
 void pgsink_copy_null(pgsink *s);
 int pgsink_copy_end_row(pgsink *s) AB_MUSTCHECK;
 int pgsink_copy_finish(pgsink *s) AB_MUSTCHECK;              /* ends the COPY, checks result */
+/* Pre-rendered COPY text (whole rows) straight to the server, past the
+ * field calls: the raw-COPY peer of `bench sink`. */
+int pgsink_copy_bytes(pgsink *s, const char *data, size_t n) AB_MUSTCHECK;
 
 /* COPY (query) TO STDOUT: calls fn for every line (without '\n', fields
  * still in COPY text escaping; use pgsink_copy_split). */

@@ -32,6 +32,7 @@
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
 #include "../formats/tickets.h"
+#include "benchio.h"
 #include "cli.h"
 
 typedef struct per_case {
@@ -397,6 +398,13 @@ int job_bench(const cli_opts *o, int argc, char **argv)
 {
     uint64_t tickets = 100000, seed = 1, claims = 10000000, payments = 1000000;
     const char *data = NULL;
+    if (argc >= 2 && (!strcmp(argv[1], "parse") || !strcmp(argv[1], "sink") ||
+                      !strcmp(argv[1], "nightly"))) {
+        int rc = benchio_main(o, argc, argv);
+        if (rc == AB_E_USAGE)
+            goto usage;
+        return rc;
+    }
     int match = argc >= 2 && !strcmp(argv[1], "match");
     if (argc < 2 || (strcmp(argv[1], "quality") && !match) || argc % 2)
         goto usage;
@@ -444,6 +452,9 @@ int job_bench(const cli_opts *o, int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: abgleich bench quality [--tickets N] [--seed S] [--data DIR]\n"
-                    "       abgleich [--threads T] bench match [--claims N] [--payments M]\n");
+                    "       abgleich [--threads T] bench match [--claims N] [--payments M]\n"
+                    "       abgleich bench parse FILE...\n"
+                    "       abgleich bench sink [--rows N]\n"
+                    "       abgleich bench nightly [--claims N] [--payments M] [--seed S]\n");
     return AB_E_USAGE;
 }

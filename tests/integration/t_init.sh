@@ -88,7 +88,7 @@ for sql in "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VA
            "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) VALUES (1, 99, 'no_reference', 100)" \
            "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')"; do
     if out=$(q "$sql" 2>&1); then fail "a row naming nothing was accepted: $sql"; fi
-    assert_match "does not exist" "$out" "refusal of: $sql"
+    assert_match "does not exist|violates foreign key" "$out" "refusal of: $sql"
 done
 for t in claims input_files bank_transactions statements clarifications; do
     if out=$(q "DELETE FROM abgleich.$t" 2>&1); then fail "$t: rows deleted"; fi

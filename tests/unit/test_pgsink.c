@@ -129,3 +129,30 @@ Test(pgsink, escape_then_split_is_identity)
         cr_assert_eq(memcmp(f[chunk], in + chunk * 85, 85), 0, "chunk %d", chunk);
     }
 }
+
+Test(pgsink, escape_runs_and_edges)
+{
+    /* Specials first and last, runs between, two in a row: the run copy
+     * must agree with a byte-by-byte escape. */
+    char in[300], out[700], want[700];
+    size_t k = 0, w = 0;
+    for (int i = 0; i < 300; i++) {
+        char c = i % 37 == 0 ? '\t' : i % 53 == 0 ? '\\' : i == 299 ? '\n' : (char)('a' + i % 26);
+        in[k++] = c;
+        if (c == '\t' || c == '\\' || c == '\n') {
+            want[w++] = '\\';
+            want[w++] = c == '\t' ? 't' : c == '\n' ? 'n' : '\\';
+        } else {
+            want[w++] = c;
+        }
+    }
+    size_t n = pgsink_copy_escape(in, k, out, sizeof out);
+    cr_assert_eq(n, w);
+    cr_assert_eq(memcmp(out, want, w), 0);
+    /* Cut short: never more than outlen, never half an escape. */
+    for (size_t cap = 0; cap < 40; cap++) {
+        n = pgsink_copy_escape(in, k, out, cap);
+        cr_assert_leq(n, cap);
+        cr_assert_eq(memcmp(out, want, n), 0);
+    }
+}
