@@ -83,6 +83,10 @@ _Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buf
 #define AB_XLSX_MAX_CELL 4096u
 #define AB_XLSX_MAX_COLS 64
 
+/* One e-invoice XML (formats/einvoice.c): held whole as a DOM, so capped;
+ * real invoices are 10-200 KB, EXTENDED ones with thousands of lines a few MB. */
+#define AB_EINVOICE_MAX_BYTES (16u * 1024u * 1024u)
+
 _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
 _Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");
