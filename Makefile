@@ -14,7 +14,7 @@
 
 CC      ?= cc
 PREFIX  ?= /usr/local
-PKGS     = libpq libuv libxxhash libxml-2.0 xlsxwriter libzip inih libmicrohttpd
+PKGS     = libpq libuv libxxhash libxml-2.0 xlsxwriter libzip inih libmicrohttpd libqpdf zlib
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wformat=2 -Wundef -Wno-unused-parameter -Wno-format-truncation
 BASEFLAGS = -std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -pthread $(WARN)

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libpq-dev libuv1-dev libxxhash-dev libjemalloc-dev
 libcriterion-dev libxml2-dev libxml2-utils postgresql postgresql-client clang libzip-dev
 libclang-rt-14-dev util-linux libxlsxwriter-dev unzip zip chromium groff-base
-libinih-dev libmicrohttpd-dev curl"
+libinih-dev libmicrohttpd-dev curl libqpdf-dev zlib1g-dev"
 
 missing=""
 for p in $PKGS; do

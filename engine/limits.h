@@ -86,6 +86,8 @@ _Static_assert(AB_COPY_ROW_MAX < AB_COPY_BUF_BYTES, "a row must fit the COPY buf
 /* One e-invoice XML (formats/einvoice.c): held whole as a DOM, so capped;
  * real invoices are 10-200 KB, EXTENDED ones with thousands of lines a few MB. */
 #define AB_EINVOICE_MAX_BYTES (16u * 1024u * 1024u)
+/* A ZUGFeRD PDF (formats/einvpdf.c): read through libqpdf from the file. */
+#define AB_EINVOICE_PDF_MAX_BYTES (64u * 1024u * 1024u)
 
 _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must fit");
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");

@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "../../engine/einvcheck.h"
+#include "../../engine/mem.h"
 #include "../../formats/einvoice.h"
+#include "../../formats/einvpdf.h"
 
 typedef struct oracle {
     const char *file, *number, *type, *currency, *means;
@@ -156,4 +158,83 @@ Test(einvoice, doctype_and_garbage_refused)
     const char *other = "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.053.001.08\"/>";
     cr_assert_eq(einvoice_parse(other, strlen(other), &e, err, sizeof err), AB_E_INVAL);
     cr_assert(strstr(err, "not an e-invoice"), "%s", err);
+}
+
+/* The PDFs of §5.3: the attachment taken, the invoice in it, the errors. */
+typedef struct pdf_oracle {
+    const char *file, *attachment, *number;
+    int64_t bt115;
+    const char *errors;
+} pdf_oracle;
+
+static const pdf_oracle pdfs[] = {
+    {"pdf/mustang__en16931_einfach_flate.pdf", "factur-x.xml", "471102", 52987, ""},
+    {"pdf/mustang__en16931_objstm_unspecified_octetstream.pdf", "factur-x.xml", "103767", 68187, ""},
+    {"pdf/mustang__extended_gbp_pdfa4_pdf20.pdf", "factur-x.xml", "47110815", 52191, ""},
+    {"pdf/mustang__basicwl_avoir_negative_due.pdf", "factur-x.xml", "AV-2017-0005", -23347, "AB-PROFILE"},
+    {"pdf/mustang__two_xml_zf1_and_facturx.pdf", "factur-x.xml", "RE-20171118/506", 57104, ""},
+    {"pdf/mustang__zf20_extended_objstm_incremental.pdf", "zugferd-invoice.xml", "2015738820", 44788, ""},
+    {"pdf/corpus__facturx_minimum_uncompressed.pdf", "factur-x.xml", "FA-2017-0010", 47015, "AB-PROFILE BR-CO-16"},
+    {"pdf/corpus__facturx_basic_creditnote_381.pdf", "factur-x.xml", "AV-2017-0005", 23347, ""},
+    {"pdf/corpus__zf20_extended_logistics_charge.pdf", "zugferd-invoice.xml", "R87654321012345", 51899, ""},
+    {"pdf/corpus__xrechnung_profile_xrechnung_xml.pdf", "xrechnung.xml", "471102", 52987, ""},
+    {"pdf/corpus__en16931_384_correction_incremental.pdf", "factur-x.xml", "RK21012345", -879, ""},
+};
+
+Test(einvoice, every_pdf_gives_the_table)
+{
+    for (size_t i = 0; i < sizeof pdfs / sizeof pdfs[0]; i++) {
+        const pdf_oracle *o = &pdfs[i];
+        char path[256], err[256], name[64], got[256];
+        snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", o->file);
+        char *xml;
+        size_t n;
+        cr_assert_eq(einvpdf_extract(path, &xml, &n, name, err, sizeof err), AB_OK, "%s: %s", o->file, err);
+        cr_expect_str_eq(name, o->attachment, "%s", o->file);
+        einvoice e;
+        cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s: %s", o->file, err);
+        cr_expect_str_eq(e.number, o->number, "%s: BT-1", o->file);
+        cr_expect_eq(e.amount[EA_115], o->bt115, "%s: BT-115 %lld", o->file, (long long)e.amount[EA_115]);
+        ei_finding f[EI_FINDINGS_MAX];
+        int k = einvcheck_run(&e, f, EI_FINDINGS_MAX);
+        rules_of(f, k, EF_ERROR, got, sizeof got);
+        cr_expect_str_eq(got, o->errors, "%s: errors", o->file);
+        einvoice_free(&e);
+        mem_free(xml);
+    }
+}
+
+/* PDFs that give no invoice, each with its reason. */
+Test(einvoice, refused_pdfs_say_why)
+{
+    static const char *const refused[][2] = {
+        {"invalid/csharp__encrypted_aes256_no_attachment.pdf", "encrypted"},
+        {"invalid/horstoeko__plain_pdf_no_xml.pdf", "no invoice XML attached"},
+        {"invalid/mustang__af_without_embeddedfiles_damaged.pdf", "cannot be read"},
+        {"invalid/mustang__truncated_15_bytes.pdf", "not a readable PDF"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char path[256], err[256], name[64];
+        char *xml;
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", refused[i][0]);
+        cr_expect_eq(einvpdf_extract(path, &xml, &n, name, err, sizeof err), AB_E_INVAL, "%s", path);
+        cr_expect(strstr(err, refused[i][1]), "%s: %s", path, err);
+    }
+    /* Extracted, but the XML inside is not well-formed, or is ZUGFeRD 1.0. */
+    static const char *const unusable[][2] = {
+        {"invalid/corpus__facturx_bad_xml_encoding_decl.pdf", "not well-formed"},
+        {"pdf/mustang__zf1_basic_objstm_xrefstream_kids.pdf", "ZUGFeRD 1.0"},
+    };
+    for (size_t i = 0; i < sizeof unusable / sizeof unusable[0]; i++) {
+        char path[256], err[256], name[64];
+        char *xml;
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", unusable[i][0]);
+        cr_assert_eq(einvpdf_extract(path, &xml, &n, name, err, sizeof err), AB_OK, "%s: %s", path, err);
+        einvoice e;
+        cr_expect_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_E_INVAL, "%s", path);
+        cr_expect(strstr(err, unusable[i][1]), "%s: %s", path, err);
+        mem_free(xml);
+    }
 }
