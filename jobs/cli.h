@@ -42,6 +42,8 @@ int job_inspect(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_escalate(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_case(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_account(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_approve(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+int job_pay(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_serve(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
 #endif

@@ -19,6 +19,7 @@
  * A killed process leaves the whole file or nothing.
  */
 #include "import.h"
+#include "invoices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,6 +452,8 @@ void import_summary_json(const import_summary *s)
 
 int job_import(const cli_opts *o, int argc, char **argv)
 {
+    if (argc >= 2 && !strcmp(argv[1], "invoices"))
+        return invoices_import(o, argc, argv);
     const char *as_of_arg = NULL;
     int nfiles = 0;
     for (int i = 2; i < argc; i++) {

@@ -91,6 +91,8 @@ static const struct {
     {"escalate", job_escalate},
     {"case", job_case},
     {"account", job_account},
+    {"approve", job_approve},
+    {"pay", job_pay},
     {"serve", job_serve},
 };
 

@@ -24,6 +24,7 @@
  * each holds claims' open amounts in memory.
  */
 #include "reconcile.h"
+#include "invoices.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -975,6 +976,11 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_CAND);
     phase(r, "writing clarifications and candidates");
+    int64_t invoices = 0; /* our own transfers paying e-invoices (jobs/invoices.c) */
+    if (rc == AB_OK)
+        rc = invoices_match_debits(r->db, r->file_id, &invoices);
+    if (rc == AB_OK && invoices)
+        log_info("%s: %lld debits paid e-invoices", r->path, (long long)invoices);
     return rc;
 }
 

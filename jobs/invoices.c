@@ -1,0 +1,372 @@
+/*
+ * invoices.c - `abgleich import invoices FILE...`: e-invoices become
+ * payables.
+ *
+ * Per file, in one transaction: read it (PDF or XML, capped), take the
+ * invoice XML out of a PDF (formats/einvpdf), parse it (formats/einvoice),
+ * run the rules (engine/einvcheck), archive the document with its SHA-256
+ * and outcome, and for an accepted one that no earlier document of the same
+ * seller and number announced, store the invoice (status open).  The same
+ * file again changes nothing; a second document with a known seller and
+ * number is archived as a duplicate and reported.  Rejections print
+ * `FILE: RULE: reason` per failed rule; the exit code is then 3.
+ * `approve` and `pay` are in jobs/pay.c; the matching of the debits that
+ * pay invoices is at the end of this file.
+ */
+#include "invoices.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../engine/date.h"
+#include "../engine/einvcheck.h"
+#include "../engine/limits.h"
+#include "../engine/log.h"
+#include "../engine/mem.h"
+#include "../formats/einvoice.h"
+#include "../formats/einvpdf.h"
+#include "../formats/jsonw.h"
+
+typedef struct doc {
+    const char *path;
+    char *bytes;
+    size_t n;
+    char attachment[64];
+    einvoice e;
+    bool parsed;
+    ei_finding f[EI_FINDINGS_MAX];
+    int nf, errors;
+    char reason[AB_ERRMSG_MAX];
+} doc;
+
+static int read_file(doc *d)
+{
+    FILE *f = fopen(d->path, "rb");
+    if (!f)
+        return AB_E_IO;
+    int rc = AB_OK;
+    if (fseek(f, 0, SEEK_END) != 0 || ftell(f) < 0 ||
+        (uint64_t)ftell(f) > AB_EINVOICE_PDF_MAX_BYTES) {
+        rc = AB_E_INVAL;
+        snprintf(d->reason, sizeof d->reason, "larger than %u bytes", AB_EINVOICE_PDF_MAX_BYTES);
+    } else {
+        d->n = (size_t)ftell(f);
+        rewind(f);
+        if (!(d->bytes = mem_alloc(d->n + 1)))
+            rc = AB_E_NOMEM;
+        else if (fread(d->bytes, 1, d->n, f) != d->n)
+            rc = AB_E_IO;
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Parse and check; d->reason says why when there is no invoice to pay. */
+static void examine(doc *d)
+{
+    char *xml = d->bytes;
+    size_t n = d->n;
+    if (d->n >= 5 && !memcmp(d->bytes, "%PDF-", 5)) {
+        if (einvpdf_extract(d->path, &xml, &n, d->attachment, d->reason, sizeof d->reason) < 0)
+            return;
+    } else if (d->n > AB_EINVOICE_MAX_BYTES) {
+        snprintf(d->reason, sizeof d->reason, "XML larger than %u bytes", AB_EINVOICE_MAX_BYTES);
+        return;
+    }
+    d->parsed = einvoice_parse(xml, n, &d->e, d->reason, sizeof d->reason) == AB_OK;
+    if (xml != d->bytes)
+        mem_free(xml);
+    if (!d->parsed)
+        return;
+    d->nf = einvcheck_run(&d->e, d->f, EI_FINDINGS_MAX);
+    d->errors = einvcheck_errors(d->f, d->nf);
+    for (int i = 0; i < d->nf && d->errors; i++)
+        if (d->f[i].severity == EF_ERROR) {
+            snprintf(d->reason, sizeof d->reason, "%s: %s", d->f[i].rule, d->f[i].text);
+            break;
+        }
+}
+
+static char *findings_json(const doc *d)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    jsonw w;
+    jsonw_init(&w, f);
+    jsonw_arr_begin(&w);
+    static const char *const sev[] = {"error", "warning", "info"};
+    for (int i = 0; i < d->nf; i++) {
+        jsonw_obj_begin(&w);
+        jsonw_kstr(&w, "rule", d->f[i].rule);
+        jsonw_kstr(&w, "severity", sev[d->f[i].severity]);
+        jsonw_kstr(&w, "text", d->f[i].text);
+        jsonw_obj_end(&w);
+    }
+    jsonw_arr_end(&w);
+    fclose(f);
+    return buf;
+}
+
+/* bytea in hex text form: \x0a1b... */
+static char *hex_of(const char *b, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    char *h = mem_alloc(2 * n + 3);
+    if (!h)
+        return NULL;
+    h[0] = '\\';
+    h[1] = 'x';
+    for (size_t i = 0; i < n; i++) {
+        h[2 + 2 * i] = digits[(unsigned char)b[i] >> 4];
+        h[3 + 2 * i] = digits[(unsigned char)b[i] & 15];
+    }
+    h[2 + 2 * n] = '\0';
+    return h;
+}
+
+static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char *first, size_t fl)
+{
+    const einvoice *e = &d->e;
+    char issue[11] = "", due[11] = "", cents[24], lw[8];
+    bool fmt;
+    if (e->issue_date != INT32_MIN)
+        date_format(e->issue_date, issue);
+    if (e->due_date != INT32_MIN)
+        date_format(e->due_date, due);
+    snprintf(cents, sizeof cents, "%lld", (long long)e->due_cents);
+    snprintf(lw, sizeof lw, "%s", einvcheck_leitweg(e->buyer_ref, &fmt) ? "true" : "false");
+    const char *seller_key = e->seller_vat[0] ? e->seller_vat : e->seller_name;
+    const ei_means *m = e->n_means ? &e->means[0] : NULL;
+    const char *params[] = {doc_id, e->number, e->type_code, einvoice_profile_name(e->profile),
+                            seller_key, e->seller_name, issue[0] ? issue : NULL,
+                            due[0] ? due : NULL, e->currency,
+                            e->has_buyer_ref ? e->buyer_ref : NULL,
+                            e->has_buyer_ref ? lw : NULL, m && m->iban[0] ? m->iban : NULL,
+                            m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
+                            cents};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db,
+        "WITH ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
+        "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
+        "   leitweg_ok, iban, bic, remittance, amount_due_cents)"
+        " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
+        "   $12, $13, $14, $15::bigint)"
+        " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
+        " SELECT (SELECT id FROM ins), (SELECT d.name FROM abgleich.invoices i"
+        "   JOIN abgleich.invoice_documents d ON d.id = i.document_id"
+        "   WHERE i.seller_key = $5 AND i.invoice_number = $2)",
+        15, params, &res);
+    if (rc < 0)
+        return rc;
+    *dup = pgsink_result_isnull(res, 0, 0);
+    snprintf(first, fl, "%s", pgsink_result_isnull(res, 0, 1) ? "?" : pgsink_result_value(res, 0, 1));
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+/* Archives the document; *doc_id "" when this very file was imported before. */
+static int archive(pgsink *db, doc *d, const char *outcome, char doc_id[24])
+{
+    char *hex = hex_of(d->bytes, d->n), *json = findings_json(d), size[24];
+    if (!hex || !json) {
+        mem_free(hex);
+        free(json);
+        return AB_E_NOMEM;
+    }
+    snprintf(size, sizeof size, "%zu", d->n);
+    const char *params[] = {d->path, hex, size, d->attachment[0] ? d->attachment : NULL, outcome,
+                            d->reason[0] ? d->reason : NULL, json};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db,
+        "INSERT INTO abgleich.invoice_documents (name, sha256, size_bytes, content, attachment,"
+        "   outcome, reason, findings)"
+        " VALUES ($1, encode(sha256($2::bytea), 'hex'), $3::bigint, $2::bytea, $4, $5, $6,"
+        "   $7::jsonb)"
+        " ON CONFLICT (sha256) DO NOTHING RETURNING id",
+        7, params, &res);
+    mem_free(hex);
+    free(json);
+    if (rc < 0)
+        return rc;
+    snprintf(doc_id, 24, "%s", pgsink_result_rows(res) ? pgsink_result_value(res, 0, 0) : "");
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+typedef struct isum {
+    int64_t files, accepted, rejected, duplicates, skipped, cents;
+} isum;
+
+/* `FILE: RULE: reason`: like a rejected row, without a line (the rules
+ * speak of the document's business terms, not of a place in the file). */
+static void reject(const char *path, const char *rule, const char *text)
+{
+    char msg[AB_ERRMSG_MAX];
+    snprintf(msg, sizeof msg, "%s", text);
+    log_mask_ibans(msg);
+    fprintf(stderr, "%s: %s: %s\n", path, rule, msg);
+}
+
+static void say(const doc *d, const char *what)
+{
+    for (int i = 0; i < d->nf; i++)
+        if (d->f[i].severity != EF_INFO)
+            reject(d->path, d->f[i].rule, d->f[i].text);
+    if (what)
+        log_info("%s: %s", d->path, what);
+}
+
+static int store(pgsink *db, doc *d, isum *s)
+{
+    char doc_id[24], first[256], line[512];
+    bool ok = d->parsed && !d->errors, dup = false;
+    int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.invoices'))");
+    if (rc == AB_OK)
+        rc = archive(db, d, ok ? "accepted" : "rejected", doc_id);
+    if (rc == AB_OK && !doc_id[0]) {
+        log_info("%s: already imported; nothing changed", d->path);
+        s->skipped++;
+        return AB_OK;
+    }
+    if (rc == AB_OK && ok)
+        rc = store_invoice(db, d, doc_id, &dup, first, sizeof first);
+    if (rc == AB_OK && dup) {
+        snprintf(d->reason, sizeof d->reason, "invoice %s of %s was imported before from %s",
+                 d->e.number, d->e.seller_name, first);
+        const char *params[] = {doc_id, d->reason};
+        rc = pgsink_query(db, "UPDATE abgleich.invoice_documents SET outcome = 'duplicate',"
+                              " reason = $2 WHERE id = $1::bigint", 2, params, NULL);
+    }
+    if (rc < 0)
+        return rc;
+    if (!ok) {
+        s->rejected++;
+        if (!d->nf)
+            reject(d->path, "document", d->reason);
+        say(d, "rejected, archived; nothing to pay");
+    } else if (dup) {
+        s->duplicates++;
+        say(d, NULL);
+        reject(d->path, "duplicate", d->reason);
+    } else {
+        s->accepted++;
+        s->cents += d->e.due_cents;
+        snprintf(line, sizeof line, "invoice %s of %s accepted, %lld.%02lld %s due", d->e.number,
+                 d->e.seller_name, (long long)(d->e.due_cents / 100),
+                 (long long)llabs(d->e.due_cents % 100), d->e.currency);
+        say(d, line);
+    }
+    return AB_OK;
+}
+
+static int import_one(pgsink *db, const char *path, isum *s)
+{
+    doc d = {.path = path};
+    s->files++;
+    int rc = read_file(&d);
+    if (rc == AB_E_IO)
+        reject(path, "file", "cannot read the file");
+    if (rc == AB_OK)
+        examine(&d);
+    if (rc == AB_OK)
+        rc = pgsink_begin(db);
+    if (rc == AB_OK)
+        rc = store(db, &d, s);
+    if (rc == AB_OK)
+        rc = pgsink_commit(db);
+    if (rc == AB_E_DB) {
+        log_error("%s: database: %s", path, pgsink_error(db));
+        pgsink_rollback(db);
+    }
+    einvoice_free(&d.e);
+    mem_free(d.bytes);
+    return rc;
+}
+
+int invoices_import(const cli_opts *o, int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: abgleich import invoices FILE...\n");
+        return AB_E_USAGE;
+    }
+    pgsink *db = NULL;
+    isum s = {0};
+    int rc = pgsink_connect(&db, o->db);
+    if (rc < 0)
+        log_error("database: %s", pgsink_error(db));
+    for (int i = 2; rc != AB_E_DB && i < argc; i++) {
+        int frc = import_one(db, argv[i], &s);
+        rc = rc == AB_OK ? frc : rc;
+    }
+    pgsink_close(db);
+    if (o->json) {
+        jsonw w;
+        jsonw_init(&w, stdout);
+        jsonw_obj_begin(&w);
+        jsonw_kint(&w, "files", s.files);
+        jsonw_kint(&w, "accepted", s.accepted);
+        jsonw_kint(&w, "rejected", s.rejected);
+        jsonw_kint(&w, "duplicates", s.duplicates);
+        jsonw_kint(&w, "already_imported", s.skipped);
+        jsonw_kint(&w, "accepted_cents", s.cents);
+        jsonw_obj_end(&w);
+    } else if (!o->quiet) {
+        printf("invoices: %lld files, %lld accepted, %lld rejected, %lld duplicates, %lld already imported\n",
+               (long long)s.files, (long long)s.accepted, (long long)s.rejected,
+               (long long)s.duplicates, (long long)s.skipped);
+    }
+    if (rc == AB_OK && (s.rejected || s.duplicates))
+        rc = AB_E_REJECTED;
+    return rc;
+}
+
+/* ---- outgoing payments ----------------------------------------------------
+ * A debit of this statement file pays an invoice in payment when it carries
+ * the EndToEndId of our pain.001 (ABG-<id>), or names the invoice number in
+ * its remittance text; the amount must be the invoice's.  Each becomes a
+ * ledger row naming the invoice, explained in both languages, and the
+ * invoice is paid.  One statement, in the file's own transaction. */
+int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid)
+{
+    static const char sql[] =
+        "WITH d AS (SELECT t.file_id, t.seq, t.end_to_end_id, t.remittance, t.amount_cents"
+        "   FROM abgleich.bank_transactions t"
+        "   WHERE t.file_id = $1::bigint AND t.direction = 'D' AND NOT t.reversal"
+        "     AND NOT t.returned),"
+        " m AS (SELECT DISTINCT ON (i.id) i.id, i.invoice_number, i.seller_name, d.file_id, d.seq,"
+        "     d.amount_cents, i.end_to_end_id = d.end_to_end_id AS by_e2e"
+        "   FROM d JOIN abgleich.invoices i ON i.status = 'in_payment'"
+        "     AND i.amount_due_cents = d.amount_cents"
+        "     AND (i.end_to_end_id = d.end_to_end_id"
+        "          OR strpos(coalesce(d.remittance, ''), i.invoice_number) > 0)"
+        "   ORDER BY i.id, (i.end_to_end_id = d.end_to_end_id) DESC, d.seq),"
+        " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
+        "     method, confidence, explanation, explanation_en)"
+        "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"
+        "     CASE WHEN m.by_e2e THEN 100 ELSE 90 END,"
+        "     format('Zahlung der Rechnung %s an %s: %s', m.invoice_number, m.seller_name,"
+        "       CASE WHEN m.by_e2e THEN 'die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück'"
+        "            ELSE 'die Rechnungsnummer steht im Verwendungszweck, der Betrag stimmt' END),"
+        "     format('payment of invoice %s to %s: %s', m.invoice_number, m.seller_name,"
+        "       CASE WHEN m.by_e2e THEN 'the bank reports the EndToEndId of our payment order back'"
+        "            ELSE 'the invoice number is in the remittance text and the amount matches' END)"
+        "   FROM m RETURNING invoice_id)"
+        " UPDATE abgleich.invoices SET status = 'paid' WHERE id IN (SELECT invoice_id FROM ins)";
+    const char *params[] = {file_id};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, sql, 1, params, &res);
+    *paid = 0;
+    if (rc == AB_OK) {
+        pgsink_result_free(res);
+        rc = pgsink_query(db, "SELECT count(*) FROM abgleich.allocations WHERE file_id = $1::bigint"
+                              " AND invoice_id IS NOT NULL", 1, params, &res);
+    }
+    if (rc == AB_OK)
+        *paid = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
+    pgsink_result_free(res);
+    return rc;
+}

@@ -1,0 +1,21 @@
+/*
+ * invoices.h - e-invoices as payables (jobs/invoices.c): `import invoices`,
+ * `approve`, `pay`, and the matching of outgoing payments, which reconcile
+ * calls inside each statement file's transaction.  The caller owns the
+ * connection; nothing is kept between calls.
+ */
+#ifndef AB_INVOICES_H
+#define AB_INVOICES_H
+
+#include <stdint.h>
+
+#include "../engine/pgsink.h"
+#include "cli.h"
+
+/* `import invoices FILE...` (argv[1] is "invoices"). */
+int invoices_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
+/* The debits of statement file file_id that pay invoices in payment:
+ * ledger rows naming the invoice, which becomes paid.  *paid: how many. */
+int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid) AB_MUSTCHECK;
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * pay.c - `abgleich approve` and `abgleich pay`: the payment run for
+ * accepted e-invoices.
+ *
+ *   approve INVOICE... --as USER [--seller KEY]
+ *       open -> approved; the approver must not be who imported the
+ *       invoice (four eyes, also a CHECK in sql/011); who and when are kept.
+ *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
+ *       [--execution-date DATE]
+ *       every approved invoice with a positive amount in EUR, a valid payee
+ *       IBAN and a due date on or before DATE (or none) goes into one SEPA
+ *       credit transfer file, pain.001.001.09, with EndToEndId ABG-<id>; the
+ *       invoices become in_payment.  The bank reports the EndToEndId back
+ *       on the statement, where reconcile finds each debit (invoices.c).
+ * The file is written beside its target and renamed in only after the
+ * invoices' new state is committed, so a failed run leaves neither.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../engine/date.h"
+#include "../engine/einvcheck.h"
+#include "../engine/log.h"
+#include "../engine/pgsink.h"
+#include "cli.h"
+
+static const char *opt(int argc, char **argv, const char *name)
+{
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], name))
+            return argv[i + 1];
+    return NULL;
+}
+
+static int approve_one(pgsink *db, const char *number, const char *seller, const char *who)
+{
+    const char *params[] = {number, seller, who};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db,
+        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name FROM abgleich.invoices"
+        " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)",
+        2, params, &res);
+    if (rc < 0)
+        return rc;
+    int n = pgsink_result_rows(res);
+    rc = AB_E_REJECTED;
+    if (n == 0)
+        log_error("invoice %s: not found among the accepted invoices", number);
+    else if (n > 1)
+        log_error("invoice %s: %d sellers have one of this number; say which with --seller", number, n);
+    else if (strcmp(pgsink_result_value(res, 0, 1), "open"))
+        log_error("invoice %s: is %s, not open", number, pgsink_result_value(res, 0, 1));
+    else if (!strcmp(pgsink_result_value(res, 0, 2), who))
+        log_error("invoice %s: %s imported it and cannot also approve it (four eyes)", number, who);
+    else if (strtoll(pgsink_result_value(res, 0, 4), NULL, 10) > 0 &&
+             (pgsink_result_isnull(res, 0, 3) || !einvcheck_iban(pgsink_result_value(res, 0, 3))))
+        log_error("invoice %s: no valid payee IBAN; it cannot be paid by transfer", number);
+    else
+        rc = AB_OK;
+    if (rc == AB_OK) {
+        const char *up[] = {pgsink_result_value(res, 0, 0), who};
+        rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved', approved_by = $2,"
+                              " approved_at = now() WHERE id = $1::bigint AND status = 'open'",
+                          2, up, NULL);
+        if (rc == AB_OK)
+            log_info("invoice %s of %s approved by %s", number, pgsink_result_value(res, 0, 5), who);
+    }
+    pgsink_result_free(res);
+    return rc;
+}
+
+int job_approve(const cli_opts *o, int argc, char **argv)
+{
+    const char *who = opt(argc, argv, "--as"), *seller = opt(argc, argv, "--seller");
+    if (!who || argc < 4) {
+        fprintf(stderr, "usage: abgleich approve INVOICE... --as USER [--seller KEY]\n");
+        return AB_E_USAGE;
+    }
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc < 0)
+        log_error("database: %s", pgsink_error(db));
+    for (int i = 1; rc != AB_E_DB && i < argc; i++) {
+        if (!strcmp(argv[i], "--as") || !strcmp(argv[i], "--seller")) {
+            i++;
+            continue;
+        }
+        int r = approve_one(db, argv[i], seller, who);
+        rc = rc == AB_OK ? r : rc;
+    }
+    if (rc == AB_E_DB)
+        log_error("database: %s", pgsink_error(db));
+    pgsink_close(db);
+    return rc;
+}
+
+static void xesc(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
+/* One element with escaped text; NUL-length text writes nothing. */
+static void el(FILE *f, const char *indent, const char *name, const char *text)
+{
+    if (!text || !*text)
+        return;
+    fprintf(f, "%s<%s>", indent, name);
+    xesc(f, text);
+    fprintf(f, "</%s>\n", name);
+}
+
+static void amount(char *buf, size_t n, int64_t cents)
+{
+    snprintf(buf, n, "%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
+}
+
+typedef struct run {
+    const char *account, *name, *bic, *exec_date, *msg_id;
+    int64_t sum;
+    int n;
+} run;
+
+static void pain_head(FILE *f, const run *r, const char *now)
+{
+    char ctrl[32];
+    amount(ctrl, sizeof ctrl, r->sum);
+    fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\">\n"
+               " <CstmrCdtTrfInitn>\n  <GrpHdr>\n");
+    el(f, "   ", "MsgId", r->msg_id);
+    el(f, "   ", "CreDtTm", now);
+    fprintf(f, "   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n   <InitgPty>\n", r->n, ctrl);
+    el(f, "    ", "Nm", r->name);
+    fprintf(f, "   </InitgPty>\n  </GrpHdr>\n  <PmtInf>\n");
+    el(f, "   ", "PmtInfId", r->msg_id);
+    fprintf(f, "   <PmtMtd>TRF</PmtMtd>\n   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n"
+               "   <PmtTpInf>\n    <SvcLvl>\n     <Cd>SEPA</Cd>\n    </SvcLvl>\n   </PmtTpInf>\n"
+               "   <ReqdExctnDt>\n    <Dt>%s</Dt>\n   </ReqdExctnDt>\n   <Dbtr>\n",
+            r->n, ctrl, r->exec_date);
+    el(f, "    ", "Nm", r->name);
+    fprintf(f, "   </Dbtr>\n   <DbtrAcct>\n    <Id>\n");
+    el(f, "     ", "IBAN", r->account);
+    fprintf(f, "    </Id>\n   </DbtrAcct>\n   <DbtrAgt>\n    <FinInstnId>\n");
+    if (r->bic && *r->bic)
+        el(f, "     ", "BICFI", r->bic);
+    else
+        fprintf(f, "     <Othr>\n      <Id>NOTPROVIDED</Id>\n     </Othr>\n");
+    fprintf(f, "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n");
+}
+
+/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents. */
+static void pain_tx(FILE *f, const pgsink_result *res, int i)
+{
+    char e2e[40], amt[32], ustrd[141];
+    snprintf(e2e, sizeof e2e, "ABG-%s", pgsink_result_value(res, i, 0));
+    amount(amt, sizeof amt, strtoll(pgsink_result_value(res, i, 6), NULL, 10));
+    const char *rem = pgsink_result_isnull(res, i, 5) ? NULL : pgsink_result_value(res, i, 5);
+    if (rem)
+        snprintf(ustrd, sizeof ustrd, "%s", rem);
+    else
+        snprintf(ustrd, sizeof ustrd, "Rechnung %s", pgsink_result_value(res, i, 1));
+    fprintf(f, "   <CdtTrfTxInf>\n    <PmtId>\n");
+    el(f, "     ", "EndToEndId", e2e);
+    fprintf(f, "    </PmtId>\n    <Amt>\n     <InstdAmt Ccy=\"EUR\">%s</InstdAmt>\n    </Amt>\n", amt);
+    if (!pgsink_result_isnull(res, i, 4)) {
+        fprintf(f, "    <CdtrAgt>\n     <FinInstnId>\n");
+        el(f, "      ", "BICFI", pgsink_result_value(res, i, 4));
+        fprintf(f, "     </FinInstnId>\n    </CdtrAgt>\n");
+    }
+    fprintf(f, "    <Cdtr>\n");
+    el(f, "     ", "Nm", pgsink_result_value(res, i, 2));
+    fprintf(f, "    </Cdtr>\n    <CdtrAcct>\n     <Id>\n");
+    el(f, "      ", "IBAN", pgsink_result_value(res, i, 3));
+    fprintf(f, "     </Id>\n    </CdtrAcct>\n    <RmtInf>\n");
+    el(f, "     ", "Ustrd", ustrd);
+    fprintf(f, "    </RmtInf>\n   </CdtTrfTxInf>\n");
+}
+
+static int write_pain(const char *tmp, run *r, const pgsink_result *res, const char *ok)
+{
+    char now[32];
+    time_t t = time(NULL);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", localtime(&t));
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return AB_E_IO;
+    pain_head(f, r, now);
+    for (int i = 0; i < pgsink_result_rows(res); i++)
+        if (ok[i])
+            pain_tx(f, res, i);
+    fprintf(f, "  </PmtInf>\n </CstmrCdtTrfInitn>\n</Document>\n");
+    return fclose(f) == 0 ? AB_OK : AB_E_IO;
+}
+
+/* The approved invoices due by the day, payable by SEPA transfer. */
+static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
+{
+    const char *params[] = {due_by};
+    return pgsink_query(db,
+        "SELECT id, invoice_number, seller_name, iban, bic, remittance, amount_due_cents"
+        " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
+        "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
+        " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
+        1, params, res);
+}
+
+/* Marks the rows of the run; ids as a PostgreSQL array literal. */
+static int mark_run(pgsink *db, const pgsink_result *res, const char *ok, const char *out, run *r)
+{
+    size_t cap = 16 + (size_t)pgsink_result_rows(res) * 24, len = 0;
+    char *ids = malloc(cap);
+    if (!ids)
+        return AB_E_NOMEM;
+    len += (size_t)snprintf(ids, cap, "{");
+    for (int i = 0; i < pgsink_result_rows(res); i++)
+        if (ok[i])
+            len += (size_t)snprintf(ids + len, cap - len, "%s%s", len > 1 ? "," : "",
+                                    pgsink_result_value(res, i, 0));
+    snprintf(ids + len, cap - len, "}");
+    const char *params[] = {ids, out};
+    int rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'in_payment',"
+                              " end_to_end_id = 'ABG-' || id, payment_file = $2"
+                              " WHERE id = ANY($1::bigint[])", 2, params, NULL);
+    free(ids);
+    return rc;
+}
+
+static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
+{
+    pgsink_result *res = NULL;
+    char tmp[4096], *ok = NULL;
+    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    int rc = pgsink_begin(db);
+    if (rc == AB_OK)
+        rc = select_run(db, due_by, &res);
+    int n = rc == AB_OK ? pgsink_result_rows(res) : 0;
+    if (rc == AB_OK && !(ok = calloc((size_t)n + 1, 1)))
+        rc = AB_E_NOMEM;
+    for (int i = 0; rc == AB_OK && i < n; i++) {
+        ok[i] = !pgsink_result_isnull(res, i, 3) && einvcheck_iban(pgsink_result_value(res, i, 3));
+        if (!ok[i]) {
+            log_warn("invoice %s: no valid payee IBAN; left out", pgsink_result_value(res, i, 1));
+            continue;
+        }
+        r->n++;
+        r->sum += strtoll(pgsink_result_value(res, i, 6), NULL, 10);
+    }
+    if (rc == AB_OK && r->n == 0) {
+        log_info("nothing to pay by %s", due_by);
+    } else if (rc == AB_OK) {
+        rc = write_pain(tmp, r, res, ok);
+        if (rc == AB_OK)
+            rc = mark_run(db, res, ok, out, r);
+        if (rc == AB_OK && rename(tmp, out) != 0)
+            rc = AB_E_IO;
+        if (rc == AB_OK && (rc = pgsink_commit(db)) < 0)
+            unlink(out);
+        unlink(tmp);
+    }
+    if (rc == AB_OK && r->n == 0)
+        rc = pgsink_commit(db);
+    if (rc < 0)
+        pgsink_rollback(db);
+    free(ok);
+    pgsink_result_free(res);
+    return rc;
+}
+
+int job_pay(const cli_opts *o, int argc, char **argv)
+{
+    const char *due_by = opt(argc, argv, "--due-by"), *out = opt(argc, argv, "--out");
+    run r = {.account = opt(argc, argv, "--account"), .name = opt(argc, argv, "--name"),
+             .bic = opt(argc, argv, "--bic"), .exec_date = opt(argc, argv, "--execution-date")};
+    int32_t d;
+    if (!due_by || !out || !r.account || !r.name || argc % 2 == 0 ||
+        date_parse_iso(due_by, strlen(due_by), &d) < 0) {
+        fprintf(stderr, "usage: abgleich pay --due-by YYYY-MM-DD --out FILE.xml --account IBAN"
+                        " --name NAME [--bic BIC] [--execution-date YYYY-MM-DD]\n");
+        return AB_E_USAGE;
+    }
+    if (!einvcheck_iban(r.account)) {
+        log_error("--account %s is not a valid IBAN", r.account);
+        return AB_E_USAGE;
+    }
+    char msg[40], today[11];
+    time_t t = time(NULL);
+    strftime(msg, sizeof msg, "ABG-%Y%m%d-%H%M%S", localtime(&t));
+    strftime(today, sizeof today, "%Y-%m-%d", localtime(&t));
+    r.msg_id = msg;
+    if (!r.exec_date)
+        r.exec_date = today;
+    pgsink *db = NULL;
+    int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = pay_run(db, &r, due_by, out);
+    if (rc == AB_E_DB)
+        log_error("database: %s", pgsink_error(db));
+    pgsink_close(db);
+    if (rc == AB_OK && r.n)
+        log_info("%s: %d transfers, %lld.%02lld EUR (pain.001.001.09); the invoices are in payment",
+                 out, r.n, (long long)(r.sum / 100), (long long)(r.sum % 100));
+    return rc;
+}

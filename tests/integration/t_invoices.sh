@@ -1,0 +1,103 @@
+#!/bin/bash
+# E-invoices in, payments out (issue 6): every sample imported (UBL, CII,
+# PDF), the valid ones listed in abgleich.payables, the invalid ones
+# rejected for their rule and archived; the same file again changes
+# nothing; approval by a second person; a pain.001.001.09 payment run;
+# then the statement that books those transfers pays each invoice in the
+# ledger, by EndToEndId or by the invoice number in the remittance text.
+set -eu
+. tests/integration/lib.sh
+E=$FIXTURES/einvoice
+
+$ABGLEICH init 2>/dev/null
+expect_exit 3 $ABGLEICH import invoices $E/ubl/*.xml $E/cii/*.xml $E/pdf/*.pdf $E/invalid/*
+cp $TMP/stderr $TMP/import.txt
+rej() { grep -q "^$E/$1: $2" $TMP/import.txt || fail "$1 not rejected for $2: $(grep "$1" $TMP/import.txt)"; }
+rej invalid/mustang__xr30_cii_br_co_16_one_cent.xml "BR-CO-16: the amount due (BT-115) is 336.91, the parts give 336.90"
+rej invalid/mustang__xr30_cii_br_co_16_one_cent.xml "BR-DE-15"
+rej invalid/mustang__cii_line_qty_price_mismatch.xml "R120: line 1"
+rej invalid/csharp__ubl_creditnote_root_type384_br_cl_01.xml "BR-CL-01"
+rej invalid/csharp__encrypted_aes256_no_attachment.pdf "document: the PDF is encrypted"
+rej invalid/horstoeko__plain_pdf_no_xml.pdf "document: no invoice XML attached"
+rej invalid/mustang__truncated_15_bytes.pdf "document: not a readable PDF"
+rej invalid/corpus__facturx_bad_xml_encoding_decl.pdf "document: XML not well-formed"
+rej pdf/mustang__zf1_basic_objstm_xrefstream_kids.pdf "document: ZUGFeRD 1.0"
+rej cii/mustang__facturx_minimum_no_lines.xml "AB-PROFILE"
+rej pdf/mustang__basicwl_avoir_negative_due.pdf "AB-PROFILE"
+rej cii/xrts__xr30_380_basic_sepa58.xml "duplicate: invoice 123456XX of \[Seller name\] was imported before from $E/ubl/xrts__xr30_380_basic_sepa58.xml"
+grep -q "^$E/ubl/xrts__xr30ext_third_party_payment_bad_leitweg.xml: AB-LEITWEG: Leitweg-ID 04011000-12345-34: the check digits do not match" $TMP/import.txt \
+    || fail "a bad Leitweg-ID is a warning: $(grep third_party $TMP/import.txt)"
+
+assert_eq "40|18|12|10" "$(q "SELECT count(*), count(*) FILTER (WHERE outcome = 'accepted'), count(*) FILTER (WHERE outcome = 'rejected'), count(*) FILTER (WHERE outcome = 'duplicate') FROM abgleich.invoice_documents")" \
+    "every document archived with its outcome"
+assert_eq "$(sha256sum $E/pdf/mustang__en16931_einfach_flate.pdf | cut -c1-64)|$(stat -c %s $E/pdf/mustang__en16931_einfach_flate.pdf)" \
+    "$(q "SELECT sha256, length(content) FROM abgleich.invoice_documents WHERE name LIKE '%mustang__en16931_einfach_flate.pdf'")" "the original file archived with its hash"
+assert_eq 18 "$(q "SELECT count(*) FROM abgleich.payables")" "18 invoices accepted for payment"
+assert_eq "123456XX|[Seller name]|2016-04-04||33690|DE79000000001234567890|open" \
+    "$(q "SELECT * FROM abgleich.payables WHERE invoice_number = '123456XX'")" "a payable row"
+assert_eq "-357|-22514|-812000" "$(q "SELECT string_agg(amount_due_cents::text, '|' ORDER BY invoice_number) FROM abgleich.payables WHERE invoice_number IN ('1234567890', '123', '123456789') AND amount_due_cents < 0")" \
+    "credit notes are what the seller owes us; a negative invoice stays negative"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.payables WHERE invoice_number = 'FA-2017-0010'")" "a rejected document is never listed"
+
+# The same file again changes nothing.
+$ABGLEICH import invoices $E/ubl/xrts__xr30_380_basic_sepa58.xml >/dev/null 2>$TMP/again.txt
+grep -q "already imported; nothing changed" $TMP/again.txt || fail "re-import: $(cat $TMP/again.txt)"
+assert_eq 40 "$(q "SELECT count(*) FROM abgleich.invoice_documents")" "no second document row"
+
+# Four eyes: the importer cannot approve; an invalid IBAN cannot be approved.
+expect_exit 3 $ABGLEICH approve 123456XX --as abgleich
+grep -q "cannot also approve it (four eyes)" $TMP/stderr || fail "four eyes: $(cat $TMP/stderr)"
+expect_exit 3 $ABGLEICH approve 57136 --as kassenleiterin
+grep -q "no valid payee IBAN" $TMP/stderr || fail "bad IBAN: $(cat $TMP/stderr)"
+$ABGLEICH approve 123456XX 103767 2015738820 --as kassenleiterin 2>/dev/null
+assert_eq "approved|kassenleiterin|abgleich" "$(q "SELECT DISTINCT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE approved_at IS NOT NULL")" "approval recorded with who and when"
+
+# The payment run.
+expect_exit 2 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE00123 --name X
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --execution-date 2026-12-01 2>/dev/null
+xmllint --noout $TMP/pain.xml || fail "pain.001 not well-formed"
+grep -q 'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"' $TMP/pain.xml || fail "namespace"
+assert_eq "3 1466.65" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain.xml)" \
+    "three transfers, 336.90 + 681.87 + 447.88"
+id1=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '123456XX'")
+id2=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '103767'")
+grep -q "<EndToEndId>ABG-$id1</EndToEndId>" $TMP/pain.xml || fail "EndToEndId of 123456XX"
+assert_eq "3|in_payment" "$(q "SELECT count(*), min(status) FROM abgleich.invoices WHERE status = 'in_payment'")" "in payment"
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain2.xml --account DE02120300000000202051 --name X 2>$TMP/p2.txt
+grep -q "nothing to pay" $TMP/p2.txt && [ ! -e $TMP/pain2.xml ] || fail "a second run pays nothing twice"
+
+# The statement booking the transfers: two by EndToEndId, one (the bank
+# lost it) by the invoice number in the remittance text.
+entry() { # AMOUNT E2E USTRD REF
+    cat <<EOF
+<Ntry><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt><AcctSvcrRef>$4</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$2</EndToEndId></Refs><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+<RmtInf><Ustrd>$3</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+EOF
+}
+bal() { echo "<Bal><Tp><CdOrPrtry><Cd>$1</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$2</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-02</Dt></Dt></Bal>"; }
+{
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+    echo '<GrpHdr><MsgId>OUT-1</MsgId><CreDtTm>2026-12-02T22:00:00</CreDtTm></GrpHdr>'
+    echo '<Stmt><Id>OUT-2026-1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>2026-12-02T22:00:00</CreDtTm>'
+    echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
+    bal OPBD 10000.00
+    bal CLBD 8533.35
+    entry 336.90 "ABG-$id1" "Rechnung 123456XX" OUT1
+    entry 681.87 "ABG-$id2" "Rechnung 103767" OUT2
+    entry 447.88 NOTPROVIDED "Rechnung 2015738820 Alphabet" OUT3
+    echo '</Stmt></BkToCstmrStmt></Document>'
+} > $TMP/out.xml
+$ABGLEICH reconcile $TMP/out.xml 2>$TMP/rec.txt
+grep -q "3 debits paid e-invoices" $TMP/rec.txt || fail "reconcile: $(cat $TMP/rec.txt)"
+assert_eq "3|0" "$(q "SELECT count(*) FILTER (WHERE status = 'paid'), count(*) FILTER (WHERE status = 'in_payment') FROM abgleich.invoices")" "each debit paid its invoice"
+assert_eq "123456XX|33690|100|103767|68187|100|2015738820|44788|90" \
+    "$(q "SELECT string_agg(i.invoice_number || '|' || a.amount_cents || '|' || a.confidence, '|' ORDER BY a.tx_seq) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id")" \
+    "ledger rows name the invoices"
+q "SELECT explanation FROM abgleich.allocations WHERE invoice_id = $id1" | grep -q "EndToEndId unseres Zahlungsauftrags" || fail "German explanation"
+q "SELECT explanation_en FROM abgleich.allocations WHERE tx_seq = 3 AND invoice_id IS NOT NULL" | grep -q "invoice number is in the remittance text" \
+    || fail "English explanation"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.clarifications")" "no debit goes to the clarification queue"
