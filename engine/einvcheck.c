@@ -41,9 +41,11 @@ static void add(fl *l, const char *rule, enum ei_severity s, const char *fmt, ..
 static bool in_list(const char *code, const char *list)
 {
     size_t n = strlen(code);
+    if (n == 0)
+        return false; /* strstr finds "" everywhere: no code is in no list */
     for (const char *p = list; (p = strstr(p, code)); p += n)
         if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
-            return n > 0;
+            return true;
     return false;
 }
 

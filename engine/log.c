@@ -152,14 +152,22 @@ void log_reject(const char *file, unsigned long line, const char *field, const c
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     log_mask_ibans(msg);
+    /* line 0: a rule about the whole document (an e-invoice's totals),
+     * which no line of the file can be named for. */
+    char where[32] = "";
+    if (line)
+        snprintf(where, sizeof where, ":%lu", line);
     if (capture)
-        fprintf(capture, "%s:%lu: %s: %s\n", file, line, field, msg);
+        fprintf(capture, "%s%s: %s: %s\n", file, where, field, msg);
     if (format == LOG_JSON) {
         flockfile(stderr);
         json_head(stderr, "reject");
         fputs(",\"file\":\"", stderr);
         json_str(stderr, file);
-        fprintf(stderr, "\",\"line\":%lu,\"field\":\"", line);
+        if (line)
+            fprintf(stderr, "\",\"line\":%lu,\"field\":\"", line);
+        else
+            fputs("\",\"field\":\"", stderr);
         json_str(stderr, field);
         fputs("\",\"reason\":\"", stderr);
         json_str(stderr, msg);
@@ -167,5 +175,5 @@ void log_reject(const char *file, unsigned long line, const char *field, const c
         funlockfile(stderr);
         return;
     }
-    fprintf(stderr, "%s:%lu: %s: %s\n", file, line, field, msg);
+    fprintf(stderr, "%s%s: %s: %s\n", file, where, field, msg);
 }

@@ -40,7 +40,8 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* `FILE:LINE: field: reason`, always printed (it is a result, not a log). */
+/* `FILE:LINE: field: reason`, always printed (`FILE: field: reason` for
+ * line 0, a rule about the whole document) (it is a result, not a log). */
 void log_reject(const char *file, unsigned long line, const char *field,
                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 

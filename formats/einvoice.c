@@ -277,6 +277,17 @@ static void means(px *p, xmlNodePtr root)
     xmlXPathFreeObject(r);
 }
 
+/* The currency code as it may stand in an XPath literal: three capital
+ * letters (ISO 4217), else "XXX" - a code no amount carries, so a document
+ * with a strange BT-5 simply has no BT-110 (and fails BR-CO-15). */
+static const char *code3(const char *c)
+{
+    return strlen(c) == 3 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z' &&
+                   c[2] >= 'A' && c[2] <= 'Z'
+               ? c
+               : "XXX";
+}
+
 static void totals(px *p, xmlNodePtr root)
 {
     einvoice *e = p->e;
@@ -295,7 +306,7 @@ static void totals(px *p, xmlNodePtr root)
     char path[256];
     snprintf(path, sizeof path, p->ubl ? "cac:TaxTotal/cbc:TaxAmount[@currencyID='%s']"
                                        : MS "ram:TaxTotalAmount[@currencyID='%s']",
-             e->currency);
+             code3(e->currency));
     e->has[EA_110] = e->tax_total_currency_ok = cents_at(p, root, path, &e->amount[EA_110]);
     if (!e->has[EA_110])
         e->has[EA_110] = cents_at(p, root, p->ubl ? "cac:TaxTotal/cbc:TaxAmount[not(@currencyID)]"
@@ -309,7 +320,7 @@ static void vat(px *p, xmlNodePtr root)
     char path[256];
     if (p->ubl)
         snprintf(path, sizeof path, "cac:TaxTotal[cbc:TaxAmount/@currencyID='%s' or "
-                                    "not(cbc:TaxAmount/@currencyID)]/cac:TaxSubtotal", e->currency);
+                                    "not(cbc:TaxAmount/@currencyID)]/cac:TaxSubtotal", code3(e->currency));
     else
         snprintf(path, sizeof path, ST "ram:ApplicableTradeTax");
     xmlXPathObjectPtr r = eval(p, root, path);
@@ -404,6 +415,12 @@ static int syntax_of(xmlNodePtr root, einvoice *e, char *err, size_t errlen)
     return AB_OK;
 }
 
+static void quiet(void *ctx, xmlError *x)
+{
+    (void)ctx;
+    (void)x;
+}
+
 static int extract(xmlDocPtr doc, einvoice *e, char *err, size_t errlen)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -415,6 +432,8 @@ static int extract(xmlDocPtr doc, einvoice *e, char *err, size_t errlen)
     if (rc < 0)
         return rc;
     px p = {xmlXPathNewContext(doc), e, e->syntax != EI_CII};
+    if (p.ctx)
+        p.ctx->error = quiet; /* a path is ours; nothing of the input reaches stderr */
     if (!p.ctx)
         return AB_E_NOMEM;
     for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++)

@@ -220,6 +220,11 @@ int einvpdf_extract(const char *path, char **xml, size_t *n, char name[64], char
     } else {
         rc = choose(q, xml, n, name, err, errlen);
     }
+    /* Errors inside object-handle calls (a missing key in a damaged file)
+     * return null objects and are judged above; drained here so that qpdf
+     * does not report them as unhandled on stderr. */
+    while (qpdf_has_error(q))
+        (void)qpdf_get_error(q);
     qpdf_cleanup(&q);
     return rc;
 }

@@ -197,18 +197,12 @@ static int archive(pgsink *db, doc *d, const char *outcome, char doc_id[24])
     return AB_OK;
 }
 
-typedef struct isum {
-    int64_t files, accepted, rejected, duplicates, skipped, cents;
-} isum;
 
 /* `FILE: RULE: reason`: like a rejected row, without a line (the rules
  * speak of the document's business terms, not of a place in the file). */
 static void reject(const char *path, const char *rule, const char *text)
 {
-    char msg[AB_ERRMSG_MAX];
-    snprintf(msg, sizeof msg, "%s", text);
-    log_mask_ibans(msg);
-    fprintf(stderr, "%s: %s: %s\n", path, rule, msg);
+    log_reject(path, 0, rule, "%s", text);
 }
 
 static void say(const doc *d, const char *what)
@@ -220,7 +214,7 @@ static void say(const doc *d, const char *what)
         log_info("%s: %s", d->path, what);
 }
 
-static int store(pgsink *db, doc *d, isum *s)
+static int store(pgsink *db, doc *d, invoices_summary *s)
 {
     char doc_id[24], first[256], line[512];
     bool ok = d->parsed && !d->errors, dup = false;
@@ -263,7 +257,7 @@ static int store(pgsink *db, doc *d, isum *s)
     return AB_OK;
 }
 
-static int import_one(pgsink *db, const char *path, isum *s)
+int invoices_import_file(pgsink *db, const char *path, invoices_summary *s)
 {
     doc d = {.path = path};
     s->files++;
@@ -294,12 +288,12 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
         return AB_E_USAGE;
     }
     pgsink *db = NULL;
-    isum s = {0};
+    invoices_summary s = {0};
     int rc = pgsink_connect(&db, o->db);
     if (rc < 0)
         log_error("database: %s", pgsink_error(db));
     for (int i = 2; rc != AB_E_DB && i < argc; i++) {
-        int frc = import_one(db, argv[i], &s);
+        int frc = invoices_import_file(db, argv[i], &s);
         rc = rc == AB_OK ? frc : rc;
     }
     pgsink_close(db);

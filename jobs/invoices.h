@@ -12,6 +12,12 @@
 #include "../engine/pgsink.h"
 #include "cli.h"
 
+typedef struct invoices_summary {
+    int64_t files, accepted, rejected, duplicates, skipped, cents;
+} invoices_summary;
+
+/* One document in its own transaction on db (used by `serve` too). */
+int invoices_import_file(pgsink *db, const char *path, invoices_summary *s) AB_MUSTCHECK;
 /* `import invoices FILE...` (argv[1] is "invoices"). */
 int invoices_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 /* The debits of statement file file_id that pay invoices in payment:

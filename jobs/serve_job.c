@@ -30,6 +30,7 @@
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
 #include "fines.h"
+#include "invoices.h"
 #include "serve.h"
 
 #define PATH_CAP 4096
@@ -96,11 +97,13 @@ static int run_statements(serve_job *j, pgsink *db, const char *path)
     return rc;
 }
 
-/* Invoices: wired to the invoice import when the build has one. */
+/* Invoices: the same import as `import invoices` (jobs/invoices.c); a
+ * rejected or duplicate document is archived and reported all the same. */
 static int run_invoices(serve_job *j, pgsink *db, const char *path)
 {
-    log_error("%s: invoice import not available in this build", j->name);
-    return AB_E_INVAL;
+    invoices_summary s = {0};
+    int rc = invoices_import_file(db, path, &s);
+    return rc == AB_OK && (s.rejected || s.duplicates) ? AB_E_REJECTED : rc;
 }
 
 static int (*const runners[SK_COUNT])(serve_job *, pgsink *, const char *) = {

@@ -238,3 +238,22 @@ Test(einvoice, refused_pdfs_say_why)
         mem_free(xml);
     }
 }
+
+/* Found by fuzz_einvoice: an empty type code made the code-list lookup
+ * loop for ever (strstr finds "" everywhere). */
+Test(einvoice, empty_type_code_is_br_cl_01, .timeout = 5)
+{
+    const char xml[] =
+        "<rsm:CrossIndustryInvoice xmlns:rsm=\"urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100\""
+        " xmlns:ram=\"urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100\">"
+        "<rsm:ExchangedDocument><ram:ID>X</ram:ID><ram:TypeCode></ram:TypeCode></rsm:ExchangedDocument>"
+        "</rsm:CrossIndustryInvoice>";
+    char err[256], rules[256] = "";
+    einvoice e;
+    cr_assert_eq(einvoice_parse(xml, sizeof xml - 1, &e, err, sizeof err), AB_OK, "%s", err);
+    ei_finding f[EI_FINDINGS_MAX];
+    int k = einvcheck_run(&e, f, EI_FINDINGS_MAX);
+    rules_of(f, k, EF_ERROR, rules, sizeof rules);
+    cr_assert(strstr(rules, "BR-CL-01"), "%s", rules);
+    einvoice_free(&e);
+}
