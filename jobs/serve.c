@@ -65,6 +65,7 @@ typedef struct entry {
     char name[SERVE_NAME_MAX];   /* KIND/FILE */
     int64_t size, mtime_ns;
     uint64_t since_ms;           /* size and mtime unchanged since */
+    uint64_t submitted_ms;       /* queued (or found queued) then */
     enum entry_state st;
 } entry;
 
@@ -82,6 +83,7 @@ typedef struct hash_task {
     char name[SERVE_HASH_BATCH][SERVE_NAME_MAX];
     char hash[SERVE_HASH_BATCH][33];
     int64_t size[SERVE_HASH_BATCH];
+    uint64_t opened_ns[SERVE_HASH_BATCH];  /* uv_hrtime() when the file was opened */
     int ok[SERVE_HASH_BATCH];
 } hash_task;
 
@@ -201,7 +203,10 @@ static entry *find(serve *s, const char *name)
 static void hash_work(uv_work_t *w);
 static void hash_done(uv_work_t *w, int status);
 
-/* Starts hashing the files that were stable over a whole interval. */
+/* Starts hashing the files that were stable over a whole interval, and
+ * those queued a lease ago and still here (a queue request whose answer was
+ * lost, or a delivery the queue took for a stale sighting: asking again
+ * costs one no-op statement). */
 static void start_hashing(serve *s)
 {
     if (s->hashing || s->stopping || !pgloop_up(s->pg))
@@ -211,7 +216,10 @@ static void start_hashing(serve *s)
     uint64_t now = now_ms(s);
     for (size_t i = 0; i < s->ntab && h->n < SERVE_HASH_BATCH; i++) {
         entry *e = &s->tab[i];
-        if (e->st != E_WAITING || now - e->since_ms < s->cfg.scan_interval_ms)
+        int stable = e->st == E_WAITING && now - e->since_ms >= s->cfg.scan_interval_ms;
+        int again = e->st == E_SUBMITTED &&
+                    now - e->submitted_ms >= (uint64_t)s->cfg.lease_seconds * 1000u;
+        if (!stable && !again)
             continue;
         e->st = E_HASHING;
         snprintf(h->name[h->n++], SERVE_NAME_MAX, "%s", e->name);
@@ -241,6 +249,7 @@ static void scan_done(uv_work_t *w, int status)
         entry *old = j < s->ntab && !strcmp(s->tab[j].name, e->name) ? &s->tab[j] : NULL;
         if (old && old->size == e->size && old->mtime_ns == e->mtime_ns) {
             e->since_ms = old->since_ms;
+            e->submitted_ms = old->submitted_ms;
             e->st = old->st;
         } else {
             e->since_ms = now;
@@ -280,6 +289,7 @@ static void hash_work(uv_work_t *w)
     for (size_t i = 0; i < h->n; i++) {
         char path[CONFIG_PATH_MAX + SERVE_NAME_MAX + 2];
         snprintf(path, sizeof path, "%s/%s", h->inbox, h->name[i]);
+        h->opened_ns[i] = uv_hrtime();
         h->ok[i] = filehash_file(path, h->hash[i], &h->size[i]) == AB_OK;
     }
 }
@@ -297,8 +307,10 @@ static void enqueued(void *ctx, struct pg_result *res)
     int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
     if (res && !ok)
         log_warn("%s: cannot queue: %s", c->name, PQresultErrorMessage(res));
-    if (e && e->st == E_SUBMITTING)
+    if (e && e->st == E_SUBMITTING) {
         e->st = ok ? E_SUBMITTED : E_WAITING;
+        e->submitted_ms = now_ms(s);
+    }
     if (ok && !PQgetisnull(res, 0, 0))
         log_debug("%s: queued as job %s", c->name, PQgetvalue(res, 0, 0));
     mem_free(c);
@@ -306,23 +318,25 @@ static void enqueued(void *ctx, struct pg_result *res)
         maybe_claim(s);
 }
 
-static void submit(serve *s, const char *name, const char *hash, int64_t size)
+static void submit(serve *s, const char *name, const char *hash, int64_t size,
+                   uint64_t opened_ns)
 {
     entry *e = find(s, name);
-    if (!e || e->st != E_HASHING)
+    if (!e || e->st != E_HASHING || !s->pg)
         return; /* changed or gone while we hashed: the next scans decide */
     enq_ctx *c = mem_alloc(sizeof *c);
-    char sz[24];
+    char sz[24], ago[24];
     snprintf(sz, sizeof sz, "%lld", (long long)size);
+    snprintf(ago, sizeof ago, "%llu", (unsigned long long)((uv_hrtime() - opened_ns) / 1000000u));
     const char *kind = serve_kind_names[kind_of(name)];
-    const char *params[] = {kind, name, hash, sz};
+    const char *params[] = {kind, name, hash, sz, ago};
     e->st = E_WAITING;
     if (!c)
         return;
     c->s = s;
     snprintf(c->name, sizeof c->name, "%s", name);
-    if (pgloop_send(s->pg, "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint)", 4, params,
-                    enqueued, c) < 0) {
+    if (pgloop_send(s->pg, "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint, $5::bigint)", 5,
+                    params, enqueued, c) < 0) {
         mem_free(c);
         return;
     }
@@ -337,7 +351,7 @@ static void hash_done(uv_work_t *w, int status)
     for (size_t i = 0; i < h->n; i++) {
         entry *e = find(s, h->name[i]);
         if (status == 0 && h->ok[i])
-            submit(s, h->name[i], h->hash[i], h->size[i]);
+            submit(s, h->name[i], h->hash[i], h->size[i], h->opened_ns[i]);
         else if (e && e->st == E_HASHING)
             e->st = E_WAITING;
     }
