@@ -145,6 +145,7 @@ static int kind_of(const char *name)
 }
 
 static void maybe_claim(serve *s);
+static void flush_releases(serve *s);
 static void shutdown_all(serve *s);
 
 /* --- scanning the inbox (thread pool) -------------------------------- */
@@ -468,10 +469,11 @@ static void claimed(void *ctx, struct pg_result *res)
     if (PQntuples(res) != 1)
         return; /* nothing to do */
     if (!sl || s->stopping) {
-        /* A slot went away meanwhile (SIGHUP, SIGTERM): let the lease lapse
-         * would cost a lease; hand it back at once instead. */
+        /* The slot went away meanwhile (SIGHUP, SIGTERM): hand the job back
+         * now rather than let another instance wait out the lease. */
         if (s->nrel < SERVE_RELEASE_MAX)
             s->rel[s->nrel++].id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        flush_releases(s);
         return;
     }
     start_job(s, sl, res);
