@@ -116,6 +116,8 @@ typedef struct serve {
     scan_task scan;
     hash_task hash;
     int scanning, hashing, claiming, counting, stopping, closed;
+    int said_enqueue, said_claim; /* an error was logged; quiet until it works again */
+    int schema_ok, checking;     /* abgleich.jobs exists (sql/012_jobs.sql) */
     slot slots[CONFIG_WORKERS_MAX];
     unsigned busy;
     release rel[SERVE_RELEASE_MAX];
@@ -132,6 +134,14 @@ static double mono_s(void)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A libpq message on one line (they end in newlines and carry LINE n:). */
+static const char *one_line(const char *msg, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", msg);
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
 }
 
 static int kind_of(const char *name)
@@ -210,7 +220,7 @@ static void hash_done(uv_work_t *w, int status);
  * costs one no-op statement). */
 static void start_hashing(serve *s)
 {
-    if (s->hashing || s->stopping || !pgloop_up(s->pg))
+    if (s->hashing || s->stopping || !s->schema_ok || !pgloop_up(s->pg))
         return;
     hash_task *h = &s->hash;
     h->n = 0;
@@ -306,8 +316,12 @@ static void enqueued(void *ctx, struct pg_result *res)
     serve *s = c->s;
     entry *e = find(s, c->name);
     int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (res && !ok)
-        log_warn("%s: cannot queue: %s", c->name, PQresultErrorMessage(res));
+    char msg[AB_ERRMSG_MAX];
+    if (res && !ok && !s->said_enqueue++)
+        log_error("%s: cannot queue: %s", c->name,
+                  one_line(PQresultErrorMessage(res), msg, sizeof msg));
+    if (ok)
+        s->said_enqueue = 0;
     if (e && e->st == E_SUBMITTING) {
         e->st = ok ? E_SUBMITTED : E_WAITING;
         e->submitted_ms = now_ms(s);
@@ -462,10 +476,13 @@ static void claimed(void *ctx, struct pg_result *res)
     s->claiming = 0;
     slot *sl = free_slot(s);
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res)
-            log_warn("cannot claim a job: %s", PQresultErrorMessage(res));
+        char msg[AB_ERRMSG_MAX];
+        if (res && !s->said_claim++)
+            log_error("cannot claim a job: %s",
+                      one_line(PQresultErrorMessage(res), msg, sizeof msg));
         return;
     }
+    s->said_claim = 0;
     if (PQntuples(res) != 1)
         return; /* nothing to do */
     if (!sl || s->stopping) {
@@ -482,7 +499,7 @@ static void claimed(void *ctx, struct pg_result *res)
 
 static void maybe_claim(serve *s)
 {
-    if (s->stopping || s->claiming || !pgloop_up(s->pg) || !free_slot(s))
+    if (s->stopping || s->claiming || !s->schema_ok || !pgloop_up(s->pg) || !free_slot(s))
         return;
     char lease[16];
     snprintf(lease, sizeof lease, "%u", s->cfg.lease_seconds);
@@ -494,8 +511,39 @@ static void maybe_claim(serve *s)
 
 static void ignore_result(void *ctx, struct pg_result *res)
 {
+    char msg[AB_ERRMSG_MAX];
     if (res && PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        log_warn("%s: %s", (const char *)ctx, PQresultErrorMessage(res));
+        log_warn("%s: %s", (const char *)ctx,
+                 one_line(PQresultErrorMessage(res), msg, sizeof msg));
+}
+
+/* The queue's functions exist: else say once that init is missing, and
+ * ask again on every tick (an operator may run init meanwhile). */
+static void schema_checked(void *ctx, struct pg_result *res)
+{
+    serve *s = ctx;
+    s->checking = 0;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        return;
+    if (!strcmp(PQgetvalue(res, 0, 0), "t")) {
+        if (s->schema_ok++ == 0 && s->said_enqueue)
+            log_info("the job queue is there now");
+        s->said_enqueue = 0;
+        maybe_claim(s);
+        return;
+    }
+    if (!s->said_enqueue++)
+        log_error("the database has no job queue (sql/012_jobs.sql): run abgleich init");
+}
+
+static void check_schema(serve *s)
+{
+    if (s->schema_ok || s->checking || !pgloop_up(s->pg))
+        return;
+    if (pgloop_send(s->pg, "SELECT to_regprocedure('abgleich.job_claim(text,integer)')"
+                           " IS NOT NULL",
+                    0, NULL, schema_checked, s) == AB_OK)
+        s->checking = 1;
 }
 
 /* Jobs we could not finish because the database went away: back to queued. */
@@ -529,10 +577,11 @@ static void counted(void *ctx, struct pg_result *res)
 static void on_scan_tick(uv_timer_t *t)
 {
     serve *s = t->data;
+    check_schema(s);
     start_scan(s);
     flush_releases(s);
     maybe_claim(s);
-    if (!s->counting && pgloop_up(s->pg) &&
+    if (!s->counting && s->schema_ok && pgloop_up(s->pg) &&
         pgloop_send(s->pg, "SELECT count(*) FILTER (WHERE state = 'queued'),"
                            " count(*) FILTER (WHERE state = 'running')"
                            " FROM abgleich.jobs WHERE moved_at IS NULL",
@@ -565,7 +614,7 @@ static void on_lease_tick(uv_timer_t *t)
 static void on_db_state(void *ctx, int up)
 {
     serve *s = ctx;
-    s->claiming = s->counting = 0;
+    s->claiming = s->counting = s->checking = 0;
     pthread_mutex_lock(&s->m.mu);
     s->m.db_up = up;
     pthread_mutex_unlock(&s->m.mu);
@@ -574,6 +623,7 @@ static void on_db_state(void *ctx, int up)
         if (s->tab[i].st == E_SUBMITTING)
             s->tab[i].st = E_WAITING;
     if (up) {
+        check_schema(s);
         flush_releases(s);
         maybe_claim(s);
     }
