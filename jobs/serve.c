@@ -65,6 +65,7 @@ typedef struct entry {
     char name[SERVE_NAME_MAX];   /* KIND/FILE */
     int64_t size, mtime_ns;
     uint64_t since_ms;           /* size and mtime unchanged since */
+    uint64_t submitted_ms;       /* queued (or found queued) then */
     enum entry_state st;
 } entry;
 
@@ -82,6 +83,7 @@ typedef struct hash_task {
     char name[SERVE_HASH_BATCH][SERVE_NAME_MAX];
     char hash[SERVE_HASH_BATCH][33];
     int64_t size[SERVE_HASH_BATCH];
+    uint64_t opened_ns[SERVE_HASH_BATCH];  /* uv_hrtime() when the file was opened */
     int ok[SERVE_HASH_BATCH];
 } hash_task;
 
@@ -114,6 +116,8 @@ typedef struct serve {
     scan_task scan;
     hash_task hash;
     int scanning, hashing, claiming, counting, stopping, closed;
+    int said_enqueue, said_claim; /* an error was logged; quiet until it works again */
+    int schema_ok, checking;     /* abgleich.jobs exists (sql/012_jobs.sql) */
     slot slots[CONFIG_WORKERS_MAX];
     unsigned busy;
     release rel[SERVE_RELEASE_MAX];
@@ -132,6 +136,14 @@ static double mono_s(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* A libpq message on one line (they end in newlines and carry LINE n:). */
+static const char *one_line(const char *msg, char *buf, size_t n)
+{
+    snprintf(buf, n, "%s", msg);
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
 static int kind_of(const char *name)
 {
     for (int k = 0; k < SK_COUNT; k++) {
@@ -143,6 +155,7 @@ static int kind_of(const char *name)
 }
 
 static void maybe_claim(serve *s);
+static void flush_releases(serve *s);
 static void shutdown_all(serve *s);
 
 /* --- scanning the inbox (thread pool) -------------------------------- */
@@ -201,17 +214,23 @@ static entry *find(serve *s, const char *name)
 static void hash_work(uv_work_t *w);
 static void hash_done(uv_work_t *w, int status);
 
-/* Starts hashing the files that were stable over a whole interval. */
+/* Starts hashing the files that were stable over a whole interval, and
+ * those queued a lease ago and still here (a queue request whose answer was
+ * lost, or a delivery the queue took for a stale sighting: asking again
+ * costs one no-op statement). */
 static void start_hashing(serve *s)
 {
-    if (s->hashing || s->stopping || !pgloop_up(s->pg))
+    if (s->hashing || s->stopping || !s->schema_ok || !pgloop_up(s->pg))
         return;
     hash_task *h = &s->hash;
     h->n = 0;
     uint64_t now = now_ms(s);
     for (size_t i = 0; i < s->ntab && h->n < SERVE_HASH_BATCH; i++) {
         entry *e = &s->tab[i];
-        if (e->st != E_WAITING || now - e->since_ms < s->cfg.scan_interval_ms)
+        int stable = e->st == E_WAITING && now - e->since_ms >= s->cfg.scan_interval_ms;
+        int again = e->st == E_SUBMITTED &&
+                    now - e->submitted_ms >= (uint64_t)s->cfg.lease_seconds * 1000u;
+        if (!stable && !again)
             continue;
         e->st = E_HASHING;
         snprintf(h->name[h->n++], SERVE_NAME_MAX, "%s", e->name);
@@ -241,6 +260,7 @@ static void scan_done(uv_work_t *w, int status)
         entry *old = j < s->ntab && !strcmp(s->tab[j].name, e->name) ? &s->tab[j] : NULL;
         if (old && old->size == e->size && old->mtime_ns == e->mtime_ns) {
             e->since_ms = old->since_ms;
+            e->submitted_ms = old->submitted_ms;
             e->st = old->st;
         } else {
             e->since_ms = now;
@@ -280,6 +300,7 @@ static void hash_work(uv_work_t *w)
     for (size_t i = 0; i < h->n; i++) {
         char path[CONFIG_PATH_MAX + SERVE_NAME_MAX + 2];
         snprintf(path, sizeof path, "%s/%s", h->inbox, h->name[i]);
+        h->opened_ns[i] = uv_hrtime();
         h->ok[i] = filehash_file(path, h->hash[i], &h->size[i]) == AB_OK;
     }
 }
@@ -295,10 +316,16 @@ static void enqueued(void *ctx, struct pg_result *res)
     serve *s = c->s;
     entry *e = find(s, c->name);
     int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
-    if (res && !ok)
-        log_warn("%s: cannot queue: %s", c->name, PQresultErrorMessage(res));
-    if (e && e->st == E_SUBMITTING)
+    char msg[AB_ERRMSG_MAX];
+    if (res && !ok && !s->said_enqueue++)
+        log_error("%s: cannot queue: %s", c->name,
+                  one_line(PQresultErrorMessage(res), msg, sizeof msg));
+    if (ok)
+        s->said_enqueue = 0;
+    if (e && e->st == E_SUBMITTING) {
         e->st = ok ? E_SUBMITTED : E_WAITING;
+        e->submitted_ms = now_ms(s);
+    }
     if (ok && !PQgetisnull(res, 0, 0))
         log_debug("%s: queued as job %s", c->name, PQgetvalue(res, 0, 0));
     mem_free(c);
@@ -306,23 +333,25 @@ static void enqueued(void *ctx, struct pg_result *res)
         maybe_claim(s);
 }
 
-static void submit(serve *s, const char *name, const char *hash, int64_t size)
+static void submit(serve *s, const char *name, const char *hash, int64_t size,
+                   uint64_t opened_ns)
 {
     entry *e = find(s, name);
-    if (!e || e->st != E_HASHING)
+    if (!e || e->st != E_HASHING || !s->pg)
         return; /* changed or gone while we hashed: the next scans decide */
     enq_ctx *c = mem_alloc(sizeof *c);
-    char sz[24];
+    char sz[24], ago[24];
     snprintf(sz, sizeof sz, "%lld", (long long)size);
+    snprintf(ago, sizeof ago, "%llu", (unsigned long long)((uv_hrtime() - opened_ns) / 1000000u));
     const char *kind = serve_kind_names[kind_of(name)];
-    const char *params[] = {kind, name, hash, sz};
+    const char *params[] = {kind, name, hash, sz, ago};
     e->st = E_WAITING;
     if (!c)
         return;
     c->s = s;
     snprintf(c->name, sizeof c->name, "%s", name);
-    if (pgloop_send(s->pg, "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint)", 4, params,
-                    enqueued, c) < 0) {
+    if (pgloop_send(s->pg, "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint, $5::bigint)", 5,
+                    params, enqueued, c) < 0) {
         mem_free(c);
         return;
     }
@@ -337,7 +366,7 @@ static void hash_done(uv_work_t *w, int status)
     for (size_t i = 0; i < h->n; i++) {
         entry *e = find(s, h->name[i]);
         if (status == 0 && h->ok[i])
-            submit(s, h->name[i], h->hash[i], h->size[i]);
+            submit(s, h->name[i], h->hash[i], h->size[i], h->opened_ns[i]);
         else if (e && e->st == E_HASHING)
             e->st = E_WAITING;
     }
@@ -447,17 +476,21 @@ static void claimed(void *ctx, struct pg_result *res)
     s->claiming = 0;
     slot *sl = free_slot(s);
     if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
-        if (res)
-            log_warn("cannot claim a job: %s", PQresultErrorMessage(res));
+        char msg[AB_ERRMSG_MAX];
+        if (res && !s->said_claim++)
+            log_error("cannot claim a job: %s",
+                      one_line(PQresultErrorMessage(res), msg, sizeof msg));
         return;
     }
+    s->said_claim = 0;
     if (PQntuples(res) != 1)
         return; /* nothing to do */
     if (!sl || s->stopping) {
-        /* A slot went away meanwhile (SIGHUP, SIGTERM): let the lease lapse
-         * would cost a lease; hand it back at once instead. */
+        /* The slot went away meanwhile (SIGHUP, SIGTERM): hand the job back
+         * now rather than let another instance wait out the lease. */
         if (s->nrel < SERVE_RELEASE_MAX)
             s->rel[s->nrel++].id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        flush_releases(s);
         return;
     }
     start_job(s, sl, res);
@@ -466,7 +499,7 @@ static void claimed(void *ctx, struct pg_result *res)
 
 static void maybe_claim(serve *s)
 {
-    if (s->stopping || s->claiming || !pgloop_up(s->pg) || !free_slot(s))
+    if (s->stopping || s->claiming || !s->schema_ok || !pgloop_up(s->pg) || !free_slot(s))
         return;
     char lease[16];
     snprintf(lease, sizeof lease, "%u", s->cfg.lease_seconds);
@@ -478,8 +511,39 @@ static void maybe_claim(serve *s)
 
 static void ignore_result(void *ctx, struct pg_result *res)
 {
+    char msg[AB_ERRMSG_MAX];
     if (res && PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        log_warn("%s: %s", (const char *)ctx, PQresultErrorMessage(res));
+        log_warn("%s: %s", (const char *)ctx,
+                 one_line(PQresultErrorMessage(res), msg, sizeof msg));
+}
+
+/* The queue's functions exist: else say once that init is missing, and
+ * ask again on every tick (an operator may run init meanwhile). */
+static void schema_checked(void *ctx, struct pg_result *res)
+{
+    serve *s = ctx;
+    s->checking = 0;
+    if (!res || PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        return;
+    if (!strcmp(PQgetvalue(res, 0, 0), "t")) {
+        if (s->schema_ok++ == 0 && s->said_enqueue)
+            log_info("the job queue is there now");
+        s->said_enqueue = 0;
+        maybe_claim(s);
+        return;
+    }
+    if (!s->said_enqueue++)
+        log_error("the database has no job queue (sql/012_jobs.sql): run abgleich init");
+}
+
+static void check_schema(serve *s)
+{
+    if (s->schema_ok || s->checking || !pgloop_up(s->pg))
+        return;
+    if (pgloop_send(s->pg, "SELECT to_regprocedure('abgleich.job_claim(text,integer)')"
+                           " IS NOT NULL",
+                    0, NULL, schema_checked, s) == AB_OK)
+        s->checking = 1;
 }
 
 /* Jobs we could not finish because the database went away: back to queued. */
@@ -513,10 +577,11 @@ static void counted(void *ctx, struct pg_result *res)
 static void on_scan_tick(uv_timer_t *t)
 {
     serve *s = t->data;
+    check_schema(s);
     start_scan(s);
     flush_releases(s);
     maybe_claim(s);
-    if (!s->counting && pgloop_up(s->pg) &&
+    if (!s->counting && s->schema_ok && pgloop_up(s->pg) &&
         pgloop_send(s->pg, "SELECT count(*) FILTER (WHERE state = 'queued'),"
                            " count(*) FILTER (WHERE state = 'running')"
                            " FROM abgleich.jobs WHERE moved_at IS NULL",
@@ -549,7 +614,7 @@ static void on_lease_tick(uv_timer_t *t)
 static void on_db_state(void *ctx, int up)
 {
     serve *s = ctx;
-    s->claiming = s->counting = 0;
+    s->claiming = s->counting = s->checking = 0;
     pthread_mutex_lock(&s->m.mu);
     s->m.db_up = up;
     pthread_mutex_unlock(&s->m.mu);
@@ -558,6 +623,7 @@ static void on_db_state(void *ctx, int up)
         if (s->tab[i].st == E_SUBMITTING)
             s->tab[i].st = E_WAITING;
     if (up) {
+        check_schema(s);
         flush_releases(s);
         maybe_claim(s);
     }

@@ -69,7 +69,6 @@ typedef struct serve_job {
     int committed, lease_lost;
     import_summary isum;
     rec_summary rsum;
-    double seconds;
 } serve_job;
 
 /* Runs one job on the calling (worker) thread: imports or reconciles the

@@ -109,13 +109,6 @@ static int run_invoices(serve_job *j, pgsink *db, const char *path)
 static int (*const runners[SK_COUNT])(serve_job *, pgsink *, const char *) = {
     run_tickets, run_statements, run_invoices};
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* The first error line the job logged, as the short reason. */
 static void first_error(FILE *cap, char *why, size_t n)
 {
@@ -231,7 +224,8 @@ static void process(serve_job *j, FILE *cap)
     pgsink *db = *j->db;
     if (access(path, F_OK) < 0) {
         snprintf(j->why, sizeof j->why, "the file left the inbox before it was processed");
-        j->outcome = mark(j, db, "failed", j->why) == AB_OK ? SO_MOVED : SO_LOST;
+        int rc = mark(j, db, "failed", j->why);
+        j->outcome = rc == AB_OK ? SO_MOVED : rc == AB_E_ABORT ? SO_LOST : SO_RETRY;
         if (j->outcome == SO_MOVED)
             set_moved(j, db);
         return;
@@ -271,7 +265,6 @@ static void process(serve_job *j, FILE *cap)
 
 void serve_job_run(serve_job *j)
 {
-    double t0 = now_s();
     j->committed = j->lease_lost = 0;
     j->why[0] = '\0';
     if (connect_slot(j) < 0) {
@@ -292,5 +285,4 @@ void serve_job_run(serve_job *j)
         pgsink_close(*j->db); /* reconnect for the next job */
         *j->db = NULL;
     }
-    j->seconds = now_s() - t0;
 }

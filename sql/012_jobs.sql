@@ -36,16 +36,21 @@ CREATE INDEX jobs_open ON abgleich.jobs (id) WHERE moved_at IS NULL;
 -- A file seen complete in the inbox becomes a job, once.  The same name and
 -- content dropped again after the first was finished and moved (a bank that
 -- delivers a day twice) is queued again: the import says "already imported"
--- and the file goes to done/ with that in its log.  Returns the job id, or
--- NULL when the job exists and is still open.
-CREATE FUNCTION abgleich.job_enqueue(p_kind text, p_name text, p_hash text, p_size bigint)
+-- and the file goes to done/ with that in its log.  p_seen_ms_ago says how
+-- long ago the caller last saw the file in the inbox (it opened it to hash
+-- it): only a sighting after the move counts as a new delivery, so that an
+-- instance that hashed the file just before another moved it does not queue
+-- it again (relative time: no clock of the caller's machine is involved).
+-- Returns the job id, or NULL when nothing was queued.
+CREATE FUNCTION abgleich.job_enqueue(p_kind text, p_name text, p_hash text, p_size bigint,
+                                     p_seen_ms_ago bigint)
 RETURNS bigint LANGUAGE sql AS $$
     INSERT INTO abgleich.jobs (kind, name, content_hash, size_bytes)
     VALUES (p_kind, p_name, p_hash, p_size)
     ON CONFLICT (kind, name, content_hash) DO UPDATE
         SET state = 'queued', owner = NULL, lease_until = NULL, attempts = 0, error = NULL,
             queued_at = now(), started_at = NULL, finished_at = NULL, moved_at = NULL
-        WHERE jobs.moved_at IS NOT NULL
+        WHERE jobs.moved_at < now() - make_interval(secs => p_seen_ms_ago / 1000.0)
     RETURNING id
 $$;
 

@@ -52,8 +52,20 @@ wait_jobs 100 90 "$conn"
 assert_eq 200 "$(curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:$port/healthz)" "/healthz ok again"
 grep -q "connected again" $TMP/a.log || fail "serve says it reconnected"
 
+# Again in the middle of the statement: its transaction is lost whole and
+# the job runs again once the database is back.
 cp $TMP/data/statement.xml $TMP/inbox/statements/day1.xml
+for _ in $(seq 300); do
+    [ "$(psql -XAtq "$conn" -c "SELECT count(*) FROM abgleich.jobs WHERE state = 'running'" 2>/dev/null)" = 1 ] && break
+    sleep 0.02
+done
+sleep 0.2
+$ABGLEICH pg stop --dir $TMP/pg >/dev/null 2>&1
+sleep 0.5
+$ABGLEICH pg start --dir $TMP/pg >/dev/null 2>&1
 wait_jobs 101 90 "$conn"
+assert_eq 1 "$(psql -XAtq "$conn" -c "SELECT count(*) FROM abgleich.input_files WHERE kind = 'statement'")" "the statement stored once"
+assert_eq 2 "$(psql -XAtq "$conn" -c "SELECT attempts FROM abgleich.jobs WHERE kind = 'statements'")" "the statement ran again after the restart"
 assert_eq 0 "$(psql -XAtq "$conn" -c "SELECT count(*) FROM abgleich.jobs WHERE state <> 'done'")" "every job done"
 
 # SIGHUP: a new scan interval and log level from the file.

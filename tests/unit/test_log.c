@@ -37,3 +37,27 @@ Test(log, ibans_masked_in_a_line)
     cr_assert_str_eq(v, "DE02120300000000202051", "--log-pii shows it");
     log_set_pii(0);
 }
+
+/* serve's per-file .log: what the thread logs, info and above, plain. */
+Test(log, capture_per_thread)
+{
+    FILE *f = tmpfile();
+    cr_assert(f);
+    log_set_pii(0);
+    enum log_level before = log_get_level();
+    log_set_level(LOG_ERROR); /* the capture ignores the stderr level */
+    log_capture(f);
+    log_info("imported %d claims", 3);
+    log_debug("not in the .log");
+    log_reject("t.csv", 4, "plate", "bad plate, IBAN DE02120300000000202051");
+    log_capture(NULL);
+    log_info("after the capture");
+    log_set_level(before);
+    char buf[512] = "";
+    rewind(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_assert_str_eq(buf, "imported 3 claims\n"
+                          "t.csv:4: plate: bad plate, IBAN DE02**************2051\n");
+}
