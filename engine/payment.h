@@ -28,8 +28,8 @@ typedef struct payment {
     uint32_t tx_no;             /* 1-based position of the transaction in its entry */
     const char *acct_svcr_ref;  /* entry AcctSvcrRef (or TxDtls Refs/AcctSvcrRef) */
     const char *end_to_end_id;  /* Refs/EndToEndId, "" when absent */
-    const char *debtor_name;    /* RltdPties/Dbtr[/Pty]/Nm */
-    const char *debtor_iban;    /* RltdPties/DbtrAcct/Id/IBAN */
+    const char *debtor_name;    /* RltdPties/Dbtr[/Pty]/Nm; of a debit: Cdtr (the other party) */
+    const char *debtor_iban;    /* RltdPties/DbtrAcct/Id/IBAN; of a debit: CdtrAcct */
     const char *remittance;     /* every Ustrd line as sent, joined by '\n' */
     const char *creditor_ref;   /* Strd/CdtrRefInf/Ref values, joined by '\n' */
     const char *bank_tx_code;   /* Domn Cd/Fmly/SubFmly or Prtry/Cd, "" */

@@ -34,6 +34,7 @@
     X(Ntry) X(RvslInd) X(Sts) X(BookgDt) X(ValDt) X(Dt) X(DtTm) X(AcctSvcrRef) X(BkTxCd) \
     X(Domn) X(Fmly) X(SubFmlyCd) X(Prtry) X(NtryDtls) X(TxDtls) X(Refs) X(EndToEndId) \
     X(AmtDtls) X(TxAmt) X(RltdPties) X(Dbtr) X(Pty) X(Nm) X(DbtrAcct) X(RmtInf) X(Ustrd) \
+    X(Cdtr) X(CdtrAcct) \
     X(Strd) X(CdtrRefInf) X(Ref) X(AddtlNtryInf) X(RtrInf) X(Rsn) X(Chrgs) \
     X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf)
 
@@ -55,6 +56,7 @@ typedef struct tx_node {
     int has_amount;
     int has_charges_total;    /* Chrgs/TtlChrgsAndTaxAmt seen: it wins over the records */
     const char *addtl;        /* AddtlTxInf, NULL when absent */
+    const char *cdtr_name, *cdtr_iban;  /* RltdPties/Cdtr, CdtrAcct: NULL when absent */
     char cdi;                 /* 'C', 'D' or 0 when the TxDtls has none */
     struct tx_node *next;
 } tx_node;
@@ -357,6 +359,14 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
         p->charges_cents = r->e.charges;
     /* Useful text where banks put it instead of Ustrd (bank-formats.md §3
      * #14): AddtlTxInf (Triodos), else the entry's AddtlNtryInf (Wise). */
+    /* The other party of a debit is its creditor (whom we paid); kept in the
+     * debtor fields, as MT940 keeps the counterparty there for both
+     * directions, unless the bank named a debtor (a return names the
+     * citizen whose money goes back). */
+    if (p->direction == 'D' && !p->debtor_iban[0] && t->cdtr_iban)
+        p->debtor_iban = t->cdtr_iban;
+    if (p->direction == 'D' && !p->debtor_name[0] && t->cdtr_name)
+        p->debtor_name = t->cdtr_name;
     if (!p->remittance[0] && t->addtl)
         p->remittance = t->addtl;
     else if (!p->remittance[0] && r->e.ntx == 1 && r->e.info[0])
@@ -532,6 +542,10 @@ static void tx_text(camt_reader *r, enum el e, const char *s, size_t n)
         t->p.debtor_name = keep(r, s, n);
     else if (e == E_IBAN && p1 == E_Id && p2 == E_DbtrAcct)
         t->p.debtor_iban = keep(r, s, n);
+    else if (e == E_Nm && (p1 == E_Cdtr || (p1 == E_Pty && p2 == E_Cdtr)))
+        t->cdtr_name = keep(r, s, n);
+    else if (e == E_IBAN && p1 == E_Id && p2 == E_CdtrAcct)
+        t->cdtr_iban = keep(r, s, n);
     else if (e == E_Ustrd && p1 == E_RmtInf)
         t->p.remittance = append_line(r, t->p.remittance[0] ? t->p.remittance : NULL, s, n);
     else if (e == E_Ref && p1 == E_CdtrRefInf && p2 == E_Strd && p3 == E_RmtInf)

@@ -321,33 +321,41 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
 /* ---- outgoing payments ----------------------------------------------------
  * A debit of this statement file pays an invoice in payment when it carries
  * the EndToEndId of our pain.001 (ABG-<id>), or names the invoice number in
- * its remittance text; the amount must be the invoice's.  Each becomes a
+ * its remittance text, or goes to the invoice's IBAN; the amount must be
+ * the invoice's in every case.  Each becomes a
  * ledger row naming the invoice, explained in both languages, and the
  * invoice is paid.  One statement, in the file's own transaction. */
 int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid)
 {
     static const char sql[] =
-        "WITH d AS (SELECT t.file_id, t.seq, t.end_to_end_id, t.remittance, t.amount_cents"
+        "WITH d AS (SELECT t.file_id, t.seq, t.end_to_end_id, t.remittance, t.amount_cents,"
+        "     t.debtor_iban AS iban"
         "   FROM abgleich.bank_transactions t"
         "   WHERE t.file_id = $1::bigint AND t.direction = 'D' AND NOT t.reversal"
         "     AND NOT t.returned),"
         " m AS (SELECT DISTINCT ON (i.id) i.id, i.invoice_number, i.seller_name, d.file_id, d.seq,"
-        "     d.amount_cents, i.end_to_end_id = d.end_to_end_id AS by_e2e"
+        "     d.amount_cents, CASE WHEN i.end_to_end_id = d.end_to_end_id THEN 'e2e'"
+        "       WHEN strpos(coalesce(d.remittance, ''), i.invoice_number) > 0 THEN 'number'"
+        "       ELSE 'iban' END AS how"
         "   FROM d JOIN abgleich.invoices i ON i.status = 'in_payment'"
         "     AND i.amount_due_cents = d.amount_cents"
         "     AND (i.end_to_end_id = d.end_to_end_id"
-        "          OR strpos(coalesce(d.remittance, ''), i.invoice_number) > 0)"
-        "   ORDER BY i.id, (i.end_to_end_id = d.end_to_end_id) DESC, d.seq),"
+        "          OR strpos(coalesce(d.remittance, ''), i.invoice_number) > 0"
+        "          OR replace(d.iban, ' ', '') = i.iban)"
+        "   ORDER BY i.id, (i.end_to_end_id = d.end_to_end_id) DESC,"
+        "     (strpos(coalesce(d.remittance, ''), i.invoice_number) > 0) DESC, d.seq),"
         " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
         "     method, confidence, explanation, explanation_en)"
         "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"
-        "     CASE WHEN m.by_e2e THEN 100 ELSE 90 END,"
+        "     CASE m.how WHEN 'e2e' THEN 100 WHEN 'number' THEN 90 ELSE 80 END,"
         "     format('Zahlung der Rechnung %s an %s: %s', m.invoice_number, m.seller_name,"
-        "       CASE WHEN m.by_e2e THEN 'die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück'"
-        "            ELSE 'die Rechnungsnummer steht im Verwendungszweck, der Betrag stimmt' END),"
+        "       CASE m.how WHEN 'e2e' THEN 'die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück'"
+        "            WHEN 'number' THEN 'die Rechnungsnummer steht im Verwendungszweck, der Betrag stimmt'"
+        "            ELSE 'Betrag und IBAN des Empfängers stimmen mit der Rechnung überein' END),"
         "     format('payment of invoice %s to %s: %s', m.invoice_number, m.seller_name,"
-        "       CASE WHEN m.by_e2e THEN 'the bank reports the EndToEndId of our payment order back'"
-        "            ELSE 'the invoice number is in the remittance text and the amount matches' END)"
+        "       CASE m.how WHEN 'e2e' THEN 'the bank reports the EndToEndId of our payment order back'"
+        "            WHEN 'number' THEN 'the invoice number is in the remittance text and the amount matches'"
+        "            ELSE 'the amount and the payee IBAN match the invoice' END)"
         "   FROM m RETURNING invoice_id)"
         " UPDATE abgleich.invoices SET status = 'paid' WHERE id IN (SELECT invoice_id FROM ins)";
     const char *params[] = {file_id};

@@ -49,7 +49,7 @@ expect_exit 3 $ABGLEICH approve 123456XX --as abgleich
 grep -q "cannot also approve it (four eyes)" $TMP/stderr || fail "four eyes: $(cat $TMP/stderr)"
 expect_exit 3 $ABGLEICH approve 57136 --as kassenleiterin
 grep -q "no valid payee IBAN" $TMP/stderr || fail "bad IBAN: $(cat $TMP/stderr)"
-$ABGLEICH approve 123456XX 103767 2015738820 --as kassenleiterin 2>/dev/null
+$ABGLEICH approve 123456XX 103767 2015738820 PRG1502112 --as kassenleiterin 2>/dev/null
 assert_eq "approved|kassenleiterin|abgleich" "$(q "SELECT DISTINCT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE approved_at IS NOT NULL")" "approval recorded with who and when"
 
 # The payment run.
@@ -57,24 +57,27 @@ expect_exit 2 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --execution-date 2026-12-01 2>/dev/null
 xmllint --noout $TMP/pain.xml || fail "pain.001 not well-formed"
 grep -q 'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"' $TMP/pain.xml || fail "namespace"
-assert_eq "3 1466.65" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain.xml)" \
-    "three transfers, 336.90 + 681.87 + 447.88"
+assert_eq "4 12021.95" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain.xml)" \
+    "four transfers, 336.90 + 681.87 + 447.88 + 10555.30"
 id1=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '123456XX'")
 id2=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '103767'")
 grep -q "<EndToEndId>ABG-$id1</EndToEndId>" $TMP/pain.xml || fail "EndToEndId of 123456XX"
-assert_eq "3|in_payment" "$(q "SELECT count(*), min(status) FROM abgleich.invoices WHERE status = 'in_payment'")" "in payment"
+assert_eq "4|in_payment" "$(q "SELECT count(*), min(status) FROM abgleich.invoices WHERE status = 'in_payment'")" "in payment"
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain2.xml --account DE02120300000000202051 --name X 2>$TMP/p2.txt
 grep -q "nothing to pay" $TMP/p2.txt && [ ! -e $TMP/pain2.xml ] || fail "a second run pays nothing twice"
 
 # The statement booking the transfers: two by EndToEndId, one (the bank
-# lost it) by the invoice number in the remittance text.
-entry() { # AMOUNT E2E USTRD REF
+# lost it) by the invoice number in the remittance text, one by amount and
+# the payee's IBAN alone.
+entry() { # AMOUNT E2E USTRD REF [CREDITOR_IBAN]
+    local cdtr=""
+    [ -n "${5:-}" ] && cdtr="<RltdPties><Cdtr><Pty><Nm>Lieferant</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>$5</IBAN></Id></CdtrAcct></RltdPties>"
     cat <<EOF
 <Ntry><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
 <BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt><AcctSvcrRef>$4</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>$2</EndToEndId></Refs><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd>
-<RmtInf><Ustrd>$3</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+$cdtr<RmtInf><Ustrd>$3</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
 EOF
 }
 bal() { echo "<Bal><Tp><CdOrPrtry><Cd>$1</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$2</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-12-02</Dt></Dt></Bal>"; }
@@ -84,20 +87,24 @@ bal() { echo "<Bal><Tp><CdOrPrtry><Cd>$1</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$
     echo '<GrpHdr><MsgId>OUT-1</MsgId><CreDtTm>2026-12-02T22:00:00</CreDtTm></GrpHdr>'
     echo '<Stmt><Id>OUT-2026-1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>2026-12-02T22:00:00</CreDtTm>'
     echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
-    bal OPBD 10000.00
-    bal CLBD 8533.35
+    bal OPBD 20000.00
+    bal CLBD 7978.05
     entry 336.90 "ABG-$id1" "Rechnung 123456XX" OUT1
     entry 681.87 "ABG-$id2" "Rechnung 103767" OUT2
     entry 447.88 NOTPROVIDED "Rechnung 2015738820 Alphabet" OUT3
+    entry 10555.30 NOTPROVIDED "Sammelzahlung April" OUT4 DE79000000001234567890
     echo '</Stmt></BkToCstmrStmt></Document>'
 } > $TMP/out.xml
 $ABGLEICH reconcile $TMP/out.xml 2>$TMP/rec.txt
-grep -q "3 debits paid e-invoices" $TMP/rec.txt || fail "reconcile: $(cat $TMP/rec.txt)"
-assert_eq "3|0" "$(q "SELECT count(*) FILTER (WHERE status = 'paid'), count(*) FILTER (WHERE status = 'in_payment') FROM abgleich.invoices")" "each debit paid its invoice"
-assert_eq "123456XX|33690|100|103767|68187|100|2015738820|44788|90" \
+grep -q "4 debits paid e-invoices" $TMP/rec.txt || fail "reconcile: $(cat $TMP/rec.txt)"
+assert_eq "4|0" "$(q "SELECT count(*) FILTER (WHERE status = 'paid'), count(*) FILTER (WHERE status = 'in_payment') FROM abgleich.invoices")" "each debit paid its invoice"
+assert_eq "123456XX|33690|100|103767|68187|100|2015738820|44788|90|PRG1502112|1055530|80" \
     "$(q "SELECT string_agg(i.invoice_number || '|' || a.amount_cents || '|' || a.confidence, '|' ORDER BY a.tx_seq) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id")" \
     "ledger rows name the invoices"
 q "SELECT explanation FROM abgleich.allocations WHERE invoice_id = $id1" | grep -q "EndToEndId unseres Zahlungsauftrags" || fail "German explanation"
 q "SELECT explanation_en FROM abgleich.allocations WHERE tx_seq = 3 AND invoice_id IS NOT NULL" | grep -q "invoice number is in the remittance text" \
     || fail "English explanation"
+q "SELECT explanation FROM abgleich.allocations WHERE tx_seq = 4 AND invoice_id IS NOT NULL" | grep -q "IBAN des Empfängers" || fail "amount and IBAN"
+assert_eq "DE79000000001234567890" "$(q "SELECT debtor_iban FROM abgleich.bank_transactions WHERE seq = 4 AND direction = 'D' ORDER BY file_id DESC LIMIT 1")" \
+    "the other party of a debit is its creditor"
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.clarifications")" "no debit goes to the clarification queue"
