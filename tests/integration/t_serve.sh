@@ -32,7 +32,7 @@ assert_eq 200 "$(ls $TMP/stage | wc -l)" "200 ticket files"
 mkdir -p $TMP/inbox
 pa=$(free_port)
 pb=$(free_port)
-common="--inbox $TMP/inbox --scan-interval-ms 200 --lease-seconds 10 --workers 2"
+common="--inbox $TMP/inbox --scan-interval-ms 200 --lease-seconds 30 --workers 2"
 start_serve a $pa $common
 start_serve b $pb $common
 assert_eq 0 "$(metric $pa 'abgleich_files_total{kind="tickets",result="done"}')" "nothing done yet"
@@ -46,7 +46,7 @@ for _ in $(seq 600); do
     [ "$(q "SELECT count(*) FROM abgleich.jobs WHERE moved_at IS NOT NULL")" = 200 ] && break
     sleep 0.05
 done
-wait_jobs 200 60
+wait_jobs 200 180
 set -- $seen
 [ $# -ge 3 ] || fail "/metrics should show the count moving, saw:$seen"
 
@@ -64,17 +64,20 @@ assert_eq 10000 $(($(metric $pa abgleich_claims_imported_total) + $(metric $pb a
 echo "instance a did $da files, b $db"
 grep -q "^result: done: 50 claims imported, 0 rows rejected" $TMP/inbox/tickets/done/part_0000.csv.log || fail "the .log says what was done"
 
-# A statement, a broken statement, an invoice.
+# A statement, a broken statement, a document that is no e-invoice (it is
+# archived and reported, docs/einvoices.md: done/, its .log says why).
 cp $TMP/data/statement.xml $TMP/inbox/statements/day1.xml
 echo 'not a statement' > $TMP/inbox/statements/broken.xml
 echo '<Invoice/>' > $TMP/inbox/invoices/inv1.xml
-wait_jobs 203 60
+wait_jobs 203 120
 entries=$(grep -c '<Ntry>' $TMP/data/statement.xml)
 assert_eq "$entries" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "the statement, every transaction once"
 [ -f $TMP/inbox/statements/done/day1.xml ] || fail "statement in done/"
 [ -f $TMP/inbox/statements/failed/broken.xml ] || fail "broken statement in failed/"
 grep -q "^result: failed: .*neither CAMT nor MT940" $TMP/inbox/statements/failed/broken.xml.log || fail "failed .log says why"
-grep -q "invoice import not available in this build" $TMP/inbox/invoices/failed/inv1.xml.log || fail "invoice .log says why"
+grep -q "inv1.xml: document: not an e-invoice: root element Invoice in namespace ''" $TMP/inbox/invoices/done/inv1.xml.log \
+    || fail "invoice .log says why: $(cat $TMP/inbox/invoices/*/inv1.xml.log)"
+assert_eq "rejected" "$(q "SELECT outcome FROM abgleich.invoice_documents WHERE name LIKE '%inv1.xml'")" "the document archived as rejected"
 assert_eq "failed" "$(q "SELECT state FROM abgleich.jobs WHERE name = 'statements/broken.xml'")" "the broken file's job failed"
 alloc=$(q 'SELECT count(*) FROM abgleich.allocations')
 [ "$alloc" -gt 1000 ] || fail "the statement matched payments ($alloc allocations)"
