@@ -32,6 +32,7 @@
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
 #include "../formats/tickets.h"
+#include "benchparse.h"
 #include "cli.h"
 
 typedef struct per_case {
@@ -395,10 +396,18 @@ static int match_run(const cli_opts *o, size_t claims, size_t n)
 
 int job_bench(const cli_opts *o, int argc, char **argv)
 {
-    uint64_t tickets = 100000, seed = 1, claims = 10000000, payments = 1000000;
+    uint64_t tickets = 100000, seed = 1, claims = 10000000, payments = 1000000, rows = 0;
+    uint64_t rounds = 1;
     const char *data = NULL;
+    if (argc >= 2 && !strcmp(argv[1], "parse")) {
+        int rc = bench_parse(o, argc - 2, argv + 2);
+        if (rc != AB_E_USAGE)
+            return rc;
+        goto usage;
+    }
     int match = argc >= 2 && !strcmp(argv[1], "match");
-    if (argc < 2 || (strcmp(argv[1], "quality") && !match) || argc % 2)
+    int sink = argc >= 2 && !strcmp(argv[1], "sink");
+    if (argc < 2 || (strcmp(argv[1], "quality") && !match && !sink) || argc % 2)
         goto usage;
     for (int i = 2; i + 1 < argc; i += 2) {
         uint64_t v = strtoull(argv[i + 1], NULL, 10);
@@ -410,10 +419,19 @@ int job_bench(const cli_opts *o, int argc, char **argv)
             claims = v;
         else if (!strcmp(argv[i], "--payments"))
             payments = v;
+        else if (sink && !strcmp(argv[i], "--rows"))
+            rows = v;
+        else if (sink && !strcmp(argv[i], "--rounds"))
+            rounds = v;
         else if (!strcmp(argv[i], "--data"))
             data = argv[i + 1];
         else
             goto usage;
+    }
+    if (sink) {
+        if (rows == 0 || rounds == 0 || rounds > 100)
+            goto usage;
+        return bench_sink(o, rows, (int)rounds);
     }
     if (match)
         return claims && payments ? match_run(o, (size_t)claims, (size_t)payments) : AB_E_USAGE;
@@ -444,6 +462,8 @@ int job_bench(const cli_opts *o, int argc, char **argv)
     return rc;
 usage:
     fprintf(stderr, "usage: abgleich bench quality [--tickets N] [--seed S] [--data DIR]\n"
-                    "       abgleich [--threads T] bench match [--claims N] [--payments M]\n");
+                    "       abgleich [--threads T] bench match [--claims N] [--payments M]\n"
+                    "       abgleich [--json] bench parse FILE...\n"
+                    "       abgleich [--db CONNINFO] [--json] bench sink --rows N [--rounds R]\n");
     return AB_E_USAGE;
 }
