@@ -407,7 +407,8 @@ int job_bench(const cli_opts *o, int argc, char **argv)
     }
     int match = argc >= 2 && !strcmp(argv[1], "match");
     int sink = argc >= 2 && !strcmp(argv[1], "sink");
-    if (argc < 2 || (strcmp(argv[1], "quality") && !match && !sink) || argc % 2)
+    int nightly = argc >= 2 && !strcmp(argv[1], "nightly");
+    if (argc < 2 || (strcmp(argv[1], "quality") && !match && !sink && !nightly) || argc % 2)
         goto usage;
     for (int i = 2; i + 1 < argc; i += 2) {
         uint64_t v = strtoull(argv[i + 1], NULL, 10);
@@ -423,10 +424,19 @@ int job_bench(const cli_opts *o, int argc, char **argv)
             rows = v;
         else if (sink && !strcmp(argv[i], "--rounds"))
             rounds = v;
+        else if (nightly && !strcmp(argv[i], "--dir"))
+            data = argv[i + 1];
         else if (!strcmp(argv[i], "--data"))
             data = argv[i + 1];
         else
             goto usage;
+    }
+    if (nightly) {
+        nightly_args na = {.claims = claims, .payments = payments, .threads = o->threads,
+                           .dir = data};
+        if (claims == 0 || payments == 0 || payments > claims)
+            goto usage;
+        return bench_nightly(o, &na);
     }
     if (sink) {
         if (rows == 0 || rounds == 0 || rounds > 100)
@@ -464,6 +474,8 @@ usage:
     fprintf(stderr, "usage: abgleich bench quality [--tickets N] [--seed S] [--data DIR]\n"
                     "       abgleich [--threads T] bench match [--claims N] [--payments M]\n"
                     "       abgleich [--json] bench parse FILE...\n"
-                    "       abgleich [--db CONNINFO] [--json] bench sink --rows N [--rounds R]\n");
+                    "       abgleich [--db CONNINFO] [--json] bench sink --rows N [--rounds R]\n"
+                    "       abgleich [--db CONNINFO] [--threads T] [--json] bench nightly [--claims N]\n"
+                    "                [--payments M] [--dir GEN_OUTPUT]\n");
     return AB_E_USAGE;
 }

@@ -46,6 +46,20 @@ size_t benchsink_render(const benchsink_fields *f, char *out, size_t cap);
 /* Writes rows rows through pgsink and as raw COPY; rounds >= 1. */
 int bench_sink(const cli_opts *o, uint64_t rows, int rounds) AB_MUSTCHECK;
 
+/* bench nightly (benchnightly.c): gen into a temporary directory unless
+ * dir names existing gen output; threads 0 = number of cores. */
+typedef struct nightly_args {
+    uint64_t claims, payments;
+    unsigned threads;
+    const char *dir;
+} nightly_args;
+
+int bench_nightly(const cli_opts *o, const nightly_args *a) AB_MUSTCHECK;
+/* One line of reconcile --verbose: "abgleich: debug: PATH: NAME took N ms"
+ * gives 1 with NAME and N; any other line 0. */
+int benchnightly_phase_line(const char *line, char *name, size_t namelen,
+                            int64_t *ms) AB_MUSTCHECK;
+
 /* argv: the files (after "parse"). */
 int bench_parse(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 

@@ -54,6 +54,8 @@ static const char usage_text[] =
     "                             parser speed per format: MB/s and records/s, no database\n"
     "  bench sink --rows N [--rounds R]\n"
     "                             pgsink COPY rows/s beside a raw COPY of the same rows\n"
+    "  bench nightly [--claims N] [--payments M] [--dir GEN_OUTPUT]\n"
+    "                             gen, init, import, reconcile timed on a scratch database\n"
     "  escalate [--as-of DATE] [--letters FILE|-] [--dry-run]\n"
     "                             move unpaid fines along the lifecycle; letters CSV\n"
     "  case REFERENCE --driver-known|--driver-unknown|--dismiss [--as-of DATE]\n"

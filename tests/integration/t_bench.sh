@@ -34,3 +34,27 @@ ratio=$(echo "$out" | sed 's/.*"ratio":\([0-9.]*\).*/\1/')
 awk -v r="$ratio" 'BEGIN { exit !(r > 0 && r < 100) }' || fail "a sane ratio: $out"
 n=$(q "SELECT count(*) FROM pg_namespace WHERE nspname = 'abgleich_bench'")
 assert_eq 0 "$n" "the scratch schema is dropped"
+
+# --- bench nightly -----------------------------------------------------------
+out=$($ABGLEICH --threads 2 --json bench nightly --claims 3000 --payments 800)
+for k in '"phases":{"gen":{' '"init":{' '"import":{' '"reconcile":{"seconds":' \
+         '"reconcile_phases_ms":{"registering the file":' '"commit":' '"peak_rss_kb":'; do
+    echo "$out" | grep -qF "$k" || fail "bench nightly reports $k: $out"
+done
+echo "$out" | grep -q '"claims_loaded":3000,' || fail "all claims imported: $out"
+tx=$(echo "$out" | sed 's/.*"transactions":\([0-9]*\).*/\1/')
+al=$(echo "$out" | sed 's/.*"allocations":\([0-9]*\).*/\1/')
+[ "$tx" -ge 700 ] && [ "$tx" -le 1000 ] || fail "about 800 payments (and the generator's other entries) reconciled: $out"
+[ "$al" -gt 0 ] || fail "allocations written: $out"
+assert_eq "$tx" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "the rows are really there"
+load=$(echo "$out" | sed 's/.*"reconcile_start_and_claim_load_s":\([0-9.-]*\).*/\1/')
+awk -v l="$load" 'BEGIN { exit !(l > 0) }' || fail "the claim load was seen: $out"
+rss=$(echo "$out" | sed 's/.*"peak_rss_kb":\([0-9]*\).*/\1/')
+[ "$rss" -gt 1000 ] || fail "a peak RSS in kB: $out"
+# a second run would measure on top of the first day's data: refused
+set +e
+$ABGLEICH bench nightly --claims 100 --payments 10 >/dev/null 2>$TMP/err.txt
+rc=$?
+set -e
+[ "$rc" -ne 0 ] || fail "bench nightly on a database with claims is refused"
+assert_match "scratch database" "$(cat $TMP/err.txt)" "and says why"

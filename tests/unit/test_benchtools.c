@@ -66,3 +66,23 @@ Test(benchsink, render_is_copy_text)
     cr_assert_eq(e, strlen(f.explanation));
     cr_assert_eq(benchsink_render(&f, line, 10), 0);
 }
+
+Test(benchnightly, phase_lines)
+{
+    char name[64];
+    int64_t ms = 0;
+    cr_assert_eq(benchnightly_phase_line("abgleich: debug: /tmp/x: y/statement.xml: writing the "
+                                         "ledger took 137 ms\n",
+                                         name, sizeof name, &ms),
+                 1);
+    cr_assert_str_eq(name, "writing the ledger");
+    cr_assert_eq(ms, 137);
+    cr_assert_eq(benchnightly_phase_line("abgleich: debug: 20000 claims loaded, 5 bytes\n", name,
+                                         sizeof name, &ms),
+                 0);
+    cr_assert_eq(benchnightly_phase_line("abgleich: info: it took 5 ms", name, sizeof name, &ms),
+                 0);
+    cr_assert_eq(benchnightly_phase_line("abgleich: debug: f: x took many ms", name, sizeof name,
+                                         &ms),
+                 0);
+}
