@@ -13,6 +13,8 @@
  *              line as it comes: the arrival of "claims loaded" times the
  *              start and claim load, and its own phase lines ("... took
  *              N ms") are passed through into the JSON.
+ * The arrival of the last phase line tells what the process spends after
+ * its commit (freeing, exit).
  * The database must hold no claims yet (a fresh one): the run writes real
  * rows and its figures mean nothing on top of another day's data.
  */
@@ -35,6 +37,7 @@
 
 typedef struct child_run {
     double seconds, claims_loaded_s;  /* claims_loaded_s: -1 when not seen */
+    double last_phase_s;              /* arrival of the last phase line, -1: none */
     long maxrss_kb;
     char phases[NIGHTLY_MAX_PHASES][64];
     int64_t phase_ms[NIGHTLY_MAX_PHASES];
@@ -82,8 +85,10 @@ static void read_stderr(int fd, double t0, child_run *cr)
             cr->claims_loaded_s = now_s() - t0;
         if (cr->nphases < NIGHTLY_MAX_PHASES &&
             benchnightly_phase_line(line, cr->phases[cr->nphases], sizeof cr->phases[0],
-                                    &cr->phase_ms[cr->nphases]))
+                                    &cr->phase_ms[cr->nphases])) {
             cr->nphases++;
+            cr->last_phase_s = now_s() - t0;
+        }
         else if (strstr(line, "error"))
             fputs(line, stderr);
     }
@@ -98,7 +103,7 @@ static int run_child(char *const args[], const char *out, child_run *cr)
 {
     int pfd[2];
     memset(cr, 0, sizeof *cr);
-    cr->claims_loaded_s = -1;
+    cr->claims_loaded_s = cr->last_phase_s = -1;
     if (pipe(pfd) != 0)
         return AB_E_IO;
     double t0 = now_s();
@@ -164,8 +169,9 @@ static void print_json(const nightly_args *a, const child_run cr[4], int64_t cou
     print_phase("init", &cr[1], !generated);
     print_phase("import", &cr[2], 0);
     print_phase("reconcile", rec, 0);
-    printf("},\"reconcile_start_and_claim_load_s\":%.3f,\"reconcile_phases_ms\":{",
-           rec->claims_loaded_s);
+    printf("},\"reconcile_start_and_claim_load_s\":%.3f,\"reconcile_last_phase_at_s\":%.3f,"
+           "\"reconcile_phases_ms\":{",
+           rec->claims_loaded_s, rec->last_phase_s);
     for (int i = 0; i < rec->nphases; i++)
         printf("%s\"%s\":%lld", i ? "," : "", rec->phases[i], (long long)rec->phase_ms[i]);
     printf("},\"nightly_s\":%.3f,\"peak_rss_kb\":%ld,\"claims_loaded\":%lld,"
