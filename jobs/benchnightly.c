@@ -30,6 +30,7 @@
 
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
+#include "../engine/progress.h"
 #include "benchparse.h"
 #include "cli.h"
 
@@ -199,7 +200,10 @@ static void counts_after(pgsink *s, int64_t counts[3])
     counts[2] = scalar(s, "SELECT count(*) FROM abgleich.allocations");
 }
 
-static int phases(const nightly_args *a, const char *dir, bool generated, child_run cr[4])
+/* The bar counts finished phases: the children's own bars stay off
+ * (their stderr is a pipe). */
+static int phases(const nightly_args *a, const char *dir, bool generated, child_run cr[4],
+                  progress *bar)
 {
     char n[24], m[24], t[24], tickets[4096], stmt[4096];
     snprintf(n, sizeof n, "%llu", (unsigned long long)a->claims);
@@ -212,13 +216,13 @@ static int phases(const nightly_args *a, const char *dir, bool generated, child_
     char *init[] = {"abgleich", "--quiet", "init", NULL};
     char *imp[] = {"abgleich", "--quiet", "import", "tickets", tickets, NULL};
     char *rec[] = {"abgleich", "--verbose", "--threads", t, "reconcile", stmt, NULL};
-    int rc = generated ? run_child(gen, NULL, &cr[0]) : AB_OK;
-    if (rc == AB_OK)
-        rc = run_child(init, NULL, &cr[1]);
-    if (rc == AB_OK)
-        rc = run_child(imp, NULL, &cr[2]);
-    if (rc == AB_OK)
-        rc = run_child(rec, NULL, &cr[3]);
+    char **steps[4] = {generated ? gen : NULL, init, imp, rec};
+    int rc = AB_OK;
+    for (int i = 0; i < 4 && rc == AB_OK; i++) {
+        if (steps[i])
+            rc = run_child(steps[i], NULL, &cr[i]);
+        progress_update(bar, i + 1);
+    }
     return rc;
 }
 
@@ -239,8 +243,12 @@ int bench_nightly(const cli_opts *o, const nightly_args *a)
         rc = fresh_db(s);
     if (rc == AB_OK && !dir)
         dir = mkdtemp(tmp) ? tmp : NULL, rc = dir ? AB_OK : AB_E_IO;
-    if (rc == AB_OK)
-        rc = phases(a, dir, !a->dir, cr);
+    if (rc == AB_OK) {
+        progress bar;
+        progress_start(&bar, "nightly", 4, o->quiet || o->json);
+        rc = phases(a, dir, !a->dir, cr, &bar);
+        progress_end(&bar);
+    }
     if (rc == AB_OK) {
         counts_after(s, counts);
         if (o->json)
