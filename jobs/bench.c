@@ -32,7 +32,7 @@
 #include "../formats/camt.h"
 #include "../formats/jsonw.h"
 #include "../formats/tickets.h"
-#include "benchio.h"
+#include "benchparse.h"
 #include "cli.h"
 
 typedef struct per_case {
@@ -396,17 +396,19 @@ static int match_run(const cli_opts *o, size_t claims, size_t n)
 
 int job_bench(const cli_opts *o, int argc, char **argv)
 {
-    uint64_t tickets = 100000, seed = 1, claims = 10000000, payments = 1000000;
+    uint64_t tickets = 100000, seed = 1, claims = 10000000, payments = 1000000, rows = 0;
+    uint64_t rounds = 1;
     const char *data = NULL;
-    if (argc >= 2 && (!strcmp(argv[1], "parse") || !strcmp(argv[1], "sink") ||
-                      !strcmp(argv[1], "nightly"))) {
-        int rc = benchio_main(o, argc, argv);
-        if (rc == AB_E_USAGE)
-            goto usage;
-        return rc;
+    if (argc >= 2 && !strcmp(argv[1], "parse")) {
+        int rc = bench_parse(o, argc - 2, argv + 2);
+        if (rc != AB_E_USAGE)
+            return rc;
+        goto usage;
     }
     int match = argc >= 2 && !strcmp(argv[1], "match");
-    if (argc < 2 || (strcmp(argv[1], "quality") && !match) || argc % 2)
+    int sink = argc >= 2 && !strcmp(argv[1], "sink");
+    int nightly = argc >= 2 && !strcmp(argv[1], "nightly");
+    if (argc < 2 || (strcmp(argv[1], "quality") && !match && !sink && !nightly) || argc % 2)
         goto usage;
     for (int i = 2; i + 1 < argc; i += 2) {
         uint64_t v = strtoull(argv[i + 1], NULL, 10);
@@ -418,10 +420,28 @@ int job_bench(const cli_opts *o, int argc, char **argv)
             claims = v;
         else if (!strcmp(argv[i], "--payments"))
             payments = v;
+        else if (sink && !strcmp(argv[i], "--rows"))
+            rows = v;
+        else if (sink && !strcmp(argv[i], "--rounds"))
+            rounds = v;
+        else if (nightly && !strcmp(argv[i], "--dir"))
+            data = argv[i + 1];
         else if (!strcmp(argv[i], "--data"))
             data = argv[i + 1];
         else
             goto usage;
+    }
+    if (nightly) {
+        nightly_args na = {.claims = claims, .payments = payments, .threads = o->threads,
+                           .dir = data};
+        if (claims == 0 || payments == 0 || payments > claims)
+            goto usage;
+        return bench_nightly(o, &na);
+    }
+    if (sink) {
+        if (rows == 0 || rounds == 0 || rounds > 100)
+            goto usage;
+        return bench_sink(o, rows, (int)rounds);
     }
     if (match)
         return claims && payments ? match_run(o, (size_t)claims, (size_t)payments) : AB_E_USAGE;
@@ -453,8 +473,9 @@ int job_bench(const cli_opts *o, int argc, char **argv)
 usage:
     fprintf(stderr, "usage: abgleich bench quality [--tickets N] [--seed S] [--data DIR]\n"
                     "       abgleich [--threads T] bench match [--claims N] [--payments M]\n"
-                    "       abgleich bench parse FILE...\n"
-                    "       abgleich bench sink [--rows N]\n"
-                    "       abgleich bench nightly [--claims N] [--payments M] [--seed S]\n");
+                    "       abgleich [--json] bench parse FILE...\n"
+                    "       abgleich [--db CONNINFO] [--json] bench sink --rows N [--rounds R]\n"
+                    "       abgleich [--db CONNINFO] [--threads T] [--json] bench nightly [--claims N]\n"
+                    "                [--payments M] [--dir GEN_OUTPUT]\n");
     return AB_E_USAGE;
 }
