@@ -93,4 +93,14 @@ _Static_assert(AB_REMITTANCE_MAX < AB_COPY_ROW_MAX / 4, "a transaction row must 
 _Static_assert(AB_TEXT_FIELD_MAX < AB_REMITTANCE_MAX, "fields fit remittance cap");
 _Static_assert(AB_CSV_MAX_LINE <= AB_READ_CHUNK, "a CSV line fits one read chunk");
 
+/* abgleich serve (jobs/serve.c, engine/loop.c): inbox files tracked per
+ * scan (more wait for a later scan), files hashed per task, and requests
+ * and parameters the control connection queues. */
+#define AB_SERVE_INBOX_MAX 4096u
+#define AB_SERVE_HASH_BATCH 64u
+#define AB_PGLOOP_QUEUE 128u
+#define AB_PGLOOP_PARAMS 8u
+
+_Static_assert(AB_SERVE_HASH_BATCH <= AB_PGLOOP_QUEUE, "a hash batch's queue requests fit");
+
 #endif

@@ -15,13 +15,14 @@
 #include <uv.h>
 
 #include "err.h"
+#include "limits.h"
 
 typedef struct pgloop pgloop;
 struct pg_result;
 
 /* Requests waiting for the connection at most, and parameters of one. */
-#define PGLOOP_QUEUE 128u
-#define PGLOOP_PARAMS 8u
+#define PGLOOP_QUEUE AB_PGLOOP_QUEUE
+#define PGLOOP_PARAMS AB_PGLOOP_PARAMS
 /* A connection attempt that takes longer than this is abandoned and retried. */
 #define PGLOOP_CONNECT_TIMEOUT_MS 10000u
 

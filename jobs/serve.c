@@ -44,6 +44,7 @@
 
 #include "../engine/config.h"
 #include "../engine/filehash.h"
+#include "../engine/limits.h"
 #include "../engine/log.h"
 #include "../engine/loop.h"
 #include "../engine/mem.h"
@@ -51,9 +52,9 @@
 #include "serve.h"
 
 /* Files tracked per scan; more wait for a later scan. */
-#define SERVE_INBOX_MAX 4096u
+#define SERVE_INBOX_MAX AB_SERVE_INBOX_MAX
 /* Files hashed per hashing task. */
-#define SERVE_HASH_BATCH 64u
+#define SERVE_HASH_BATCH AB_SERVE_HASH_BATCH
 /* An fs event brings the next scan this close. */
 #define FS_DEBOUNCE_MS 20u
 /* Jobs waiting to be handed back after the database went away. */
