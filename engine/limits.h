@@ -58,6 +58,15 @@
 /* Claims the in-memory index holds at most (fines-domain.md §5: 10 M is a big city). */
 #define AB_CLAIMS_MAX (64u * 1024u * 1024u)
 
+/* Rows of one ticket file the import remembers for its in-file checks
+ * (engine/ticketmemo.c, about 100 bytes a row: 1 GB at the cap).  A day's
+ * batch of a big city is 10^4..10^5; 10^7 covers a year of one in a file. */
+#define AB_TICKETS_FILE_MAX (10u * 1000u * 1000u)
+/* Earlier rows of one file with the same plate and TBNR that the likely-
+ * duplicate check compares a row with; past this the row is refused, so
+ * that a hostile file cannot make the check quadratic. */
+#define AB_TICKETS_SAME_CAR_MAX 64u
+
 /* Entries of the embedded offense catalogue (BT-KAT-OWi 2024 has 3,261). */
 #define AB_OFFENSES_MAX 8192u
 

@@ -41,6 +41,7 @@ struct pgsink {
     pgsink_precommit_fn precommit;  /* run once by the next commit */
     void *precommit_ctx;
     char err[AB_ERRMSG_MAX];
+    char state[6];        /* SQLSTATE of the server's last error, "" if none */
 };
 
 /* Flush threshold: a row never has to wait for a second buffer. */
@@ -48,6 +49,7 @@ struct pgsink {
 
 static void set_err(pgsink *s, const char *msg)
 {
+    s->state[0] = '\0';
     if (!msg || !*msg)
         msg = "unknown database error";
     snprintf(s->err, sizeof s->err, "%s", msg);
@@ -65,6 +67,14 @@ static void set_err(pgsink *s, const char *msg)
         *o++ = *p;
     }
     *o = '\0';
+}
+
+/* The server's error of a result (or the connection's, without one). */
+static void set_res_err(pgsink *s, const PGresult *r)
+{
+    set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+    const char *st = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(s->state, sizeof s->state, "%s", st ? st : "");
 }
 
 /* Server notices and warnings go through the log, one line each. */
@@ -104,7 +114,7 @@ static int connect_params(pgsink **out, const char *const *keys, const char *con
     PGresult *r = PQexec(s->conn, "SET client_min_messages = warning");
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? AB_OK : AB_E_DB;
     if (rc < 0)
-        set_err(s, PQresultErrorMessage(r));
+        set_res_err(s, r);
     PQclear(r);
     return rc;
 }
@@ -142,6 +152,11 @@ void pgsink_close(pgsink *s)
     mem_free(s);
 }
 
+const char *pgsink_sqlstate(const pgsink *s)
+{
+    return s ? s->state : "";
+}
+
 const char *pgsink_error(const pgsink *s)
 {
     if (!s)
@@ -154,7 +169,7 @@ static int check(pgsink *s, PGresult *r)
     ExecStatusType st = PQresultStatus(r);
     if (r && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY))
         return AB_OK;
-    set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+    set_res_err(s, r);
     return AB_E_DB;
 }
 
@@ -284,7 +299,7 @@ int pgsink_copy_begin(pgsink *s, const char *copy_sql)
     PGresult *r = PQexec(s->conn, copy_sql);
     int ok = PQresultStatus(r) == PGRES_COPY_IN;
     if (!ok)
-        set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+        set_res_err(s, r);
     PQclear(r);
     if (!ok)
         return AB_E_DB;
@@ -478,7 +493,7 @@ int pgsink_copy_finish(pgsink *s)
     while ((r = PQgetResult(s->conn))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK && !local) {
             if (rc == AB_OK || s->copy_failed)
-                set_err(s, PQresultErrorMessage(r));
+                set_res_err(s, r);
             local = 1;
             rc = AB_E_DB;
         }
@@ -496,7 +511,7 @@ static int drain_out(pgsink *s, int rc)
     PGresult *r;
     while ((r = PQgetResult(s->conn))) {
         if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AB_OK) {
-            set_err(s, PQresultErrorMessage(r));
+            set_res_err(s, r);
             rc = AB_E_DB;
         }
         PQclear(r);
@@ -511,7 +526,7 @@ int pgsink_copy_out(pgsink *s, const char *copy_sql, pgsink_line_fn fn, void *ct
         return rc;
     PGresult *r = PQexec(s->conn, copy_sql);
     if (PQresultStatus(r) != PGRES_COPY_OUT) {
-        set_err(s, r ? PQresultErrorMessage(r) : PQerrorMessage(s->conn));
+        set_res_err(s, r);
         PQclear(r);
         return AB_E_DB;
     }

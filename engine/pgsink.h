@@ -28,6 +28,8 @@ int pgsink_connect_again(pgsink **out, const pgsink *like) AB_MUSTCHECK;
 void pgsink_close(pgsink *s);
 /* Last error text from the server or libpq (one line). */
 const char *pgsink_error(const pgsink *s);
+/* The SQLSTATE of the server's last error ("23505" ...), "" if it was not the server's. */
+const char *pgsink_sqlstate(const pgsink *s);
 
 /* Applies the embedded sql/NNN_*.sql migrations not yet recorded in
  * abgleich.schema_migrations, each in its own transaction.  *applied gets

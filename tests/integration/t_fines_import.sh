@@ -11,7 +11,7 @@ F=$FIXTURES/fines
 
 $ABGLEICH init 2>/dev/null
 set +e
-$ABGLEICH --log-pii import tickets --as-of 2026-11-23 $F/tickets_checks.csv 2>$TMP/err.txt
+$ABGLEICH --log-pii --verbose import tickets --as-of 2026-11-23 $F/tickets_checks.csv 2>$TMP/err.txt
 rc=$?
 set -e
 assert_eq 3 "$rc" "exit 3: rows rejected"
@@ -27,6 +27,7 @@ for expect in \
     grep -qF "$expect" $TMP/err.txt || fail "missing rejection '$expect' in: $(cat $TMP/err.txt)"
 done
 assert_eq 8 "$(grep -c "^$F/tickets_checks.csv:[0-9]*: " $TMP/err.txt)" "eight rejections"
+! grep -q "checking row by row" $TMP/err.txt || fail "nothing known yet: the fast path alone"
 # Without --log-pii a plate in a log is masked; --log-format json writes one
 # object per line.  (A copy with one more line: the same bytes would be
 # skipped as imported already.)
@@ -47,10 +48,15 @@ assert_eq "400000030018|HHAB1234||2500
 
 # Against known claims: 4 minutes after a stored ticket of the same car.
 set +e
-$ABGLEICH import tickets --as-of 2026-11-23 $F/tickets_again.csv 2>$TMP/err2.txt
+$ABGLEICH --verbose import tickets --as-of 2026-11-23 $F/tickets_again.csv 2>$TMP/err2.txt
 rc=$?
 set -e
 assert_eq 3 "$rc" "exit 3 again"
+# This batch meets a known claim: the fast path (COPY straight into claims)
+# steps back and the stage path reports by line, each rejection once.
+grep -q "likely duplicates of known claims; checking row by row" $TMP/err2.txt ||
+    fail "the stage path after the fast one: $(cat $TMP/err2.txt)"
+assert_eq 1 "$(grep -c "^$F/tickets_again.csv:[0-9]*: " $TMP/err2.txt)" "one rejection, said once"
 grep -qF "$F/tickets_again.csv:2: plate: likely duplicate of claim 400000030018 (same plate and TBNR within 5 minutes)" $TMP/err2.txt \
     || fail "duplicate of a known claim: $(cat $TMP/err2.txt)"
 assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claims')" "one more claim"

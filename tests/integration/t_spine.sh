@@ -15,7 +15,7 @@ out=$($ABGLEICH --json import tickets $S/tickets.csv 2>/dev/null)
 assert_eq '{"files":1,"files_imported":1,"files_skipped":0,"files_failed":0,"claims":6,"claims_cents":20500,"rejected":0}' "$out" "json summary of a clean batch"
 
 set +e
-$ABGLEICH import tickets $S/tickets_de_bad.csv 2>$TMP/err.txt
+$ABGLEICH --verbose import tickets $S/tickets_de_bad.csv 2>$TMP/err.txt
 rc=$?
 set -e
 assert_eq 3 "$rc" "exit code 3 when rows were rejected"
@@ -28,7 +28,9 @@ for expect in \
     "$S/tickets_de_bad.csv:9: reference: 400000010017 already known"; do
     grep -qF "$expect" $TMP/err.txt || fail "missing rejection '$expect' in: $(cat $TMP/err.txt)"
 done
-assert_eq 6 "$(grep -c "^$S/tickets_de_bad.csv:[0-9]*: " $TMP/err.txt)" "six rejections"
+assert_eq 6 "$(grep -c "^$S/tickets_de_bad.csv:[0-9]*: " $TMP/err.txt)" "six rejections, each said once"
+grep -q "a reference is known already; checking row by row" $TMP/err.txt ||
+    fail "a known reference sends the batch to the stage path: $(cat $TMP/err.txt)"
 assert_eq 8 "$(q 'SELECT count(*) FROM abgleich.claims')" "6 + 2 claims"
 assert_eq "400000010076|2500|2026-11-13" \
     "$(q "SELECT reference, amount_cents, due_date FROM abgleich.claims WHERE line = 2 AND reference LIKE '%76'")" \
