@@ -55,8 +55,14 @@ assert_eq "approved|kassenleiterin|abgleich" "$(q "SELECT DISTINCT status || '|'
 
 # The payment run.
 expect_exit 2 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE00123 --name X
+# A run whose file the bank's schema would refuse (a malformed debtor BIC)
+# writes nothing and pays nothing.
+expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --bic cobadeff
+grep -q "not valid against pain.001.001.09.xsd .*Element 'BICFI'" $TMP/stderr || fail "invalid run: $(cat $TMP/stderr)"
+[ ! -e $TMP/pain.xml ] && [ ! -e $TMP/pain.xml.tmp ] || fail "an invalid payment file was left behind"
+assert_eq 4 "$(q "SELECT count(*) FROM abgleich.invoices WHERE status = 'approved'")" "nothing paid by an invalid run"
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --execution-date 2026-12-01 2>/dev/null
-xmllint --noout $TMP/pain.xml || fail "pain.001 not well-formed"
+xmllint --noout --nonet --schema data/xsd/pain.001.001.09.xsd $TMP/pain.xml 2>$TMP/xsd.txt || fail "pain.001 not valid against its XSD: $(cat $TMP/xsd.txt)"
 grep -q 'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"' $TMP/pain.xml || fail "namespace"
 assert_eq "4 12021.95" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain.xml)" \
     "four transfers, 336.90 + 681.87 + 447.88 + 10555.30"

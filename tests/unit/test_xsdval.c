@@ -18,7 +18,7 @@ Test(xsdval, every_schema_loads_from_the_embedded_set)
     const char other[] = "<?xml version=\"1.0\"?>\n<other xmlns=\"urn:x\"/>";
     xmlDocPtr doc = xmlReadMemory(other, sizeof other - 1, NULL, NULL, XML_PARSE_NONET);
     cr_assert(doc);
-    for (int s = 0; s <= XSD_CII_EXTENDED; s++) {
+    for (int s = 0; s < XSD_COUNT; s++) {
         char err[256] = "";
         int n = -1;
         int rc = xsdval_doc((enum xsd_schema)s, doc, &n, err, sizeof err);
@@ -44,4 +44,56 @@ Test(xsdval, currency_id_sample_names_line_and_element)
               "%s", e.xsd_error);
     einvoice_free(&e);
     mem_free(xml);
+}
+
+/* A payment file as `abgleich pay` writes it (jobs/pay.c), and the same
+ * with one defect each: the EPC schema holds what a SEPA bank checks. */
+static const char pain[] =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+    "<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:pain.001.001.09\">\n"
+    " <CstmrCdtTrfInitn>\n  <GrpHdr>\n   <MsgId>ABG-20261201-101010</MsgId>\n"
+    "   <CreDtTm>2026-12-01T10:10:10</CreDtTm>\n   <NbOfTxs>1</NbOfTxs>\n"
+    "   <CtrlSum>336.90</CtrlSum>\n   <InitgPty>\n    <Nm>Stadtkasse</Nm>\n   </InitgPty>\n"
+    "  </GrpHdr>\n  <PmtInf>\n   <PmtInfId>ABG-20261201-101010</PmtInfId>\n"
+    "   <PmtMtd>TRF</PmtMtd>\n   <NbOfTxs>1</NbOfTxs>\n   <CtrlSum>336.90</CtrlSum>\n"
+    "   <PmtTpInf>\n    <SvcLvl>\n     <Cd>SEPA</Cd>\n    </SvcLvl>\n   </PmtTpInf>\n"
+    "   <ReqdExctnDt>\n    <Dt>2026-12-01</Dt>\n   </ReqdExctnDt>\n"
+    "   <Dbtr>\n    <Nm>Stadtkasse</Nm>\n   </Dbtr>\n"
+    "   <DbtrAcct>\n    <Id>\n     <IBAN>DE02120300000000202051</IBAN>\n    </Id>\n   </DbtrAcct>\n"
+    "   <DbtrAgt>\n    <FinInstnId>\n     <Othr>\n      <Id>NOTPROVIDED</Id>\n     </Othr>\n"
+    "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n"
+    "   <CdtTrfTxInf>\n    <PmtId>\n     <EndToEndId>ABG-1</EndToEndId>\n    </PmtId>\n"
+    "    <Amt>\n     <InstdAmt Ccy=\"EUR\">336.90</InstdAmt>\n    </Amt>\n"
+    "    <CdtrAgt>\n     <FinInstnId>\n      <BICFI>COBADEFFXXX</BICFI>\n     </FinInstnId>\n    </CdtrAgt>\n"
+    "    <Cdtr>\n     <Nm>Lieferant GmbH</Nm>\n    </Cdtr>\n"
+    "    <CdtrAcct>\n     <Id>\n      <IBAN>DE79000000001234567890</IBAN>\n     </Id>\n    </CdtrAcct>\n"
+    "    <RmtInf>\n     <Ustrd>Rechnung 123456XX</Ustrd>\n    </RmtInf>\n"
+    "   </CdtTrfTxInf>\n  </PmtInf>\n </CstmrCdtTrfInitn>\n</Document>\n";
+
+static int check(const char *from, const char *to, char *err, size_t errlen)
+{
+    char buf[sizeof pain + 64];
+    const char *at = strstr(pain, from);
+    cr_assert(at, "%s", from);
+    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - pain), pain, to, at + strlen(from));
+    xmlDocPtr doc = xmlReadMemory(buf, (int)strlen(buf), NULL, NULL, XML_PARSE_NONET);
+    cr_assert(doc);
+    int n = 0, rc = xsdval_doc(XSD_PAIN_001_001_09, doc, &n, err, errlen);
+    xmlFreeDoc(doc);
+    return rc;
+}
+
+Test(xsdval, pain_001_as_pay_writes_it)
+{
+    char err[256] = "";
+    cr_assert_eq(check("ABG-1<", "ABG-1<", err, sizeof err), AB_OK, "%s", err);
+    cr_assert_eq(check(">336.90</InstdAmt>", ">336.901</InstdAmt>", err, sizeof err), AB_E_INVAL);
+    cr_expect(strstr(err, "line 47: Element 'InstdAmt': [facet 'fractionDigits']"), "%s", err);
+    cr_assert_eq(check("Ccy=\"EUR\"", "Ccy=\"eur\"", err, sizeof err), AB_E_INVAL);
+    cr_assert_eq(check("<Cd>SEPA</Cd>", "<Cd>URGP</Cd>", err, sizeof err), AB_E_INVAL, "EPC: only SEPA");
+    cr_assert_eq(check("COBADEFFXXX", "cobadeff", err, sizeof err), AB_E_INVAL);
+    cr_assert_eq(check("<Dt>2026-12-01</Dt>", "<Dt>2026-02-30</Dt>", err, sizeof err), AB_E_INVAL);
+    cr_assert_eq(check("<Nm>Lieferant GmbH</Nm>",
+                       "<Nm>Lieferant GmbH mit einem Namen, der laenger ist als die siebzig Zeichen der EPC</Nm>",
+                       err, sizeof err), AB_E_INVAL, "EPC: names of at most 70 characters");
 }
