@@ -122,6 +122,9 @@ demo: bin/abgleich
 build/rel/claimidx_bench: bench/claimidx_bench.c build/rel/libabgleich.a
 	$(CC) $(rel_CFLAGS) -o $@ $^ $(rel_LIBS)
 
+build/rel/einvoice_bench: bench/einvoice_bench.c build/rel/libabgleich.a
+	$(CC) $(rel_CFLAGS) -o $@ $^ $(rel_LIBS)
+
 bench: bin/abgleich build/rel/claimidx_bench
 	sh bench/spine.sh
 
