@@ -40,7 +40,8 @@ deps: $(DEPS_STAMP)
 define FLAVOUR
 $(1)_CFLAGS = $$(BASEFLAGS) $(2) $$(shell pkg-config --cflags $$(PKGS) 2>/dev/null)
 $(1)_LIBS   = $$(shell pkg-config --libs $$(PKGS) 2>/dev/null) $(3) -lm
-$(1)_OBJ    = $$(patsubst %.c,build/$(1)/%.o,$$(SRC_LIB)) build/$(1)/gen/sql_embed.o build/$(1)/gen/data_embed.o
+$(1)_OBJ    = $$(patsubst %.c,build/$(1)/%.o,$$(SRC_LIB)) build/$(1)/gen/sql_embed.o build/$(1)/gen/data_embed.o \
+              build/$(1)/gen/xsd_embed.o
 
 build/$(1)/%.o: %.c | $$(DEPS_STAMP)
 	@mkdir -p $$(dir $$@)
@@ -51,6 +52,10 @@ build/$(1)/gen/sql_embed.o: build/gen/sql_embed.c
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
 build/$(1)/gen/data_embed.o: build/gen/data_embed.c
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
+
+build/$(1)/gen/xsd_embed.o: build/gen/xsd_embed.c
 	@mkdir -p $$(dir $$@)
 	$$(CC) $$($(1)_CFLAGS) -c $$< -o $$@
 
@@ -78,6 +83,13 @@ DATA_DIST = data/unterscheidungszeichen_weg-li.json
 build/gen/data_embed.c: data/embed.sh $(DATA_CAT) $(DATA_DIST)
 	@mkdir -p build/gen
 	sh data/embed.sh $@ $(DATA_CAT) $(DATA_DIST)
+
+# The XML schemas e-invoices and payment files are validated against
+# (data/xsd/PROVENANCE.md), embedded.
+XSD = $(sort $(wildcard data/xsd/*.xsd data/xsd/*/*.xsd))
+build/gen/xsd_embed.c: data/xsd/embed.sh $(XSD)
+	@mkdir -p build/gen
+	sh data/xsd/embed.sh $@ $(XSD)
 
 build/gen/sql_embed.c: sql/embed.sh $(SQL)
 	@mkdir -p build/gen
@@ -110,13 +122,16 @@ demo: bin/abgleich
 build/rel/claimidx_bench: bench/claimidx_bench.c build/rel/libabgleich.a
 	$(CC) $(rel_CFLAGS) -o $@ $^ $(rel_LIBS)
 
+build/rel/einvoice_bench: bench/einvoice_bench.c build/rel/libabgleich.a
+	$(CC) $(rel_CFLAGS) -o $@ $^ $(rel_LIBS)
+
 bench: bin/abgleich build/rel/claimidx_bench
 	sh bench/spine.sh
 
 FUZZ_CFLAGS = $(BASEFLAGS) -Wno-unknown-warning-option -O1 -g -fsanitize=fuzzer,address,undefined $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-build/fuzz/%: fuzz/%.c $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c | $(DEPS_STAMP)
+build/fuzz/%: fuzz/%.c $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c build/gen/xsd_embed.c | $(DEPS_STAMP)
 	@mkdir -p build/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c $(shell pkg-config --libs $(PKGS)) -lm
+	clang $(FUZZ_CFLAGS) -o $@ $< $(SRC_LIB) build/gen/sql_embed.c build/gen/data_embed.c build/gen/xsd_embed.c $(shell pkg-config --libs $(PKGS)) -lm
 
 fuzz: $(patsubst fuzz/%.c,build/fuzz/%,$(FUZZ))
 

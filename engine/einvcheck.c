@@ -63,6 +63,10 @@ static void presence_and_codes(const einvoice *e, fl *l)
         enum ei_amount a;
     } need[] = {{"BR-12", EA_106}, {"BR-13", EA_109}, {"BR-14", EA_112}, {"BR-15", EA_115}};
     bool no_lines_profile = e->profile == EI_MINIMUM || e->profile == EI_BASICWL;
+    if (e->xsd_errors > 1)
+        add(l, "XSD", EF_ERROR, "%s (and %d more)", e->xsd_error, e->xsd_errors - 1);
+    else if (e->xsd_errors)
+        add(l, "XSD", EF_ERROR, "%s", e->xsd_error);
     for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
         if (!e->has[need[i].a] && !(no_lines_profile && need[i].a == EA_106))
             add(l, need[i].rule, EF_ERROR, "a required total is missing");

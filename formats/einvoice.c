@@ -22,6 +22,7 @@
 #include "../engine/date.h"
 #include "../engine/limits.h"
 #include "../engine/mem.h"
+#include "xsdval.h"
 
 #define NS_INV "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 #define NS_CN "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -452,6 +453,35 @@ static int extract(xmlDocPtr doc, einvoice *e, char *err, size_t errlen)
     return rc;
 }
 
+/* The Factur-X schema a CII document must satisfy: its profile's own.
+ * XRechnung CII (whose reference is the full UN/CEFACT D16B schema, not
+ * embedded here) and unknown profiles are held to EXTENDED, the widest
+ * Factur-X schema, so that no element EN 16931 allows is refused. */
+static enum xsd_schema cii_schema(enum ei_profile p)
+{
+    switch (p) {
+    case EI_MINIMUM: return XSD_CII_MINIMUM;
+    case EI_BASICWL: return XSD_CII_BASICWL;
+    case EI_BASIC: return XSD_CII_BASIC;
+    case EI_EN16931: return XSD_CII_EN16931;
+    default: return XSD_CII_EXTENDED;
+    }
+}
+
+static int validate(xmlDocPtr doc, einvoice *e, char *err, size_t errlen)
+{
+    if (e->syntax != EI_CII)
+        return AB_OK; /* UBL 2.1: no schema embedded (docs/einvoices.md) */
+    enum xsd_schema s = cii_schema(e->profile);
+    char msg[160];
+    int rc = xsdval_doc(s, doc, &e->xsd_errors, msg, sizeof msg);
+    if (rc == AB_E_INVAL)
+        snprintf(e->xsd_error, sizeof e->xsd_error, "%s %s", xsdval_name(s), msg);
+    else if (rc < 0)
+        snprintf(err, errlen, "%s", msg);
+    return rc == AB_E_INVAL ? AB_OK : rc;
+}
+
 int einvoice_parse(const char *xml, size_t n, einvoice *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
@@ -470,8 +500,8 @@ int einvoice_parse(const char *xml, size_t n, einvoice *out, char *err, size_t e
     int rc = AB_E_INVAL;
     if (doc->intSubset || doc->extSubset)
         snprintf(err, errlen, "a DOCTYPE is not allowed in an e-invoice (entity tricks)");
-    else
-        rc = extract(doc, out, err, errlen);
+    else if ((rc = extract(doc, out, err, errlen)) == AB_OK)
+        rc = validate(doc, out, err, errlen);
     xmlFreeDoc(doc);
     if (rc < 0)
         einvoice_free(out);

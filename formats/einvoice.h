@@ -86,11 +86,16 @@ typedef struct einvoice {
     int n_lines;
     int64_t due_cents;              /* BT-115, negated for a credit note: what we owe */
     char decimals_bad[EI_TEXT];     /* first amount with more than 2 decimals, or "" */
+    int xsd_errors;                 /* schema violations (CII only; see einvoice_parse) */
+    char xsd_error[176];            /* the first: "SCHEMA.xsd line N: message", or "" */
 } einvoice;
 
 /* Parses one XML document (at most AB_EINVOICE_MAX_BYTES).  No network, no
  * DTD, no entities: a document with a DOCTYPE is refused.  On failure err
- * says why (not well-formed, not an invoice, ZUGFeRD 1.0, ...). */
+ * says why (not well-formed, not an invoice, ZUGFeRD 1.0, ...).  A CII
+ * document is also validated against the embedded Factur-X schema of its
+ * profile (formats/xsdval.h); violations are recorded in xsd_errors and
+ * xsd_error (rule XSD of einvcheck), not returned as a failure. */
 int einvoice_parse(const char *xml, size_t n, einvoice *out, char *err, size_t errlen) AB_MUSTCHECK;
 void einvoice_free(einvoice *e);
 const char *einvoice_profile_name(enum ei_profile p);

@@ -12,9 +12,13 @@
  *       credit transfer file, pain.001.001.09, with EndToEndId ABG-<id>; the
  *       invoices become in_payment.  The bank reports the EndToEndId back
  *       on the statement, where reconcile finds each debit (invoices.c).
- * The file is written beside its target and renamed in only after the
- * invoices' new state is committed, so a failed run leaves neither.
+ * The file is written beside its target, validated against the embedded
+ * pain.001.001.09 schema (the EPC's SEPA credit transfer version,
+ * formats/xsdval.h), and renamed in only after the invoices' new state is
+ * committed, so a failed or invalid run leaves neither: a file the bank
+ * would refuse never reaches it.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,7 @@
 #include "../engine/einvcheck.h"
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
+#include "../formats/xsdval.h"
 #include "cli.h"
 
 static const char *opt(int argc, char **argv, const char *name)
@@ -120,6 +125,40 @@ static void el(FILE *f, const char *indent, const char *name, const char *text)
     fprintf(f, "</%s>\n", name);
 }
 
+/* The first `max` characters of UTF-8 text (the EPC limits names to 70
+ * and remittance text to 140 characters), never cutting a character. */
+static void clip(char *dst, size_t cap, const char *src, int max)
+{
+    size_t n = 0;
+    int chars = 0;
+    while (src[n] && chars < max) {
+        size_t len = 1;
+        while (((unsigned char)src[n + len] & 0xC0) == 0x80)
+            len++;
+        if (n + len >= cap)
+            break;
+        n += len;
+        chars++;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* BICFIDec2014Identifier; an invoice's malformed BIC is left out (the
+ * IBAN alone routes a SEPA transfer) rather than spoiling the whole run. */
+static bool bic_ok(const char *b)
+{
+    size_t n = strlen(b);
+    if (n != 8 && n != 11)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        bool alnum = (b[i] >= 'A' && b[i] <= 'Z') || (b[i] >= '0' && b[i] <= '9');
+        if (!alnum || ((i == 4 || i == 5) && !(b[i] >= 'A' && b[i] <= 'Z')))
+            return false;
+    }
+    return true;
+}
+
 static void amount(char *buf, size_t n, int64_t cents)
 {
     snprintf(buf, n, "%lld.%02lld", (long long)(cents / 100), (long long)(cents % 100));
@@ -162,24 +201,26 @@ static void pain_head(FILE *f, const run *r, const char *now)
 /* Row: id, invoice_number, seller_name, iban, bic, remittance, cents. */
 static void pain_tx(FILE *f, const pgsink_result *res, int i)
 {
-    char e2e[40], amt[32], ustrd[141];
+    char e2e[40], amt[32], text[512], ustrd[4 * 140 + 1], name[4 * 70 + 1];
     snprintf(e2e, sizeof e2e, "ABG-%s", pgsink_result_value(res, i, 0));
     amount(amt, sizeof amt, strtoll(pgsink_result_value(res, i, 6), NULL, 10));
     const char *rem = pgsink_result_isnull(res, i, 5) ? NULL : pgsink_result_value(res, i, 5);
     if (rem)
-        snprintf(ustrd, sizeof ustrd, "%s", rem);
+        snprintf(text, sizeof text, "%s", rem);
     else
-        snprintf(ustrd, sizeof ustrd, "Rechnung %s", pgsink_result_value(res, i, 1));
+        snprintf(text, sizeof text, "Rechnung %s", pgsink_result_value(res, i, 1));
+    clip(ustrd, sizeof ustrd, text, 140);
+    clip(name, sizeof name, pgsink_result_value(res, i, 2), 70);
     fprintf(f, "   <CdtTrfTxInf>\n    <PmtId>\n");
     el(f, "     ", "EndToEndId", e2e);
     fprintf(f, "    </PmtId>\n    <Amt>\n     <InstdAmt Ccy=\"EUR\">%s</InstdAmt>\n    </Amt>\n", amt);
-    if (!pgsink_result_isnull(res, i, 4)) {
+    if (!pgsink_result_isnull(res, i, 4) && bic_ok(pgsink_result_value(res, i, 4))) {
         fprintf(f, "    <CdtrAgt>\n     <FinInstnId>\n");
         el(f, "      ", "BICFI", pgsink_result_value(res, i, 4));
         fprintf(f, "     </FinInstnId>\n    </CdtrAgt>\n");
     }
     fprintf(f, "    <Cdtr>\n");
-    el(f, "     ", "Nm", pgsink_result_value(res, i, 2));
+    el(f, "     ", "Nm", name);
     fprintf(f, "    </Cdtr>\n    <CdtrAcct>\n     <Id>\n");
     el(f, "      ", "IBAN", pgsink_result_value(res, i, 3));
     fprintf(f, "     </Id>\n    </CdtrAcct>\n    <RmtInf>\n");
@@ -236,6 +277,18 @@ static int mark_run(pgsink *db, const pgsink_result *res, const char *ok, const 
     return rc;
 }
 
+/* The bank's schema is the last word before anything is marked paid. */
+static int check_pain(const char *tmp, const char *out)
+{
+    char err[256];
+    int n = 0;
+    int rc = xsdval_file(XSD_PAIN_001_001_09, tmp, &n, err, sizeof err);
+    if (rc < 0)
+        log_error("%s: the payment file is not valid against %s (%d errors), first: %s;"
+                  " nothing was paid", out, xsdval_name(XSD_PAIN_001_001_09), n, err);
+    return rc;
+}
+
 static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
@@ -260,6 +313,8 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
         log_info("nothing to pay by %s", due_by);
     } else if (rc == AB_OK) {
         rc = write_pain(tmp, r, res, ok);
+        if (rc == AB_OK)
+            rc = check_pain(tmp, out);
         if (rc == AB_OK)
             rc = mark_run(db, res, ok, out, r);
         if (rc == AB_OK && rename(tmp, out) != 0)

@@ -21,6 +21,7 @@ rej invalid/csharp__encrypted_aes256_no_attachment.pdf "document: the PDF is enc
 rej invalid/horstoeko__plain_pdf_no_xml.pdf "document: no invoice XML attached"
 rej invalid/mustang__truncated_15_bytes.pdf "document: not a readable PDF"
 rej invalid/corpus__facturx_bad_xml_encoding_decl.pdf "document: XML not well-formed"
+rej invalid/mustang__schema_invalid_currencyid_in_pdf.pdf "XSD: Factur-X_1.07.3_EXTENDED.xsd line 157: Element 'ram:Name': This element is not expected"
 rej pdf/mustang__zf1_basic_objstm_xrefstream_kids.pdf "document: ZUGFeRD 1.0"
 rej cii/mustang__facturx_minimum_no_lines.xml "AB-PROFILE"
 rej pdf/mustang__basicwl_avoir_negative_due.pdf "AB-PROFILE"
@@ -28,7 +29,7 @@ rej cii/xrts__xr30_380_basic_sepa58.xml "duplicate: invoice 123456XX of \[Seller
 grep -q "^$E/ubl/xrts__xr30ext_third_party_payment_bad_leitweg.xml: AB-LEITWEG: Leitweg-ID 04011000-12345-34: the check digits do not match" $TMP/import.txt \
     || fail "a bad Leitweg-ID is a warning: $(grep third_party $TMP/import.txt)"
 
-assert_eq "40|18|12|10" "$(q "SELECT count(*), count(*) FILTER (WHERE outcome = 'accepted'), count(*) FILTER (WHERE outcome = 'rejected'), count(*) FILTER (WHERE outcome = 'duplicate') FROM abgleich.invoice_documents")" \
+assert_eq "40|18|13|9" "$(q "SELECT count(*), count(*) FILTER (WHERE outcome = 'accepted'), count(*) FILTER (WHERE outcome = 'rejected'), count(*) FILTER (WHERE outcome = 'duplicate') FROM abgleich.invoice_documents")" \
     "every document archived with its outcome"
 assert_eq "$(sha256sum $E/pdf/mustang__en16931_einfach_flate.pdf | cut -c1-64)|$(stat -c %s $E/pdf/mustang__en16931_einfach_flate.pdf)" \
     "$(q "SELECT sha256, length(content) FROM abgleich.invoice_documents WHERE name LIKE '%mustang__en16931_einfach_flate.pdf'")" "the original file archived with its hash"
@@ -54,8 +55,14 @@ assert_eq "approved|kassenleiterin|abgleich" "$(q "SELECT DISTINCT status || '|'
 
 # The payment run.
 expect_exit 2 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE00123 --name X
+# A run whose file the bank's schema would refuse (a malformed debtor BIC)
+# writes nothing and pays nothing.
+expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --bic cobadeff
+grep -q "not valid against pain.001.001.09.xsd .*Element 'BICFI'" $TMP/stderr || fail "invalid run: $(cat $TMP/stderr)"
+[ ! -e $TMP/pain.xml ] && [ ! -e $TMP/pain.xml.tmp ] || fail "an invalid payment file was left behind"
+assert_eq 4 "$(q "SELECT count(*) FROM abgleich.invoices WHERE status = 'approved'")" "nothing paid by an invalid run"
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name "Stadtkasse Musterstadt" --execution-date 2026-12-01 2>/dev/null
-xmllint --noout $TMP/pain.xml || fail "pain.001 not well-formed"
+xmllint --noout --nonet --schema data/xsd/pain.001.001.09.xsd $TMP/pain.xml 2>$TMP/xsd.txt || fail "pain.001 not valid against its XSD: $(cat $TMP/xsd.txt)"
 grep -q 'xmlns="urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"' $TMP/pain.xml || fail "namespace"
 assert_eq "4 12021.95" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain.xml)" \
     "four transfers, 336.90 + 681.87 + 447.88 + 10555.30"

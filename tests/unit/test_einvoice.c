@@ -179,6 +179,7 @@ static const pdf_oracle pdfs[] = {
     {"pdf/corpus__zf20_extended_logistics_charge.pdf", "zugferd-invoice.xml", "R87654321012345", 51899, ""},
     {"pdf/corpus__xrechnung_profile_xrechnung_xml.pdf", "xrechnung.xml", "471102", 52987, ""},
     {"pdf/corpus__en16931_384_correction_incremental.pdf", "factur-x.xml", "RK21012345", -879, ""},
+    {"invalid/mustang__schema_invalid_currencyid_in_pdf.pdf", "factur-x.xml", "RE-20171118/506", 57104, "XSD"},
 };
 
 Test(einvoice, every_pdf_gives_the_table)
