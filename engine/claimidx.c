@@ -285,6 +285,15 @@ void claimidx_update(claimidx *ix, uint32_t s, int64_t amount_cents, int64_t ope
     ix->table[s].open_cents = open_cents;
 }
 
+void claimidx_id_map(const claimidx *ix, uint32_t *map, size_t n)
+{
+    for (size_t s = 0; s <= ix->mask; s++) {
+        int64_t id = ix->recs[s].claim_id;
+        if (ix->table[s].key != 0 && id >= 0 && (uint64_t)id < n)
+            map[id] = (uint32_t)s;
+    }
+}
+
 /* --- persistence -------------------------------------------------------- */
 
 #define SNAP_MAGIC "ABCLIDX"   /* 8 bytes with the NUL */

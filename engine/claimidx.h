@@ -65,6 +65,11 @@ size_t claimidx_bytes(const claimidx *ix);
 void claimidx_update(claimidx *ix, uint32_t slot, int64_t amount_cents, int64_t open_cents,
                      int32_t due_day);
 
+/* map[id] = slot for every claim in the index with 0 <= id < n (other
+ * entries are left as they are): finding claims by id, for the changes a
+ * snapshot's delta brings (jobs/reconcile.c). */
+void claimidx_id_map(const claimidx *ix, uint32_t *map, size_t n);
+
 /* Persistence (engine/claimsnap.c wraps it in a file with the database's
  * identity): the arrays exactly as they lie in memory, behind a header with
  * a magic, the format version, the sizes and an XXH3 of the payload.

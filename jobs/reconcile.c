@@ -140,21 +140,24 @@ static int claim_fields(char *line, size_t n, char **f, size_t *len)
     return AB_OK;
 }
 
-static int insert_claim(claimidx *ix, char **f, size_t *len)
+/* *slot: where the claim went, CLAIMIDX_NONE when it was left out. */
+static int insert_claim(claimidx *ix, char **f, size_t *len, uint32_t *slot)
 {
+    *slot = CLAIMIDX_NONE;
     char ref[AB_REF_MAX + 1];
     size_t rn = refscan_normalise(f[1], len[1], ref);
     if (rn == 0)
         return AB_OK; /* a reference no payment text could ever name */
-    uint32_t slot;
     int rc = claimidx_insert(ix, ref, rn, strtoll(f[0], NULL, 10), strtoll(f[2], NULL, 10),
-                             strtoll(f[3], NULL, 10), (int32_t)strtol(f[4], NULL, 10), &slot);
-    if (rc == AB_E_DUP)
+                             strtoll(f[3], NULL, 10), (int32_t)strtol(f[4], NULL, 10), slot);
+    if (rc == AB_E_DUP) {
+        *slot = CLAIMIDX_NONE;
         return AB_OK;
+    }
     char plate[PLATE_MAX];
     size_t pn = f[5] ? plate_normalise(f[5], len[5], plate) : 0;
     if (rc == AB_OK && pn)
-        rc = claimidx_set_plate(ix, slot, plate, pn);
+        rc = claimidx_set_plate(ix, *slot, plate, pn);
     return rc;
 }
 
@@ -162,8 +165,9 @@ static int load_claim_line(void *ctx, char *line, size_t n)
 {
     char *f[6];
     size_t len[6];
+    uint32_t slot;
     int rc = claim_fields(line, n, f, len);
-    return rc < 0 ? rc : insert_claim(ctx, f, len);
+    return rc < 0 ? rc : insert_claim(ctx, f, len, &slot);
 }
 
 /* Headroom of an index that will be saved: the next runs' new claims fit
@@ -204,60 +208,90 @@ static int load_full(reconciler *r)
 
 typedef struct delta_ctx {
     claimidx *ix;
-    int64_t w_claim;
-    int64_t added, updated;
+    uint32_t *slot_of;    /* claim id -> slot, CLAIMIDX_NONE if not held */
+    size_t n_ids;
+    int64_t added, changed;
 } delta_ctx;
 
-/* New claims go in as in a full load (in id order, after every older one,
- * so duplicates and plate chains come out the same); a touched claim gets
- * its new amounts and due day.  A touched claim that the index does not
- * hold (its reference normalises to nothing, or an older claim has it)
- * was left out by the full load too. */
-static int delta_line(void *ctx, char *line, size_t n)
+/* A claim above the snapshot's watermark, as it was inserted (the changes
+ * follow).  In id order, after every older claim: duplicates and plate
+ * chains come out as in a full load. */
+static int fresh_line(void *ctx, char *line, size_t n)
 {
     delta_ctx *d = ctx;
     char *f[6];
     size_t len[6];
+    uint32_t slot;
     int rc = claim_fields(line, n, f, len);
-    if (rc < 0)
-        return rc;
+    if (rc == AB_OK)
+        rc = insert_claim(d->ix, f, len, &slot);
+    int64_t id = rc == AB_OK ? strtoll(f[0], NULL, 10) : -1;
+    if (id >= 0 && (uint64_t)id < d->n_ids)
+        d->slot_of[id] = slot;
+    d->added++;
+    return rc;
+}
+
+/* What new events and allocations did to one claim: id, added, paid,
+ * due_moved, due_day (sql/017_claimsnap.sql).  A claim the index does not
+ * hold (its reference normalises to nothing, or an older claim has it)
+ * was left out by the full load too. */
+static int change_line(void *ctx, char *line, size_t n)
+{
+    delta_ctx *d = ctx;
+    char *f[5];
+    size_t len[5];
+    if (pgsink_copy_split(line, n, f, len, 5) != 5 || !f[0] || !f[1] || !f[2] || !f[3] || !f[4])
+        return AB_E_DB;
     int64_t id = strtoll(f[0], NULL, 10);
-    if (id > d->w_claim) {
-        d->added++;
-        return insert_claim(d->ix, f, len);
-    }
-    char ref[AB_REF_MAX + 1];
-    size_t rn = refscan_normalise(f[1], len[1], ref);
-    uint32_t slot = rn ? claimidx_find(d->ix, ref, rn) : CLAIMIDX_NONE;
-    if (slot != CLAIMIDX_NONE && claimidx_claim_id(d->ix, slot) == id) {
-        claimidx_update(d->ix, slot, strtoll(f[2], NULL, 10), strtoll(f[3], NULL, 10),
-                        (int32_t)strtol(f[4], NULL, 10));
-        d->updated++;
-    }
+    uint32_t s = id >= 0 && (uint64_t)id < d->n_ids ? d->slot_of[id] : CLAIMIDX_NONE;
+    if (s == CLAIMIDX_NONE)
+        return AB_OK;
+    int64_t added = strtoll(f[1], NULL, 10), paid = strtoll(f[2], NULL, 10);
+    int32_t due = f[3][0] == 't' ? (int32_t)strtol(f[4], NULL, 10) : claimidx_due_day(d->ix, s);
+    claimidx_update(d->ix, s, claimidx_amount(d->ix, s) + added,
+                    claimidx_open(d->ix, s) + added - paid, due);
+    d->changed++;
     return AB_OK;
 }
 
-/* The snapshot's index, then what changed after its watermarks (one
- * query: sql/017_claimsnap.sql).  AB_E_PARSE or AB_E_LIMIT: the file
- * cannot serve (damaged, or its table is too small for the new claims). */
+/* The snapshot's index; then the claims above its watermark (inserted
+ * with their own amount and due date); then, for every claim that new
+ * events or allocations name, what they added (sql/017_claimsnap.sql).
+ * Two statements of one REPEATABLE READ transaction: one state.
+ * AB_E_PARSE or AB_E_LIMIT: the file cannot serve (damaged, or its table
+ * is too small for the new claims). */
 static int load_delta(reconciler *r, int fd, const claimsnap_meta *file, const claimsnap_meta *at)
 {
     claimidx_destroy(r->ix);
     r->ix = NULL;
-    int64_t fresh = at->max_claim - file->max_claim; /* at most this many new claims */
-    int rc = claimidx_load(&r->ix, fd, (size_t)fresh);
+    if (at->max_claim > 4 * (int64_t)AB_CLAIMS_MAX)
+        return AB_E_LIMIT; /* ids too sparse for a map by id */
+    int rc = claimidx_load(&r->ix, fd, (size_t)(at->max_claim - file->max_claim));
     if (rc < 0)
         return rc;
-    char sql[256];
+    delta_ctx d = {.ix = r->ix, .n_ids = (size_t)at->max_claim + 1};
+    if (!(d.slot_of = mem_alloc(d.n_ids * sizeof *d.slot_of)))
+        return AB_E_NOMEM;
+    memset(d.slot_of, 0xff, d.n_ids * sizeof *d.slot_of); /* CLAIMIDX_NONE */
+    claimidx_id_map(r->ix, d.slot_of, d.n_ids);
+    char sql[512];
     snprintf(sql, sizeof sql,
-             "COPY (SELECT * FROM abgleich.claimsnap_delta(%lld, %lld, %lld)) TO STDOUT",
-             (long long)file->max_claim, (long long)file->max_alloc, (long long)file->max_event);
-    delta_ctx d = {.ix = r->ix, .w_claim = file->max_claim};
-    rc = pgsink_copy_out(r->db, sql, delta_line, &d);
+             "COPY (SELECT id, reference, amount_cents, amount_cents,"
+             " coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate"
+             " FROM abgleich.claims WHERE id > %lld ORDER BY id) TO STDOUT",
+             (long long)file->max_claim);
+    rc = pgsink_copy_out(r->db, sql, fresh_line, &d);
+    snprintf(sql, sizeof sql,
+             "COPY (SELECT * FROM abgleich.claimsnap_changes(%lld, %lld)) TO STDOUT",
+             (long long)file->max_alloc, (long long)file->max_event);
     if (rc == AB_OK)
-        log_info("claims: %lld from the snapshot, %lld new and %lld changed since",
-                 (long long)file->claims, (long long)d.added, (long long)d.updated);
-    r->snap_delta = d.added + d.updated;
+        rc = pgsink_copy_out(r->db, sql, change_line, &d);
+    mem_free(d.slot_of);
+    if (rc == AB_OK)
+        log_info("claims: %lld from the snapshot, %lld new, %lld changed by new ledger rows",
+                 (long long)file->claims, (long long)d.added, (long long)d.changed);
+    r->snap_delta = d.added + d.changed;
     return rc;
 }
 
@@ -330,6 +364,13 @@ static int load_consistent(reconciler *r, int fd, const claimsnap_meta *file, in
     return rc;
 }
 
+static double load_clock(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* Snapshot and delta when a usable snapshot exists; else everything, and
  * then a new snapshot (also after a delta above 1/20 of the claims), if
  * the snapshot lock was free. */
@@ -370,19 +411,14 @@ static int load_with_snapshot(reconciler *r)
     }
     if (use && r->snap_delta <= (int64_t)claimidx_count(r->ix) / 20)
         return AB_OK; /* fewer changes than the estimate said */
+    double t0 = load_clock();
     int src = claimsnap_save(path, &at, r->ix);
     if (src < 0)
         log_warn("claim snapshot %s not written: %s", path, ab_strerror(src));
     else
-        log_info("claim snapshot %s written: %zu claims", path, claimidx_count(r->ix));
+        log_info("claim snapshot %s written: %zu claims in %.0f ms", path,
+                 claimidx_count(r->ix), (load_clock() - t0) * 1000);
     return AB_OK;
-}
-
-static double load_clock(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 static int load_claims(reconciler *r)

@@ -84,40 +84,33 @@ CREATE TRIGGER claim_events_snap_epoch_del AFTER DELETE ON abgleich.claim_events
     REFERENCING OLD TABLE AS changed FOR EACH STATEMENT
     EXECUTE FUNCTION abgleich.claimsnap_bump();
 
--- The rows of claim_ledger that reconcile loads (id, reference, owed, open,
--- due day, plate), for the claims above w_claims and those named by
--- allocations above w_allocs or events above w_events, in id order.  Per
--- claim sums through the (claim_id) indexes: the cost follows the number
--- of touched claims, not the size of the ledger (claim_ledger's GROUP BY
--- over all of allocations and claim_events cannot be narrowed by the
--- planner).  Nested loops over the touched ids are forced, and JIT is off:
--- with a few thousand touched claims the planner would rather hash-join a
--- sequential scan of all claims, and compile it.  tests/integration/t_snapshot.sh checks that with zero
--- watermarks it returns exactly what claim_ledger does.
-CREATE FUNCTION abgleich.claimsnap_delta(w_claims bigint, w_allocs bigint, w_events bigint)
-RETURNS TABLE (id bigint, reference text, owed_cents bigint, open_cents bigint, due_day int,
-               plate text)
-LANGUAGE sql STABLE
-SET enable_hashjoin = off SET enable_mergejoin = off SET jit = off AS $$
-    WITH touched AS (
-        SELECT c.id FROM abgleich.claims c WHERE c.id > w_claims
-        UNION
-        SELECT a.claim_id FROM abgleich.allocations a WHERE a.id > w_allocs
-        UNION
-        SELECT e.claim_id FROM abgleich.claim_events e WHERE e.id > w_events)
-    SELECT c.id, c.reference,
-           (c.amount_cents + ev.added)::bigint,
-           (c.amount_cents + ev.added - pd.paid)::bigint,
-           coalesce(CASE WHEN la.state IS NULL THEN c.due_date ELSE la.due_date END,
-                    date '1970-01-01') - date '1970-01-01',
-           c.plate
-    FROM touched t
-    JOIN abgleich.claims c ON c.id = t.id
-    CROSS JOIN LATERAL (SELECT coalesce(sum(e.fine_cents + e.fee_cents + e.expenses_cents), 0)
-                        AS added FROM abgleich.claim_events e WHERE e.claim_id = c.id) ev
-    CROSS JOIN LATERAL (SELECT coalesce(sum(a.amount_cents), 0) AS paid
-                        FROM abgleich.allocations a WHERE a.claim_id = c.id) pd
-    LEFT JOIN LATERAL (SELECT e.state, e.due_date FROM abgleich.claim_events e
-                       WHERE e.claim_id = c.id ORDER BY e.id DESC LIMIT 1) la ON true
-    ORDER BY c.id
+-- What the ledgers added since a snapshot with watermarks w_allocs and
+-- w_events, per claim: the sum of the new events' amounts (added_cents:
+-- owed and open move by it), the sum of the new allocations (paid_cents:
+-- open moves back by it), and whether a new event came (due_moved; it is
+-- then the claim's latest one, and due_day is its due day).  reconcile
+-- adds these to the snapshot's values, and for claims above the claims
+-- watermark (all of whose rows are new: they name the claim, so they came
+-- after it) to the claim's own amount and due date; tests/integration/
+-- t_snapshot.sh checks that with zero watermarks that gives claim_ledger.
+-- The cost follows the new rows (range scans of the primary keys), not the
+-- size of the ledger, which claim_ledger aggregates whole: a filter on its
+-- ids does not narrow that.  A plain SQL function with no SET clause, so
+-- that the planner inlines it and plans with the watermarks' values (for a
+-- parameter, "id > $1" counts as a third of the table: a full scan).
+CREATE FUNCTION abgleich.claimsnap_changes(w_allocs bigint, w_events bigint)
+RETURNS TABLE (claim_id bigint, added_cents bigint, paid_cents bigint, due_moved boolean,
+               due_day int)
+LANGUAGE sql STABLE AS $$
+    WITH ev AS (
+        SELECT e.claim_id, sum(e.fine_cents + e.fee_cents + e.expenses_cents) AS added,
+               (array_agg(e.due_date ORDER BY e.id DESC))[1] AS due
+        FROM abgleich.claim_events e WHERE e.id > w_events GROUP BY e.claim_id),
+    pd AS (
+        SELECT a.claim_id, sum(a.amount_cents) AS paid
+        FROM abgleich.allocations a WHERE a.id > w_allocs GROUP BY a.claim_id)
+    SELECT coalesce(ev.claim_id, pd.claim_id), coalesce(ev.added, 0)::bigint,
+           coalesce(pd.paid, 0)::bigint, ev.claim_id IS NOT NULL,
+           coalesce(ev.due, date '1970-01-01') - date '1970-01-01'
+    FROM ev FULL JOIN pd ON pd.claim_id = ev.claim_id
 $$;
