@@ -16,10 +16,15 @@
  * load <= 0.7, sized once from the expected count: nothing rehashes, and
  * lookups never allocate, which is what lets many threads read it without
  * locks.  Plates use a second table of tagged uint64 words (tag | slot + 1).
+ * Saved and loaded as these arrays verbatim (claimidx_save): a loaded index
+ * has the same slots, chains and pool offsets as the one that was saved, so
+ * it needs no rehash, only a read and a checksum pass.
  */
 #include "claimidx.h"
 
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <xxhash.h>
 
 #include "limits.h"
@@ -270,4 +275,156 @@ uint32_t claimidx_plate_first(const claimidx *ix, const char *plate, size_t n)
 uint32_t claimidx_plate_next(const claimidx *ix, uint32_t slot)
 {
     return ix->recs[slot].plate_next;
+}
+
+void claimidx_update(claimidx *ix, uint32_t s, int64_t amount_cents, int64_t open_cents,
+                     int32_t due_day)
+{
+    ix->recs[s].amount_cents = amount_cents;
+    ix->recs[s].due_day = due_day;
+    ix->table[s].open_cents = open_cents;
+}
+
+void claimidx_id_map(const claimidx *ix, uint32_t *map, size_t n)
+{
+    for (size_t s = 0; s <= ix->mask; s++) {
+        int64_t id = ix->recs[s].claim_id;
+        if (ix->table[s].key != 0 && id >= 0 && (uint64_t)id < n)
+            map[id] = (uint32_t)s;
+    }
+}
+
+/* --- persistence -------------------------------------------------------- */
+
+#define SNAP_MAGIC "ABCLIDX"   /* 8 bytes with the NUL */
+#define SNAP_VERSION 1u
+#define SNAP_ORDER 0x01020304u /* a file of another byte order fails here */
+
+typedef struct snap_hdr {
+    char magic[8];
+    uint32_t version, order;
+    uint32_t hot_size, cold_size;  /* a change of the structs needs a new version */
+    uint64_t count, capacity, slots, pool_len, min_len, max_len;
+    uint64_t checksum;             /* XXH3-64 of table, recs, plates, pool */
+} snap_hdr;
+
+typedef struct part {
+    void *p;
+    size_t n;
+} part;
+
+static void parts_of(const claimidx *ix, part out[4])
+{
+    size_t slots = ix->mask + 1;
+    out[0] = (part){ix->table, slots * sizeof *ix->table};
+    out[1] = (part){ix->recs, slots * sizeof *ix->recs};
+    out[2] = (part){ix->plates, slots * sizeof *ix->plates};
+    out[3] = (part){ix->pool, ix->pool_len};
+}
+
+/* One pass of XXH3 at memory speed; each part seeded with the sum so far. */
+static uint64_t checksum(const part parts[4])
+{
+    uint64_t h = SNAP_ORDER;
+    for (int i = 0; i < 4; i++)
+        h = XXH3_64bits_withSeed(parts[i].p, parts[i].n, h);
+    return h;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return AB_E_IO;
+        c += w;
+        n -= (size_t)w;
+    }
+    return AB_OK;
+}
+
+/* AB_E_PARSE at the end of the file (truncated), AB_E_IO on a read error. */
+static int read_all(int fd, void *p, size_t n)
+{
+    char *c = p;
+    while (n > 0) {
+        ssize_t r = read(fd, c, n > (1u << 30) ? (1u << 30) : n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return AB_E_IO;
+        if (r == 0)
+            return AB_E_PARSE;
+        c += r;
+        n -= (size_t)r;
+    }
+    return AB_OK;
+}
+
+int claimidx_save(const claimidx *ix, int fd)
+{
+    part parts[4];
+    parts_of(ix, parts);
+    snap_hdr h = {.magic = SNAP_MAGIC, .version = SNAP_VERSION, .order = SNAP_ORDER,
+                  .hot_size = sizeof(hot), .cold_size = sizeof(cold), .count = ix->count,
+                  .capacity = ix->capacity, .slots = ix->mask + 1, .pool_len = ix->pool_len,
+                  .min_len = ix->min_len, .max_len = ix->max_len, .checksum = checksum(parts)};
+    int rc = write_all(fd, &h, sizeof h);
+    for (int i = 0; i < 4 && rc == AB_OK; i++)
+        rc = write_all(fd, parts[i].p, parts[i].n);
+    return rc;
+}
+
+/* The header describes an index this build could have written. */
+static int header_ok(const snap_hdr *h)
+{
+    return !memcmp(h->magic, SNAP_MAGIC, sizeof h->magic) && h->version == SNAP_VERSION &&
+           h->order == SNAP_ORDER && h->hot_size == sizeof(hot) && h->cold_size == sizeof(cold) &&
+           h->slots >= 16 && (h->slots & (h->slots - 1)) == 0 && h->count <= h->capacity &&
+           h->capacity <= AB_CLAIMS_MAX && h->slots * 7 >= h->capacity * 10 &&
+           h->slots <= 2 * ((uint64_t)AB_CLAIMS_MAX * 10 / 7 + 16) && h->pool_len <= UINT32_MAX &&
+           h->max_len <= AB_REF_MAX && h->min_len <= h->max_len;
+}
+
+int claimidx_load(claimidx **out, int fd, size_t extra)
+{
+    snap_hdr h;
+    int rc = read_all(fd, &h, sizeof h);
+    if (rc < 0)
+        return rc;
+    if (!header_ok(&h))
+        return AB_E_PARSE;
+    uint64_t capacity = h.count + extra;
+    if (extra > AB_CLAIMS_MAX || capacity > AB_CLAIMS_MAX || capacity * 10 > h.slots * 7)
+        return AB_E_LIMIT;
+    claimidx *ix = mem_calloc(1, sizeof *ix);
+    if (!ix)
+        return AB_E_NOMEM;
+    ix->mask = h.slots - 1;
+    ix->count = h.count;
+    ix->capacity = capacity ? capacity : 1;
+    ix->pool_len = h.pool_len;
+    ix->pool_cap = h.pool_len + extra * 13 + 64;
+    ix->min_len = h.min_len;
+    ix->max_len = h.max_len;
+    ix->table = mem_huge_calloc(h.slots, sizeof *ix->table);
+    ix->plates = mem_huge_calloc(h.slots, sizeof *ix->plates);
+    ix->recs = mem_huge_calloc(h.slots, sizeof *ix->recs);
+    ix->pool = mem_alloc(ix->pool_cap);
+    rc = ix->table && ix->plates && ix->recs && ix->pool ? AB_OK : AB_E_NOMEM;
+    part parts[4];
+    parts_of(ix, parts);
+    for (int i = 0; i < 4 && rc == AB_OK; i++)
+        rc = read_all(fd, parts[i].p, parts[i].n);
+    if (rc == AB_OK && checksum(parts) != h.checksum)
+        rc = AB_E_PARSE;
+    if (rc < 0) {
+        claimidx_destroy(ix);
+        return rc;
+    }
+    *out = ix;
+    return AB_OK;
 }

@@ -60,4 +60,25 @@ uint32_t claimidx_plate_next(const claimidx *ix, uint32_t slot);
 /* Bytes held, for the memory-per-claim figure. */
 size_t claimidx_bytes(const claimidx *ix);
 
+/* A claim whose ledger moved since the index was built (escalation fees,
+ * payments of other runs): its owed and open amounts and due day. */
+void claimidx_update(claimidx *ix, uint32_t slot, int64_t amount_cents, int64_t open_cents,
+                     int32_t due_day);
+
+/* map[id] = slot for every claim in the index with 0 <= id < n (other
+ * entries are left as they are): finding claims by id, for the changes a
+ * snapshot's delta brings (jobs/reconcile.c). */
+void claimidx_id_map(const claimidx *ix, uint32_t *map, size_t n);
+
+/* Persistence (engine/claimsnap.c wraps it in a file with the database's
+ * identity): the arrays exactly as they lie in memory, behind a header with
+ * a magic, the format version, the sizes and an XXH3 of the payload.
+ * claimidx_save writes at fd's position; claimidx_load reads from there and
+ * makes an index with room for `extra` more inserts.  Load errors:
+ * AB_E_PARSE for anything but an intact index of this format (wrong magic
+ * or version, truncated, checksum mismatch), AB_E_LIMIT when its table
+ * cannot take `extra` more claims without a rehash (then build afresh). */
+int claimidx_save(const claimidx *ix, int fd) AB_MUSTCHECK;
+int claimidx_load(claimidx **out, int fd, size_t extra) AB_MUSTCHECK;
+
 #endif

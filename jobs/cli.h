@@ -22,6 +22,8 @@ typedef struct cli_opts {
     const char *lang;          /* --lang de|en, for what clerks read */
     bool quiet, verbose;       /* --quiet, --verbose */
     enum cd_scheme scheme;     /* --check-digit SCHEME (default iso7064-11-10) */
+    const char *state_dir;     /* --state-dir DIR: claim snapshots (engine/claimsnap.h) */
+    bool no_snapshot;          /* --no-snapshot: load every claim, write no snapshot */
 } cli_opts;
 
 typedef int (*job_fn)(const cli_opts *o, int argc, char **argv);

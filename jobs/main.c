@@ -132,13 +132,15 @@ static int take_options(cli_opts *o, int *argc, char **argv)
             o->quiet = true;
         } else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
             o->verbose = true;
+        } else if (!strcmp(a, "--no-snapshot")) {
+            o->no_snapshot = true;
         } else if (!strcmp(a, "--log-pii")) {
             log_set_pii(1);
         } else if (!strcmp(a, "--log-format") && val && (!strcmp(val, "json") || !strcmp(val, "plain"))) {
             log_set_format(!strcmp(val, "json") ? LOG_JSON : LOG_PLAIN);
             i++;
         } else if (!strcmp(a, "--db") || !strcmp(a, "--threads") || !strcmp(a, "--lang") ||
-                   !strcmp(a, "--check-digit")) {
+                   !strcmp(a, "--check-digit") || !strcmp(a, "--state-dir")) {
             if (!val) {
                 fprintf(stderr, "abgleich: %s needs a value\n", a);
                 return AB_E_USAGE;
@@ -146,6 +148,8 @@ static int take_options(cli_opts *o, int *argc, char **argv)
             i++;
             if (!strcmp(a, "--db")) {
                 o->db = val;
+            } else if (!strcmp(a, "--state-dir")) {
+                o->state_dir = val;
             } else if (!strcmp(a, "--lang")) {
                 if (strcmp(val, "de") && strcmp(val, "en")) {
                     fprintf(stderr, "abgleich: --lang takes de or en\n");

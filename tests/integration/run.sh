@@ -91,7 +91,7 @@ for bin in $binaries; do
         fi
         start=$(date +%s)
         if env $san ABGLEICH="$bin" ABGLEICH_DB="host=$host port=$port user=abgleich dbname=$db" \
-            PGDATABASE="$db" TMP="$tmp" \
+            PGDATABASE="$db" TMP="$tmp" ABGLEICH_STATE_DIR="$tmp/state" \
             timeout -k 10 "$timeout_s" bash "$t" >"$work/out_$n" 2>&1; then
             passed=$((passed + 1))
             echo "ok   $name ($bin, $(($(date +%s) - start))s)"

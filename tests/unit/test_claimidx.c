@@ -1,11 +1,14 @@
 /*
  * test_claimidx.c - the claim index: inserts, lookups, duplicates, limits,
  * open amounts, plates, and 10^5 random references of every length, where
- * probe runs really form and wrap around the table.
+ * probe runs really form and wrap around the table; a saved index loads
+ * back slot for slot, and a damaged file is refused.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../engine/claimidx.h"
 #include "../../engine/limits.h"
@@ -203,4 +206,153 @@ Test(claimidx, long_numbers_and_leading_zeros)
     cr_assert_eq(claimidx_find(ix, "000123", 6), CLAIMIDX_NONE);
     cr_assert_eq(claimidx_find(ix, "12345678901234568", 17), CLAIMIDX_NONE);
     claimidx_destroy(ix);
+}
+
+/* --- persistence: claimidx_save / claimidx_load ------------------------- */
+
+/* 2000 claims, numeric and RF references, plates shared by ten claims. */
+static claimidx *sample_index(size_t capacity)
+{
+    claimidx *ix;
+    cr_assert_eq(claimidx_create(&ix, capacity), AB_OK);
+    char ref[32], plate[16];
+    for (int i = 0; i < 2000; i++) {
+        uint32_t s;
+        if (i % 3)
+            snprintf(ref, sizeof ref, "4%011d", i);
+        else
+            snprintf(ref, sizeof ref, "RF18ABC%07d", i);
+        cr_assert_eq(claimidx_insert(ix, ref, strlen(ref), 100 + i, 1000 + i, 900 + i, i, &s),
+                     AB_OK);
+        snprintf(plate, sizeof plate, "B%dX", i % 200);
+        cr_assert_eq(claimidx_set_plate(ix, s, plate, strlen(plate)), AB_OK);
+    }
+    return ix;
+}
+
+static FILE *saved(const claimidx *ix)
+{
+    FILE *f = tmpfile();
+    cr_assert_not_null(f);
+    cr_assert_eq(claimidx_save(ix, fileno(f)), AB_OK);
+    cr_assert_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+    return f;
+}
+
+Test(claimidx, save_load_round_trip)
+{
+    claimidx *a = sample_index(2100), *b = NULL;
+    FILE *f = saved(a);
+    cr_assert_eq(claimidx_load(&b, fileno(f), 50), AB_OK);
+    fclose(f);
+    cr_assert_eq(claimidx_count(b), 2000);
+    cr_assert_eq(claimidx_min_len(b), claimidx_min_len(a));
+    cr_assert_eq(claimidx_max_len(b), claimidx_max_len(a));
+    char ref[32], plate[16];
+    for (int i = 0; i < 2000; i++) {
+        if (i % 3)
+            snprintf(ref, sizeof ref, "4%011d", i);
+        else
+            snprintf(ref, sizeof ref, "RF18ABC%07d", i);
+        uint32_t s = claimidx_find(b, ref, strlen(ref));
+        cr_assert_eq(s, claimidx_find(a, ref, strlen(ref)), "%s keeps its slot", ref);
+        cr_assert_eq(claimidx_claim_id(b, s), 100 + i);
+        cr_assert_eq(claimidx_amount(b, s), 1000 + i);
+        cr_assert_eq(claimidx_open(b, s), 900 + i);
+        cr_assert_eq(claimidx_due_day(b, s), i);
+    }
+    for (int p = 0; p < 200; p++) {
+        snprintf(plate, sizeof plate, "B%dX", p);
+        uint32_t sa = claimidx_plate_first(a, plate, strlen(plate));
+        uint32_t sb = claimidx_plate_first(b, plate, strlen(plate));
+        int k = 0;
+        for (; sa != CLAIMIDX_NONE; sa = claimidx_plate_next(a, sa), sb = claimidx_plate_next(b, sb)) {
+            cr_assert_eq(sa, sb, "plate chains in the same order");
+            k++;
+        }
+        cr_assert_eq(sb, CLAIMIDX_NONE);
+        cr_assert_eq(k, 10);
+    }
+    /* room for exactly `extra` more, then the limit as in a built index */
+    uint32_t s;
+    cr_assert_eq(claimidx_insert(b, "400000000001", 12, 1, 1, 1, 0, &s), AB_E_DUP);
+    for (int i = 0; i < 50; i++) {
+        snprintf(ref, sizeof ref, "5%011d", i);
+        cr_assert_eq(claimidx_insert(b, ref, 12, 5000 + i, 10, 10, 0, &s), AB_OK);
+        cr_assert_eq(claimidx_set_plate(b, s, "B7X", 3), AB_OK);
+    }
+    cr_assert_eq(claimidx_insert(b, "600000000000", 12, 9999, 10, 10, 0, &s), AB_E_LIMIT);
+    cr_assert_eq(claimidx_claim_id(b, claimidx_plate_first(b, "B7X", 3)), 5049,
+                 "a new claim heads its plate's chain");
+    /* an update moves what a later ledger row changed, nothing else */
+    s = claimidx_find(b, "400000000004", 12);
+    claimidx_update(b, s, 5000, 1234, 77);
+    cr_assert_eq(claimidx_amount(b, s), 5000);
+    cr_assert_eq(claimidx_open(b, s), 1234);
+    cr_assert_eq(claimidx_due_day(b, s), 77);
+    cr_assert_eq(claimidx_claim_id(b, s), 104);
+    claimidx_destroy(a);
+    claimidx_destroy(b);
+}
+
+Test(claimidx, load_refuses_a_table_without_room)
+{
+    /* 2000 claims in 4096 slots: at most 2867 fit under the 0.7 load. */
+    claimidx *a = sample_index(2000), *b = NULL;
+    FILE *f = saved(a);
+    cr_assert_eq(claimidx_load(&b, fileno(f), 867), AB_OK);
+    claimidx_destroy(b);
+    b = NULL;
+    cr_assert_eq(lseek(fileno(f), 0, SEEK_SET), 0);
+    cr_assert_eq(claimidx_load(&b, fileno(f), 868), AB_E_LIMIT);
+    cr_assert_null(b);
+    fclose(f);
+    claimidx_destroy(a);
+}
+
+/* Writes the saved bytes of a, changed by fn, to a new file. */
+static FILE *damaged(const claimidx *a, void (*fn)(char *buf, long *n))
+{
+    FILE *f = saved(a);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    char *buf = malloc((size_t)n);
+    cr_assert_not_null(buf);
+    cr_assert_eq(pread(fileno(f), buf, (size_t)n, 0), n);
+    fclose(f);
+    fn(buf, &n);
+    FILE *g = tmpfile();
+    cr_assert_not_null(g);
+    cr_assert_eq(write(fileno(g), buf, (size_t)n), n);
+    cr_assert_eq(lseek(fileno(g), 0, SEEK_SET), 0);
+    free(buf);
+    return g;
+}
+
+static void truncate_end(char *buf, long *n) { (void)buf; *n -= 1; }
+static void truncate_header(char *buf, long *n) { (void)buf; *n = 20; }
+static void wrong_magic(char *buf, long *n) { (void)n; buf[0] = 'X'; }
+static void wrong_version(char *buf, long *n) { (void)n; buf[8] ^= 0x7f; }
+static void flip_payload(char *buf, long *n) { buf[*n / 2] ^= 0x10; }
+static void flip_pool(char *buf, long *n) { buf[*n - 3] ^= 0x01; }
+
+Test(claimidx, load_refuses_damage)
+{
+    claimidx *a = sample_index(2000);
+    void (*fns[])(char *, long *) = {truncate_end, truncate_header, wrong_magic, wrong_version,
+                                     flip_payload, flip_pool};
+    const char *names[] = {"truncated payload", "truncated header", "wrong magic",
+                           "wrong version", "flipped bit in the tables", "flipped bit in the pool"};
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        FILE *g = damaged(a, fns[i]);
+        claimidx *b = NULL;
+        cr_assert_eq(claimidx_load(&b, fileno(g), 10), AB_E_PARSE, "%s", names[i]);
+        cr_assert_null(b, "%s", names[i]);
+        fclose(g);
+    }
+    FILE *empty = tmpfile();
+    claimidx *b = NULL;
+    cr_assert_eq(claimidx_load(&b, fileno(empty), 0), AB_E_PARSE, "an empty file");
+    fclose(empty);
+    claimidx_destroy(a);
 }

@@ -1,0 +1,246 @@
+/*
+ * claimsnap.c - the claim index on disk; see claimsnap.h.
+ *
+ * File: snap_head (magic, version, byte order, meta, XXH3 of the bytes
+ * before it), then claimidx_save's bytes.  The header is checked here, the
+ * index by claimidx_load (its own checksum over the payload), so a file cut
+ * short or changed anywhere is refused and the caller loads from the
+ * database instead; a snapshot is a cache, never the truth.
+ * Written as a temporary file in the same directory, fsynced, renamed over
+ * the old one, then the directory fsynced: a reader sees the old file or
+ * the new one, and a crash leaves at worst a stray DIR/.claims-*.tmp.
+ * The file must be a regular file of our own user that nobody else can
+ * read or write: it holds plates (personal data), and one planted by
+ * someone else would feed reconcile false claims.
+ */
+#include "claimsnap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#define HEAD_MAGIC "ABCLSNAP"
+#define HEAD_VERSION 1u
+#define HEAD_ORDER 0x01020304u
+
+typedef struct snap_head {
+    char magic[8];
+    uint32_t version, order;
+    claimsnap_meta meta;
+    uint64_t checksum; /* XXH3-64 of the bytes above */
+} snap_head;
+
+int claimsnap_dir(const char *opt, char *out, size_t n)
+{
+    const char *env = getenv("ABGLEICH_STATE_DIR"), *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    int w;
+    if (opt && *opt)
+        w = snprintf(out, n, "%s", opt);
+    else if (env && *env)
+        w = snprintf(out, n, "%s", env);
+    else if (xdg && *xdg == '/') /* the XDG spec: a relative value is invalid */
+        w = snprintf(out, n, "%s/abgleich", xdg);
+    else if (home && *home)
+        w = snprintf(out, n, "%s/.local/state/abgleich", home);
+    else
+        return AB_E_NOTFOUND;
+    return w < 0 || (size_t)w >= n ? AB_E_LIMIT : AB_OK;
+}
+
+int claimsnap_path(const char *dir, const claimsnap_meta *m, char *out, size_t n)
+{
+    char name[sizeof m->db_name];
+    size_t len = strnlen(m->db_name, sizeof m->db_name - 1);
+    for (size_t i = 0; i < len; i++) {
+        char c = m->db_name[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-';
+        name[i] = ok ? c : '_';
+    }
+    name[len] = '\0';
+    /* the hash keeps "a b" and "a_b" apart */
+    unsigned h = (unsigned)(XXH3_64bits(m->db_name, len) & 0xffffffffu);
+    int w = snprintf(out, n, "%s/claims-%s-%s-%08x.snap", dir, m->system_id, name, h);
+    return w < 0 || (size_t)w >= n ? AB_E_LIMIT : AB_OK;
+}
+
+static int64_t num(const pgsink_result *r, int col)
+{
+    return strtoll(pgsink_result_value(r, 0, col), NULL, 10);
+}
+
+int claimsnap_db_state(pgsink *db, claimsnap_meta *m)
+{
+    pgsink_result *r = NULL;
+    int rc = pgsink_query(db,
+                          "SELECT (SELECT system_identifier FROM pg_control_system()),"
+                          " current_database(),"
+                          " (SELECT oid FROM pg_database WHERE datname = current_database()),"
+                          " (SELECT count(*) FROM abgleich.schema_migrations),"
+                          " (SELECT coalesce(max(version), 0) FROM abgleich.schema_migrations),"
+                          " (SELECT epoch FROM abgleich.claimsnap_state),"
+                          " (SELECT coalesce(max(id), 0) FROM abgleich.claims),"
+                          " (SELECT coalesce(max(id), 0) FROM abgleich.allocations),"
+                          " (SELECT coalesce(max(id), 0) FROM abgleich.claim_events)",
+                          0, NULL, &r);
+    if (rc < 0)
+        return rc;
+    memset(m, 0, sizeof *m);
+    if (pgsink_result_rows(r) != 1 || pgsink_result_isnull(r, 0, 5)) {
+        pgsink_result_free(r);
+        return AB_E_DB;
+    }
+    snprintf(m->system_id, sizeof m->system_id, "%s", pgsink_result_value(r, 0, 0));
+    snprintf(m->db_name, sizeof m->db_name, "%s", pgsink_result_value(r, 0, 1));
+    m->db_oid = num(r, 2);
+    m->migrations = num(r, 3);
+    m->last_migration = num(r, 4);
+    m->epoch = num(r, 5);
+    m->max_claim = num(r, 6);
+    m->max_alloc = num(r, 7);
+    m->max_event = num(r, 8);
+    pgsink_result_free(r);
+    return AB_OK;
+}
+
+static uint64_t head_sum(const snap_head *h)
+{
+    return XXH3_64bits(h, offsetof(snap_head, checksum));
+}
+
+int claimsnap_open(const char *path, claimsnap_meta *m, int *fd, char *why, size_t n)
+{
+    int f = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (f < 0) {
+        snprintf(why, n, "%s", strerror(errno));
+        return errno == ENOENT ? AB_E_NOTFOUND : AB_E_PARSE;
+    }
+    struct stat sb;
+    snap_head h;
+    const char *bad = NULL;
+    if (fstat(f, &sb) < 0 || !S_ISREG(sb.st_mode))
+        bad = "not a regular file";
+    else if (sb.st_uid != geteuid() || (sb.st_mode & 077))
+        bad = "not private to this user (owner or mode)";
+    else if (read(f, &h, sizeof h) != (ssize_t)sizeof h)
+        bad = "truncated header";
+    else if (memcmp(h.magic, HEAD_MAGIC, sizeof h.magic) || h.order != HEAD_ORDER)
+        bad = "not a claim snapshot";
+    else if (h.version != HEAD_VERSION)
+        bad = "written by another version";
+    else if (head_sum(&h) != h.checksum)
+        bad = "damaged header";
+    if (bad) {
+        snprintf(why, n, "%s", bad);
+        close(f);
+        return AB_E_PARSE;
+    }
+    *m = h.meta;
+    m->system_id[sizeof m->system_id - 1] = m->db_name[sizeof m->db_name - 1] = '\0';
+    *fd = f;
+    return AB_OK;
+}
+
+const char *claimsnap_stale(const claimsnap_meta *f, const claimsnap_meta *now)
+{
+    if (strcmp(f->system_id, now->system_id) || strcmp(f->db_name, now->db_name) ||
+        f->db_oid != now->db_oid)
+        return "another database";
+    if (f->migrations != now->migrations || f->last_migration != now->last_migration)
+        return "another schema version";
+    if (f->epoch != now->epoch)
+        return "claims were changed in place since (purge or correction)";
+    if (f->max_claim > now->max_claim || f->max_alloc > now->max_alloc ||
+        f->max_event > now->max_event)
+        return "ahead of the database (restored from a backup?)";
+    if (f->claims < 0 || f->claims > f->max_claim)
+        return "inconsistent claim count";
+    return NULL;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return AB_E_IO;
+        c += w;
+        n -= (size_t)w;
+    }
+    return AB_OK;
+}
+
+/* mkdir -p with 0700 for what it creates. */
+static int make_dir(const char *dir)
+{
+    char p[CLAIMSNAP_PATH_MAX];
+    if (snprintf(p, sizeof p, "%s", dir) >= (int)sizeof p)
+        return AB_E_LIMIT;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0700) < 0 && errno != EEXIST)
+            return AB_E_IO;
+        *s = '/';
+    }
+    return mkdir(p, 0700) < 0 && errno != EEXIST ? AB_E_IO : AB_OK;
+}
+
+static int sync_dir(const char *dir)
+{
+    int d = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0)
+        return AB_E_IO;
+    int rc = fsync(d) < 0 ? AB_E_IO : AB_OK;
+    close(d);
+    return rc;
+}
+
+int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix)
+{
+    char dir[CLAIMSNAP_PATH_MAX], tmp[CLAIMSNAP_PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= sizeof dir)
+        return AB_E_INVAL;
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    if (snprintf(tmp, sizeof tmp, "%s/.claims-XXXXXX.tmp", dir) >= (int)sizeof tmp)
+        return AB_E_LIMIT;
+    int rc = make_dir(dir);
+    if (rc < 0)
+        return rc;
+    int fd = mkstemps(tmp, 4); /* mode 0600 */
+    if (fd < 0)
+        return AB_E_IO;
+    snap_head h;
+    memset(&h, 0, sizeof h); /* padding too: the checksum covers it */
+    memcpy(h.magic, HEAD_MAGIC, sizeof h.magic);
+    h.version = HEAD_VERSION;
+    h.order = HEAD_ORDER;
+    h.meta = *m;
+    h.meta.claims = (int64_t)claimidx_count(ix);
+    h.checksum = head_sum(&h);
+    rc = write_all(fd, &h, sizeof h);
+    if (rc == AB_OK)
+        rc = claimidx_save(ix, fd);
+    if (rc == AB_OK && fsync(fd) < 0)
+        rc = AB_E_IO;
+    if (close(fd) < 0 && rc == AB_OK)
+        rc = AB_E_IO;
+    if (rc == AB_OK && rename(tmp, path) < 0)
+        rc = AB_E_IO;
+    if (rc < 0) {
+        unlink(tmp);
+        return rc;
+    }
+    return sync_dir(dir);
+}
