@@ -4,8 +4,12 @@
 # the PostgreSQL-only peer bench/peers/sql_match.sql and (b) DuckDB
 # (bench/peers/duckdb_match.mjs, npm's @duckdb/node-api, installed here
 # into the scratch directory), both given the same payments already
-# extracted as clean CSV.  Prints the times and the ratios; the figures go
-# to docs/benchmarks.md by hand.  `make bench-peers` runs it.
+# extracted as clean CSV.  Prints the times and the ratios, reconcile's peak
+# RSS, and what the claim snapshot saves the next night: the same file
+# again (already imported, so only the claims are loaded) without the
+# snapshot, from the snapshot with the night's allocations as its delta,
+# and from the snapshot rewritten after that.  The figures go to
+# docs/benchmarks.md by hand.  `make bench-peers` runs it.
 #
 #   sh bench/nightly.sh [CLAIMS] [PAYING]     (default 1000000 200000)
 set -eu
@@ -32,7 +36,11 @@ awk -F, 'NR > 1 && $3 != "" { split($3, r, " "); printf "%d,%s,%s,%s\n", NR - 1,
     "$W/data/answer_key.csv" > "$W/clean.csv"
 size=$(stat -c %s "$W/data/statement.xml")
 
-t0=$(ms); bin/abgleich --quiet --json reconcile "$W/data/statement.xml" > "$W/rec.json"; t1=$(ms)
+SD="$W/state"
+t0=$(ms)
+/usr/bin/time -f %M -o "$W/rss" bin/abgleich --quiet --json --state-dir "$SD" reconcile \
+    "$W/data/statement.xml" > "$W/rec.json"
+t1=$(ms)
 rec=$((t1 - t0))
 t0=$(ms); psql -Xq -v csv="$W/clean.csv" -f bench/peers/sql_match.sql; t1=$(ms)
 peer=$((t1 - t0))
@@ -54,4 +62,14 @@ if [ -n "$duck" ]; then
     echo "DuckDB peer (same clean rows, in memory, CSV out): $dms ms, $duck"
     echo "ratio reconcile / DuckDB peer: $(awk "BEGIN{printf \"%.2f\", $rec / $dms}")"
 fi
+echo "reconcile peak RSS: $(($(cat "$W/rss") / 1024)) MB"
 echo "summary: $(cat "$W/rec.json")"
+
+# load ARGS...: how long reconcile took to load the open claims.
+load() {
+    bin/abgleich --verbose --state-dir "$SD" "$@" reconcile "$W/data/statement.xml" 2>&1 >/dev/null |
+        sed -n 's/.*loading the claims took \([0-9]*\) ms.*/\1/p'
+}
+echo "claim load, full (claim_ledger view): $(load --no-snapshot) ms"
+echo "claim load, snapshot + the night's changes: $(load) ms"
+echo "claim load, snapshot, nothing changed: $(load) ms"

@@ -427,7 +427,7 @@ static int load_claims(reconciler *r)
     r->snap_delta = 0;
     int rc = r->o->no_snapshot ? load_full(r) : load_with_snapshot(r);
     if (rc == AB_OK)
-        log_debug("claims: loading took %.0f ms", (load_clock() - t0) * 1000);
+        log_debug("loading the claims took %.0f ms", (load_clock() - t0) * 1000);
     return rc;
 }
 

@@ -38,7 +38,7 @@ assert_eq 0 "$n" "the scratch schema is dropped"
 # --- bench nightly -----------------------------------------------------------
 out=$($ABGLEICH --threads 2 --json bench nightly --claims 3000 --payments 800)
 for k in '"phases":{"gen":{' '"init":{' '"import":{' '"reconcile":{"seconds":' \
-         '"reconcile_phases_ms":{"registering the file":' '"commit":' '"peak_rss_kb":' '"reconcile_last_phase_at_s":'; do
+         '"reconcile_phases_ms":{"loading the claims":' '"registering the file":' '"commit":' '"peak_rss_kb":' '"reconcile_last_phase_at_s":'; do
     echo "$out" | grep -qF "$k" || fail "bench nightly reports $k: $out"
 done
 echo "$out" | grep -q '"claims_loaded":3000,' || fail "all claims imported: $out"

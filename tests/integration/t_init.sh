@@ -82,8 +82,13 @@ assert_eq "400000010017|2500|0|2500|open" "$(q "SELECT * FROM abgleich.claim_sta
 if q "INSERT INTO abgleich.claims (reference, amount_cents, due_date) VALUES ('X1', 0, '2026-11-08')" 2>/dev/null; then
     fail "a claim of 0 cents was accepted"
 fi
-# Keys are checked per statement (sql/014_bulk_keys.sql); records are kept.
+# Keys are checked per statement (sql/014_bulk_keys.sql, for the ledger
+# 018_ledger_keys.sql: row by row up to 1 000 rows, by anti-join above, so
+# the second statement here takes the bulk path); records are kept.
 for sql in "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VALUES (999999, 100, 'manual')" \
+           "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT CASE WHEN g = 1500 THEN 999999 ELSE 1 END, 1, 'manual' FROM generate_series(1, 2000) g" \
+           "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) SELECT 1, 1, CASE WHEN g = 1500 THEN 99 ELSE 1 END, 1, 'manual' FROM generate_series(1, 2000) g" \
+           "INSERT INTO abgleich.allocations (claim_id, amount_cents, method, reverses) VALUES (1, -100, 'manual_reversal', 999999)" \
            "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) VALUES (1, 1, 99, 100, 'manual')" \
            "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) VALUES (1, 99, 'no_reference', 100)" \
            "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')"; do
@@ -96,6 +101,12 @@ for t in claims input_files bank_transactions statements clarifications; do
     if q "TRUNCATE abgleich.$t CASCADE" 2>/dev/null; then fail "$t truncated"; fi
 done
 assert_eq "2" "$(q 'SELECT count(*) FROM abgleich.claims')" "claims unchanged"
+assert_eq "3" "$(q 'SELECT count(*) FROM abgleich.allocations')" "no refused ledger row was kept"
+if out=$(q "TRUNCATE abgleich.invoices CASCADE" 2>&1); then fail "invoices truncated"; fi
+assert_match "keeps its rows" "$out" "refusal of TRUNCATE abgleich.invoices"
+# A bulk statement whose keys all exist passes the anti-join path.
+q "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) SELECT 2, 1, 2, 1, 'manual' FROM generate_series(1, 1001)"
+assert_eq "1004" "$(q 'SELECT count(*) FROM abgleich.allocations')" "a bulk statement with good keys"
 
 # --- failures ----------------------------------------------------------------------
 expect_exit 4 $ABGLEICH --db "host=$TMP/nowhere port=1 user=abgleich dbname=abgleich" init
