@@ -27,8 +27,13 @@ eval "$(printf '%s\n' "$conn" | tr ' ' '\n' | sed -n 's/^host=/export PGHOST=/p;
 export PGUSER=abgleich PGDATABASE=abgleich
 bin/abgleich gen --out "$W/data" --tickets "$N" --paying "$P" --seed 1 --date 2026-11-20 2>/dev/null
 bin/abgleich init 2>/dev/null
-t0=$(ms); bin/abgleich --quiet import tickets "$W/data/tickets.csv" 2>/dev/null; t1=$(ms)
-echo "import of $N tickets: $((t1 - t0)) ms"
+# Exit 3 (rows rejected) is expected at 10^7 rows: random plates then meet
+# in the duplicate window now and then, and the import flags them.
+t0=$(ms)
+rc=0; bin/abgleich --quiet import tickets "$W/data/tickets.csv" 2>"$W/import.err" || rc=$?
+t1=$(ms)
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || { cat "$W/import.err" >&2; exit "$rc"; }
+echo "import of $N tickets: $((t1 - t0)) ms ($(grep -c "^$W/data/tickets.csv:[0-9]*: " "$W/import.err") rows rejected)"
 
 # The peer's input: every payment with its first reference, as the answer
 # key knows it (what an extraction step would have to produce).
@@ -39,7 +44,7 @@ size=$(stat -c %s "$W/data/statement.xml")
 SD="$W/state"
 t0=$(ms)
 /usr/bin/time -f %M -o "$W/rss" bin/abgleich --quiet --json --state-dir "$SD" reconcile \
-    "$W/data/statement.xml" > "$W/rec.json"
+    "$W/data/statement.xml" > "$W/rec.json" 2>"$W/rec.err" || { cat "$W/rec.err" >&2; exit 1; }
 t1=$(ms)
 rec=$((t1 - t0))
 t0=$(ms); psql -Xq -v csv="$W/clean.csv" -f bench/peers/sql_match.sql; t1=$(ms)

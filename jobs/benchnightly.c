@@ -99,8 +99,9 @@ static void read_stderr(int fd, double t0, child_run *cr)
         close(fd);
 }
 
-/* Runs /proc/self/exe with args, stdout to out (or /dev/null). */
-static int run_child(char *const args[], const char *out, child_run *cr)
+/* Runs /proc/self/exe with args, stdout to out (or /dev/null); exit 0, or
+ * also_ok if that is not 0, counts as success. */
+static int run_child(char *const args[], const char *out, int also_ok, child_run *cr)
 {
     int pfd[2];
     memset(cr, 0, sizeof *cr);
@@ -130,7 +131,8 @@ static int run_child(char *const args[], const char *out, child_run *cr)
         return AB_E_IO;
     cr->seconds = now_s() - t0;
     cr->maxrss_kb = ru.ru_maxrss;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    if (!WIFEXITED(status) ||
+        (WEXITSTATUS(status) != 0 && (also_ok == 0 || WEXITSTATUS(status) != also_ok))) {
         log_error("bench nightly: %s %s failed (exit %d)", args[1], args[2],
                   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
         return AB_E_ABORT;
@@ -217,10 +219,13 @@ static int phases(const nightly_args *a, const char *dir, bool generated, child_
     char *imp[] = {"abgleich", "--quiet", "import", "tickets", tickets, NULL};
     char *rec[] = {"abgleich", "--verbose", "--threads", t, "reconcile", stmt, NULL};
     char **steps[4] = {generated ? gen : NULL, init, imp, rec};
+    /* The import may reject a few rows (exit 3): at 10^7 tickets random
+     * plates meet in the duplicate window now and then, and are flagged. */
+    int also_ok[4] = {0, 0, 3, 0};
     int rc = AB_OK;
     for (int i = 0; i < 4 && rc == AB_OK; i++) {
         if (steps[i])
-            rc = run_child(steps[i], NULL, &cr[i]);
+            rc = run_child(steps[i], NULL, also_ok[i], &cr[i]);
         progress_update(bar, i + 1);
     }
     return rc;

@@ -14,4 +14,12 @@
  * transaction of their own.  *offsets, *cents: what was set off. */
 int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents) AB_MUSTCHECK;
 
+/* After a bulk write has committed (a ticket batch, a night's ledger):
+ * ANALYZE the ledger tables that grew by more than a fifth since their
+ * statistics (sql/019_stats.sql), so that the next statements are planned
+ * for the data as it is.  Outside a transaction.  Best effort: a failure
+ * is logged as a warning and changes nothing stored, so there is nothing
+ * to return. */
+void fines_refresh_stats(pgsink *db);
+
 #endif

@@ -48,6 +48,7 @@
 #include "../formats/jsonw.h"
 #include "../formats/tickets.h"
 #include "../formats/winowig.h"
+#include "fines.h"
 
 /* Server memory per sort or hash of one import transaction (bench/fines_import.sh:
  * a 1 M row batch sorts in memory). */
@@ -652,6 +653,7 @@ static int import_one(import_ctx *c, const cli_opts *o, const char *hash, int64_
     }
     sum->files_imported++;
     sum->rejected += c->rejected;
+    fines_refresh_stats(db); /* the night's lookups by plate need them */
     log_info("%s: %lld claims imported, %lld rows rejected", path,
              (long long)(sum->claims - before), (long long)c->rejected);
     return c->rejected ? AB_E_REJECTED : AB_OK;

@@ -22,8 +22,12 @@ refused() { # refused WHO WHAT COMMAND...: must fail with a database error (exit
 # The readonly group and the treasury cannot create claims; the fines office can.
 refused readonly "import tickets" import tickets $M/tickets.csv
 refused treasury "import tickets" import tickets $M/tickets.csv
-as fines import tickets $M/tickets.csv 2>/dev/null
+as fines import tickets $M/tickets.csv 2>$TMP/err.txt
 assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claims')" "the fines office imported the claims"
+# and, though it does not own the tables, analyzed them (sql/019_stats.sql)
+grep -q "statistics" $TMP/err.txt && fail "refresh_stats as the fines office: $(cat $TMP/err.txt)"
+assert_eq "t" "$(q "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = 'abgleich.claims'::regclass")" \
+    "the claims were analyzed right after the import"
 
 # Statements: the fines office and the readonly group are refused.
 refused fines "reconcile" reconcile $M/statement.xml
