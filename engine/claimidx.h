@@ -67,7 +67,7 @@ void claimidx_update(claimidx *ix, uint32_t slot, int64_t amount_cents, int64_t 
 
 /* map[id] = slot for every claim in the index with 0 <= id < n (other
  * entries are left as they are): finding claims by id, for the changes a
- * snapshot's delta brings (jobs/reconcile.c). */
+ * snapshot's delta brings (jobs/claimload.c). */
 void claimidx_id_map(const claimidx *ix, uint32_t *map, size_t n);
 
 /* Persistence (engine/claimsnap.c wraps it in a file with the database's
