@@ -14,15 +14,17 @@
 
 #include "../engine/log.h"
 
-void fines_refresh_stats(pgsink *db)
+/* SELECT abgleich.refresh_stats(), logging what it analyzed. */
+static int refresh(pgsink *db)
 {
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pgsink_result *res = NULL;
-    if (pgsink_query(db, "SELECT array_to_string(abgleich.refresh_stats(), ', ')", 0, NULL,
-                     &res) < 0) {
+    int rc = pgsink_query(db, "SELECT array_to_string(abgleich.refresh_stats(), ', ')", 0, NULL,
+                          &res);
+    if (rc < 0) {
         log_warn("planner statistics not refreshed: %s", pgsink_error(db));
-        return;
+        return rc;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     const char *tables = pgsink_result_value(res, 0, 0);
@@ -30,6 +32,22 @@ void fines_refresh_stats(pgsink *db)
         log_debug("analyzing %s took %.0f ms", tables,
                   (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
     pgsink_result_free(res);
+    return AB_OK;
+}
+
+void fines_refresh_stats(pgsink *db)
+{
+    (void)refresh(db); /* best effort: refresh() has said why */
+}
+
+int fines_refresh_stats_tx(pgsink *db)
+{
+    int rc = pgsink_exec(db, "SAVEPOINT refresh_stats");
+    if (rc < 0)
+        return rc;
+    if (refresh(db) == AB_OK)
+        return pgsink_exec(db, "RELEASE SAVEPOINT refresh_stats");
+    return pgsink_exec(db, "ROLLBACK TO SAVEPOINT refresh_stats");
 }
 
 int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents)

@@ -22,4 +22,11 @@ int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents) AB_MUSTCH
  * to return. */
 void fines_refresh_stats(pgsink *db);
 
+/* The same inside the caller's open transaction, under a savepoint: ANALYZE
+ * counts the transaction's own new rows, so its next statements (the
+ * ledger's triggers) are planned for them.  A failure of the refresh is a
+ * warning and leaves the transaction as it was; an error here means the
+ * transaction itself is broken. */
+int fines_refresh_stats_tx(pgsink *db) AB_MUSTCHECK;
+
 #endif

@@ -923,9 +923,15 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
     phase(r, "reading, matching and writing the transactions");
     if (rc == AB_OK && r->copy_open)
         rc = AB_E_PARSE; /* a statement never ended: the reader must have failed */
+    if (rc == AB_OK) /* the ledger's triggers join the transactions just written */
+        rc = fines_refresh_stats_tx(r->db);
+    phase(r, "refreshing statistics");
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_ALLOC);
     phase(r, "writing the ledger");
+    if (rc == AB_OK) /* settling reversals reads the ledger just written */
+        rc = fines_refresh_stats_tx(r->db);
+    phase(r, "refreshing the ledger's statistics");
     if (rc == AB_OK)
         rc = apply_reversals(r);
     phase(r, "settling reversals and returns");

@@ -14,7 +14,14 @@
 -- each ledger table that never was analyzed or has grown by more than a
 -- fifth since (pages on disk against pg_class.relpages, which ANALYZE and
 -- VACUUM set; the cumulative statistics counters would be simpler but
--- reach the shared counters only a while after the commit).  ANALYZE reads
+-- reach the shared counters only a while after the commit), and each that
+-- the statistics say is empty while it has pages: after a run killed
+-- mid-file, autovacuum finds only dead rows and, when it cannot take the
+-- lock to truncate, leaves reltuples = 0 with relpages > 0, and the planner
+-- then estimates no rows however many there are (a night's ledger COPY
+-- planned so took minutes instead of seconds; t_kill found it).  reconcile
+-- also calls it inside its transaction once the bank transactions are
+-- written: ANALYZE counts the transaction's own new rows.  ANALYZE reads
 -- a sample of 30 000 rows: under a second for 10^7 claims.  It runs as the
 -- owner (SECURITY DEFINER): the fines and treasury roles may not ANALYZE
 -- tables they do not own, and would only get a warning.  Returns the tables
@@ -33,6 +40,7 @@ BEGIN
           AND c.relname IN ('claims', 'claim_events', 'allocations', 'bank_transactions',
                             'clarifications', 'clarification_candidates')
           AND (c.reltuples < 0
+               OR (c.reltuples = 0 AND c.relpages > 0)
                OR pg_relation_size(c.oid) / current_setting('block_size')::bigint
                   > 1.2 * c.relpages + 128)
         ORDER BY c.relname

@@ -34,7 +34,17 @@ for delay in 0.2 0.6 1.2 2.5; do
     fi
 done
 
-$ABGLEICH reconcile $TMP/data/statement.xml 2>/dev/null
+# Killed runs leave dead rows, and autovacuum may then record a table as
+# empty though it has pages (reltuples = 0, relpages > 0): the planner then
+# expects no rows however many the next run writes, and the ledger's
+# triggers took minutes.  Make that state certain for the ledger; the run
+# must analyze it as soon as it has written rows (sql/019_stats.sql).
+q "BEGIN; INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 1, 'manual' FROM abgleich.claims; ROLLBACK" >/dev/null
+q "ANALYZE abgleich.allocations"
+assert_eq "t" "$(q "SELECT reltuples = 0 AND relpages > 0 FROM pg_class WHERE oid = 'abgleich.allocations'::regclass")" "the ledger looks empty with pages"
+$ABGLEICH --verbose reconcile $TMP/data/statement.xml 2>$TMP/final.log
+grep -q "analyzing .*allocations" $TMP/final.log || fail "the ledger was not analyzed: $(grep took $TMP/final.log)"
+assert_eq "t" "$(q "SELECT reltuples > 0 FROM pg_class WHERE oid = 'abgleich.allocations'::regclass")" "its statistics count the night's rows"
 entries=$(grep -c '<Ntry>' $TMP/data/statement.xml)
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.input_files WHERE kind = 'statement'")" "one file in the end"
 assert_eq "$entries" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "every transaction, once"
