@@ -102,6 +102,9 @@ for bin in $binaries; do
             echo "FAIL $name ($bin, exit $rc)"
             tail -n 60 "$work/out_$n" | sed 's/^/     /'
         fi
+        # A test that failed half-way may leave a `serve` it started running;
+        # every such process names the test's scratch directory.
+        pkill -KILL -f -- "$tmp/" 2>/dev/null || true
         drop_dbs "$db"
         rm -rf "$tmp"
     done
