@@ -22,11 +22,10 @@
  */
 #include "claimidx.h"
 
-#include <errno.h>
 #include <string.h>
-#include <unistd.h>
 #include <xxhash.h>
 
+#include "fdio.h"
 #include "limits.h"
 #include "mem.h"
 
@@ -331,39 +330,6 @@ static uint64_t checksum(const part parts[4])
     return h;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return AB_E_IO;
-        c += w;
-        n -= (size_t)w;
-    }
-    return AB_OK;
-}
-
-/* AB_E_PARSE at the end of the file (truncated), AB_E_IO on a read error. */
-static int read_all(int fd, void *p, size_t n)
-{
-    char *c = p;
-    while (n > 0) {
-        ssize_t r = read(fd, c, n > (1u << 30) ? (1u << 30) : n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return AB_E_IO;
-        if (r == 0)
-            return AB_E_PARSE;
-        c += r;
-        n -= (size_t)r;
-    }
-    return AB_OK;
-}
-
 int claimidx_save(const claimidx *ix, int fd)
 {
     part parts[4];
@@ -372,9 +338,9 @@ int claimidx_save(const claimidx *ix, int fd)
                   .hot_size = sizeof(hot), .cold_size = sizeof(cold), .count = ix->count,
                   .capacity = ix->capacity, .slots = ix->mask + 1, .pool_len = ix->pool_len,
                   .min_len = ix->min_len, .max_len = ix->max_len, .checksum = checksum(parts)};
-    int rc = write_all(fd, &h, sizeof h);
+    int rc = fdio_write_all(fd, &h, sizeof h);
     for (int i = 0; i < 4 && rc == AB_OK; i++)
-        rc = write_all(fd, parts[i].p, parts[i].n);
+        rc = fdio_write_all(fd, parts[i].p, parts[i].n);
     return rc;
 }
 
@@ -392,7 +358,7 @@ static int header_ok(const snap_hdr *h)
 int claimidx_load(claimidx **out, int fd, size_t extra)
 {
     snap_hdr h;
-    int rc = read_all(fd, &h, sizeof h);
+    int rc = fdio_read_all(fd, &h, sizeof h);
     if (rc < 0)
         return rc;
     if (!header_ok(&h))
@@ -418,7 +384,7 @@ int claimidx_load(claimidx **out, int fd, size_t extra)
     part parts[4];
     parts_of(ix, parts);
     for (int i = 0; i < 4 && rc == AB_OK; i++)
-        rc = read_all(fd, parts[i].p, parts[i].n);
+        rc = fdio_read_all(fd, parts[i].p, parts[i].n);
     if (rc == AB_OK && checksum(parts) != h.checksum)
         rc = AB_E_PARSE;
     if (rc < 0) {

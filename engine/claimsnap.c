@@ -24,6 +24,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "fdio.h"
+
 #define HEAD_MAGIC "ABCLSNAP"
 #define HEAD_VERSION 1u
 #define HEAD_ORDER 0x01020304u
@@ -128,7 +130,7 @@ int claimsnap_open(const char *path, claimsnap_meta *m, int *fd, char *why, size
         bad = "not a regular file";
     else if (sb.st_uid != geteuid() || (sb.st_mode & 077))
         bad = "not private to this user (owner or mode)";
-    else if (read(f, &h, sizeof h) != (ssize_t)sizeof h)
+    else if (fdio_read_all(f, &h, sizeof h) < 0)
         bad = "truncated header";
     else if (memcmp(h.magic, HEAD_MAGIC, sizeof h.magic) || h.order != HEAD_ORDER)
         bad = "not a claim snapshot";
@@ -164,22 +166,6 @@ const char *claimsnap_stale(const claimsnap_meta *f, const claimsnap_meta *now)
     return NULL;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return AB_E_IO;
-        c += w;
-        n -= (size_t)w;
-    }
-    return AB_OK;
-}
-
-/* mkdir -p with 0700 for what it creates. */
 static int make_dir(const char *dir)
 {
     char p[CLAIMSNAP_PATH_MAX];
@@ -229,7 +215,7 @@ int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix
     h.meta = *m;
     h.meta.claims = (int64_t)claimidx_count(ix);
     h.checksum = head_sum(&h);
-    rc = write_all(fd, &h, sizeof h);
+    rc = fdio_write_all(fd, &h, sizeof h);
     if (rc == AB_OK)
         rc = claimidx_save(ix, fd);
     if (rc == AB_OK && fsync(fd) < 0)

@@ -21,13 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../engine/claimsnap.h"
 #include "../engine/limits.h"
 #include "../engine/log.h"
 #include "../engine/mem.h"
+#include "../engine/monotime.h"
 #include "../engine/plate.h"
 #include "../engine/refscan.h"
 
@@ -270,13 +270,6 @@ static int load_consistent(claimload *r, int fd, const claimsnap_meta *file, int
     return rc;
 }
 
-static double load_clock(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* Snapshot and delta when a usable snapshot exists; else everything, and
  * then a new snapshot (also after a delta above 1/20 of the claims), if
  * the snapshot lock was free. */
@@ -317,24 +310,24 @@ static int load_with_snapshot(claimload *r)
     }
     if (use && r->snap_delta <= (int64_t)claimidx_count(r->ix) / 20)
         return AB_OK; /* fewer changes than the estimate said */
-    double t0 = load_clock();
+    double t0 = monotime_s();
     int src = claimsnap_save(path, &at, r->ix);
     if (src < 0)
         log_warn("claim snapshot %s not written: %s", path, ab_strerror(src));
     else
         log_info("claim snapshot %s written: %zu claims in %.0f ms", path,
-                 claimidx_count(r->ix), (load_clock() - t0) * 1000);
+                 claimidx_count(r->ix), (monotime_s() - t0) * 1000);
     return AB_OK;
 }
 
 int claimload_run(pgsink *db, const cli_opts *o, claimidx **ix)
 {
-    double t0 = load_clock();
+    double t0 = monotime_s();
     claimload r = {.db = db, .o = o, .ix = *ix};
     int rc = o->no_snapshot ? load_full(&r) : load_with_snapshot(&r);
     *ix = r.ix;
     if (rc == AB_OK)
-        log_debug("loading the claims took %.0f ms", (load_clock() - t0) * 1000);
+        log_debug("loading the claims took %.0f ms", (monotime_s() - t0) * 1000);
     return rc;
 }
 

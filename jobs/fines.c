@@ -10,15 +10,14 @@
 #include "fines.h"
 
 #include <stdlib.h>
-#include <time.h>
 
 #include "../engine/log.h"
+#include "../engine/monotime.h"
 
 /* SELECT abgleich.refresh_stats(), logging what it analyzed. */
 static int refresh(pgsink *db)
 {
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = monotime_s();
     pgsink_result *res = NULL;
     int rc = pgsink_query(db, "SELECT array_to_string(abgleich.refresh_stats(), ', ')", 0, NULL,
                           &res);
@@ -26,11 +25,9 @@ static int refresh(pgsink *db)
         log_warn("planner statistics not refreshed: %s", pgsink_error(db));
         return rc;
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
     const char *tables = pgsink_result_value(res, 0, 0);
     if (tables[0])
-        log_debug("analyzing %s took %.0f ms", tables,
-                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        log_debug("analyzing %s took %.0f ms", tables, (monotime_s() - t0) * 1000);
     pgsink_result_free(res);
     return AB_OK;
 }
@@ -55,8 +52,7 @@ int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents)
     *offsets = *cents = 0;
     /* The lookups by plate need the claims' statistics (sql/019_stats.sql). */
     fines_refresh_stats(db);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = monotime_s();
     pgsink_result *res = NULL;
     int rc = pgsink_begin(db);
     if (rc == AB_OK)
@@ -67,9 +63,7 @@ int fines_offset_surplus(pgsink *db, int64_t *offsets, int64_t *cents)
         *cents = strtoll(pgsink_result_value(res, 0, 1), NULL, 10);
         pgsink_result_free(res);
         rc = pgsink_commit(db);
-        clock_gettime(CLOCK_MONOTONIC, &t1);
-        log_debug("offsetting overpayments took %.0f ms",
-                  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+        log_debug("offsetting overpayments took %.0f ms", (monotime_s() - t0) * 1000);
     }
     if (rc < 0) {
         pgsink_rollback(db);

@@ -31,7 +31,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../engine/arena.h"
@@ -40,6 +39,7 @@
 #include "../engine/limits.h"
 #include "../engine/log.h"
 #include "../engine/mem.h"
+#include "../engine/monotime.h"
 #include "../engine/money.h"
 #include "../engine/pool.h"
 #include "../engine/progress.h"
@@ -897,16 +897,9 @@ static int parse_file(reconciler *r)
 /* --verbose: where a file's time goes, phase by phase (docs/tuning.md). */
 static double phase_t0;
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void phase(const reconciler *r, const char *name)
 {
-    double t = now_s();
+    double t = monotime_s();
     if (phase_t0 > 0)
         log_debug("%s: %s took %.0f ms", r->path, name, (t - phase_t0) * 1000);
     phase_t0 = t;
@@ -970,7 +963,7 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     if (!(r->spill = tmpfile()))
         goto fail;
     rc = pgsink_begin(r->db);
-    phase_t0 = now_s();
+    phase_t0 = monotime_s();
     if (rc == AB_OK)
         rc = reconcile_in_tx(r, hash, size);
     if (rc == AB_OK)
