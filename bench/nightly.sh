@@ -8,7 +8,10 @@
 # RSS, and what the claim snapshot saves the next night: the same file
 # again (already imported, so only the claims are loaded) without the
 # snapshot, from the snapshot with the night's allocations as its delta,
-# and from the snapshot rewritten after that.  The figures go to
+# and from the snapshot rewritten after that.  Last, the floor: the rows
+# reconcile must keep, COPYed raw (binary, no triggers) into twins of their
+# tables, and reconcile's own CPU time; half their sum is what no design can
+# beat on 2 cores (docs/benchmarks.md, "Floors").  The figures go to
 # docs/benchmarks.md by hand.  `make bench-peers` runs it.
 #
 #   sh bench/nightly.sh [CLAIMS] [PAYING]     (default 1000000 200000)
@@ -43,7 +46,7 @@ size=$(stat -c %s "$W/data/statement.xml")
 
 SD="$W/state"
 t0=$(ms)
-/usr/bin/time -f %M -o "$W/rss" bin/abgleich --quiet --json --state-dir "$SD" reconcile \
+/usr/bin/time -f '%M %U %S' -o "$W/rss" bin/abgleich --quiet --json --state-dir "$SD" reconcile \
     "$W/data/statement.xml" > "$W/rec.json" 2>"$W/rec.err" || { cat "$W/rec.err" >&2; exit 1; }
 t1=$(ms)
 rec=$((t1 - t0))
@@ -67,7 +70,9 @@ if [ -n "$duck" ]; then
     echo "DuckDB peer (same clean rows, in memory, CSV out): $dms ms, $duck"
     echo "ratio reconcile / DuckDB peer: $(awk "BEGIN{printf \"%.2f\", $rec / $dms}")"
 fi
-echo "reconcile peak RSS: $(($(cat "$W/rss") / 1024)) MB"
+read -r rss usr sys < "$W/rss"
+cpu=$(awk "BEGIN{printf \"%d\", ($usr + $sys) * 1000}")
+echo "reconcile peak RSS: $((rss / 1024)) MB, CPU time of the process: $cpu ms"
 echo "summary: $(cat "$W/rec.json")"
 
 # load ARGS...: how long reconcile took to load the open claims.
@@ -78,3 +83,27 @@ load() {
 echo "claim load, full (claim_ledger view): $(load --no-snapshot) ms"
 echo "claim load, snapshot + the night's changes: $(load) ms"
 echo "claim load, snapshot, nothing changed: $(load) ms"
+
+# twin TABLE: the table's rows COPYed (binary) into a twin with the same
+# columns, defaults, checks and indexes but no triggers; prints the ms.
+twin() {
+    psql -XAtq -c "COPY abgleich.$1 TO STDOUT (FORMAT binary)" > "$W/twin.bin"
+    psql -XAtq -c "CREATE TABLE twin_$1 (LIKE abgleich.$1 INCLUDING ALL)" -c "CHECKPOINT"
+    t0=$(ms); psql -XAtq -c "\\copy twin_$1 FROM '$W/twin.bin' WITH (FORMAT binary)"; t1=$(ms)
+    rm -f "$W/twin.bin"
+    echo $((t1 - t0))
+}
+floor=0
+for t in bank_transactions allocations clarifications clarification_candidates outbox; do
+    n=$(psql -XAtq -c "SELECT count(*) FROM abgleich.$t")
+    m=$(twin $t)
+    echo "floor: $n rows of $t COPYed raw into a twin: $m ms"
+    floor=$((floor + m))
+done
+# One backend writes a COPY; at best two connections split it over the
+# two cores, so half the twins' time binds any client, and half of the
+# twins plus our CPU binds this one.
+echo "floor on 2 cores for any client: twins / 2 = $((floor / 2)) ms" \
+     "(SQL peer $peer ms: $(awk "BEGIN{printf \"%.2f\", $floor / 2 / $peer}")x)"
+echo "floor on 2 cores for reconcile: (twins + its CPU) / 2 = $(((floor + cpu) / 2)) ms" \
+     "($(awk "BEGIN{printf \"%.2f\", ($floor + $cpu) / 2 / $peer}")x the SQL peer)"
