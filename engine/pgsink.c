@@ -12,7 +12,10 @@
  * flush mid-row) and goes on filling the other.  The sender only calls
  * PQputCopyData, which blocks while the server is busy: without it the
  * caller's formatting and the server's work took turns (bench sink: 0.64-0.90
- * of a raw COPY of the same bytes; docs/benchmarks.md).
+ * of a raw COPY of the same bytes; docs/benchmarks.md).  A COPY opened with
+ * pgsink_copy_begin_binary takes the same field calls in PostgreSQL's binary
+ * format (a field count per row, a length per field, network byte order);
+ * its integers need the typed calls, whose width must match the column.
  *
  * Invariants:
  *   - at most one COPY stream is open (copy_open); no other statement is
