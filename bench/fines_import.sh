@@ -38,7 +38,8 @@ t0=$(ms)
 /usr/bin/time -f '%U %S' -o "$W/cpu" bin/abgleich --quiet import tickets --as-of 2026-11-20 \
     "$W/data/tickets.csv" 2>"$W/rej.txt" || true
 t1=$(ms)
-read -r usr sys < "$W/cpu"
+# GNU time puts "Command exited with non-zero status" first when rows were rejected.
+set -- $(tail -n 1 "$W/cpu"); usr=$1; sys=$2
 cpu_ms=$(awk "BEGIN{printf \"%d\", ($usr + $sys) * 1000}")
 import_ms=$((t1 - t0))
 claims=$(psql -XAtq -c "SELECT count(*) FROM abgleich.claims")

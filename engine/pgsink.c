@@ -422,14 +422,14 @@ int pgsink_copy_begin(pgsink *s, const char *copy_sql)
 static void put(pgsink *s, const char *p, size_t n);
 
 /* The binary COPY header: signature, flags, no header extension. */
-static const char copy_bin_header[19] = "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0";
+static const char copy_bin_header[] = "PGCOPY\n\377\r\n\0" "\0\0\0\0" "\0\0\0\0";
 
 int pgsink_copy_begin_binary(pgsink *s, const char *copy_sql, unsigned ncols)
 {
     assert(ncols > 0 && ncols < 0x7fff);
     int rc = copy_begin(s, copy_sql, 1, ncols);
     if (rc == AB_OK)
-        put(s, copy_bin_header, sizeof copy_bin_header);
+        put(s, copy_bin_header, sizeof copy_bin_header - 1); /* not the NUL */
     return rc;
 }
 

@@ -8,7 +8,8 @@
 -- the 20 240 reversal rows of that night checked their claims by a merge
 -- over all 10^7 entries of claims_pkey (0.8 s), their bank transactions and
 -- reversed allocations by hashing every row ever written (0.8 s), and the
--- paid feedback summed every allocation ever written (2.0 s).  A year of
+-- paid feedback walked all of claims_pkey and summed every allocation ever
+-- written (2.0 s).  A year of
 -- nights makes those tables 300 times larger; the checks must not grow
 -- with them.  The night's own 877 993 allocations were checked against
 -- the claims by index, but in the COPY's order, one random probe into
