@@ -146,7 +146,7 @@ static int memo_check(import_ctx *c, const ticket *t, const char *key)
 }
 
 /* A claim row for COPY into abgleich.claims (the fast path). */
-static int copy_claim(import_ctx *c, const ticket *t, const char *key, const char *when)
+static int copy_claim(import_ctx *c, const ticket *t, const char *key)
 {
     int32_t d = day_of(t->offense_time) + DUE_AFTER_DAYS;
     if (d < c->due_lo || (size_t)(d - c->due_lo) >= c->due_n) {
@@ -173,8 +173,11 @@ static int copy_claim(import_ctx *c, const ticket *t, const char *key, const cha
     return pgsink_copy_end_row(c->db);
 }
 
-static int copy_stage(import_ctx *c, const ticket *t, const char *key, const char *when)
+/* A row of the staging table (the checked path); the server parses the text. */
+static int copy_stage(import_ctx *c, const ticket *t, const char *key)
 {
+    char when[20];
+    datetime_format(t->offense_time, when);
     pgsink_copy_int(c->db, (int64_t)t->line);
     pgsink_copy_cstr(c->db, t->reference);
     pgsink_copy_cstr(c->db, t->plate);
@@ -209,9 +212,7 @@ static int on_ticket(void *vctx, const ticket *t)
         return AB_OK;
     if (rc < 0)
         return rc;
-    char when[20];
-    datetime_format(t->offense_time, when);
-    return c->fast ? copy_claim(c, t, key, when) : copy_stage(c, t, key, when);
+    return c->fast ? copy_claim(c, t, key) : copy_stage(c, t, key);
 }
 
 static int on_reject(void *vctx, unsigned long line, const char *field, const char *reason)

@@ -52,6 +52,27 @@ grep -q "Rückgabe (Grund MS03) der Zahlung mit End-to-End-Referenz B-006" $TMP/
 assert_eq "8|8" "$(q 'SELECT count(*), count(DISTINCT tx_key) FROM abgleich.bank_transactions')" \
     "one unique transaction key per transaction, NONREF and all"
 
+# The database refuses a transaction whose key is stored already, also
+# where the booking date is missing (021: the unique index leads with the
+# key's inputs, NULLS NOT DISTINCT), and takes a key no row has.  Each
+# attempt copies transaction B-002 as a new row (another seq).
+again() { # $1: jsonb of the fields to change besides seq
+    q "INSERT INTO abgleich.bank_transactions SELECT (jsonb_populate_record(t,
+           jsonb_build_object('seq', 9000 + t.seq) || $1)).*
+       FROM abgleich.bank_transactions t WHERE end_to_end_id = 'B-002'" 2>&1 || true
+}
+raw() { q "SET session_replication_role = replica; $1" >/dev/null; } # past the keep-records triggers
+booked=$(q "SELECT booking_date FROM abgleich.bank_transactions WHERE end_to_end_id = 'B-002'")
+again "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' || fail "a stored tx_key was taken again"
+raw "UPDATE abgleich.bank_transactions SET booking_date = NULL WHERE end_to_end_id = 'B-002'"
+again "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' \
+    || fail "a stored tx_key without a booking date was taken again"
+assert_eq "" "$(again "jsonb_build_object('tx_key', 'f00d')")" "a tx_key no row has is taken"
+raw "DELETE FROM abgleich.bank_transactions WHERE seq >= 9000;
+     UPDATE abgleich.bank_transactions SET booking_date = '$booked' WHERE end_to_end_id = 'B-002'"
+assert_eq "8|$booked" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')|$(q "SELECT booking_date FROM abgleich.bank_transactions WHERE end_to_end_id = 'B-002'")" \
+    "the probe rows are gone again"
+
 before=$(q 'SELECT count(*) FROM abgleich.allocations')
 $ABGLEICH reconcile $B/returns_de.sta $B/batch_returns_de.xml 2>/dev/null || true
 assert_eq "$before|8" "$(q 'SELECT count(*) FROM abgleich.allocations')|$(q 'SELECT count(*) FROM abgleich.bank_transactions')" \
