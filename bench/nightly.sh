@@ -10,8 +10,8 @@
 # snapshot, from the snapshot with the night's allocations as its delta,
 # and from the snapshot rewritten after that.  Last, the floor: the rows
 # reconcile must keep, COPYed raw (binary, no triggers) into twins of their
-# tables, and reconcile's own CPU time; half their sum is what no design can
-# beat on 2 cores (docs/benchmarks.md, "Floors").  The figures go to
+# tables: one backend must do that much, whatever the client
+# (docs/benchmarks.md, "Why the floor is one backend").  The figures go to
 # docs/benchmarks.md by hand.  `make bench-peers` runs it.
 #
 #   sh bench/nightly.sh [CLAIMS] [PAYING]     (default 1000000 200000)
@@ -100,10 +100,7 @@ for t in bank_transactions allocations clarifications clarification_candidates o
     echo "floor: $n rows of $t COPYed raw into a twin: $m ms"
     floor=$((floor + m))
 done
-# One backend writes a COPY; at best two connections split it over the
-# two cores, so half the twins' time binds any client, and half of the
-# twins plus our CPU binds this one.
-echo "floor on 2 cores for any client: twins / 2 = $((floor / 2)) ms" \
-     "(SQL peer $peer ms: $(awk "BEGIN{printf \"%.2f\", $floor / 2 / $peer}")x)"
-echo "floor on 2 cores for reconcile: (twins + its CPU) / 2 = $(((floor + cpu) / 2)) ms" \
-     "($(awk "BEGIN{printf \"%.2f\", ($floor + $cpu) / 2 / $peer}")x the SQL peer)"
+# A file's rows and the checks that read them share one transaction, so
+# one backend: the twins' sum binds any client that keeps these rows.
+echo "floor for any client (one backend, the rows alone): $floor ms" \
+     "($(awk "BEGIN{printf \"%.2f\", $floor / $peer}")x the SQL peer)"
