@@ -34,7 +34,10 @@ const char *returns_textkey_reason(const char *key, size_t n);
  * transaction (entry and transaction number, bank reference, EndToEndId,
  * amount, direction, dates, counterparty, remittance).  Positions make it
  * unique inside a statement where EndToEndId is NOTPROVIDED and the bank
- * reference NONREF; the statement fields make it unique across statements. */
+ * reference NONREF; the statement fields make it unique across statements.
+ * The database's unique index leads with the stored account, booking date
+ * and positions (sql/021_write_paths.sql): a writer must store exactly the
+ * values hashed here, or equal keys stop being refused. */
 void returns_tx_key(const statement *st, const payment *p, char hex[33]);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "../engine/arena.h"
+#include "../engine/date.h"
 #include "../engine/limits.h"
 #include "../engine/mem.h"
 #include "../engine/money.h"
@@ -465,9 +466,22 @@ static const char *bank_code(camt_reader *r)
     return keep(r, b, strlen(b));
 }
 
-static void date_text(char dst[11], const char *s, size_t n)
+/* The date of a Dt (xs:date) or the date part of a DtTm, checked here: the
+ * server would read anything else by its DateStyle, and the stored date
+ * must be the one tx_key hashed (sql/021_write_paths.sql).  xs:date
+ * collapses white space, so it may stand around the value. */
+static void date_text(camt_reader *r, const char *field, char dst[11], const char *s, size_t n)
 {
-    copy_field(dst, 11, s, n < 10 ? n : 10);
+    while (n && (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r'))
+        s++, n--;
+    int32_t days;
+    /* After the date: nothing, a time (DtTm), a zone (xs:date) or white space. */
+    int tail_ok = n == 10 || (n > 10 && strchr("T Z+-\t\n\r", s[10]) && s[10] != '\0');
+    if (n < 10 || !tail_ok || date_parse_iso(s, 10, &days) < 0) {
+        fail(r, AB_E_PARSE, field, "not a date (YYYY-MM-DD): '%.*s'", (int)(n > 30 ? 30 : n), s);
+        return;
+    }
+    copy_field(dst, 11, s, 10);
 }
 
 /* Chrgs at either level: TtlChrgsAndTaxAmt (v04+) wins over the sum of the
@@ -510,9 +524,9 @@ static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
     else if (((e == E_Sts && p1 == E_Ntry) || (e == E_Cd && p1 == E_Sts && p2 == E_Ntry)) && n)
         copy_field(r->e.status, sizeof r->e.status, s, n);
     else if ((e == E_Dt || e == E_DtTm) && p1 == E_BookgDt)
-        date_text(r->e.booking, s, n);
+        date_text(r, "BookgDt", r->e.booking, s, n);
     else if ((e == E_Dt || e == E_DtTm) && p1 == E_ValDt)
-        date_text(r->e.value, s, n);
+        date_text(r, "ValDt", r->e.value, s, n);
     else if (e == E_AcctSvcrRef && p1 == E_Ntry)
         r->e.acct_svcr_ref = keep(r, s, n);
     else if (e == E_AddtlNtryInf && p1 == E_Ntry)

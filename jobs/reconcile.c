@@ -154,6 +154,10 @@ static void copy_opt_str(pgsink *db, const char *s)
         pgsink_copy_null(db);
 }
 
+/* The stored account, booking date, entry and transaction number must be
+ * the values returns_tx_key hashes: the unique index behind tx_key leads
+ * with them (sql/021_write_paths.sql), so equal keys are refused only
+ * because they bring equal values of those columns. */
 static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
 {
     const payment *p = &it->p;

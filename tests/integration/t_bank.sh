@@ -4,8 +4,10 @@
 # PMNT/RDDT/UPDD) reverse their original's allocation and reopen the claim;
 # charges stay apart from the returned amount; a return without original
 # goes to the clarifications; a camt.054 batch books each payment with its
-# own amount; transaction keys are unique; the files arrive in a ZIP, and
-# importing them again unzipped changes nothing; a zip bomb is refused.
+# own amount; transaction keys are unique, and the database refuses a
+# stored key again (also without a booking date); the files arrive in a
+# ZIP, and importing them again unzipped changes nothing; a zip bomb is
+# refused.
 set -eu
 . tests/integration/lib.sh
 B=$FIXTURES/bank/reconcile
@@ -52,27 +54,6 @@ grep -q "Rückgabe (Grund MS03) der Zahlung mit End-to-End-Referenz B-006" $TMP/
 assert_eq "8|8" "$(q 'SELECT count(*), count(DISTINCT tx_key) FROM abgleich.bank_transactions')" \
     "one unique transaction key per transaction, NONREF and all"
 
-# The database refuses a transaction whose key is stored already, also
-# where the booking date is missing (021: the unique index leads with the
-# key's inputs, NULLS NOT DISTINCT), and takes a key no row has.  Each
-# attempt copies transaction B-002 as a new row (another seq).
-again() { # $1: jsonb of the fields to change besides seq
-    q "INSERT INTO abgleich.bank_transactions SELECT (jsonb_populate_record(t,
-           jsonb_build_object('seq', 9000 + t.seq) || $1)).*
-       FROM abgleich.bank_transactions t WHERE end_to_end_id = 'B-002'" 2>&1 || true
-}
-raw() { q "SET session_replication_role = replica; $1" >/dev/null; } # past the keep-records triggers
-booked=$(q "SELECT booking_date FROM abgleich.bank_transactions WHERE end_to_end_id = 'B-002'")
-again "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' || fail "a stored tx_key was taken again"
-raw "UPDATE abgleich.bank_transactions SET booking_date = NULL WHERE end_to_end_id = 'B-002'"
-again "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' \
-    || fail "a stored tx_key without a booking date was taken again"
-assert_eq "" "$(again "jsonb_build_object('tx_key', 'f00d')")" "a tx_key no row has is taken"
-raw "DELETE FROM abgleich.bank_transactions WHERE seq >= 9000;
-     UPDATE abgleich.bank_transactions SET booking_date = '$booked' WHERE end_to_end_id = 'B-002'"
-assert_eq "8|$booked" "$(q 'SELECT count(*) FROM abgleich.bank_transactions')|$(q "SELECT booking_date FROM abgleich.bank_transactions WHERE end_to_end_id = 'B-002'")" \
-    "the probe rows are gone again"
-
 before=$(q 'SELECT count(*) FROM abgleich.allocations')
 $ABGLEICH reconcile $B/returns_de.sta $B/batch_returns_de.xml 2>/dev/null || true
 assert_eq "$before|8" "$(q 'SELECT count(*) FROM abgleich.allocations')|$(q 'SELECT count(*) FROM abgleich.bank_transactions')" \
@@ -91,6 +72,28 @@ assert_eq "PDNG|Jürgen Müller|Kassenzeichen 400000010041 Grüße" \
     "the pending camt.052 entry, decoded from ISO-8859-1"
 assert_eq "0|open" "$(q "SELECT count(*) FROM abgleich.allocation_report WHERE end_to_end_id = 'P-1'")|$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010041'")" \
     "a pending entry is never allocated"
+
+# The database refuses a transaction whose key is stored already, also
+# where the booking date is missing, as for the pending P-1 (021: the
+# unique index leads with the key's hash inputs, NULLS NOT DISTINCT), and
+# takes a key no row has.  Each probe copies a stored transaction as a new
+# row (another seq); the probe rows go again at the end.
+again() { # $1: EndToEndId of the row to copy, $2: jsonb of the fields to change besides seq
+    q "INSERT INTO abgleich.bank_transactions SELECT (jsonb_populate_record(t,
+           jsonb_build_object('seq', 9000 + t.seq) || $2)).*
+       FROM abgleich.bank_transactions t WHERE end_to_end_id = '$1'" 2>&1 || true
+}
+assert_eq "" "$(q "SELECT booking_date FROM abgleich.bank_transactions WHERE end_to_end_id = 'P-1'")" \
+    "P-1 has no booking date"
+again B-002 "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' || fail "a stored tx_key was taken again"
+again P-1 "'{}'::jsonb" | grep -q 'bank_transactions_tx_key' \
+    || fail "a stored tx_key without a booking date was taken again"
+assert_eq "" "$(again B-002 "jsonb_build_object('tx_key', 'f00d')")" "a tx_key no row has is taken"
+# Records are never deleted; the probe row goes past that trigger.
+q "SET session_replication_role = replica;
+   DELETE FROM abgleich.bank_transactions WHERE seq >= 9000" >/dev/null
+assert_eq "0" "$(q 'SELECT count(*) FROM abgleich.bank_transactions WHERE seq >= 9000')" \
+    "the probe row is gone again"
 
 nfiles=$(q 'SELECT count(*) FROM abgleich.input_files')
 set +e; $ABGLEICH reconcile $FIXTURES/bank/zip/bomb.zip 2>$TMP/err.txt; rc=$?; set -e

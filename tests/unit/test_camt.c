@@ -20,7 +20,7 @@ typedef struct got {
     int np;
     struct gpay {
         long long cents;
-        char dir, status[8], booking[11], e2e[64], name[64], iban[40], rmt[256], ref[64];
+        char dir, status[8], booking[11], value[11], e2e[64], name[64], iban[40], rmt[256], ref[64];
         int reversal;
     } p[MAXP];
     char account[64], stmt_id[64];
@@ -49,6 +49,7 @@ static int on_pay(void *ctx, const statement *s, const payment *p)
     q->reversal = p->reversal;
     snprintf(q->status, sizeof q->status, "%s", p->status);
     snprintf(q->booking, sizeof q->booking, "%s", p->booking_date);
+    snprintf(q->value, sizeof q->value, "%s", p->value_date);
     snprintf(q->e2e, sizeof q->e2e, "%s", p->end_to_end_id);
     snprintf(q->name, sizeof q->name, "%s", p->debtor_name);
     snprintf(q->iban, sizeof q->iban, "%s", p->debtor_iban);
@@ -275,6 +276,29 @@ Test(camt_crafted, batch_sum_must_match_entry)
     doc(d, sizeof d, "0", "6.00", NTRY("6.00", "CRDT", "false", TX("B1", "3.50", "") TX("B2", "2.00", "")));
     cr_assert_eq(read_mem(d, 0, &g, err), AB_E_PARSE);
     cr_assert(strstr(err, "add up to 5.50, the entry says 6.00"), "%s", err);
+}
+
+Test(camt_crafted, booking_date_must_be_a_date)
+{
+    char d[8192], err[512];
+    got g;
+    doc(d, sizeof d, "0", "1.00",
+        "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>20/11/2026</Dt></BookgDt></Ntry>");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_E_PARSE);
+    cr_assert(strstr(err, "BookgDt: not a date (YYYY-MM-DD): '20/11/2026'"), "%s", err);
+    doc(d, sizeof d, "0", "1.00",
+        "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>2026-02-30</Dt></BookgDt></Ntry>");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_E_PARSE);
+    cr_assert(strstr(err, "not a date (YYYY-MM-DD): '2026-02-30'"), "%s", err);
+    doc(d, sizeof d, "0", "1.00",
+        "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt> 2026-11-20+01:00 </Dt></BookgDt>"
+        "<ValDt><DtTm>2026-11-21T08:00:00</DtTm></ValDt></Ntry>");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_str_eq(g.p[0].booking, "2026-11-20", "white space and a zone around an xs:date");
+    cr_assert_str_eq(g.p[0].value, "2026-11-21");
 }
 
 Test(camt_crafted, sub_cent_amount_rejected)
