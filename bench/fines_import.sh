@@ -3,8 +3,9 @@
 # generated batch (default 1,000,000 rows) with every check (catalogue,
 # plate, time, references, likely duplicates) beside a raw COPY of the same
 # CSV into a bare table, measured in the same run on the same private
-# PostgreSQL, and the floor no client can beat: the resulting claim rows
-# COPYed raw into a twin of the claims table.  Figures go to
+# PostgreSQL, and the floor of any client while the file is one
+# transaction: the resulting claim rows COPYed raw into a twin of the
+# claims table (one backend).  Figures go to
 # docs/benchmarks.md by hand, with the date and this command.
 #
 #   sh bench/fines_import.sh [TICKETS]

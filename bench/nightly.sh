@@ -10,8 +10,9 @@
 # snapshot, from the snapshot with the night's allocations as its delta,
 # and from the snapshot rewritten after that.  Last, the floor: the rows
 # reconcile must keep, COPYed raw (binary, no triggers) into twins of their
-# tables: one backend must do that much, whatever the client
-# (docs/benchmarks.md, "Why the floor is one backend").  The figures go to
+# tables: while a file and its checks share one transaction, one backend
+# must do that much, whatever the client (docs/benchmarks.md, "Why the
+# floor is one backend").  The figures go to
 # docs/benchmarks.md by hand.  `make bench-peers` runs it.
 #
 #   sh bench/nightly.sh [CLAIMS] [PAYING]     (default 1000000 200000)
@@ -102,5 +103,5 @@ for t in bank_transactions allocations clarifications clarification_candidates o
 done
 # A file's rows and the checks that read them share one transaction, so
 # one backend: the twins' sum binds any client that keeps these rows.
-echo "floor for any client (one backend, the rows alone): $floor ms" \
+echo "floor while the file is one transaction (one backend, the rows alone): $floor ms" \
      "($(awk "BEGIN{printf \"%.2f\", $floor / $peer}")x the SQL peer)"
