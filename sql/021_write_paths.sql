@@ -1,4 +1,5 @@
--- 021_write_paths.sql - cheaper writes of a night, the same guarantees.
+-- 021_write_paths.sql - cheaper writes of a night; for the rows reconcile
+-- writes, the database refuses what it refused before.
 --
 -- Measured on a night of 221 281 transactions against 10^6 claims, rows
 -- COPYed raw into twins of their tables (docs/benchmarks.md, issue 8,
