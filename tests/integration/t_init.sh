@@ -91,6 +91,11 @@ for sql in "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VA
            "INSERT INTO abgleich.allocations (claim_id, amount_cents, method, reverses) VALUES (1, -100, 'manual_reversal', 999999)" \
            "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) VALUES (1, 1, 99, 100, 'manual')" \
            "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) VALUES (1, 99, 'no_reference', 100)" \
+           "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id) VALUES (1, 2, 'amount_mismatch', 100, 999999)" \
+           "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) SELECT 1, CASE WHEN g = 1500 THEN 99 ELSE 2 END, 'no_reference', 1 FROM generate_series(1, 2000) g" \
+           "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id) SELECT 1, 2, 'amount_mismatch', 1, CASE WHEN g = 1500 THEN 999999 ELSE 1 END FROM generate_series(1, 2000) g" \
+           "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) VALUES (1, 2, 1, 999999, 50, 'amount')" \
+           "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) SELECT 1, g, 1, CASE WHEN g = 1500 THEN 999999 ELSE 1 END, 50, 'amount' FROM generate_series(1, 2000) g" \
            "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')"; do
     if out=$(q "$sql" 2>&1); then fail "a row naming nothing was accepted: $sql"; fi
     assert_match "does not exist|violates foreign key" "$out" "refusal of: $sql"
@@ -107,6 +112,20 @@ assert_match "keeps its rows" "$out" "refusal of TRUNCATE abgleich.invoices"
 # A bulk statement whose keys all exist passes the anti-join path.
 q "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method) SELECT 2, 1, 2, 1, 'manual' FROM generate_series(1, 1001)"
 assert_eq "1004" "$(q 'SELECT count(*) FROM abgleich.allocations')" "a bulk statement with good keys"
+# The same for clarifications and candidates (sql/022_clarification_keys.sql),
+# whose keys are fixed once written.
+assert_eq "1001|1001" "$(psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
+    -c "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id)
+        SELECT 1, 2, 'amount_mismatch', 1, 2 FROM generate_series(1, 1001)" \
+    -c "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason)
+        SELECT 1, g, 1, 2, 50, 'amount' FROM generate_series(1, 1001) g" \
+    -c "SELECT (SELECT count(*) FROM abgleich.clarifications WHERE claim_id = 2),
+               (SELECT count(*) FROM abgleich.clarification_candidates)" -c "ROLLBACK")" \
+    "bulk clarifications and candidates with good keys"
+for sql in "UPDATE abgleich.clarifications SET claim_id = 1" "UPDATE abgleich.clarifications SET tx_seq = 1"; do
+    if out=$(q "$sql" 2>&1); then fail "a clarification's key was changed: $sql"; fi
+    assert_match "fixed once written" "$out" "refusal of: $sql"
+done
 
 # --- failures ----------------------------------------------------------------------
 expect_exit 4 $ABGLEICH --db "host=$TMP/nowhere port=1 user=abgleich dbname=abgleich" init
