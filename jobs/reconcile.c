@@ -13,10 +13,11 @@
  *        claims right there, found in this file or, over a second
  *        connection, in earlier ones)
  *     -> bank_transactions rows by COPY as each batch finishes
- *     -> outcome records to a spill file (allocations, clarifications)
- *     -> after the last statement: COPY the spill into the ledger -> COMMIT.
+ *     -> outcome records to two spill files (ledger rows; clarifications
+ *        with their candidates, so that writing them rereads only theirs)
+ *     -> after the last statement: COPY the spills into their tables -> COMMIT.
  * Memory: the claim index, one batch (arena, reset per batch), one entry of
- * the reader; the spill file grows with the input, memory does not.
+ * the reader; the spill files grow with the input, memory does not.
  * Invariants: the rows written do not depend on the number of threads,
  * because the only step that reads or writes shared state runs on one
  * thread in a fixed order.  A failed file is rolled back whole, and the claim
@@ -63,7 +64,7 @@ typedef struct rec_item {
     uint32_t seq;
 } rec_item;
 
-/* What the spill file holds: one record per ledger row, clarification and
+/* What the spill files hold: one record per ledger row, clarification and
  * candidate; an explanation follows allocation and clarification records. */
 enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
 
@@ -104,7 +105,7 @@ struct reconciler {
     char stmt_db_id[24];
     uint32_t seq;
     int copy_open, skipping;
-    FILE *spill;
+    FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
     uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
     size_t n_resolved;
     /* Reversals settled in place (claims reopened during apply), sorted
@@ -194,9 +195,9 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
 
 static int spill(reconciler *r, const spill_rec *rec, const char *de, const char *en)
 {
-    if (fwrite(rec, sizeof *rec, 1, r->spill) != 1 ||
-        fwrite(de, 1, rec->expl_len, r->spill) != rec->expl_len ||
-        fwrite(en, 1, rec->expl_en_len, r->spill) != rec->expl_en_len)
+    FILE *f = r->spill[rec->kind != SPILL_ALLOC];
+    if (fwrite(rec, sizeof *rec, 1, f) != 1 || fwrite(de, 1, rec->expl_len, f) != rec->expl_len ||
+        fwrite(en, 1, rec->expl_en_len, f) != rec->expl_en_len)
         return AB_E_IO;
     return AB_OK;
 }
@@ -714,12 +715,13 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
     int rc = pgsink_copy_begin(r->db, spill_copy[kind]);
     if (rc < 0)
         return rc;
-    rewind(r->spill);
+    FILE *f = r->spill[kind != SPILL_ALLOC];
+    rewind(f);
     spill_rec s;
     char expl[2 * EXPLAIN_MAX];
-    while (rc == AB_OK && fread(&s, sizeof s, 1, r->spill) == 1) {
+    while (rc == AB_OK && fread(&s, sizeof s, 1, f) == 1) {
         size_t both = (size_t)s.expl_len + s.expl_en_len;
-        if (both > sizeof expl || fread(expl, 1, both, r->spill) != both) {
+        if (both > sizeof expl || fread(expl, 1, both, f) != both) {
             rc = AB_E_IO;
             break;
         }
@@ -967,8 +969,10 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     revtrack_reset(r->rt);
     arena_reset(r->batch);
     int rc = AB_E_IO;
-    if (!(r->spill = tmpfile()))
+    if (!(r->spill[0] = tmpfile()))
         goto fail;
+    if (!(r->spill[1] = tmpfile()))
+        goto fail_spill;
     rc = pgsink_begin(r->db);
     phase_t0 = monotime_s();
     if (rc == AB_OK)
@@ -977,8 +981,11 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
         rc = pgsink_commit(r->db);
     phase(r, "commit");
     phase_t0 = 0;
-    fclose(r->spill);
-    r->spill = NULL;
+    fclose(r->spill[1]);
+    r->spill[1] = NULL;
+fail_spill:
+    fclose(r->spill[0]);
+    r->spill[0] = NULL;
     r->bytes_base += size;
     if (rc == AB_OK) {
         add_summary(sum, &r->fs);
