@@ -12,19 +12,31 @@
  * The file must be a regular file of our own user that nobody else can
  * read or write: it holds plates (personal data), and one planted by
  * someone else would feed reconcile false claims.
+ * claimsnap_save_bg writes from a forked child: 1.35 GB at 10^7 claims
+ * take 3-4 s, which a night otherwise spends before its first payment.
+ * The child only writes memory it inherited to a file (no allocation, no
+ * stdio, no locks), so forking a process with threads is safe here.
  */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "claimsnap.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include "fdio.h"
+#include "monotime.h"
 
 #define HEAD_MAGIC "ABCLSNAP"
 #define HEAD_VERSION 1u
@@ -229,4 +241,70 @@ int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix
         return rc;
     }
     return sync_dir(dir);
+}
+
+/* What a child tells its parent, in a shared anonymous page. */
+struct claimsnap_done {
+    int rc;
+    int64_t ms;
+};
+
+int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx *ix,
+                      claimsnap_bg *bg)
+{
+    assert(bg->pid == 0);
+    if (strlen(path) >= sizeof bg->path)
+        return AB_E_LIMIT;
+    struct claimsnap_done *done = mmap(NULL, sizeof *done, PROT_READ | PROT_WRITE,
+                                       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (done == MAP_FAILED)
+        return claimsnap_save(path, m, ix);
+    done->rc = AB_E_IO; /* a child killed before it reports has failed */
+    done->ms = 0;
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid < 0) {
+        munmap(done, sizeof *done);
+        return claimsnap_save(path, m, ix);
+    }
+    if (pid == 0) {
+        /* Dies with the parent, so no orphan writes into a state directory
+         * that a killed run's caller may be removing. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+            _exit(1);
+        /* Only the CPU time the run leaves idle (a night's ledger phase
+         * keeps one core waiting on the server): run at full priority, the
+         * write took as long as before, beside a night that could not
+         * spare it.  Pages the run changes meanwhile are copied for us,
+         * at most the index's open amounts (16 bytes a slot). */
+        struct sched_param sp = {0};
+        (void)sched_setscheduler(0, SCHED_IDLE, &sp);
+        double t0 = monotime_s();
+        done->rc = claimsnap_save(path, m, ix);
+        done->ms = (int64_t)((monotime_s() - t0) * 1000);
+        _exit(0);
+    }
+    bg->pid = pid;
+    bg->done = done;
+    bg->claims = claimidx_count(ix);
+    memcpy(bg->path, path, strlen(path) + 1);
+    return AB_OK;
+}
+
+int claimsnap_wait(claimsnap_bg *bg, int64_t *ms)
+{
+    *ms = -1;
+    if (bg->pid == 0)
+        return AB_OK;
+    int status = 0;
+    pid_t got;
+    while ((got = waitpid(bg->pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+    int rc = got == bg->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? bg->done->rc
+                                                                              : AB_E_IO;
+    *ms = bg->done->ms;
+    munmap(bg->done, sizeof *bg->done);
+    bg->done = NULL;
+    bg->pid = 0;
+    return rc;
 }

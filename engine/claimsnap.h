@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "claimidx.h"
 #include "err.h"
@@ -59,5 +60,26 @@ const char *claimsnap_stale(const claimsnap_meta *file, const claimsnap_meta *no
 
 /* Writes m and ix to path atomically, creating the directory (0700). */
 int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix) AB_MUSTCHECK;
+
+/* A snapshot being written by a child process.  The caller owns it (plain
+ * data, on its stack or in its struct) and must claimsnap_wait for it
+ * before it exits or starts another. */
+typedef struct claimsnap_bg {
+    pid_t pid;            /* 0: nothing in flight */
+    struct claimsnap_done *done; /* shared with the child: its result */
+    size_t claims;
+    char path[CLAIMSNAP_PATH_MAX];
+} claimsnap_bg;
+
+/* claimsnap_save in a child forked here, so that the caller goes on at
+ * once: the child writes the index as it is at this call (the pages are
+ * copied on write), whatever the caller changes in it afterwards, and dies
+ * with the caller.  If no child can be forked, saves here and now and
+ * returns that result; bg->pid is then 0. */
+int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx *ix,
+                      claimsnap_bg *bg) AB_MUSTCHECK;
+/* Waits for bg's child; its result and how long the write took (ms).
+ * AB_OK with *ms = -1 when nothing was in flight. */
+int claimsnap_wait(claimsnap_bg *bg, int64_t *ms) AB_MUSTCHECK;
 
 #endif

@@ -94,6 +94,7 @@ struct reconciler {
     pgsink *db;
     const cli_opts *o;
     claimidx *ix;
+    claimsnap_bg snap;    /* the claim snapshot a child is writing, if any */
     pool *workers;
     matcher_cfg mcfg;
     rec_item *items;
@@ -135,7 +136,7 @@ static void add_summary(rec_summary *a, const rec_summary *b)
 
 static int load_claims(reconciler *r)
 {
-    return claimload_run(r->db, r->o, &r->ix);
+    return claimload_run(r->db, r->o, &r->ix, &r->snap);
 }
 
 /* --- one batch --------------------------------------------------------- */
@@ -1047,6 +1048,7 @@ void reconciler_close(reconciler *r)
 {
     if (!r)
         return;
+    claimload_wait(&r->snap);
     claimidx_destroy(r->ix);
     mem_free(r->resolved);
     mem_free(r->inplace);
