@@ -14,13 +14,17 @@
  * someone else would feed reconcile false claims.
  * claimsnap_save_bg writes from a forked child: 1.35 GB at 10^7 claims
  * take 3-4 s, which a night otherwise spends before its first payment.
- * The child only writes memory it inherited to a file (no allocation, no
- * stdio, no locks), so forking a process with threads is safe here.
+ * The child formats a few paths (snprintf, mkstemps) and writes memory it
+ * inherited to a file: no allocation, no stdio stream, no lock that another
+ * thread of the parent could have held at the fork.  Temporary files are
+ * named after their snapshot, so that a writer can sweep away what killed
+ * writers of the same snapshot left.
  */
 #define _GNU_SOURCE /* SCHED_IDLE */
 #include "claimsnap.h"
 
 #include <assert.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -211,7 +215,7 @@ int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix
     if (!slash || (size_t)(slash - path) >= sizeof dir)
         return AB_E_INVAL;
     snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if (snprintf(tmp, sizeof tmp, "%s/.claims-XXXXXX.tmp", dir) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s/.%s-XXXXXX.tmp", dir, slash + 1) >= (int)sizeof tmp)
         return AB_E_LIMIT;
     int rc = make_dir(dir);
     if (rc < 0)
@@ -249,6 +253,53 @@ struct claimsnap_done {
     int64_t ms;
 };
 
+/* Removes the temporary files that writers of this path left when they
+ * were killed (a child dies with its run).  Only writers of the same path,
+ * that is of the same database, could be writing one right now, and
+ * reconcile's advisory lock keeps those apart. */
+static void sweep(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[CLAIMSNAP_PATH_MAX], prefix[CLAIMSNAP_PATH_MAX], f[CLAIMSNAP_PATH_MAX];
+    if (!slash || snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir ||
+        snprintf(prefix, sizeof prefix, ".%s-", slash + 1) >= (int)sizeof prefix)
+        return;
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t np = strlen(prefix);
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n > np + 4 && !strncmp(e->d_name, prefix, np) && !strcmp(e->d_name + n - 4, ".tmp") &&
+            snprintf(f, sizeof f, "%s/%s", dir, e->d_name) < (int)sizeof f)
+            unlink(f);
+    }
+    closedir(d);
+}
+
+/* The child: dies with the parent, so that no orphan writes into a state
+ * directory its caller may be removing; signals that the parent's handlers
+ * (serve's loop) would have forwarded to it now end the child instead. */
+static _Noreturn void child_main(pid_t parent, const char *path, const claimsnap_meta *m,
+                       const claimidx *ix, struct claimsnap_done *done)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+        _exit(1);
+    int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE};
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
+    /* Only the CPU time the run leaves idle (a night's ledger phase keeps
+     * one core waiting on the server): at full priority the write took as
+     * long as before, beside a night that could not spare it.
+     * claimsnap_wait raises it again if the run must wait for it. */
+    struct sched_param sp = {0};
+    (void)sched_setscheduler(0, SCHED_IDLE, &sp);
+    double t0 = monotime_s();
+    done->rc = claimsnap_save(path, m, ix);
+    done->ms = (int64_t)((monotime_s() - t0) * 1000);
+    _exit(0);
+}
+
 int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx *ix,
                       claimsnap_bg *bg)
 {
@@ -257,6 +308,7 @@ int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx 
         return AB_E_LIMIT;
     struct claimsnap_done *done = mmap(NULL, sizeof *done, PROT_READ | PROT_WRITE,
                                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    sweep(path);
     if (done == MAP_FAILED)
         return claimsnap_save(path, m, ix);
     done->rc = AB_E_IO; /* a child killed before it reports has failed */
@@ -267,23 +319,8 @@ int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx 
         munmap(done, sizeof *done);
         return claimsnap_save(path, m, ix);
     }
-    if (pid == 0) {
-        /* Dies with the parent, so no orphan writes into a state directory
-         * that a killed run's caller may be removing. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-            _exit(1);
-        /* Only the CPU time the run leaves idle (a night's ledger phase
-         * keeps one core waiting on the server): run at full priority, the
-         * write took as long as before, beside a night that could not
-         * spare it.  Pages the run changes meanwhile are copied for us,
-         * at most the index's open amounts (16 bytes a slot). */
-        struct sched_param sp = {0};
-        (void)sched_setscheduler(0, SCHED_IDLE, &sp);
-        double t0 = monotime_s();
-        done->rc = claimsnap_save(path, m, ix);
-        done->ms = (int64_t)((monotime_s() - t0) * 1000);
-        _exit(0);
-    }
+    if (pid == 0)
+        child_main(parent, path, m, ix, done);
     bg->pid = pid;
     bg->done = done;
     bg->claims = claimidx_count(ix);
@@ -297,11 +334,22 @@ int claimsnap_wait(claimsnap_bg *bg, int64_t *ms)
     if (bg->pid == 0)
         return AB_OK;
     int status = 0;
-    pid_t got;
-    while ((got = waitpid(bg->pid, &status, 0)) < 0 && errno == EINTR)
-        ;
-    int rc = got == bg->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? bg->done->rc
-                                                                              : AB_E_IO;
+    pid_t got = waitpid(bg->pid, &status, WNOHANG);
+    if (got == 0) {
+        /* Still writing, and now the run waits for it (holding reconcile's
+         * lock): back to normal priority.  Refused without the right
+         * (RLIMIT_NICE; the systemd unit grants it), it goes on idle. */
+        struct sched_param sp = {0};
+        (void)sched_setscheduler(bg->pid, SCHED_OTHER, &sp);
+        while ((got = waitpid(bg->pid, &status, 0)) < 0 && errno == EINTR)
+            ;
+    }
+    int rc;
+    if (got < 0 && errno == ECHILD)
+        rc = bg->done->rc; /* reaped for us (SIGCHLD ignored): its own word */
+    else
+        rc = got == bg->pid && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? bg->done->rc
+                                                                             : AB_E_IO;
     *ms = bg->done->ms;
     munmap(bg->done, sizeof *bg->done);
     bg->done = NULL;

@@ -9,7 +9,8 @@
  * not at all (temporary file, fsync, rename) and is private (0600 in a 0700
  * directory: it holds plates).  Whether its rows are still true, and how
  * the watermarks are made exact, is the database's part: sql/017_claimsnap.sql.
- * Plain data and paths only; the caller owns the claimidx and the fd.
+ * The caller owns the claimidx, the fd and the claimsnap_bg of a write
+ * done by a child process, which it must wait for.
  */
 #ifndef AB_CLAIMSNAP_H
 #define AB_CLAIMSNAP_H
@@ -71,15 +72,18 @@ typedef struct claimsnap_bg {
     char path[CLAIMSNAP_PATH_MAX];
 } claimsnap_bg;
 
-/* claimsnap_save in a child forked here, so that the caller goes on at
- * once: the child writes the index as it is at this call (the pages are
- * copied on write), whatever the caller changes in it afterwards, and dies
- * with the caller.  If no child can be forked, saves here and now and
+/* claimsnap_save in a child forked here, at idle CPU priority, so that the
+ * caller goes on at once: the child writes the index as it is at this call
+ * (the pages are copied on write), whatever the caller changes in it
+ * afterwards, and dies with the caller.  First removes what killed writers
+ * of the same path left; the caller keeps other writers of that path out
+ * (reconcile's lock).  If no child can be forked, saves here and now and
  * returns that result; bg->pid is then 0. */
 int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx *ix,
                       claimsnap_bg *bg) AB_MUSTCHECK;
-/* Waits for bg's child; its result and how long the write took (ms).
- * AB_OK with *ms = -1 when nothing was in flight. */
+/* Waits for bg's child, raised to normal priority if it is still writing;
+ * its result and how long the write took (ms).  AB_OK with *ms = -1 when
+ * nothing was in flight. */
 int claimsnap_wait(claimsnap_bg *bg, int64_t *ms) AB_MUSTCHECK;
 
 #endif

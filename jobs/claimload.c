@@ -8,8 +8,7 @@
  * then per claim the sums of newer events and ledger rows:
  * abgleich.claimsnap_changes, sql/017_claimsnap.sql).  Data out: the
  * index, and a new snapshot after a full load or a delta above a twentieth
- * of the claims, written beside the run by a child process when the caller
- * lends a claimsnap_bg.
+ * of the claims, written beside the run by a child process.
  * Invariants: the index is the same whichever way it was loaded (claims
  * go in in id order, so duplicates and plate chains come out alike;
  * tests/integration/t_snapshot.sh compares the rows written with and
@@ -37,7 +36,7 @@ typedef struct claimload {
     const cli_opts *o;
     claimidx *ix;          /* the index being built; replaced by each load */
     int64_t snap_delta;    /* claims added or changed by the snapshot's delta */
-    claimsnap_bg *bg;      /* NULL: write a new snapshot here and now */
+    claimsnap_bg *bg;      /* the child writing a new snapshot */
 } claimload;
 
 /* A claim_ledger row as COPY text: id, reference, owed, open, due day, plate. */
@@ -312,25 +311,18 @@ static int load_with_snapshot(claimload *r)
     }
     if (use && r->snap_delta <= (int64_t)claimidx_count(r->ix) / 20)
         return AB_OK; /* fewer changes than the estimate said */
-    if (r->bg) {
-        /* The night goes on while a child writes the file; claimload_wait
-         * reports it. */
-        double t0 = monotime_s();
-        int src = claimsnap_save_bg(path, &at, r->ix, r->bg);
-        if (src < 0)
-            log_warn("claim snapshot %s not written: %s", path, ab_strerror(src));
-        else
-            log_debug("claim snapshot: %s in %.0f ms", r->bg->pid ? "writer forked" : "written",
-                      (monotime_s() - t0) * 1000);
-        return AB_OK;
-    }
+    /* The night goes on while a child writes the file; claimload_wait
+     * reports it.  Without a child it was written here. */
     double t0 = monotime_s();
-    int src = claimsnap_save(path, &at, r->ix);
+    int src = claimsnap_save_bg(path, &at, r->ix, r->bg);
+    double ms = (monotime_s() - t0) * 1000;
     if (src < 0)
         log_warn("claim snapshot %s not written: %s", path, ab_strerror(src));
+    else if (r->bg->pid)
+        log_debug("claim snapshot: writer forked in %.0f ms", ms);
     else
         log_info("claim snapshot %s written: %zu claims in %.0f ms", path,
-                 claimidx_count(r->ix), (monotime_s() - t0) * 1000);
+                 claimidx_count(r->ix), ms);
     return AB_OK;
 }
 
@@ -353,8 +345,7 @@ void claimload_wait(claimsnap_bg *bg)
 int claimload_run(pgsink *db, const cli_opts *o, claimidx **ix, claimsnap_bg *bg)
 {
     double t0 = monotime_s();
-    if (bg)
-        claimload_wait(bg); /* one writer at a time */
+    claimload_wait(bg); /* one writer at a time */
     claimload r = {.db = db, .o = o, .ix = *ix, .bg = bg};
     int rc = o->no_snapshot ? load_full(&r) : load_with_snapshot(&r);
     *ix = r.ix;

@@ -18,12 +18,12 @@
  * claim_already_paid) into a new *ix, outside any transaction of the
  * caller's.  With o->no_snapshot always in full; otherwise from the
  * snapshot in the state directory when it can serve, writing a new one
- * when worthwhile: with bg, by a child process while the caller goes on
- * (after waiting for bg's previous one); with NULL, before returning.
+ * when worthwhile, by a child process while the caller goes on (after
+ * waiting for bg's previous one).
  * On an error *ix may be NULL. */
 int claimload_run(pgsink *db, const cli_opts *o, claimidx **ix, claimsnap_bg *bg) AB_MUSTCHECK;
-/* Waits for the snapshot bg is writing, if any, and logs how it went.  A
- * caller that lent bg calls it before it exits. */
+/* Waits for the snapshot bg is writing, if any, and logs how it went.  The
+ * caller calls it before it exits. */
 void claimload_wait(claimsnap_bg *bg);
 
 #endif

@@ -2,7 +2,8 @@
  * test_claimsnap.c - the claim snapshot written beside the run: the file
  * holds the index as it was when the child was forked, whatever the parent
  * does to its own copy afterwards (here: pays every claim, then frees the
- * index), and claimsnap_wait reports the child's result.
+ * index), and claimsnap_wait reports the child's result; what killed
+ * writers of the same snapshot left is swept away first.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -42,8 +43,19 @@ Test(claimsnap, save_bg_writes_the_index_as_at_the_call)
     claimsnap_meta m = {.system_id = "7711", .db_name = "t", .db_oid = 5, .epoch = 3,
                         .max_claim = N + 9, .max_alloc = 77, .max_event = 0};
     claimidx *ix = index_of_n();
+    /* What a killed writer of this snapshot left goes; another's stays. */
+    char stale[CLAIMSNAP_PATH_MAX], other[CLAIMSNAP_PATH_MAX], sub[CLAIMSNAP_PATH_MAX];
+    snprintf(sub, sizeof sub, "%s/state", dir);
+    cr_assert_eq(mkdir(sub, 0700), 0);
+    snprintf(stale, sizeof stale, "%s/.claims-test.snap-a1b2c3.tmp", sub);
+    snprintf(other, sizeof other, "%s/.claims-other.snap-a1b2c3.tmp", sub);
+    fclose(fopen(stale, "w"));
+    fclose(fopen(other, "w"));
     claimsnap_bg bg = {0};
     cr_assert_eq(claimsnap_save_bg(path, &m, ix, &bg), AB_OK);
+    cr_assert_neq(access(stale, F_OK), 0, "the stale temporary file was removed");
+    cr_assert_eq(access(other, F_OK), 0, "another snapshot's was not");
+    unlink(other);
     cr_assert_gt(bg.pid, 0, "written by a child");
     /* The parent goes on: every claim paid in full, then the index freed. */
     for (int i = 0; i < N; i++) {
