@@ -17,7 +17,9 @@
  *        with their candidates, so that writing them rereads only theirs)
  *     -> after the last statement: COPY the spills into their tables -> COMMIT.
  * Memory: the claim index, one batch (arena, reset per batch), one entry of
- * the reader; the spill files grow with the input, memory does not.
+ * the reader; the spill files grow with the input, memory does not.  While
+ * a child writes the claim snapshot (claimload.h), the pages the night
+ * changes are copied: of the index, at most its open amounts.
  * Invariants: the rows written do not depend on the number of threads,
  * because the only step that reads or writes shared state runs on one
  * thread in a fixed order.  A failed file is rolled back whole, and the claim
@@ -710,14 +712,22 @@ static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
     }
 }
 
-/* Streams the spill records of one kind into their table. */
+/* Streams the spill records of one kind into their table.  Every byte
+ * written must be read back as whole records: a write the stdio buffer
+ * held back (a full disk) fails at the flush, not as a short read that
+ * would end the loop early and commit part of the night. */
 static int copy_spill(reconciler *r, enum spill_kind kind)
 {
+    FILE *f = r->spill[kind != SPILL_ALLOC];
+    if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_END) != 0)
+        return AB_E_IO;
+    long end = ftell(f), at = 0;
+    if (end < 0)
+        return AB_E_IO;
+    rewind(f);
     int rc = pgsink_copy_begin(r->db, spill_copy[kind]);
     if (rc < 0)
         return rc;
-    FILE *f = r->spill[kind != SPILL_ALLOC];
-    rewind(f);
     spill_rec s;
     char expl[2 * EXPLAIN_MAX];
     while (rc == AB_OK && fread(&s, sizeof s, 1, f) == 1) {
@@ -726,11 +736,14 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
             rc = AB_E_IO;
             break;
         }
+        at += (long)(sizeof s + both);
         if (s.kind != kind || settled(r, &s))
             continue;
         copy_row(r, &s, expl);
         rc = pgsink_copy_end_row(r->db);
     }
+    if (rc == AB_OK && (ferror(f) || at != end))
+        rc = AB_E_IO;
     int rc2 = pgsink_copy_finish(r->db);
     return rc < 0 ? rc : rc2;
 }
