@@ -17,7 +17,10 @@
 --   (014);
 -- - refuse to change a key so that it names nothing: a clarification's
 --   and a candidate's keys are fixed once written (the one UPDATE of these
---   tables, purge_personal_data, blanks explanations only).
+--   tables, purge_personal_data, blanks explanations only), and so are
+--   the keys that the ledger, clarifications and candidates name: a
+--   claim's id and a bank transaction's (file_id, seq), which nothing
+--   refused to change since 018 dropped the ledger's keys.
 
 DO $$
 DECLARE
@@ -104,7 +107,7 @@ $$ SET work_mem = '128MB' SET enable_hashjoin = off SET enable_mergejoin = off
 CREATE FUNCTION abgleich.keys_are_fixed() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'abgleich.%: the rows a record names are fixed once written', TG_TABLE_NAME
+    RAISE EXCEPTION 'abgleich.%: keys are fixed once written', TG_TABLE_NAME
         USING ERRCODE = 'foreign_key_violation';
 END;
 $$;
@@ -120,3 +123,7 @@ CREATE TRIGGER clarifications_keys_fixed BEFORE UPDATE OF claim_id, file_id, tx_
     ON abgleich.clarifications FOR EACH ROW EXECUTE FUNCTION abgleich.keys_are_fixed();
 CREATE TRIGGER clarification_candidates_keys_fixed BEFORE UPDATE OF claim_id, file_id, tx_seq
     ON abgleich.clarification_candidates FOR EACH ROW EXECUTE FUNCTION abgleich.keys_are_fixed();
+CREATE TRIGGER claims_keys_fixed BEFORE UPDATE OF id ON abgleich.claims
+    FOR EACH ROW EXECUTE FUNCTION abgleich.keys_are_fixed();
+CREATE TRIGGER bank_transactions_keys_fixed BEFORE UPDATE OF file_id, seq
+    ON abgleich.bank_transactions FOR EACH ROW EXECUTE FUNCTION abgleich.keys_are_fixed();

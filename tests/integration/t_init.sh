@@ -122,10 +122,24 @@ assert_eq "1001|1001" "$(psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN" \
     -c "SELECT (SELECT count(*) FROM abgleich.clarifications WHERE claim_id = 2),
                (SELECT count(*) FROM abgleich.clarification_candidates)" -c "ROLLBACK")" \
     "bulk clarifications and candidates with good keys"
-for sql in "UPDATE abgleich.clarifications SET claim_id = 1" "UPDATE abgleich.clarifications SET tx_seq = 1"; do
-    if out=$(q "$sql" 2>&1); then fail "a clarification's key was changed: $sql"; fi
-    assert_match "fixed once written" "$out" "refusal of: $sql"
+assert_eq "0" "$(q "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN
+    ('abgleich.clarifications'::regclass, 'abgleich.clarification_candidates'::regclass)")" \
+    "their row-level keys are gone"
+for sql in "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id) SELECT 1, 2, 'amount_mismatch', 1, CASE WHEN g = 1500 THEN 999999 ELSE 1 END FROM generate_series(1, 2000) g" \
+           "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) VALUES (1, 2, 1, 999999, 50, 'amount')"; do
+    out=$(q "$sql" 2>&1) || true
+    assert_match "the claim named does not exist" "$out" "the statement check refuses: $sql"
 done
+out=$(q "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents) SELECT 1, CASE WHEN g = 1500 THEN 99 ELSE 2 END, 'no_reference', 1 FROM generate_series(1, 2000) g" 2>&1) || true
+assert_match "the bank transaction named does not exist" "$out" "the bulk check refuses a missing transaction"
+q "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) VALUES (1, 2, 1, 2, 50, 'amount')"
+for sql in "UPDATE abgleich.clarifications SET claim_id = 1" "UPDATE abgleich.clarifications SET tx_seq = 1" \
+           "UPDATE abgleich.clarification_candidates SET claim_id = 1" \
+           "UPDATE abgleich.claims SET id = 7 WHERE id = 2" "UPDATE abgleich.bank_transactions SET seq = 9 WHERE seq = 2"; do
+    if out=$(q "$sql" 2>&1); then fail "a key was changed: $sql"; fi
+    assert_match "keys are fixed once written" "$out" "refusal of: $sql"
+done
+q "DELETE FROM abgleich.clarification_candidates"
 
 # --- failures ----------------------------------------------------------------------
 expect_exit 4 $ABGLEICH --db "host=$TMP/nowhere port=1 user=abgleich dbname=abgleich" init
