@@ -281,7 +281,7 @@ static void sweep(const char *path)
  * directory its caller may be removing; signals that the parent's handlers
  * (serve's loop) would have forwarded to it now end the child instead. */
 static _Noreturn void child_main(pid_t parent, const char *path, const claimsnap_meta *m,
-                       const claimidx *ix, struct claimsnap_done *done)
+                                 const claimidx *ix, struct claimsnap_done *done)
 {
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
         _exit(1);
@@ -334,7 +334,9 @@ int claimsnap_wait(claimsnap_bg *bg, int64_t *ms)
     if (bg->pid == 0)
         return AB_OK;
     int status = 0;
-    pid_t got = waitpid(bg->pid, &status, WNOHANG);
+    pid_t got;
+    while ((got = waitpid(bg->pid, &status, WNOHANG)) < 0 && errno == EINTR)
+        ;
     if (got == 0) {
         /* Still writing, and now the run waits for it (holding reconcile's
          * lock): back to normal priority.  Refused without the right
