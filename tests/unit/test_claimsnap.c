@@ -6,6 +6,7 @@
  * writers of the same snapshot left is swept away first.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,9 @@ Test(claimsnap, save_bg_writes_the_index_as_at_the_call)
     cr_assert_eq(access(other, F_OK), 0, "another snapshot's was not");
     unlink(other);
     cr_assert_gt(bg.pid, 0, "written by a child");
-    /* The parent goes on: every claim paid in full, then the index freed. */
+    /* Held still (if it has not finished already) while the parent goes
+     * on: every claim paid in full, then the index freed. */
+    kill(bg.pid, SIGSTOP);
     for (int i = 0; i < N; i++) {
         ref_of(i, ref, sizeof ref);
         uint32_t s = claimidx_find(ix, ref, strlen(ref));
@@ -65,6 +68,7 @@ Test(claimsnap, save_bg_writes_the_index_as_at_the_call)
         cr_assert_eq(claimidx_open(ix, s), 0);
     }
     claimidx_destroy(ix);
+    kill(bg.pid, SIGCONT);
     int64_t ms = -2;
     cr_assert_eq(claimsnap_wait(&bg, &ms), AB_OK);
     cr_assert_geq(ms, 0);
