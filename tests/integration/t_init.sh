@@ -96,7 +96,8 @@ for sql in "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VA
            "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id) SELECT 1, 2, 'amount_mismatch', 1, CASE WHEN g = 1500 THEN 999999 ELSE 1 END FROM generate_series(1, 2000) g" \
            "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) VALUES (1, 2, 1, 999999, 50, 'amount')" \
            "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) SELECT 1, g, 1, CASE WHEN g = 1500 THEN 999999 ELSE 1 END, 50, 'amount' FROM generate_series(1, 2000) g" \
-           "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')"; do
+           "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) VALUES (999, 999, 'X2', 100, '2026-11-08')" \
+           "INSERT INTO abgleich.claims (id, file_id, reference, amount_cents, due_date) SELECT 10000 + g, CASE WHEN g = 1500 THEN 999 ELSE 1 END, 'B' || g, 100, '2026-11-08' FROM generate_series(1, 2000) g"; do
     if out=$(q "$sql" 2>&1); then fail "a row naming nothing was accepted: $sql"; fi
     assert_match "does not exist|violates foreign key" "$out" "refusal of: $sql"
 done
