@@ -208,14 +208,23 @@ static int sync_dir(const char *dir)
     return rc;
 }
 
+/* path's directory into dir (CLAIMSNAP_PATH_MAX bytes); its file name. */
+static const char *split(const char *path, char *dir)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash || (size_t)(slash - path) >= CLAIMSNAP_PATH_MAX)
+        return NULL;
+    snprintf(dir, CLAIMSNAP_PATH_MAX, "%.*s", (int)(slash - path), path);
+    return slash + 1;
+}
+
 int claimsnap_save(const char *path, const claimsnap_meta *m, const claimidx *ix)
 {
     char dir[CLAIMSNAP_PATH_MAX], tmp[CLAIMSNAP_PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    if (!slash || (size_t)(slash - path) >= sizeof dir)
+    const char *base = split(path, dir);
+    if (!base)
         return AB_E_INVAL;
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    if (snprintf(tmp, sizeof tmp, "%s/.%s-XXXXXX.tmp", dir, slash + 1) >= (int)sizeof tmp)
+    if (snprintf(tmp, sizeof tmp, "%s/.%s-XXXXXX.tmp", dir, base) >= (int)sizeof tmp)
         return AB_E_LIMIT;
     int rc = make_dir(dir);
     if (rc < 0)
@@ -259,10 +268,9 @@ struct claimsnap_done {
  * reconcile's advisory lock keeps those apart. */
 static void sweep(const char *path)
 {
-    const char *slash = strrchr(path, '/');
     char dir[CLAIMSNAP_PATH_MAX], prefix[CLAIMSNAP_PATH_MAX], f[CLAIMSNAP_PATH_MAX];
-    if (!slash || snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path) >= (int)sizeof dir ||
-        snprintf(prefix, sizeof prefix, ".%s-", slash + 1) >= (int)sizeof prefix)
+    const char *base = split(path, dir);
+    if (!base || snprintf(prefix, sizeof prefix, ".%s-", base) >= (int)sizeof prefix)
         return;
     DIR *d = opendir(dir);
     if (!d)
@@ -306,9 +314,9 @@ int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx 
     assert(bg->pid == 0);
     if (strlen(path) >= sizeof bg->path)
         return AB_E_LIMIT;
+    sweep(path);
     struct claimsnap_done *done = mmap(NULL, sizeof *done, PROT_READ | PROT_WRITE,
                                        MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    sweep(path);
     if (done == MAP_FAILED)
         return claimsnap_save(path, m, ix);
     done->rc = AB_E_IO; /* a child killed before it reports has failed */

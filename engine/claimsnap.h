@@ -83,7 +83,7 @@ int claimsnap_save_bg(const char *path, const claimsnap_meta *m, const claimidx 
                       claimsnap_bg *bg) AB_MUSTCHECK;
 /* Waits for bg's child, raised to normal priority if it is still writing;
  * its result and how long the write took (ms).  AB_OK with *ms = -1 when
- * nothing was in flight. */
+ * nothing was in flight.  bg->path and bg->claims stay, for the report. */
 int claimsnap_wait(claimsnap_bg *bg, int64_t *ms) AB_MUSTCHECK;
 
 #endif

@@ -330,16 +330,13 @@ void claimload_wait(claimsnap_bg *bg)
 {
     if (bg->pid == 0)
         return;
-    char path[CLAIMSNAP_PATH_MAX];
-    memcpy(path, bg->path, sizeof path);
-    size_t claims = bg->claims;
     int64_t ms;
-    int rc = claimsnap_wait(bg, &ms);
+    int rc = claimsnap_wait(bg, &ms); /* leaves path and claims as they were */
     if (rc < 0)
-        log_warn("claim snapshot %s not written: %s", path, ab_strerror(rc));
+        log_warn("claim snapshot %s not written: %s", bg->path, ab_strerror(rc));
     else
-        log_info("claim snapshot %s written: %zu claims in %lld ms, beside the run", path,
-                 claims, (long long)ms);
+        log_info("claim snapshot %s written: %zu claims in %lld ms, beside the run", bg->path,
+                 bg->claims, (long long)ms);
 }
 
 int claimload_run(pgsink *db, const cli_opts *o, claimidx **ix, claimsnap_bg *bg)
