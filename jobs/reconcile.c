@@ -30,6 +30,7 @@
 #include "reconcile.h"
 #include "invoices.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,8 +201,10 @@ static int spill(reconciler *r, const spill_rec *rec, const char *de, const char
 {
     FILE *f = r->spill[rec->kind != SPILL_ALLOC];
     if (fwrite(rec, sizeof *rec, 1, f) != 1 || fwrite(de, 1, rec->expl_len, f) != rec->expl_len ||
-        fwrite(en, 1, rec->expl_en_len, f) != rec->expl_en_len)
+        fwrite(en, 1, rec->expl_en_len, f) != rec->expl_en_len) {
+        log_error("%s: writing the temporary spill file: %s", r->path, strerror(errno));
         return AB_E_IO;
+    }
     return AB_OK;
 }
 
@@ -719,11 +722,15 @@ static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
 static int copy_spill(reconciler *r, enum spill_kind kind)
 {
     FILE *f = r->spill[kind != SPILL_ALLOC];
-    if (fflush(f) != 0 || ferror(f) || fseek(f, 0, SEEK_END) != 0)
+    if (fflush(f) != 0 || ferror(f)) {
+        log_error("%s: flushing the temporary spill file: %s", r->path, strerror(errno));
         return AB_E_IO;
-    long end = ftell(f), at = 0;
-    if (end < 0)
+    }
+    long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1, at = 0;
+    if (end < 0) {
+        log_error("%s: sizing the temporary spill file: %s", r->path, strerror(errno));
         return AB_E_IO;
+    }
     rewind(f);
     int rc = pgsink_copy_begin(r->db, spill_copy[kind]);
     if (rc < 0)
@@ -732,18 +739,18 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
     char expl[2 * EXPLAIN_MAX];
     while (rc == AB_OK && fread(&s, sizeof s, 1, f) == 1) {
         size_t both = (size_t)s.expl_len + s.expl_en_len;
-        if (both > sizeof expl || fread(expl, 1, both, f) != both) {
-            rc = AB_E_IO;
-            break;
-        }
+        if (both > sizeof expl || fread(expl, 1, both, f) != both)
+            break; /* a torn record: at stays short of end */
         at += (long)(sizeof s + both);
         if (s.kind != kind || settled(r, &s))
             continue;
         copy_row(r, &s, expl);
         rc = pgsink_copy_end_row(r->db);
     }
-    if (rc == AB_OK && (ferror(f) || at != end))
+    if (rc == AB_OK && (ferror(f) || at != end)) {
+        log_error("%s: reading the temporary spill file back: %ld of %ld bytes", r->path, at, end);
         rc = AB_E_IO;
+    }
     int rc2 = pgsink_copy_finish(r->db);
     return rc < 0 ? rc : rc2;
 }
