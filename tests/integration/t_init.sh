@@ -136,7 +136,9 @@ assert_match "the bank transaction named does not exist" "$out" "the bulk check 
 q "INSERT INTO abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id, score, reason) VALUES (1, 2, 1, 2, 50, 'amount')"
 for sql in "UPDATE abgleich.clarifications SET claim_id = 1" "UPDATE abgleich.clarifications SET tx_seq = 1" \
            "UPDATE abgleich.clarification_candidates SET claim_id = 1" \
-           "UPDATE abgleich.claims SET id = 7 WHERE id = 2" "UPDATE abgleich.bank_transactions SET seq = 9 WHERE seq = 2"; do
+           "UPDATE abgleich.claims SET id = 7 WHERE id = 2" "UPDATE abgleich.bank_transactions SET seq = 9 WHERE seq = 2" \
+           "UPDATE abgleich.claims SET file_id = 99999 WHERE id = 2" \
+           "UPDATE abgleich.bank_transactions SET statement_id = 99999 WHERE seq = 2"; do
     if out=$(q "$sql" 2>&1); then fail "a key was changed: $sql"; fi
     assert_match "keys are fixed once written" "$out" "refusal of: $sql"
 done
