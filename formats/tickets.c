@@ -14,10 +14,15 @@
  * amount is matched wrongly; so each of them is refused here with the line
  * and the value, for the office to correct at the source.  Text fields
  * must be UTF-8 because PostgreSQL refuses anything else, and one bad byte
- * would fail the import of the whole file instead of one row.
+ * would fail the import of the whole file instead of one row.  A plate or
+ * location that is not UTF-8 is read as Windows-1252, what Excel's "CSV"
+ * and many handheld exports on German Windows write: "MÜ-AB 123" there is
+ * the same plate, and rejecting every Bavarian umlaut plate would help no
+ * one.  Only a byte that Windows-1252 leaves undefined still rejects it.
  */
 #include "tickets.h"
 
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +63,11 @@ struct tickets_reader {
     int col[C_COUNT];       /* field index of each column, -1 when absent */
     size_t nfields;         /* fields in the header */
     char err[AB_ERRMSG_MAX];
+    iconv_t cp1252;         /* opened at the first field that is not UTF-8 */
+    size_t recoded;         /* fields read as Windows-1252 */
+    /* The row's plate and location when recoded: a byte becomes at most 3. */
+    char plate_u[3 * PLATE_MAX + 1];
+    char loc_u[3 * AB_TEXT_FIELD_MAX + 1];
 };
 
 /* One row being checked: its trimmed fields and its line. */
@@ -79,6 +89,7 @@ int tickets_reader_create(tickets_reader **out, const tickets_sink *sink, enum c
     }
     r->sink = *sink;
     r->scheme = scheme;
+    r->cp1252 = (iconv_t)-1;
     *out = r;
     return AB_OK;
 }
@@ -88,7 +99,14 @@ void tickets_reader_destroy(tickets_reader *r)
     if (!r)
         return;
     csv_destroy(r->csv);
+    if (r->cp1252 != (iconv_t)-1)
+        iconv_close(r->cp1252);
     mem_free(r);
+}
+
+size_t tickets_reader_recoded(const tickets_reader *r)
+{
+    return r->recoded;
 }
 
 const char *tickets_reader_error(const tickets_reader *r)
@@ -123,6 +141,36 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
         (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
         return 0;
     return k;
+}
+
+static bool is_utf8(const char *v, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)v;
+    for (size_t i = 0, k; i < n; i += k)
+        if (!(k = utf8_seq(s + i, n - i)))
+            return false;
+    return true;
+}
+
+/* A field that is not UTF-8 but Windows-1252 (see the top) into buf, by
+ * glibc's iconv; a field iconv refuses (a byte Windows-1252 leaves
+ * undefined) or one too long to be taken anyway stays as it is, for the
+ * check to reject. */
+static void recode(tickets_reader *r, csv_field *f, char *buf, size_t cap)
+{
+    if (f->len == 0 || 3 * f->len >= cap || is_utf8(f->ptr, f->len))
+        return;
+    if (r->cp1252 == (iconv_t)-1 && (r->cp1252 = iconv_open("UTF-8", "CP1252")) == (iconv_t)-1)
+        return;
+    iconv(r->cp1252, NULL, NULL, NULL, NULL);
+    char *ip = f->ptr, *op = buf;
+    size_t il = f->len, ol = cap - 1;
+    if (iconv(r->cp1252, &ip, &il, &op, &ol) == (size_t)-1)
+        return;
+    *op = '\0';
+    f->ptr = buf;
+    f->len = (size_t)(op - buf);
+    r->recoded++;
 }
 
 /* UTF-8 text without control characters other than tab and line ends
@@ -284,13 +332,14 @@ static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
     return msg;
 }
 
-/* Plate and location are stored as text: UTF-8, of a sane length. */
+/* Plate and location are stored as text: UTF-8 (or recoded from
+ * Windows-1252), of a sane length. */
 static const char *check_text(const csv_field *f, unsigned max, const char *what,
                               reason_buf msg)
 {
     if (f->len <= max && is_text(f->ptr, f->len))
         return NULL;
-    snprintf(msg, sizeof(reason_buf), "not %s (UTF-8 text of at most %u bytes)", what, max);
+    snprintf(msg, sizeof(reason_buf), "not %s (UTF-8 or Windows-1252 text of at most %u bytes)", what, max);
     return msg;
 }
 
@@ -434,6 +483,8 @@ static int read_row(tickets_reader *r, const csv_record *rec)
         w.f[c] = rec->fields[r->col[c]];
         trim(&w.f[c]);
     }
+    recode(r, &w.f[C_PLATE], r->plate_u, sizeof r->plate_u);
+    recode(r, &w.f[C_LOC], r->loc_u, sizeof r->loc_u);
     ticket t = {.line = rec->line};
     char ref[AB_REF_MAX + 1];
     enum col bad = check_row(r, &w, &t, ref, msg, &what);

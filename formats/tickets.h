@@ -2,8 +2,9 @@
  * tickets.h - streaming reader of ticket batches (CSV) from the wardens'
  * handheld devices.
  *
- * Input: UTF-8 (an optional BOM is skipped), a header row, ';' or ','
- * separated (detected from the header), RFC 4180 quoting, CRLF or LF.
+ * Input: UTF-8 (an optional BOM is skipped; a plate or location that is not
+ * UTF-8 is read as Windows-1252), a header row, ';' or ',' separated
+ * (detected from the header), RFC 4180 quoting, CRLF or LF.
  * Columns by header name, canonical English or German:
  *   reference|kassenzeichen, plate|kennzeichen, tbnr, amount|betrag,
  *   offense_time|tatzeit, location|tatort; optional nationality|nationalitaet
@@ -58,6 +59,9 @@ int tickets_reader_create(tickets_reader **out, const tickets_sink *sink,
 int tickets_reader_feed(tickets_reader *r, const char *buf, size_t n, bool last) AB_MUSTCHECK;
 /* After a failed feed: a reason such as "line 1: no reference column". */
 const char *tickets_reader_error(const tickets_reader *r);
+/* How many plates and locations so far were not UTF-8 and were read as
+ * Windows-1252. */
+size_t tickets_reader_recoded(const tickets_reader *r);
 void tickets_reader_destroy(tickets_reader *r);
 
 /* The reference check of a row, for other ticket formats (winowig.c):

@@ -61,6 +61,7 @@ typedef struct import_ctx {
     pgsink *db;
     const char *path;
     int64_t rejected;
+    size_t recoded;         /* plates and locations read as Windows-1252 */
     tcheck_cfg check;
     char dup_window[16];    /* minutes, from fines_config */
     char file_id[24];
@@ -305,6 +306,7 @@ static int run_pass(import_ctx *c, const cli_opts *o, int64_t size)
         goto out;
     }
     rc = pgsink_copy_finish(c->db);
+    c->recoded = rd.csv ? tickets_reader_recoded(rd.csv) : 0;
 out:
     if (f)
         fclose(f);
@@ -661,6 +663,9 @@ static int import_one(import_ctx *c, const cli_opts *o, const char *hash, int64_
     fines_refresh_stats(db); /* the night's lookups by plate need them */
     log_info("%s: %lld claims imported, %lld rows rejected", path,
              (long long)(sum->claims - before), (long long)c->rejected);
+    if (c->recoded)
+        log_info("%s: %zu plates and locations were not UTF-8 and were read as Windows-1252",
+                 path, c->recoded);
     return c->rejected ? AB_E_REJECTED : AB_OK;
 }
 

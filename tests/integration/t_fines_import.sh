@@ -95,3 +95,17 @@ assert_eq "400000060010|RW-WO 888 E|RWWO888E|D|113300|2000|2026-11-02 09:05:00|M
 printf '<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n<OWIGMDEData/>\n' >$TMP/evil.xml
 expect_exit 3 $ABGLEICH import tickets $TMP/evil.xml
 grep -q "DOCTYPE" $TMP/stderr || fail "a DOCTYPE is refused: $(cat $TMP/stderr)"
+
+# Excel's "CSV" on German Windows: plates and locations in Windows-1252 are
+# stored as the same text in UTF-8, and the plate is found as written.
+$ABGLEICH import tickets --as-of 2026-11-23 $FIXTURES/tickets/de_cp1252.csv 2>$TMP/cp.txt
+grep -qF "de_cp1252.csv: 6 plates and locations were not UTF-8 and were read as Windows-1252" $TMP/cp.txt ||
+    fail "the recoding is not reported: $(cat $TMP/cp.txt)"
+assert_eq "MÜ-AB 123|Hauptstraße 5
+LÖ-XY 7|Parkplatz Süd (€-Automat)
+B-AB 1|Unter den Linden 1
+TÜ-Z 99|Königsplatz" \
+    "$(q "SELECT plate, location FROM abgleich.claims WHERE reference LIKE '4000001910%' ORDER BY reference")" \
+    "Windows-1252 plates and locations stored as UTF-8"
+acct=$($ABGLEICH --json account --plate "MÜ-AB 123")
+assert_match '400000191010' "$acct" "the account view finds the plate written in UTF-8"

@@ -1,7 +1,8 @@
 /*
  * test_tickets.c - ticket CSV: English and German headers and separators,
  * every kind of rejection with its exact physical line and field, quoting
- * and embedded line ends, whole-file failures, and chunking invariance.
+ * and embedded line ends, whole-file failures, and chunking invariance;
+ * plates and locations in Windows-1252 read as such.
  * Fixtures are in tests/fixtures/tickets/; their references were computed
  * with python3-stdnum (iso7064.mod_11_10) and checked by cd_valid here.
  */
@@ -70,6 +71,7 @@ static int on_reject(void *ctx, unsigned long line, const char *field, const cha
 }
 
 static char errbuf[AB_ERRMSG_MAX];
+static size_t recoded; /* tickets_reader_recoded of the last feed */
 
 /* Feeds data in chunks of step bytes (0: whole; -1: pseudo-random cuts). */
 static int feed_scheme(const char *data, size_t len, long step, seen *s, enum cd_scheme scheme)
@@ -97,6 +99,7 @@ static int feed_scheme(const char *data, size_t len, long step, seen *s, enum cd
     if (rc == AB_OK)
         rc = tickets_reader_feed(r, NULL, 0, true);
     snprintf(errbuf, sizeof errbuf, "%s", tickets_reader_error(r));
+    recoded = tickets_reader_recoded(r);
     tickets_reader_destroy(r);
     return rc;
 }
@@ -236,8 +239,9 @@ Test(tickets, bad_rows_each_kind)
     cr_assert_str_eq(s.rej_reason[16], "not an amount (more than 2 decimals): '1.000'");
     cr_assert_str_eq(s.rej_reason[17], "not a date: '31.02.2026 12:20'");
     cr_assert_str_eq(s.rej_reason[20], "5 fields, the header has 6");
-    cr_assert_str_eq(s.rej_reason[23],
-                     "not a location (UTF-8 text of at most 512 bytes): 'K?nigstra?e 1'");
+    /* 0x81 (CP850's ü) is undefined in Windows-1252 too: not read as text. */
+    cr_assert_str_eq(s.rej_reason[23], "not a location (UTF-8 or Windows-1252 text of at most "
+                                       "512 bytes): 'M?nchener Str. 1'");
     same_for_any_chunking(buf, n);
 }
 
@@ -355,4 +359,50 @@ Test(tickets, quoted_values_are_cut_and_made_safe)
     snprintf(want, sizeof want, "not a date: '%s...'", x39);
     cr_assert_str_eq(s.rej_reason[0], want);
     cr_assert_str_eq(s.rej_reason[1], "not a date: 'a?" "?'" /* split: ??' is a trigraph */);
+}
+
+/* Excel's "CSV" on German Windows: plates and locations in Windows-1252
+ * come out as the same text in UTF-8 (the plate rules and the database see
+ * "MÜ-AB 123", not a rejected row); ASCII fields are left alone. */
+Test(tickets, windows_1252_plates_and_locations)
+{
+    size_t n = slurp("tests/fixtures/tickets/de_cp1252.csv", buf, sizeof buf);
+    cr_assert_eq(feed(buf, n, 0, &s), AB_OK, "%s", errbuf);
+    cr_assert_eq(s.nrej, 0, "%s", s.rej_reason[0]);
+    cr_assert_eq(s.n, 4);
+    cr_assert_str_eq(s.plate[0], "M\xc3\x9c-AB 123");
+    cr_assert_str_eq(s.loc[0], "Hauptstra\xc3\x9f" "e 5");
+    cr_assert_str_eq(s.plate[1], "L\xc3\x96-XY 7");
+    cr_assert_str_eq(s.loc[1], "Parkplatz S\xc3\xbc" "d (\xe2\x82\xac-Automat)");
+    cr_assert_str_eq(s.plate[2], "B-AB 1");
+    cr_assert_str_eq(s.loc[2], "Unter den Linden 1");
+    cr_assert_str_eq(s.plate[3], "T\xc3\x9c-Z 99");
+    cr_assert_str_eq(s.loc[3], "K\xc3\xb6nigsplatz");
+    cr_assert_eq(recoded, 6, "two fields in each of three rows");
+    same_for_any_chunking(buf, n);
+}
+
+/* UTF-8 rows stay as written beside Windows-1252 ones, and a plate whose
+ * recoding would not fit the plate's limit is rejected, not cut. */
+Test(tickets, windows_1252_beside_utf8)
+{
+    static char csv[512];
+    char longplate[40];
+    memset(longplate, '\xdc', 20); /* 20 x Ü: 40 bytes in UTF-8, over the limit of 32 */
+    longplate[20] = '\0';
+    int n = snprintf(csv, sizeof csv,
+                     "reference,plate,tbnr,amount,offense_time,location\n"
+                     "400000020012,M\xc3\x9c-A 1,141312,25.00,2026-11-01T10:00,Stra\xc3\x9f" "e\n"
+                     "400000020012,M\xdc-A 1,141312,25.00,2026-11-01T10:00,Stra\xdf" "e\n"
+                     "400000020012,%s,141312,25.00,2026-11-01T10:00,x\n",
+                     longplate);
+    cr_assert_eq(feed(csv, (size_t)n, 0, &s), AB_OK);
+    cr_assert_eq(s.n, 2);
+    cr_assert_str_eq(s.plate[0], s.plate[1], "the same plate either way");
+    cr_assert_str_eq(s.loc[0], s.loc[1]);
+    cr_assert_eq(recoded, 3, "the long plate was read too, then measured");
+    cr_assert_eq(s.nrej, 1);
+    cr_assert_str_eq(s.rej_field[0], "plate");
+    cr_assert(strstr(s.rej_reason[0], "at most 32 bytes): '\xc3\x9c\xc3\x9c"), "%s",
+              s.rej_reason[0]);
 }
