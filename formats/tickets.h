@@ -10,7 +10,8 @@
  *   offense_time|tatzeit, location|tatort; optional nationality|nationalitaet
  *   (international vehicle code, empty = German) and override|abweichung
  *   (yes/no: the amount differs from the catalogue's on purpose).
- * Amounts as "25,00" or "25.00"; times ISO 8601 or "dd.mm.yyyy hh:mm".
+ * Amounts as "25,00" or "25.00", a currency mark after them allowed
+ * ("25,00 €", "25,00 EUR"); times ISO 8601 or "dd.mm.yyyy hh:mm".
  * Each valid row goes to on_ticket; each invalid one to on_reject with the
  * physical line number (the header is line 1) and is skipped.  Checks here:
  * missing field, bad check digit (configured scheme; a reference starting

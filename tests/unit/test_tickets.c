@@ -406,3 +406,34 @@ Test(tickets, windows_1252_beside_utf8)
     cr_assert(strstr(s.rej_reason[0], "at most 32 bytes): '\xc3\x9c\xc3\x9c"), "%s",
               s.rej_reason[0]);
 }
+
+/* A spreadsheet's currency format: the euro sign (UTF-8 or Windows-1252,
+ * after a space or a no-break space) or "EUR" after the amount. */
+Test(tickets, amounts_with_a_currency_mark)
+{
+    static const struct {
+        const char *amount;
+        long long cents; /* -1: rejected */
+    } cases[] = {
+        {"25,00 \xe2\x82\xac", 2500},         {"25,00\xe2\x82\xac", 2500},
+        {"25,00\xc2\xa0\xe2\x82\xac", 2500}, {"25,00\xa0\x80", 2500},
+        {"1.234,50 EUR", 123450},               {"55.00EUR", 5500},
+        {"\xe2\x82\xac", -1},                 {"25,00 $", -1},
+        {"25,001 \xe2\x82\xac", -1},          {"EUR 25,00", -1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        static char csv[256];
+        int n = snprintf(csv, sizeof csv,
+                         "reference;plate;tbnr;amount;offense_time\n"
+                         "400000020012;B-A 1;141312;%s;2026-11-01T10:00\n",
+                         cases[i].amount);
+        cr_assert_eq(feed(csv, (size_t)n, 0, &s), AB_OK);
+        if (cases[i].cents < 0) {
+            cr_assert_eq(s.nrej, 1, "case %zu is rejected", i);
+            cr_assert_str_eq(s.rej_field[0], "amount");
+        } else {
+            cr_assert_eq(s.n, 1, "case %zu: %s", i, s.nrej ? s.rej_reason[0] : "");
+            cr_assert_eq(s.t[0].amount_cents, cases[i].cents, "case %zu", i);
+        }
+    }
+}
