@@ -15,6 +15,10 @@
 /* Read size for streaming a file: large enough that read(2) costs nothing. */
 #define AB_READ_CHUNK (256u * 1024u)
 
+/* The stdio buffer of each of reconcile's spill files: one write(2) per
+ * a few hundred ledger rows. */
+#define AB_SPILL_BUFFER (64u * 1024u)
+
 /* A CSV line of a ticket batch; real lines are ~200 bytes. */
 #define AB_CSV_MAX_LINE (16u * 1024u)
 /* Columns in a ticket CSV. */

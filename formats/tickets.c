@@ -64,7 +64,8 @@ struct tickets_reader {
     size_t nfields;         /* fields in the header */
     char err[AB_ERRMSG_MAX];
     iconv_t cp1252;         /* opened at the first field that is not UTF-8 */
-    size_t recoded;         /* fields read as Windows-1252 */
+    bool no_cp1252;         /* iconv_open failed */
+    size_t recoded;         /* fields of accepted rows read as Windows-1252 */
     /* The row's plate and location when recoded: a byte becomes at most 3. */
     char plate_u[3 * PLATE_MAX + 1];
     char loc_u[3 * AB_TEXT_FIELD_MAX + 1];
@@ -143,34 +144,46 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return k;
 }
 
-static bool is_utf8(const char *v, size_t n)
+/* Whether a field is to be read as Windows-1252: it has bytes above ASCII,
+ * none of which starts a valid UTF-8 sequence.  A field with both (UTF-8
+ * and a stray Windows-1252 byte) is neither, and is rejected rather than
+ * stored garbled. */
+static bool is_cp1252(const char *v, size_t n)
 {
     const unsigned char *s = (const unsigned char *)v;
-    for (size_t i = 0, k; i < n; i += k)
-        if (!(k = utf8_seq(s + i, n - i)))
+    bool high = false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < 0x80)
+            continue;
+        if (utf8_seq(s + i, n - i) > 1)
             return false;
-    return true;
+        high = true;
+    }
+    return high;
 }
 
-/* A field that is not UTF-8 but Windows-1252 (see the top) into buf, by
- * glibc's iconv; a field iconv refuses (a byte Windows-1252 leaves
- * undefined) or one too long to be taken anyway stays as it is, for the
- * check to reject. */
-static void recode(tickets_reader *r, csv_field *f, char *buf, size_t cap)
+/* A field in Windows-1252 (see the top) into buf, by glibc's iconv, and 1;
+ * 0 for a field left as it is: UTF-8 already, too long to be taken anyway,
+ * or one iconv refuses (a byte Windows-1252 leaves undefined), which the
+ * check then rejects. */
+static int recode(tickets_reader *r, csv_field *f, char *buf, size_t cap)
 {
-    if (f->len == 0 || 3 * f->len >= cap || is_utf8(f->ptr, f->len))
-        return;
-    if (r->cp1252 == (iconv_t)-1 && (r->cp1252 = iconv_open("UTF-8", "CP1252")) == (iconv_t)-1)
-        return;
+    if (f->len == 0 || 3 * f->len >= cap || !is_cp1252(f->ptr, f->len))
+        return 0;
+    if (r->cp1252 == (iconv_t)-1 && !r->no_cp1252 &&
+        (r->cp1252 = iconv_open("UTF-8", "CP1252")) == (iconv_t)-1)
+        r->no_cp1252 = true; /* no glibc conversion modules: no retry per field */
+    if (r->cp1252 == (iconv_t)-1)
+        return 0;
     iconv(r->cp1252, NULL, NULL, NULL, NULL);
     char *ip = f->ptr, *op = buf;
     size_t il = f->len, ol = cap - 1;
     if (iconv(r->cp1252, &ip, &il, &op, &ol) == (size_t)-1)
-        return;
+        return 0;
     *op = '\0';
     f->ptr = buf;
     f->len = (size_t)(op - buf);
-    r->recoded++;
+    return 1;
 }
 
 /* UTF-8 text without control characters other than tab and line ends
@@ -339,7 +352,8 @@ static const char *check_text(const csv_field *f, unsigned max, const char *what
 {
     if (f->len <= max && is_text(f->ptr, f->len))
         return NULL;
-    snprintf(msg, sizeof(reason_buf), "not %s (UTF-8 or Windows-1252 text of at most %u bytes)", what, max);
+    snprintf(msg, sizeof(reason_buf), "not %s (UTF-8 or Windows-1252 text of at most %u bytes)",
+             what, max);
     return msg;
 }
 
@@ -352,11 +366,9 @@ static const char *check_tbnr(const csv_field *f)
     return ok ? NULL : "not a 6-digit TBNR";
 }
 
-/* money_parse reads up to 5 fraction digits; a ticket has cents, and
- * "1.000" is a thousand euros to a German clerk, not one euro. */
 /* The amount without a currency mark after it, as a spreadsheet's currency
  * format writes it: "25,00 €" (the euro sign in UTF-8 or Windows-1252, after
- * a space or a no-break space in either) or "25,00 EUR". */
+ * spaces, tabs or no-break spaces in either) or "25,00 EUR". */
 static size_t without_currency(const char *s, size_t n)
 {
     static const struct {
@@ -367,15 +379,20 @@ static size_t without_currency(const char *s, size_t n)
         if (n <= marks[k].n || memcmp(s + n - marks[k].n, marks[k].m, marks[k].n))
             continue;
         n -= marks[k].n;
-        if (n >= 2 && !memcmp(s + n - 2, "\xc2\xa0", 2))
-            n -= 2;
-        else if (n && (s[n - 1] == ' ' || s[n - 1] == '\xa0'))
-            n--;
-        return n;
+        for (;;) {
+            if (n >= 2 && !memcmp(s + n - 2, "\xc2\xa0", 2))
+                n -= 2;
+            else if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\xa0'))
+                n--;
+            else
+                return n;
+        }
     }
     return n;
 }
 
+/* money_parse reads up to 5 fraction digits; a ticket has cents, and
+ * "1.000" is a thousand euros to a German clerk, not one euro. */
 static const char *check_amount(const csv_field *f, int64_t *cents)
 {
     size_t len = without_currency(f->ptr, f->len);
@@ -506,13 +523,14 @@ static int read_row(tickets_reader *r, const csv_record *rec)
         w.f[c] = rec->fields[r->col[c]];
         trim(&w.f[c]);
     }
-    recode(r, &w.f[C_PLATE], r->plate_u, sizeof r->plate_u);
-    recode(r, &w.f[C_LOC], r->loc_u, sizeof r->loc_u);
+    int recoded = recode(r, &w.f[C_PLATE], r->plate_u, sizeof r->plate_u) +
+                  recode(r, &w.f[C_LOC], r->loc_u, sizeof r->loc_u);
     ticket t = {.line = rec->line};
     char ref[AB_REF_MAX + 1];
     enum col bad = check_row(r, &w, &t, ref, msg, &what);
     if (bad != C_COUNT)
         return reject(r, &w, bad, what);
+    r->recoded += (size_t)recoded;
     t.reference = ref;
     t.plate = w.f[C_PLATE].ptr;
     t.tbnr = w.f[C_TBNR].ptr;

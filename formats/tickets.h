@@ -18,7 +18,8 @@
  * with RF is an ISO 11649 creditor reference and checked as such), bad
  * amount, bad date.
  * Whether a reference is already known is the database's question, not this
- * reader's.  Memory: one line, capped by AB_CSV_MAX_LINE.  The caller owns
+ * reader's.  Memory: one line, capped by AB_CSV_MAX_LINE, and the row's
+ * plate and location recoded (about 1.6 KB).  The caller owns
  * the reader; strings in a ticket die when the callback returns.
  */
 #ifndef AB_TICKETS_H
@@ -35,7 +36,7 @@
 typedef struct ticket {
     unsigned long line;       /* physical line of the row's first byte */
     const char *reference;    /* normalised: digits, or an RF reference in upper case */
-    const char *plate;        /* as written, trimmed */
+    const char *plate;        /* as written, trimmed (in UTF-8 if it was Windows-1252) */
     const char *tbnr;         /* trimmed */
     const char *location;     /* trimmed, may be "" */
     const char *nationality;  /* upper case, "" = German */

@@ -382,8 +382,9 @@ Test(tickets, windows_1252_plates_and_locations)
     same_for_any_chunking(buf, n);
 }
 
-/* UTF-8 rows stay as written beside Windows-1252 ones, and a plate whose
- * recoding would not fit the plate's limit is rejected, not cut. */
+/* UTF-8 rows stay as written beside Windows-1252 ones; a plate whose
+ * recoding would not fit the plate's limit is rejected, not cut; a field
+ * that mixes both encodings is rejected. */
 Test(tickets, windows_1252_beside_utf8)
 {
     static char csv[512];
@@ -394,17 +395,20 @@ Test(tickets, windows_1252_beside_utf8)
                      "reference,plate,tbnr,amount,offense_time,location\n"
                      "400000020012,M\xc3\x9c-A 1,141312,25.00,2026-11-01T10:00,Stra\xc3\x9f" "e\n"
                      "400000020012,M\xdc-A 1,141312,25.00,2026-11-01T10:00,Stra\xdf" "e\n"
-                     "400000020012,%s,141312,25.00,2026-11-01T10:00,x\n",
+                     "400000020012,%s,141312,25.00,2026-11-01T10:00,x\n"
+                     "400000020012,B-A 1,141312,25.00,2026-11-01T10:00,Stra\xc3\x9f" "e \x96 5\n",
                      longplate);
     cr_assert_eq(feed(csv, (size_t)n, 0, &s), AB_OK);
     cr_assert_eq(s.n, 2);
     cr_assert_str_eq(s.plate[0], s.plate[1], "the same plate either way");
     cr_assert_str_eq(s.loc[0], s.loc[1]);
-    cr_assert_eq(recoded, 3, "the long plate was read too, then measured");
-    cr_assert_eq(s.nrej, 1);
+    cr_assert_eq(recoded, 2, "fields of rejected rows are not counted");
+    cr_assert_eq(s.nrej, 2);
     cr_assert_str_eq(s.rej_field[0], "plate");
     cr_assert(strstr(s.rej_reason[0], "at most 32 bytes): '\xc3\x9c\xc3\x9c"), "%s",
               s.rej_reason[0]);
+    /* UTF-8 with a stray Windows-1252 dash: neither, so not stored garbled. */
+    cr_assert_str_eq(s.rej_field[1], "location");
 }
 
 /* A spreadsheet's currency format: the euro sign (UTF-8 or Windows-1252,
@@ -418,6 +422,7 @@ Test(tickets, amounts_with_a_currency_mark)
         {"25,00 \xe2\x82\xac", 2500},         {"25,00\xe2\x82\xac", 2500},
         {"25,00\xc2\xa0\xe2\x82\xac", 2500}, {"25,00\xa0\x80", 2500},
         {"1.234,50 EUR", 123450},               {"55.00EUR", 5500},
+        {"25,00  \xe2\x82\xac", 2500},         {"25,00\t\xc2\xa0\xe2\x82\xac", 2500},
         {"\xe2\x82\xac", -1},                 {"25,00 $", -1},
         {"25,001 \xe2\x82\xac", -1},          {"EUR 25,00", -1},
     };
