@@ -311,9 +311,34 @@ const char *tickets_check_reference(const char *v, size_t n, enum cd_scheme sche
     return check_reference(&f, scheme, out, msg);
 }
 
+/* "4,00E+11": a spreadsheet that took the column for numbers rounded the
+ * Kassenzeichen and wrote it in scientific notation; the digits are lost,
+ * and the clerk needs to know why and what to do, not just "digits only". */
+static bool scientific(const char *s, size_t n)
+{
+    size_t i = 0, d = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9')
+        i++;
+    if (i == 0 || i == n || (s[i] != ',' && s[i] != '.' && s[i] != 'E' && s[i] != 'e'))
+        return false;
+    if (s[i] == ',' || s[i] == '.')
+        while (++i < n && s[i] >= '0' && s[i] <= '9')
+            ;
+    if (i == n || (s[i] != 'E' && s[i] != 'e'))
+        return false;
+    if (++i < n && (s[i] == '+' || s[i] == '-'))
+        i++;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+        d++;
+    return d > 0 && i == n;
+}
+
 static const char *check_reference(const csv_field *f, enum cd_scheme scheme,
                                    char out[AB_REF_MAX + 1], reason_buf msg)
 {
+    if (scientific(f->ptr, f->len))
+        return "not a Kassenzeichen: a spreadsheet wrote it as a rounded number"
+               " (format the column as text and export again)";
     bool rf = f->len >= 2 && (f->ptr[0] == 'R' || f->ptr[0] == 'r') &&
               (f->ptr[1] == 'F' || f->ptr[1] == 'f');
     int k = normalise_ref(f->ptr, f->len, out);

@@ -442,3 +442,27 @@ Test(tickets, amounts_with_a_currency_mark)
         }
     }
 }
+
+/* Excel took the Kassenzeichen column for numbers: the rejection says so. */
+Test(tickets, a_reference_in_scientific_notation_is_explained)
+{
+    static const char *const refs[] = {"4,00E+11", "4.00002E+11", "4E11", "4,0e-3"};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+        static char csv[256];
+        int n = snprintf(csv, sizeof csv,
+                         "reference;plate;tbnr;amount;offense_time\n"
+                         "%s;B-A 1;141312;25,00;2026-11-01T10:00\n", refs[i]);
+        cr_assert_eq(feed(csv, (size_t)n, 0, &s), AB_OK);
+        cr_assert_eq(s.nrej, 1, "%s", refs[i]);
+        cr_assert(strstr(s.rej_reason[0], "a spreadsheet wrote it as a rounded number"), "%s: %s",
+                  refs[i], s.rej_reason[0]);
+    }
+    /* Not numbers: the usual reasons. */
+    static const char csv2[] = "reference;plate;tbnr;amount;offense_time\n"
+                               "4000E;B-A 1;141312;25,00;2026-11-01T10:00\n"
+                               "E+11;B-A 1;141312;25,00;2026-11-01T10:00\n";
+    cr_assert_eq(feed(csv2, sizeof csv2 - 1, 0, &s), AB_OK);
+    cr_assert_eq(s.nrej, 2);
+    cr_assert_str_eq(s.rej_reason[0], "not a Kassenzeichen (digits only): '4000E'");
+    cr_assert_str_eq(s.rej_reason[1], "not a Kassenzeichen (digits only): 'E+11'");
+}
