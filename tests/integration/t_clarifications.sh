@@ -84,3 +84,10 @@ printf 'not a zip' > $TMP/bad.xlsx
 set +e; $ABGLEICH clarify --from $TMP/bad.xlsx 2>$TMP/err.txt; rc=$?; set -e
 assert_eq 3 "$rc" "a damaged workbook is rejected"
 grep -q "bad.xlsx: not a readable XLSX workbook" $TMP/err.txt || fail "says why: $(cat $TMP/err.txt)"
+
+# A refund row names no claim: the next night loads the claims from the
+# snapshot plus what changed since, refund included, and runs (it could not
+# start while claimsnap_changes returned the refund as a change of claim NULL).
+$ABGLEICH --verbose reconcile $FIXTURES/spine/statement_2_v02.xml 2>$TMP/next.txt ||
+    fail "the next night after a refund: $(cat $TMP/next.txt)"
+grep -q "claims: .* from the snapshot" $TMP/next.txt || fail "the snapshot served: $(grep -i snapshot $TMP/next.txt)"

@@ -113,3 +113,18 @@ grep -q "^Konto HH-AB 1: 2 Forderungen, offen 0,00 EUR, gezahlt 62,00 EUR$" $TMP
 grep -q "Stand: bezahlt; Forderung 38,50 EUR (Geldbuße 10,00, Gebühren 25,00, Auslagen 3,50)" $TMP/acct.txt || fail "account claim: $(cat $TMP/acct.txt)"
 $ABGLEICH --lang en account --reference $B | grep -q "state: reminder; owed 88.50 EUR (fine 55.00, fees 30.00, expenses 3.50)" || fail "English account"
 expect_exit 2 $ABGLEICH account --plate X --reference Y
+
+# The rule of the claim snapshot's delta (jobs/claimload.c): a claim's row
+# plus what its events and ledger rows did (claimsnap_changes) is what
+# claim_ledger says - here from the start, so for every claim, escalated,
+# paid and reminded ones included.
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.claim_ledger l JOIN abgleich.claims c USING (id)
+    LEFT JOIN abgleich.claimsnap_changes(0, 0) ch ON ch.claim_id = c.id
+    WHERE l.owed_cents <> c.amount_cents + coalesce(ch.added_cents, 0)
+       OR l.open_cents <> c.amount_cents + coalesce(ch.added_cents, 0) - coalesce(ch.paid_cents, 0)
+       OR coalesce(l.due_date, date '1970-01-01') - date '1970-01-01'
+          <> CASE WHEN ch.due_moved THEN ch.due_day
+                  ELSE coalesce(c.due_date, date '1970-01-01') - date '1970-01-01' END")" \
+    "claims and their changes say what claim_ledger says"
+[ "$(q "SELECT count(*) FROM abgleich.claimsnap_changes(0, 0) WHERE due_moved AND paid_cents > 0")" -gt 0 ] ||
+    fail "the check above saw no claim with both events and payments"
