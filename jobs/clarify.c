@@ -4,12 +4,17 @@
  *   abgleich clarify                              list what is open
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
+ *   abgleich clarify ID --close [--by NAME]       a debit sorted out elsewhere
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
  *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
  *
- * Every decision is a new row of the allocation ledger (method "manual" or
- * "refund", naming the clarification it settles, who and when); a decision
+ * Every decision is a new row of the allocation ledger (method "manual",
+ * "refund" or "closed", naming the clarification it settles, who and when).
+ * Money that came in is allocated to a claim or refunded; money that left
+ * the account without an original (a reversal or return of nothing we
+ * hold, a return of money already refunded) can only be closed, once the
+ * clerk has sorted it out with the bank or the payer; a decision
  * is undone by a reversing row, never edited.  The checks (claim exists and
  * is open, amount not more than what is left of the clarification or of
  * the claim) run in the same transaction as the insert, under the same
@@ -33,7 +38,7 @@
 
 typedef struct decision {
     const char *id, *claim, *amount, *by, *reverse, *from;
-    int refund;
+    int refund, close;
 } decision;
 
 static int parse(int argc, char **argv, decision *d)
@@ -44,6 +49,8 @@ static int parse(int argc, char **argv, decision *d)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--refund"))
             d->refund = 1;
+        else if (!strcmp(argv[i], "--close"))
+            d->close = 1;
         else if (!strcmp(argv[i], "--claim") && v)
             d->claim = argv[++i];
         else if (!strcmp(argv[i], "--amount") && v)
@@ -59,10 +66,11 @@ static int parse(int argc, char **argv, decision *d)
         else
             return AB_E_USAGE;
     }
+    int actions = !!d->claim + d->refund + d->close;
     if (d->from)
-        return d->id || d->claim || d->refund || d->reverse || d->amount ? AB_E_USAGE : AB_OK;
-    if (d->reverse ? (d->id || d->claim || d->refund)
-                   : (d->id && !d->claim == !d->refund) || (!d->id && (d->claim || d->refund)))
+        return d->id || actions || d->reverse || d->amount ? AB_E_USAGE : AB_OK;
+    if (d->reverse ? (d->id || actions)
+                   : (d->id && actions != 1) || (!d->id && actions) || (d->close && d->amount))
         return AB_E_USAGE;
     return AB_OK;
 }
@@ -142,16 +150,63 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
     return AB_OK;
 }
 
+/* Money that left the account cannot pay a claim or be refunded (it would
+ * count money twice that is gone); money that came in cannot just be
+ * closed (it must go to a claim or back to the payer). */
+static int fits_direction(const decision *d, int debit)
+{
+    if (debit && !d->close) {
+        log_error("clarification #%s is money that left the account: it cannot pay a claim or"
+                  " be refunded; once sorted out with the bank or the payer, close it"
+                  " (clarify %s --close)", d->id, d->id);
+        return AB_E_INVAL;
+    }
+    if (!debit && d->close) {
+        log_error("clarification #%s is money that came in: allocate it to a claim or refund"
+                  " it", d->id);
+        return AB_E_INVAL;
+    }
+    return AB_OK;
+}
+
+static void decision_text(const decision *d, const char *de_eur, const char *en_eur, char *de,
+                          char *en, size_t n)
+{
+    if (d->close) {
+        snprintf(de, n, "Klärfall #%s über %s EUR (Abbuchung) geschlossen durch %s.", d->id,
+                 de_eur, d->by);
+        snprintf(en, n, "Clarification #%s of %s EUR (a debit) closed by %s.", d->id, en_eur,
+                 d->by);
+    } else if (d->refund) {
+        snprintf(de, n, "Erstattung von %s EUR aus Klärfall #%s, entschieden von %s.", de_eur,
+                 d->id, d->by);
+        snprintf(en, n, "Refund of %s EUR from clarification #%s, decided by %s.", en_eur, d->id,
+                 d->by);
+    } else {
+        snprintf(de, n, "Manuell zugeordnet: %s EUR aus Klärfall #%s an Forderung %s, durch %s.",
+                 de_eur, d->id, d->claim, d->by);
+        snprintf(en, n, "Allocated by hand: %s EUR from clarification #%s to claim %s, by %s.",
+                 en_eur, d->id, d->claim, d->by);
+    }
+}
+
 static int decide(pgsink *db, const cli_opts *o, const decision *d)
 {
     pgsink_result *k = NULL, *c = NULL;
     char msg[160];
     snprintf(msg, sizeof msg, "clarification #%s is not open (unknown, or decided already)", d->id);
     const char *kp[] = {d->id};
-    int rc = one_row(db, "SELECT file_id, tx_seq, open_cents FROM abgleich.open_clarifications"
-                         " WHERE id = $1::bigint", 1, kp, &k, msg);
+    int rc = one_row(db, "SELECT q.file_id, q.tx_seq, q.open_cents, t.direction"
+                         " FROM abgleich.open_clarifications q JOIN abgleich.bank_transactions t"
+                         " ON t.file_id = q.file_id AND t.seq = q.tx_seq WHERE q.id = $1::bigint",
+                     1, kp, &k, msg);
     if (rc < 0)
         return rc;
+    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D');
+    if (rc < 0) {
+        pgsink_result_free(k);
+        return rc;
+    }
     int64_t clar_open = strtoll(pgsink_result_value(k, 0, 2), NULL, 10), claim_open = INT64_MAX;
     const char *claim_id = NULL;
     char ref[AB_REF_MAX + 1];
@@ -177,19 +232,10 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
         snprintf(amt, sizeof amt, "%lld", (long long)cents);
         money_format_de(cents, de_eur, sizeof de_eur);
         money_format(cents, en_eur, sizeof en_eur);
-        if (d->refund) {
-            snprintf(de, sizeof de, "Erstattung von %s EUR aus Klärfall #%s, entschieden von %s.",
-                     de_eur, d->id, d->by);
-            snprintf(en, sizeof en, "Refund of %s EUR from clarification #%s, decided by %s.",
-                     en_eur, d->id, d->by);
-        } else {
-            snprintf(de, sizeof de, "Manuell zugeordnet: %s EUR aus Klärfall #%s an Forderung %s,"
-                     " durch %s.", de_eur, d->id, d->claim, d->by);
-            snprintf(en, sizeof en, "Allocated by hand: %s EUR from clarification #%s to claim"
-                     " %s, by %s.", en_eur, d->id, d->claim, d->by);
-        }
+        decision_text(d, de_eur, en_eur, de, en, sizeof de);
         const char *ip[] = {claim_id, pgsink_result_value(k, 0, 0), pgsink_result_value(k, 0, 1),
-                            amt, d->refund ? "refund" : "manual", de, en, d->id, d->by};
+                            amt, d->close ? "closed" : d->refund ? "refund" : "manual", de, en,
+                            d->id, d->by};
         rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
                               " amount_cents, method, confidence, explanation, explanation_en,"
                               " clarification_id, created_by) VALUES ($1::bigint, $2::bigint,"
@@ -220,10 +266,18 @@ static int reverse(pgsink *db, const cli_opts *o, const decision *d)
     snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));
     snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, d->by);
     snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, d->by);
-    int refund = !strcmp(pgsink_result_value(a, 0, 4), "refund");
+    const char *method = pgsink_result_value(a, 0, 4);
+    if (!strcmp(method, "returned")) {
+        log_error("allocation #%s records the bank taking the money back; it cannot be reversed"
+                  " by hand", d->reverse);
+        pgsink_result_free(a);
+        return AB_E_INVAL;
+    }
+    int refund = !strcmp(method, "refund"), closed = !strcmp(method, "closed");
     const char *ip[] = {pgsink_result_isnull(a, 0, 0) ? NULL : pgsink_result_value(a, 0, 0),
                         pgsink_result_value(a, 0, 1), pgsink_result_value(a, 0, 2), neg,
-                        refund ? "refund_reversal" : "manual_reversal", de, en, d->reverse,
+                        refund ? "refund_reversal" : closed ? "closed_reversal" : "manual_reversal",
+                        de, en, d->reverse,
                         pgsink_result_isnull(a, 0, 5) ? NULL : pgsink_result_value(a, 0, 5),
                         d->by};
     rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
@@ -304,8 +358,11 @@ static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells, 
         why = *d.claim ? NULL : "allocate needs a claim reference";
     else if (!strcasecmp(action, "erstatten") || !strcasecmp(action, "refund"))
         d.refund = 1, d.claim = NULL;
+    else if (!strcasecmp(action, "schliessen") || !strcasecmp(action, "schließen") ||
+             !strcasecmp(action, "close"))
+        d.close = 1, d.claim = NULL, d.amount = NULL;
     else
-        why = "not zuordnen/allocate or erstatten/refund";
+        why = "not zuordnen/allocate, erstatten/refund or schließen/close";
     if (!why && (damaged || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id))
         why = "the row is damaged (clarification number or quoting)";
     int rc = why ? AB_E_PARSE : decide(sh->db, sh->o, &d);

@@ -38,6 +38,7 @@ static const char usage_text[] =
     "  clarify                    list open clarifications\n"
     "  clarify ID --claim REF [--amount EUR] [--by NAME]\n"
     "  clarify ID --refund [--amount EUR] [--by NAME]\n"
+    "  clarify ID --close [--by NAME]\n"
     "  clarify --reverse ALLOCATION_ID [--by NAME]\n"
     "  clarify --from FILE.csv|FILE.xlsx [--by NAME]\n"
     "                             the decisions typed into the work list\n"

@@ -40,7 +40,7 @@ sed -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;4000 0001 0033;;Frau Kluge\r/" \
     -e "s/^\($k8;.*\);;;;\r\$/\1;verschenken;;;\r/" $TMP/k.csv > $TMP/bad.csv
 set +e; $ABGLEICH clarify --from $TMP/bad.csv 2>$TMP/err.txt; rc=$?; set -e
 assert_eq 3 "$rc" "a sheet with a bad row is refused (exit 3: data rejected)"
-grep -q "bad.csv:3: Entscheidung: not zuordnen/allocate or erstatten/refund" $TMP/err.txt || fail "FILE:LINE: field: reason: $(cat $TMP/err.txt)"
+grep -q "bad.csv:3: Entscheidung: not zuordnen/allocate, erstatten/refund or schließen/close" $TMP/err.txt || fail "FILE:LINE: field: reason: $(cat $TMP/err.txt)"
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.allocations WHERE method IN ('manual', 'refund')")" "nothing recorded from a refused sheet"
 
 # The same sheet with a refund: both decisions recorded, with the clerk.

@@ -1,0 +1,65 @@
+#!/bin/bash
+# Money paths an audit found wrong (tests/fixtures/money/make.py):
+# - a return of a payment whose surplus was set off against another claim
+#   settles its overpayment clarification, so the surplus is not spent again;
+# - a return of a payment whose surplus a clerk already refunded is stored
+#   (it was refused, the whole file every night), the refund stays, and the
+#   refunded part is a clarification of the return: money to recover;
+# - a surplus is set off only against claims of a car of the same country;
+# - two reversals with one EndToEndId reverse two originals, not one twice;
+# - a debit without an original can be closed by a clerk, never allocated
+#   to a claim or refunded.
+set -eu
+. tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-20
+M=$FIXTURES/money
+R1=400000080019 R2=400000080027 R3=400000080035 N1=400000080043 N2=400000080051
+R5=400000080060 R6=400000080078
+open_of() { q "SELECT open_cents FROM abgleich.claim_ledger WHERE reference = '$1'"; }
+clar_of() { q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$1' AND t.direction = '$2' ORDER BY k.id LIMIT 1"; }
+open_clar() { q "SELECT coalesce(sum(q.open_cents), 0) FROM abgleich.open_clarifications q WHERE q.end_to_end_id = '$1'"; }
+
+$ABGLEICH init 2>/dev/null
+$ABGLEICH import tickets $M/tickets.csv 2>/dev/null
+$ABGLEICH reconcile $M/day1.xml >/dev/null 2>&1
+
+# Day 1: 60 EUR for R1 (25): 25 to R1, 25 of the surplus to R2 of the same
+# plate, 10 left; 40 for R3: 15 over; 50 for the Dutch N1: its 25 over stay,
+# the Belgian N2 with the same letters is another car.
+assert_eq "0|0" "$(open_of $R1)|$(open_of $R2)" "day 1: R1 paid, R2 paid by R1's surplus"
+assert_eq 1000 "$(open_clar E-OVER)" "day 1: 10 EUR of R1's surplus open"
+assert_eq "0|2500" "$(open_of $N1)|$(open_of $N2)" "no offset between a Dutch and a Belgian car"
+assert_eq 2500 "$(open_clar E-NAT)" "the Dutch surplus stays for a refund"
+$ABGLEICH clarify "$(clar_of E-REFD C)" --refund --by "Frau Kluge" >/dev/null 2>&1
+assert_eq 0 "$(open_clar E-REFD)" "R3's surplus refunded"
+
+# Day 2: both returns, two reversals of E-SAME, R6 paid anew, a reversal of
+# nothing we know.
+$ABGLEICH reconcile $M/day2.xml >$TMP/day2.txt 2>&1 || fail "day 2 refused: $(cat $TMP/day2.txt)"
+assert_eq "2500|2500" "$(open_of $R1)|$(open_of $R2)" "the return takes back R1's payment and the offset to R2"
+assert_eq 0 "$(open_clar E-OVER)" "the returned surplus is no longer open"
+assert_eq 1 "$(q "SELECT count(*) FROM abgleich.allocations a JOIN abgleich.claims c ON c.id = a.claim_id WHERE c.reference = '$R2' AND a.method = 'surplus_offset'")" \
+    "the returned surplus is not set off again"
+assert_eq 2500 "$(open_of $R3)" "R3's payment returned"
+assert_eq "refund|1500" "$(q "SELECT method, sum(amount_cents) FROM abgleich.allocations WHERE method LIKE 'refund%' GROUP BY method")" \
+    "the refund, paid out, is not reversed"
+assert_eq "returned_after_refund|1500" "$(q "SELECT reason, amount_cents FROM abgleich.clarifications WHERE id = '$(clar_of E-REFD D)'")" \
+    "the refunded 15 EUR are a clarification of the return: to recover from the payer"
+assert_eq "2500|0" "$(open_of $R5)|$(open_of $R6)" "two reversals, two originals: R5 open again, R6 paid anew"
+assert_eq 2500 "$(q "SELECT sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.claims c ON c.id = a.claim_id WHERE c.reference = '$R6'")" \
+    "R6 paid once"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'E-SAME' AND k.reason LIKE 'reversal%'")" \
+    "no reversal without original"
+
+# A debit without an original: never a payment of a claim, never a refund;
+# a clerk closes it.
+k=$(clar_of E-NONE D)
+assert_eq "reversal_without_original" "$(q "SELECT reason FROM abgleich.clarifications WHERE id = $k")" "the unknown reversal"
+expect_exit 3 $ABGLEICH clarify $k --claim $R5
+grep -q "money that left the account" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
+expect_exit 3 $ABGLEICH clarify $k --refund
+$ABGLEICH clarify $k --close --by "Herr Sommer" >/dev/null 2>&1 || fail "close"
+assert_eq 0 "$(open_clar E-NONE)" "closed"
+assert_eq "closed|1200|Herr Sommer" "$(q "SELECT method, amount_cents, created_by FROM abgleich.allocations WHERE clarification_id = $k")" "the close is a ledger row with the clerk"
+assert_eq 2500 "$(open_of $R5)" "no claim touched"
+expect_exit 3 $ABGLEICH clarify "$(clar_of E-NAT C)" --close
