@@ -8,13 +8,15 @@
 # - a surplus is set off only against claims of a car of the same country;
 # - two reversals with one EndToEndId reverse two originals, not one twice;
 # - a debit without an original can be closed by a clerk, never allocated
-#   to a claim or refunded.
+#   to a claim or refunded;
+# - a cost notice or a dismissal that lowers a claim below what was paid
+#   makes the claim paid (outbox) and the surplus a clarification.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20
 M=$FIXTURES/money
 R1=400000080019 R2=400000080027 R3=400000080035 N1=400000080043 N2=400000080051
-R5=400000080060 R6=400000080078
+R5=400000080060 R6=400000080078 C1=400000080086 D1=400000080094
 open_of() { q "SELECT open_cents FROM abgleich.claim_ledger WHERE reference = '$1'"; }
 clar_of() { q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$1' AND t.direction = '$2' ORDER BY k.id LIMIT 1"; }
 open_clar() { q "SELECT coalesce(sum(q.open_cents), 0) FROM abgleich.open_clarifications q WHERE q.end_to_end_id = '$1'"; }
@@ -63,3 +65,23 @@ assert_eq 0 "$(open_clar E-NONE)" "closed"
 assert_eq "closed|1200|Herr Sommer" "$(q "SELECT method, amount_cents, created_by FROM abgleich.allocations WHERE clarification_id = $k")" "the close is a ledger row with the clerk"
 assert_eq 2500 "$(open_of $R5)" "no claim touched"
 expect_exit 3 $ABGLEICH clarify "$(clar_of E-NAT C)" --close
+
+# C1 and D1 (55 EUR each, parking) paid 30 EUR each on day 1.  The hearing;
+# then C1's keeper gets the cost notice (23.50 EUR): paid, 6.50 over; D1 is
+# dismissed: 30 over.  Both surpluses are clarifications of the payments.
+assert_eq "2500|2500" "$(open_of $C1)|$(open_of $D1)" "C1 and D1 paid in part"
+$ABGLEICH escalate --as-of 2026-11-13 --letters /dev/null >/dev/null 2>&1
+$ABGLEICH case $C1 --driver-unknown --as-of 2026-11-20 >/dev/null 2>&1
+$ABGLEICH case $D1 --dismiss --as-of 2026-11-20 >/dev/null 2>&1
+assert_eq "cost_notice|2350|-650" "$(q "SELECT l.stage, l.owed_cents, l.open_cents FROM abgleich.claim_ledger l WHERE reference = '$C1'")" \
+    "the cost notice: 23.50 EUR owed, 30 paid"
+assert_eq 1 "$(q "SELECT count(*) FROM abgleich.outbox WHERE reference = '$C1' AND payload->>'owed_cents' = '2350' AND payload->>'paid_cents' = '3000'")" \
+    "C1 became paid by the cost notice: an outbox row"
+assert_eq 650 "$(open_clar E-C1)" "C1's 6.50 EUR over are a clarification of its payment"
+assert_eq "overpayment|$C1" "$(q "SELECT k.reason, c.reference FROM abgleich.clarifications k JOIN abgleich.claims c ON c.id = k.claim_id WHERE k.id = $(clar_of E-C1 C)")" \
+    "an overpayment of C1"
+assert_eq 3000 "$(open_clar E-D1)" "D1's 30 EUR are a clarification after the dismissal"
+assert_eq "closed" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '$D1'")" "a dismissed claim is closed, not paid"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.outbox WHERE reference = '$D1'")" "a dismissed claim is not paid"
+$ABGLEICH clarify "$(clar_of E-D1 C)" --refund --by "Frau Kluge" >/dev/null 2>&1 || fail "refund of the dismissed claim's money"
+assert_eq 0 "$(open_clar E-D1)" "refunded"

@@ -36,6 +36,14 @@ assert_eq 0 "$(q 'SELECT count(*) FROM abgleich.bank_transactions')" "nothing of
 as treasury reconcile $M/statement.xml 2>/dev/null
 assert_eq 5 "$(q "SELECT count(*) FROM abgleich.allocations WHERE amount_cents > 0")" "the treasury reconciled"
 
+# A dismissal by the fines office of a claim paid in part (10 of 20 EUR): the
+# money becomes a clarification for the treasury (sql/028_events_settle.sql),
+# which the fines office could not write itself.
+as fines case 400000010050 --dismiss --as-of 2026-11-23 >/dev/null 2>$TMP/err.txt ||
+    fail "the fines office dismisses a paid claim: $(cat $TMP/err.txt)"
+assert_eq "overpayment|1000" "$(q "SELECT k.reason, k.amount_cents FROM abgleich.clarifications k JOIN abgleich.claims c ON c.id = k.claim_id WHERE c.reference = '400000010050'")" \
+    "its 10 EUR wait for the treasury"
+
 # Clarifications: only the treasury decides.
 k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-008'")
 refused fines "decide a clarification" clarify $k8 --refund
