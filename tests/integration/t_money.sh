@@ -10,7 +10,9 @@
 # - a debit without an original can be closed by a clerk, never allocated
 #   to a claim or refunded;
 # - a cost notice or a dismissal that lowers a claim below what was paid
-#   makes the claim paid (outbox) and the surplus a clarification.
+#   makes the claim paid (outbox) and the surplus a clarification;
+# - departments hear "unpaid" when a paid claim is open again, and a clerk
+#   who takes an offset back is not overruled by the next run.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20
@@ -85,3 +87,22 @@ assert_eq "closed" "$(q "SELECT status FROM abgleich.claim_status WHERE referenc
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.outbox WHERE reference = '$D1'")" "a dismissed claim is not paid"
 $ABGLEICH clarify "$(clar_of E-D1 C)" --refund --by "Frau Kluge" >/dev/null 2>&1 || fail "refund of the dismissed claim's money"
 assert_eq 0 "$(open_clar E-D1)" "refunded"
+
+# The returns and reversals of day 2 took four paid claims back: "unpaid"
+# for each; R6, reversed and paid anew, stayed paid: nothing.
+assert_eq "$R1 $R2 $R3 $R5" "$(q "SELECT string_agg(reference, ' ' ORDER BY reference) FROM abgleich.outbox WHERE topic = 'unpaid'")" \
+    "an unpaid row per claim a return or reversal opened again"
+assert_eq 1 "$(q "SELECT count(*) FROM abgleich.outbox WHERE topic = 'paid' AND reference = '$R6'")" "R6: paid once, never unpaid"
+assert_eq "2500|2500" "$(q "SELECT payload->>'owed_cents', payload->>'paid_cents' FROM abgleich.outbox WHERE topic = 'paid' AND reference = '$R1'")" "the paid payload"
+assert_eq "t" "$(q "SELECT payload ? 'unpaid_at' FROM abgleich.outbox WHERE topic = 'unpaid' AND reference = '$R1'")" "the unpaid payload"
+
+# Day 3: 50 EUR for R1 again: R1 paid, 25 set off against R2.  A clerk takes
+# the offset back to refund it instead; the next run leaves it to the clerk.
+$ABGLEICH reconcile $M/day3.xml >/dev/null 2>&1
+assert_eq "0|0" "$(open_of $R1)|$(open_of $R2)" "day 3: R1 paid, R2 by the offset"
+off=$(q "SELECT a.id FROM abgleich.allocations a JOIN abgleich.claims c ON c.id = a.claim_id WHERE c.reference = '$R2' AND a.method = 'surplus_offset' ORDER BY a.id DESC LIMIT 1")
+$ABGLEICH clarify --reverse $off --by "Frau Kluge" >/dev/null 2>&1
+assert_eq "2500|2500" "$(open_of $R2)|$(open_clar E-OVR3)" "the offset taken back: R2 open, the surplus open"
+q "SELECT abgleich.fines_offset_surplus(NULL)" >/dev/null
+assert_eq "2500|2500" "$(open_of $R2)|$(open_clar E-OVR3)" "the next run's offset leaves the clerk's case alone"
+assert_eq "unpaid" "$(q "SELECT topic FROM abgleich.outbox WHERE reference = '$R2' ORDER BY id DESC LIMIT 1")" "R2 unpaid again, told"
