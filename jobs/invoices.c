@@ -319,31 +319,22 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
 }
 
 /* ---- outgoing payments ----------------------------------------------------
- * A debit of this statement file pays an invoice in payment when it carries
- * the EndToEndId of our pain.001 (ABG-<id>), or names the invoice number in
- * its remittance text, or goes to the invoice's IBAN; the amount must be
- * the invoice's in every case.  Each becomes a
+ * A booked debit of this statement file pays an invoice in payment when it
+ * carries the EndToEndId of our pain.001 (ABG-<id>), or names the invoice
+ * number as a word of its remittance text, or goes to the invoice's IBAN;
+ * the amount must be the invoice's in every case, and each debit pays one
+ * invoice at most.  Each becomes a
  * ledger row naming the invoice, explained in both languages, and the
  * invoice is paid.  One statement, in the file's own transaction. */
 int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid)
 {
     static const char sql[] =
-        "WITH d AS (SELECT t.file_id, t.seq, t.end_to_end_id, t.remittance, t.amount_cents,"
-        "     t.debtor_iban AS iban"
-        "   FROM abgleich.bank_transactions t"
-        "   WHERE t.file_id = $1::bigint AND t.direction = 'D' AND NOT t.reversal"
-        "     AND NOT t.returned),"
-        " m AS (SELECT DISTINCT ON (i.id) i.id, i.invoice_number, i.seller_name, d.file_id, d.seq,"
-        "     d.amount_cents, CASE WHEN i.end_to_end_id = d.end_to_end_id THEN 'e2e'"
-        "       WHEN strpos(coalesce(d.remittance, ''), i.invoice_number) > 0 THEN 'number'"
-        "       ELSE 'iban' END AS how"
-        "   FROM d JOIN abgleich.invoices i ON i.status = 'in_payment'"
-        "     AND i.amount_due_cents = d.amount_cents"
-        "     AND (i.end_to_end_id = d.end_to_end_id"
-        "          OR strpos(coalesce(d.remittance, ''), i.invoice_number) > 0"
-        "          OR replace(d.iban, ' ', '') = i.iban)"
-        "   ORDER BY i.id, (i.end_to_end_id = d.end_to_end_id) DESC,"
-        "     (strpos(coalesce(d.remittance, ''), i.invoice_number) > 0) DESC, d.seq),"
+        /* Each invoice and each debit once, strongest pair first, booked
+         * debits only (sql/030_invoice_debits.sql). */
+        "WITH m AS (SELECT i.id, i.invoice_number, i.seller_name, $1::bigint AS file_id,"
+        "     p.tx_seq AS seq, i.amount_due_cents AS amount_cents, p.how"
+        "   FROM abgleich.invoice_debit_pairs($1::bigint) p"
+        "   JOIN abgleich.invoices i ON i.id = p.invoice_id),"
         " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
         "     method, confidence, explanation, explanation_en)"
         "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"

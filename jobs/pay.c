@@ -14,10 +14,13 @@
  *       on the statement, where reconcile finds each debit (invoices.c).
  * The file is written beside its target, validated against the embedded
  * pain.001.001.09 schema (the EPC's SEPA credit transfer version,
- * formats/xsdval.h), and renamed in only after the invoices' new state is
- * committed, so a failed or invalid run leaves neither: a file the bank
- * would refuse never reaches it.
+ * formats/xsdval.h), and put in place (never over an existing file) only
+ * after the invoices' new state is committed, so a failed or invalid run
+ * leaves neither: a file the bank would refuse never reaches it, and a run
+ * killed before its commit leaves no file that a second run would pay
+ * again.  The MsgId carries the run's first invoice: unique per run.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -294,6 +297,11 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     pgsink_result *res = NULL;
     char tmp[4096], *ok = NULL;
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    if (access(out, F_OK) == 0) {
+        log_error("%s exists: a payment file is never overwritten (it may not be uploaded yet)",
+                  out);
+        return AB_E_INVAL;
+    }
     int rc = pgsink_begin(db);
     if (rc == AB_OK)
         rc = select_run(db, due_by, &res);
@@ -312,15 +320,32 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     if (rc == AB_OK && r->n == 0) {
         log_info("nothing to pay by %s", due_by);
     } else if (rc == AB_OK) {
+        /* The run's MsgId: the time and its first invoice, which no other run
+         * pays, so two runs in one second do not look alike to the bank. */
+        char msg[64];
+        for (int i = 0; i < n; i++)
+            if (ok[i]) {
+                snprintf(msg, sizeof msg, "%s-%s", r->msg_id, pgsink_result_value(res, i, 0));
+                break;
+            }
+        r->msg_id = msg;
         rc = write_pain(tmp, r, res, ok);
         if (rc == AB_OK)
             rc = check_pain(tmp, out);
         if (rc == AB_OK)
             rc = mark_run(db, res, ok, out, r);
-        if (rc == AB_OK && rename(tmp, out) != 0)
-            rc = AB_E_IO;
-        if (rc == AB_OK && (rc = pgsink_commit(db)) < 0)
-            unlink(out);
+        /* Committed first, then the file put in place: a run killed between
+         * the two leaves invoices in payment and the file under its .tmp
+         * name, never a complete file that a second run would pay again. */
+        if (rc == AB_OK)
+            rc = pgsink_commit(db);
+        if (rc == AB_OK && link(tmp, out) != 0) {
+            log_error("%s: the invoices are in payment, but the file could not be put there (%s);"
+                      " it is %s: move it there before the upload", out, strerror(errno), tmp);
+            free(ok);
+            pgsink_result_free(res);
+            return AB_E_IO;
+        }
         unlink(tmp);
     }
     if (rc == AB_OK && r->n == 0)
@@ -348,7 +373,7 @@ int job_pay(const cli_opts *o, int argc, char **argv)
         log_error("--account %s is not a valid IBAN", r.account);
         return AB_E_USAGE;
     }
-    char msg[40], today[11];
+    char msg[24], today[11];
     time_t t = time(NULL);
     strftime(msg, sizeof msg, "ABG-%Y%m%d-%H%M%S", localtime(&t));
     strftime(today, sizeof today, "%Y-%m-%d", localtime(&t));

@@ -76,11 +76,11 @@ grep -q "nothing to pay" $TMP/p2.txt && [ ! -e $TMP/pain2.xml ] || fail "a secon
 # The statement booking the transfers: two by EndToEndId, one (the bank
 # lost it) by the invoice number in the remittance text, one by amount and
 # the payee's IBAN alone.
-entry() { # AMOUNT E2E USTRD REF [CREDITOR_IBAN]
+entry() { # AMOUNT E2E USTRD REF [CREDITOR_IBAN [STATUS]]
     local cdtr=""
     [ -n "${5:-}" ] && cdtr="<RltdPties><Cdtr><Pty><Nm>Lieferant</Nm></Pty></Cdtr><CdtrAcct><Id><IBAN>$5</IBAN></Id></CdtrAcct></RltdPties>"
     cat <<EOF
-<Ntry><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<Ntry><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>${6:-BOOK}</Cd></Sts>
 <BookgDt><Dt>2026-12-02</Dt></BookgDt><ValDt><Dt>2026-12-02</Dt></ValDt><AcctSvcrRef>$4</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>$2</EndToEndId></Refs><Amt Ccy="EUR">$1</Amt><CdtDbtInd>DBIT</CdtDbtInd>
@@ -115,3 +115,38 @@ q "SELECT explanation FROM abgleich.allocations WHERE tx_seq = 4 AND invoice_id 
 assert_eq "DE79000000001234567890" "$(q "SELECT debtor_iban FROM abgleich.bank_transactions WHERE seq = 4 AND direction = 'D' ORDER BY file_id DESC LIMIT 1")" \
     "the other party of a debit is its creditor"
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.clarifications")" "no debit goes to the clarification queue"
+
+# Two rent invoices of one amount to one IBAN, R-1 and R-12 (an audit found
+# one debit paying both, and a pending entry paying one).
+for n in R-1 R-12; do
+    sed "s|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>$n</cbc:ID>|" $E/ubl/xrts__xr30_380_basic_sepa58.xml > $TMP/rent_$n.xml
+done
+$ABGLEICH import invoices $TMP/rent_R-1.xml $TMP/rent_R-12.xml 2>/dev/null
+$ABGLEICH approve R-1 R-12 --as kassenleiterin 2>/dev/null
+touch $TMP/pain3.xml
+expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain3.xml --account DE02120300000000202051 --name X
+grep -q "pain3.xml exists: a payment file is never overwritten" $TMP/stderr || fail "overwrite: $(cat $TMP/stderr)"
+assert_eq 2 "$(q "SELECT count(*) FROM abgleich.invoices WHERE status = 'approved'")" "a refused run pays nothing"
+rm $TMP/pain3.xml
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain3.xml --account DE02120300000000202051 --name X 2>/dev/null
+r1=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = 'R-1'")
+r12=$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = 'R-12'")
+grep -q "<MsgId>ABG-[0-9]*-[0-9]*-$r1</MsgId>" $TMP/pain3.xml || fail "the MsgId names the run's first invoice: $(grep MsgId $TMP/pain3.xml)"
+# The statement: R-1's transfer booked, R-12's still pending.
+{
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+    echo '<GrpHdr><MsgId>OUT-3</MsgId><CreDtTm>2026-12-03T22:00:00</CreDtTm></GrpHdr>'
+    echo '<Stmt><Id>OUT-2026-3</Id><ElctrncSeqNb>3</ElctrncSeqNb><CreDtTm>2026-12-03T22:00:00</CreDtTm>'
+    echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
+    bal OPBD 7978.05
+    bal CLBD 7641.15
+    entry 336.90 "ABG-$r1" "Miete R-1" RENT1 DE79000000001234567890
+    entry 336.90 "ABG-$r12" "Miete R-12" RENT2 DE79000000001234567890 PDNG
+    echo '</Stmt></BkToCstmrStmt></Document>'
+} > $TMP/rent.xml
+$ABGLEICH reconcile $TMP/rent.xml 2>$TMP/rent.txt || fail "rent statement: $(cat $TMP/rent.txt)"
+assert_eq "R-1|paid R-12|in_payment" "$(q "SELECT string_agg(invoice_number || '|' || status, ' ' ORDER BY id) FROM abgleich.invoices WHERE id IN ($r1, $r12)")" \
+    "one booked debit pays one invoice; a pending one pays none"
+assert_eq "1|33690" "$(q "SELECT count(*), sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id WHERE i.id IN ($r1, $r12)")" \
+    "the ledger holds what left the account"
