@@ -342,7 +342,12 @@ static int check_batch(camt_reader *r)
 static void fill_from_entry(camt_reader *r, tx_node *t)
 {
     payment *p = &t->p;
-    if (!t->has_amount)
+    /* One transaction is the entry: what was booked is what arrived, in the
+     * account's currency, whatever its TxDtls/Amt says (an instructed
+     * amount in CHF, or before the bank's charges): 20.00 there against a
+     * booked 17.50 must not pay a claim of 20.00.  A batch is checked
+     * part by part against its entry instead (check_batch). */
+    if (!t->has_amount || r->e.ntx == 1)
         p->amount_cents = r->e.amount;
     p->direction = t->cdi ? t->cdi : r->e.cdi;
     p->reversal = r->e.reversal;

@@ -278,6 +278,23 @@ Test(camt_crafted, batch_sum_must_match_entry)
     cr_assert(strstr(err, "add up to 5.50, the entry says 6.00"), "%s", err);
 }
 
+/* One transaction is its entry: the booked amount in the account's
+ * currency is what arrived, not a TxDtls/Amt in CHF or before charges. */
+Test(camt_crafted, a_single_transaction_pays_what_was_booked)
+{
+    char d[8192], err[512];
+    got g;
+    doc(d, sizeof d, "100.00", "135.00",
+        NTRY("17.50", "CRDT", "false",
+             "<TxDtls><Refs><EndToEndId>F1</EndToEndId></Refs><Amt Ccy=\"CHF\">20.00</Amt>"
+             "<CdtDbtInd>CRDT</CdtDbtInd></TxDtls>")
+        NTRY("17.50", "CRDT", "false", TX("F2", "20.00", "")));
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, 2);
+    cr_assert_eq(g.p[0].cents, 1750, "CHF 20.00 instructed, EUR 17.50 booked");
+    cr_assert_eq(g.p[1].cents, 1750, "20.00 before charges, 17.50 booked");
+}
+
 Test(camt_crafted, booking_date_must_be_a_date)
 {
     char d[8192], err[512];
