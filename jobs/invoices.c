@@ -128,6 +128,26 @@ static char *hex_of(const char *b, size_t n)
     return h;
 }
 
+/* Who "the same seller" is, for the duplicate check: the VAT id as the
+ * tax office writes it (upper case, without the spaces, dots and dashes
+ * invoices put in: "DE 123.456.789" is DE123456789), else the name as
+ * written.  An audit paid one invoice twice because its VAT id was spelled
+ * two ways. */
+static void seller_key_of(const einvoice *e, char *out, size_t n)
+{
+    if (!e->seller_vat[0]) {
+        snprintf(out, n, "%s", e->seller_name);
+        return;
+    }
+    size_t o = 0;
+    for (const char *c = e->seller_vat; *c && o + 1 < n; c++) {
+        if (*c == ' ' || *c == '.' || *c == '-' || *c == '\t')
+            continue;
+        out[o++] = *c >= 'a' && *c <= 'z' ? (char)(*c - 'a' + 'A') : *c;
+    }
+    out[o] = '\0';
+}
+
 static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char *first, size_t fl)
 {
     const einvoice *e = &d->e;
@@ -139,7 +159,9 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
         date_format(e->due_date, due);
     snprintf(cents, sizeof cents, "%lld", (long long)e->due_cents);
     snprintf(lw, sizeof lw, "%s", einvcheck_leitweg(e->buyer_ref, &fmt) ? "true" : "false");
-    const char *seller_key = e->seller_vat[0] ? e->seller_vat : e->seller_name;
+    char seller_key[sizeof e->seller_name > sizeof e->seller_vat ? sizeof e->seller_name
+                                                                  : sizeof e->seller_vat];
+    seller_key_of(e, seller_key, sizeof seller_key);
     const ei_means *m = e->n_means ? &e->means[0] : NULL;
     const char *params[] = {doc_id, e->number, e->type_code, einvoice_profile_name(e->profile),
                             seller_key, e->seller_name, issue[0] ? issue : NULL,

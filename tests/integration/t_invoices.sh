@@ -150,3 +150,10 @@ assert_eq "R-1|paid R-12|in_payment" "$(q "SELECT string_agg(invoice_number || '
     "one booked debit pays one invoice; a pending one pays none"
 assert_eq "1|33690" "$(q "SELECT count(*), sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id WHERE i.id IN ($r1, $r12)")" \
     "the ledger holds what left the account"
+
+# The seller's VAT id spelled another way is the same seller: a duplicate.
+sed "s|<cbc:CompanyID>DE 123456789</cbc:CompanyID>|<cbc:CompanyID>de123.456.789</cbc:CompanyID>|" \
+    $E/ubl/xrts__xr30_380_basic_sepa58.xml > $TMP/respelled.xml
+grep -q "de123.456.789" $TMP/respelled.xml || fail "the fixture's VAT id changed"
+expect_exit 3 $ABGLEICH import invoices $TMP/respelled.xml
+grep -q "duplicate: invoice 123456XX" $TMP/stderr || fail "respelled VAT id: $(cat $TMP/stderr)"
