@@ -348,7 +348,7 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
  * invoice at most.  Each becomes a
  * ledger row naming the invoice, explained in both languages, and the
  * invoice is paid.  One statement, in the file's own transaction. */
-int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid)
+int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid, int64_t *cents)
 {
     static const char sql[] =
         /* Each invoice and each debit once, strongest pair first, booked
@@ -374,14 +374,17 @@ int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid)
     const char *params[] = {file_id};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db, sql, 1, params, &res);
-    *paid = 0;
+    *paid = *cents = 0;
     if (rc == AB_OK) {
         pgsink_result_free(res);
-        rc = pgsink_query(db, "SELECT count(*) FROM abgleich.allocations WHERE file_id = $1::bigint"
+        rc = pgsink_query(db, "SELECT count(*), coalesce(sum(amount_cents), 0)"
+                              " FROM abgleich.allocations WHERE file_id = $1::bigint"
                               " AND invoice_id IS NOT NULL", 1, params, &res);
     }
-    if (rc == AB_OK)
+    if (rc == AB_OK) {
         *paid = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
+        *cents = strtoll(pgsink_result_value(res, 0, 1), NULL, 10);
+    }
     pgsink_result_free(res);
     return rc;
 }

@@ -22,6 +22,7 @@ int invoices_import_file(pgsink *db, const char *path, invoices_summary *s) AB_M
 int invoices_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 /* The debits of statement file file_id that pay invoices in payment:
  * ledger rows naming the invoice, which becomes paid.  *paid: how many. */
-int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid) AB_MUSTCHECK;
+int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid,
+                          int64_t *cents) AB_MUSTCHECK;
 
 #endif

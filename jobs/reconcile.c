@@ -999,11 +999,16 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_CAND);
     phase(r, "writing clarifications and candidates");
-    int64_t invoices = 0; /* our own transfers paying e-invoices (jobs/invoices.c) */
+    int64_t invoices = 0, cents = 0; /* our own transfers paying e-invoices (jobs/invoices.c) */
     if (rc == AB_OK)
-        rc = invoices_match_debits(r->db, r->file_id, &invoices);
-    if (rc == AB_OK && invoices)
+        rc = invoices_match_debits(r->db, r->file_id, &invoices, &cents);
+    if (rc == AB_OK && invoices) {
         log_info("%s: %lld debits paid e-invoices", r->path, (long long)invoices);
+        r->fs.invoices += invoices; /* no longer debits matched to nothing */
+        r->fs.invoices_cents += cents;
+        r->fs.debits -= invoices;
+        r->fs.debits_cents -= cents;
+    }
     return rc;
 }
 
@@ -1158,6 +1163,8 @@ void rec_summary_json(const rec_summary *s)
     jsonw_obj_end(&w);
     jsonw_kint(&w, "debits", s->debits);
     jsonw_kint(&w, "debits_cents", s->debits_cents);
+    jsonw_kint(&w, "invoices_paid", s->invoices);
+    jsonw_kint(&w, "invoices_paid_cents", s->invoices_cents);
     jsonw_kint(&w, "not_booked", s->not_booked);
     jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
     jsonw_obj_end(&w);
@@ -1187,6 +1194,8 @@ void rec_summary_print(const rec_summary *s)
             snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
             line(label, s->by_reason[i], s->by_reason_cents[i]);
         }
+    if (s->invoices)
+        line("debits paying e-invoices", s->invoices, s->invoices_cents);
     line("debits (not matched)", s->debits, s->debits_cents);
     if (s->not_booked)
         line("not booked (pending)", s->not_booked, s->not_booked_cents);

@@ -23,7 +23,8 @@ typedef struct rec_summary {
     int64_t reversed, reversed_cents;     /* allocations reversed by reversal entries */
     int64_t clarified, clarified_cents;
     int64_t by_reason[REC_REASONS], by_reason_cents[REC_REASONS];
-    int64_t debits, debits_cents;       /* stored, never matched */
+    int64_t debits, debits_cents;       /* stored, matched to nothing */
+    int64_t invoices, invoices_cents;   /* debits that paid e-invoices (jobs/invoices.c) */
     int64_t not_booked, not_booked_cents; /* pending/info entries: stored, not matched */
 } rec_summary;
 

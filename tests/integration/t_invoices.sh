@@ -104,6 +104,12 @@ bal() { echo "<Bal><Tp><CdOrPrtry><Cd>$1</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$
 } > $TMP/out.xml
 $ABGLEICH reconcile $TMP/out.xml 2>$TMP/rec.txt
 grep -q "4 debits paid e-invoices" $TMP/rec.txt || fail "reconcile: $(cat $TMP/rec.txt)"
+grep -Eq "debits paying e-invoices +4 +12\.021,95 EUR" $TMP/rec.txt || fail "summary of invoice debits: $(cat $TMP/rec.txt)"
+grep -Eq "debits \(not matched\) +0 " $TMP/rec.txt || fail "they are not unmatched debits: $(cat $TMP/rec.txt)"
+out_file=$(q "SELECT max(file_id) FROM abgleich.bank_transactions")
+$ABGLEICH report --run $out_file -o $TMP/out_report.html 2>/dev/null
+grep -q 'id="count5">4<' $TMP/out_report.html || fail "the report counts the invoice debits"
+grep -q 'id="count4">0<' $TMP/out_report.html || fail "the report does not call them unmatched"
 assert_eq "4|0" "$(q "SELECT count(*) FILTER (WHERE status = 'paid'), count(*) FILTER (WHERE status = 'in_payment') FROM abgleich.invoices")" "each debit paid its invoice"
 assert_eq "123456XX|33690|100|103767|68187|100|2015738820|44788|90|PRG1502112|1055530|80" \
     "$(q "SELECT string_agg(i.invoice_number || '|' || a.amount_cents || '|' || a.confidence, '|' ORDER BY a.tx_seq) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id")" \
