@@ -296,6 +296,7 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
     char tmp[4096], *ok = NULL;
+    bool committed = false;
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     if (access(out, F_OK) == 0) {
         log_error("%s exists: a payment file is never overwritten (it may not be uploaded yet)",
@@ -337,20 +338,18 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
         /* Committed first, then the file put in place: a run killed between
          * the two leaves invoices in payment and the file under its .tmp
          * name, never a complete file that a second run would pay again. */
-        if (rc == AB_OK)
-            rc = pgsink_commit(db);
-        if (rc == AB_OK && link(tmp, out) != 0) {
+        if (rc == AB_OK && (rc = pgsink_commit(db)) == AB_OK && link(tmp, out) != 0) {
             log_error("%s: the invoices are in payment, but the file could not be put there (%s);"
                       " it is %s: move it there before the upload", out, strerror(errno), tmp);
-            free(ok);
-            pgsink_result_free(res);
-            return AB_E_IO;
+            committed = true; /* tmp is the only copy of the run: kept */
+            rc = AB_E_IO;
+        } else {
+            unlink(tmp);
         }
-        unlink(tmp);
     }
     if (rc == AB_OK && r->n == 0)
         rc = pgsink_commit(db);
-    if (rc < 0)
+    if (rc < 0 && !committed)
         pgsink_rollback(db);
     free(ok);
     pgsink_result_free(res);
