@@ -115,10 +115,14 @@ static int32_t day_of(int64_t secs)
 
 /* The in-file checks; AB_OK to insert the row, AB_E_REJECTED if it was
  * refused (and said so). */
-static int memo_check(import_ctx *c, const ticket *t, const char *key)
+static int memo_check(import_ctx *c, const ticket *t, const char *key, const char *nat)
 {
+    /* A car is its plate and its country: NL "AB12CD" and B "AB12CD" are
+     * two cars (the SQL's SAME_CAR says the same). */
+    char car[PLATE_MAX + 8];
+    snprintf(car, sizeof car, "%s:%s", nat, key);
     unsigned long first = 0;
-    int v = tmemo_check(c->memo, t->line, t->reference, key, t->tbnr, t->offense_time, &first);
+    int v = tmemo_check(c->memo, t->line, t->reference, car, t->tbnr, t->offense_time, &first);
     int rc = AB_E_REJECTED;
     switch (v) {
     case TMEMO_NEW:
@@ -208,7 +212,7 @@ static int on_ticket(void *vctx, const ticket *t)
         return on_reject(c, t->line, field, why);
     char key[PLATE_MAX];
     plate_key(t, key);
-    int rc = memo_check(c, t, key);
+    int rc = memo_check(c, t, key, t->nationality && t->nationality[0] ? t->nationality : "D");
     if (rc == AB_E_REJECTED)
         return AB_OK;
     if (rc < 0)
@@ -340,10 +344,12 @@ static int report_conflicts(import_ctx *c)
     return AB_OK;
 }
 
-/* The window as SQL compares it: the same plate key and TBNR, offense
- * times at most the window apart (both ends included). */
+/* The window as SQL compares it: the same car (plate key and country),
+ * the same TBNR, offense times at most the window apart (both ends
+ * included). */
 #define SAME_CAR(k, s)                                                                         \
     k ".plate_key = " s ".plate_key AND " k ".tbnr = " s ".tbnr"                                \
+    " AND coalesce(nullif(" k ".nationality, ''), 'D') = coalesce(nullif(" s ".nationality, ''), 'D')" \
     " AND " k ".offense_time BETWEEN " s ".offense_time - make_interval(mins => $1::int)"    \
     " AND " s ".offense_time + make_interval(mins => $1::int)"
 

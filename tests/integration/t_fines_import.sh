@@ -66,13 +66,29 @@ q "UPDATE abgleich.fines_config SET duplicate_window_minutes = 1" >/dev/null
 sed 's/400000030202/400000030309/; s/400000030219/400000030317/' $F/tickets_again.csv >$TMP/again2.csv
 $ABGLEICH import tickets --as-of 2026-11-23 $TMP/again2.csv 2>/dev/null || true
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.claims WHERE reference = '400000030309'")" "4 minutes apart is no duplicate within a 1-minute window"
+q "UPDATE abgleich.fines_config SET duplicate_window_minutes = 5" >/dev/null
+
+# A car is its plate and its country: a Belgian car with a Dutch car's plate
+# text is not a duplicate of it, in the file or against known claims.
+set +e
+$ABGLEICH --log-pii import tickets --as-of 2026-11-23 $F/tickets_cars.csv 2>$TMP/cars.txt
+rc=$?
+set -e
+assert_eq 3 "$rc" "cars: one rejection"
+assert_eq "$F/tickets_cars.csv:4: plate: likely duplicate of line 2 (same plate and TBNR within 5 minutes)" \
+    "$(grep "^$F/tickets_cars.csv:" $TMP/cars.txt)" "NL AB12CD twice is a duplicate; B AB 12 CD between them is another car"
+assert_eq "400000210014|NL
+400000210022|B" "$(q "SELECT reference, nationality FROM abgleich.claims WHERE reference LIKE '40000021%' ORDER BY 1")" "the Dutch and the Belgian ticket"
+$ABGLEICH --verbose import tickets --as-of 2026-11-23 $F/tickets_cars2.csv 2>$TMP/cars2.txt
+! grep -q "checking row by row" $TMP/cars2.txt || fail "a French car meets no known car: $(cat $TMP/cars2.txt)"
+assert_eq "F" "$(q "SELECT nationality FROM abgleich.claims WHERE reference = '400000210047'")" "the French ticket, a minute after the Dutch one"
 
 # The as-of day moves the limitation: the same file a year later is all time-barred.
 { cat $F/tickets_checks.csv; echo; } >$TMP/later.csv   # another file (hash), same rows
 set +e
 $ABGLEICH import tickets --as-of 2027-11-23 $TMP/later.csv 2>$TMP/err3.txt
 set -e
-assert_eq 8 "$(q 'SELECT count(*) FROM abgleich.claims')" "nothing imported a year later"
+assert_eq 11 "$(q 'SELECT count(*) FROM abgleich.claims')" "nothing imported a year later"
 grep -qF "$TMP/later.csv:2: offense_time: time-barred" $TMP/err3.txt || fail "time-barred a year later: $(cat $TMP/err3.txt)"
 
 # A WiNOWiG XMLMDE handheld export (ISO-8859-1), recognised by content.
