@@ -98,6 +98,8 @@ assert_eq "dunning|8850|2850|2027-01-11|-" "$(state $B)" "reminder with the conf
 grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-11;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
 assert_eq "2500 750000 3000 3000" "$(q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(100000000)") $(q "UPDATE abgleich.fines_config SET fee_min_cents = 3000"; q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(60000)")" \
     "fee: minimum 25 EUR, maximum 7 500 EUR; a Land's minimum of 30 EUR is taken"
+assert_eq "3008 3007" "$(q "SELECT abgleich.fines_fee(60150) || ' ' || abgleich.fines_fee(60149)")" \
+    "fee of a fine with cents: 5 % of 601.50 EUR is 30.075 EUR, rounded half up to 30.08 EUR; of 601.49 EUR, 30.07 EUR"
 $ABGLEICH escalate --as-of 2027-02-10 --letters /dev/null >/dev/null
 assert_eq "hearing" "$(q "SELECT state FROM abgleich.claim_lifecycle WHERE reference = '$H'")" "the last day of the limitation"
 $ABGLEICH escalate --as-of 2027-02-11 --letters /dev/null >/dev/null
