@@ -557,6 +557,12 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                        " Umrechnung und Zuordnung entscheidet die Sachbearbeitung.",
             p->currency);
         break;
+    case MR_INVOICE_DEBIT: /* jobs/outgoing.c writes these naming the invoice */
+        put(x, x->en ? "Debit of %s EUR with the end-to-end id of one of our payment orders"
+                       " that pays no invoice; sort it out with the bank."
+                     : "Abgang über %s EUR mit der End-to-End-Referenz eines unserer"
+                       " Zahlungsaufträge, der keine Rechnung bezahlt; mit der Bank klären.", a);
+        break;
     case MR_NONE:
     case MR_COUNT:
         break;

@@ -40,7 +40,8 @@ enum match_outcome {
     X(REVERSAL, "reversal_without_original")       \
     X(FOREIGN_CURRENCY, "foreign_currency")        \
     X(RETURN, "return_without_original")           \
-    X(RETURNED_TRANSFER, "returned_transfer")
+    X(RETURNED_TRANSFER, "returned_transfer")      \
+    X(INVOICE_DEBIT, "invoice_debit_mismatch")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

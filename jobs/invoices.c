@@ -11,7 +11,7 @@
  * number is archived as a duplicate and reported.  Rejections print
  * `FILE: RULE: reason` per failed rule; the exit code is then 3.
  * `approve` and `pay` are in jobs/pay.c; the matching of the debits that
- * pay invoices is at the end of this file.
+ * pay invoices in jobs/outgoing.c.
  */
 #include "invoices.h"
 
@@ -337,54 +337,5 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
     }
     if (rc == AB_OK && (s.rejected || s.duplicates))
         rc = AB_E_REJECTED;
-    return rc;
-}
-
-/* ---- outgoing payments ----------------------------------------------------
- * A booked debit of this statement file pays an invoice in payment when it
- * carries the EndToEndId of our pain.001 (ABG-<id>), or names the invoice
- * number as a word of its remittance text, or goes to the invoice's IBAN;
- * the amount must be the invoice's in every case, and each debit pays one
- * invoice at most.  Each becomes a
- * ledger row naming the invoice, explained in both languages, and the
- * invoice is paid.  One statement, in the file's own transaction. */
-int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid, int64_t *cents)
-{
-    static const char sql[] =
-        /* Each invoice and each debit once, strongest pair first, booked
-         * debits only (sql/030_invoice_debits.sql). */
-        "WITH m AS (SELECT i.id, i.invoice_number, i.seller_name, $1::bigint AS file_id,"
-        "     p.tx_seq AS seq, i.amount_due_cents AS amount_cents, p.how"
-        "   FROM abgleich.invoice_debit_pairs($1::bigint) p"
-        "   JOIN abgleich.invoices i ON i.id = p.invoice_id),"
-        " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
-        "     method, confidence, explanation, explanation_en)"
-        "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"
-        "     CASE m.how WHEN 'e2e' THEN 100 WHEN 'number' THEN 90 ELSE 80 END,"
-        "     format('Zahlung der Rechnung %s an %s: %s', m.invoice_number, m.seller_name,"
-        "       CASE m.how WHEN 'e2e' THEN 'die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück'"
-        "            WHEN 'number' THEN 'die Rechnungsnummer steht im Verwendungszweck, der Betrag stimmt'"
-        "            ELSE 'Betrag und IBAN des Empfängers stimmen mit der Rechnung überein' END),"
-        "     format('payment of invoice %s to %s: %s', m.invoice_number, m.seller_name,"
-        "       CASE m.how WHEN 'e2e' THEN 'the bank reports the EndToEndId of our payment order back'"
-        "            WHEN 'number' THEN 'the invoice number is in the remittance text and the amount matches'"
-        "            ELSE 'the amount and the payee IBAN match the invoice' END)"
-        "   FROM m RETURNING invoice_id)"
-        " UPDATE abgleich.invoices SET status = 'paid' WHERE id IN (SELECT invoice_id FROM ins)";
-    const char *params[] = {file_id};
-    pgsink_result *res = NULL;
-    int rc = pgsink_query(db, sql, 1, params, &res);
-    *paid = *cents = 0;
-    if (rc == AB_OK) {
-        pgsink_result_free(res);
-        rc = pgsink_query(db, "SELECT count(*), coalesce(sum(amount_cents), 0)"
-                              " FROM abgleich.allocations WHERE file_id = $1::bigint"
-                              " AND invoice_id IS NOT NULL", 1, params, &res);
-    }
-    if (rc == AB_OK) {
-        *paid = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
-        *cents = strtoll(pgsink_result_value(res, 0, 1), NULL, 10);
-    }
-    pgsink_result_free(res);
     return rc;
 }

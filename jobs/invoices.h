@@ -1,8 +1,8 @@
 /*
- * invoices.h - e-invoices as payables (jobs/invoices.c): `import invoices`,
- * `approve`, `pay`, and the matching of outgoing payments, which reconcile
- * calls inside each statement file's transaction.  The caller owns the
- * connection; nothing is kept between calls.
+ * invoices.h - e-invoices as payables (jobs/invoices.c): `import invoices`
+ * (`approve` and `pay` are jobs/pay.c, the debits that pay invoices
+ * jobs/outgoing.c).  The caller owns the connection; nothing is kept
+ * between calls.
  */
 #ifndef AB_INVOICES_H
 #define AB_INVOICES_H
@@ -20,9 +20,5 @@ typedef struct invoices_summary {
 int invoices_import_file(pgsink *db, const char *path, invoices_summary *s) AB_MUSTCHECK;
 /* `import invoices FILE...` (argv[1] is "invoices"). */
 int invoices_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
-/* The debits of statement file file_id that pay invoices in payment:
- * ledger rows naming the invoice, which becomes paid.  *paid: how many. */
-int invoices_match_debits(pgsink *db, const char *file_id, int64_t *paid,
-                          int64_t *cents) AB_MUSTCHECK;
 
 #endif

@@ -2,9 +2,12 @@
  * pay.c - `abgleich approve` and `abgleich pay`: the payment run for
  * accepted e-invoices.
  *
- *   approve INVOICE... --as USER [--seller KEY]
- *       open -> approved; the approver must not be who imported the
- *       invoice (four eyes, also a CHECK in sql/011); who and when are kept.
+ *   approve INVOICE... [--seller KEY] [--iban IBAN]
+ *       open (or returned by the bank) -> approved.  The approver is the
+ *       database login, which must not be the one that imported the
+ *       invoice (four eyes: sql/011's CHECK on logins sql/032 records);
+ *       who and when are kept.  --iban replaces the payee's bank details
+ *       of a transfer that came back.
  *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
  *       [--execution-date DATE]
  *       every approved invoice with a positive amount in EUR, a valid payee
@@ -43,9 +46,40 @@ static const char *opt(int argc, char **argv, const char *name)
     return NULL;
 }
 
-static int approve_one(pgsink *db, const char *number, const char *seller, const char *who)
+/* Who is connected: the approver (sql/032 records it, not the client). */
+static int session_login(pgsink *db, char out[64])
 {
-    const char *params[] = {number, seller, who};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
+    if (rc == AB_OK)
+        snprintf(out, 64, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
+    return rc;
+}
+
+/* Why invoice row 0 of res (id, status, imported_by, iban, amount) cannot
+ * be approved by `who` with payee IBAN `iban` (NULL: as imported), or NULL. */
+static const char *refusal(pgsink_result *res, const char *who, const char *iban)
+{
+    const char *status = pgsink_result_value(res, 0, 1);
+    if (strcmp(status, "open") && strcmp(status, "returned"))
+        return "is not open (nor returned by the bank)";
+    if (!strcmp(pgsink_result_value(res, 0, 2), who))
+        return "was imported by this login, which cannot also approve it (four eyes)";
+    if (iban && strcmp(status, "returned"))
+        return "--iban replaces the bank details of a transfer that came back; this one did not";
+    if (iban && !einvcheck_iban(iban))
+        return "--iban is not a valid IBAN";
+    if (!iban && strtoll(pgsink_result_value(res, 0, 4), NULL, 10) > 0 &&
+        (pgsink_result_isnull(res, 0, 3) || !einvcheck_iban(pgsink_result_value(res, 0, 3))))
+        return "has no valid payee IBAN; it cannot be paid by transfer";
+    return NULL;
+}
+
+static int approve_one(pgsink *db, const char *number, const char *seller, const char *who,
+                       const char *iban)
+{
+    const char *params[] = {number, seller};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db,
         "SELECT id, status, imported_by, iban, amount_due_cents, seller_name FROM abgleich.invoices"
@@ -54,53 +88,68 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     if (rc < 0)
         return rc;
     int n = pgsink_result_rows(res);
-    rc = AB_E_REJECTED;
-    if (n == 0)
-        log_error("invoice %s: not found among the accepted invoices", number);
-    else if (n > 1)
-        log_error("invoice %s: %d sellers have one of this number; say which with --seller", number, n);
-    else if (strcmp(pgsink_result_value(res, 0, 1), "open"))
-        log_error("invoice %s: is %s, not open", number, pgsink_result_value(res, 0, 1));
-    else if (!strcmp(pgsink_result_value(res, 0, 2), who))
-        log_error("invoice %s: %s imported it and cannot also approve it (four eyes)", number, who);
-    else if (strtoll(pgsink_result_value(res, 0, 4), NULL, 10) > 0 &&
-             (pgsink_result_isnull(res, 0, 3) || !einvcheck_iban(pgsink_result_value(res, 0, 3))))
-        log_error("invoice %s: no valid payee IBAN; it cannot be paid by transfer", number);
-    else
-        rc = AB_OK;
-    if (rc == AB_OK) {
-        const char *up[] = {pgsink_result_value(res, 0, 0), who};
-        rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved', approved_by = $2,"
-                              " approved_at = now() WHERE id = $1::bigint AND status = 'open'",
-                          2, up, NULL);
-        if (rc == AB_OK)
-            log_info("invoice %s of %s approved by %s", number, pgsink_result_value(res, 0, 5), who);
+    const char *why = n == 0 ? "not found among the accepted invoices"
+                      : n > 1 ? "several sellers have one of this number; say which with --seller"
+                              : refusal(res, who, iban);
+    if (why) {
+        log_error("invoice %s: %s", number, why);
+        pgsink_result_free(res);
+        return AB_E_REJECTED;
     }
+    const char *up[] = {pgsink_result_value(res, 0, 0), iban};
+    rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved',"
+                          " approved_by = session_user, approved_at = now(),"
+                          " iban = coalesce($2, iban)"
+                          " WHERE id = $1::bigint AND status IN ('open', 'returned')",
+                      2, up, NULL);
+    if (rc == AB_OK && iban)
+        log_info("invoice %s of %s: payee IBAN %s replaced by %s", number,
+                 pgsink_result_value(res, 0, 5), pgsink_result_value(res, 0, 3), iban);
+    if (rc == AB_OK)
+        log_info("invoice %s of %s approved by %s", number, pgsink_result_value(res, 0, 5), who);
     pgsink_result_free(res);
     return rc;
 }
 
+static bool approve_option(const char *a)
+{
+    return !strcmp(a, "--as") || !strcmp(a, "--seller") || !strcmp(a, "--iban");
+}
+
 int job_approve(const cli_opts *o, int argc, char **argv)
 {
-    const char *who = opt(argc, argv, "--as"), *seller = opt(argc, argv, "--seller");
-    if (!who || argc < 4) {
-        fprintf(stderr, "usage: abgleich approve INVOICE... --as USER [--seller KEY]\n");
+    const char *as = opt(argc, argv, "--as"), *seller = opt(argc, argv, "--seller");
+    const char *iban = opt(argc, argv, "--iban");
+    int numbers = 0;
+    for (int i = 1; i < argc; i++)
+        approve_option(argv[i]) ? i++ : numbers++;
+    if (!numbers) {
+        fprintf(stderr, "usage: abgleich approve INVOICE... [--seller KEY] [--iban IBAN]\n");
         return AB_E_USAGE;
     }
     pgsink *db = NULL;
+    char who[64] = "";
     int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = session_login(db, who);
     if (rc < 0)
         log_error("database: %s", pgsink_error(db));
-    for (int i = 1; rc != AB_E_DB && i < argc; i++) {
-        if (!strcmp(argv[i], "--as") || !strcmp(argv[i], "--seller")) {
+    else if (as && strcmp(as, who)) {
+        log_error("approve --as %s: connected as %s; the approver is the database login"
+                  " (connect as %s)", as, who, as);
+        rc = AB_E_USAGE;
+    }
+    for (int i = 1; (rc == AB_OK || rc == AB_E_REJECTED) && i < argc; i++) {
+        if (approve_option(argv[i])) {
             i++;
             continue;
         }
-        int r = approve_one(db, argv[i], seller, who);
-        rc = rc == AB_OK ? r : rc;
+        int r = approve_one(db, argv[i], seller, who, iban);
+        if (r == AB_E_DB)
+            log_error("database: %s", pgsink_error(db));
+        if (rc == AB_OK || r == AB_E_DB)
+            rc = r;
     }
-    if (rc == AB_E_DB)
-        log_error("database: %s", pgsink_error(db));
     pgsink_close(db);
     return rc;
 }

@@ -28,7 +28,7 @@
  * each holds claims' open amounts in memory.
  */
 #include "reconcile.h"
-#include "invoices.h"
+#include "outgoing.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -993,15 +993,26 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
     if (rc == AB_OK)
         rc = copy_spill(r, SPILL_CAND);
     phase(r, "writing clarifications and candidates");
-    int64_t invoices = 0, cents = 0; /* our own transfers paying e-invoices (jobs/invoices.c) */
+    outgoing_summary og; /* our own transfers: invoices paid, returned (jobs/outgoing.c) */
     if (rc == AB_OK)
-        rc = invoices_match_debits(r->db, r->file_id, &invoices, &cents);
-    if (rc == AB_OK && invoices) {
-        log_info("%s: %lld debits paid e-invoices", r->path, (long long)invoices);
-        r->fs.invoices += invoices; /* no longer debits matched to nothing */
-        r->fs.invoices_cents += cents;
-        r->fs.debits -= invoices;
-        r->fs.debits_cents -= cents;
+        rc = outgoing_settle(r->db, r->file_id, &og);
+    if (rc == AB_OK) {
+        if (og.paid)
+            log_info("%s: %lld debits paid e-invoices", r->path, (long long)og.paid);
+        r->fs.invoices += og.paid; /* no longer debits matched to nothing */
+        r->fs.invoices_cents += og.paid_cents;
+        r->fs.debits -= og.paid;
+        r->fs.debits_cents -= og.paid_cents;
+        r->fs.clarified += og.mismatched; /* still debits: sorted out by a clerk */
+        r->fs.clarified_cents += og.mismatched_cents;
+        r->fs.by_reason[MR_INVOICE_DEBIT] += og.mismatched;
+        r->fs.by_reason_cents[MR_INVOICE_DEBIT] += og.mismatched_cents;
+        r->fs.invoices_returned += og.returned; /* settled: no longer for a clerk */
+        r->fs.invoices_returned_cents += og.returned_cents;
+        r->fs.clarified -= og.returned;
+        r->fs.clarified_cents -= og.returned_cents;
+        r->fs.by_reason[MR_RETURNED_TRANSFER] -= og.returned;
+        r->fs.by_reason_cents[MR_RETURNED_TRANSFER] -= og.returned_cents;
     }
     return rc;
 }
@@ -1159,6 +1170,8 @@ void rec_summary_json(const rec_summary *s)
     jsonw_kint(&w, "debits_cents", s->debits_cents);
     jsonw_kint(&w, "invoices_paid", s->invoices);
     jsonw_kint(&w, "invoices_paid_cents", s->invoices_cents);
+    jsonw_kint(&w, "invoice_payments_returned", s->invoices_returned);
+    jsonw_kint(&w, "invoice_payments_returned_cents", s->invoices_returned_cents);
     jsonw_kint(&w, "not_booked", s->not_booked);
     jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
     jsonw_obj_end(&w);
@@ -1190,6 +1203,8 @@ void rec_summary_print(const rec_summary *s)
         }
     if (s->invoices)
         line("debits paying e-invoices", s->invoices, s->invoices_cents);
+    if (s->invoices_returned)
+        line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
     line("debits (not matched)", s->debits, s->debits_cents);
     if (s->not_booked)
         line("not booked (pending)", s->not_booked, s->not_booked_cents);

@@ -112,20 +112,26 @@ static int totals(rep *r)
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
         "   AND direction = 'D' AND NOT reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a"
         "   WHERE a.file_id = t.file_id AND a.tx_seq = t.seq AND a.invoice_id IS NOT NULL)),"
-        " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND invoice_id IS NOT NULL),"
+        " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'invoice_payment'),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
-        "   AND invoice_id IS NOT NULL)", &q);
+        "   AND method = 'invoice_payment'),"
+        /* Our transfers back: the invoice's payment reversed (jobs/outgoing.c). */
+        " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'invoice_return'),"
+        " (SELECT coalesce(-sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
+        "   AND method = 'invoice_return')", &q);
     if (rc < 0)
         return rc;
-    const char *names[6][2] = {{"Umsätze", "Transactions"},
+    const char *names[7][2] = {{"Umsätze", "Transactions"},
                                {"automatisch zugeordnet", "allocated automatically"},
                                {"Rückbuchungen", "reversals"},
                                {"Klärfälle", "clarifications"},
                                {"Abgänge (nicht abgeglichen)", "debits (not matched)"},
-                               {"Abgänge für E-Rechnungen", "debits paying e-invoices"}};
+                               {"Abgänge für E-Rechnungen", "debits paying e-invoices"},
+                               {"eigene Überweisungen zurück (E-Rechnungen)",
+                                "our transfers back (e-invoices)"}};
     fprintf(r->f, "<h2>%s</h2><table><tr><th></th><th>%s</th><th>%s</th></tr>\n",
             tr(r, "Ergebnis", "Outcome"), tr(r, "Anzahl", "Count"), tr(r, "Summe", "Sum"));
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 7; i++) {
         fprintf(r->f, "<tr><td>%s</td><td class=\"n\" id=\"count%d\">%s</td><td class=\"n\">",
                 names[i][r->en], i, pgsink_result_value(q, 0, 2 * i));
         eur(r, pgsink_result_value(q, 0, 2 * i + 1));

@@ -45,12 +45,23 @@ $ABGLEICH import invoices $E/ubl/xrts__xr30_380_basic_sepa58.xml >/dev/null 2>$T
 grep -q "already imported; nothing changed" $TMP/again.txt || fail "re-import: $(cat $TMP/again.txt)"
 assert_eq 40 "$(q "SELECT count(*) FROM abgleich.invoice_documents")" "no second document row"
 
-# Four eyes: the importer cannot approve; an invalid IBAN cannot be approved.
-expect_exit 3 $ABGLEICH approve 123456XX --as abgleich
-grep -q "cannot also approve it (four eyes)" $TMP/stderr || fail "four eyes: $(cat $TMP/stderr)"
-expect_exit 3 $ABGLEICH approve 57136 --as kassenleiterin
+# Four eyes: the approver is the database login, never the one that
+# imported the invoice; a name on the command line proves nothing (an audit
+# found one clerk importing and approving with --as).
+psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE kassenleiterin LOGIN IN ROLE abgleich_treasury;
+    EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+kl() { ABGLEICH_DB="$ABGLEICH_DB user=kassenleiterin" "$ABGLEICH" "$@"; }
+expect_exit 3 $ABGLEICH approve 123456XX
+grep -q "imported by this login, which cannot also approve it (four eyes)" $TMP/stderr || fail "four eyes: $(cat $TMP/stderr)"
+expect_exit 2 $ABGLEICH approve 123456XX --as kassenleiterin
+grep -q "approve --as kassenleiterin: connected as abgleich" $TMP/stderr || fail "--as is no login: $(cat $TMP/stderr)"
+set +e; q "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin' WHERE invoice_number = '123456XX'" 2>$TMP/sql.txt; set -e
+grep -q "can only be approved by the login approving it (abgleich), not as kassenleiterin" $TMP/sql.txt || fail "SQL names no approver: $(cat $TMP/sql.txt)"
+expect_exit 3 kl approve 57136
 grep -q "no valid payee IBAN" $TMP/stderr || fail "bad IBAN: $(cat $TMP/stderr)"
-$ABGLEICH approve 123456XX 103767 2015738820 PRG1502112 --as kassenleiterin 2>/dev/null
+expect_exit 3 kl approve 103767 --iban DE89370400440532013000
+grep -q "replaces the bank details of a transfer that came back" $TMP/stderr || fail "--iban on an open invoice: $(cat $TMP/stderr)"
+kl approve 123456XX 103767 2015738820 PRG1502112 2>/dev/null
 assert_eq "approved|kassenleiterin|abgleich" "$(q "SELECT DISTINCT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE approved_at IS NOT NULL")" "approval recorded with who and when"
 
 # The payment run.
@@ -128,7 +139,7 @@ for n in R-1 R-12; do
     sed "s|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>$n</cbc:ID>|" $E/ubl/xrts__xr30_380_basic_sepa58.xml > $TMP/rent_$n.xml
 done
 $ABGLEICH import invoices $TMP/rent_R-1.xml $TMP/rent_R-12.xml 2>/dev/null
-$ABGLEICH approve R-1 R-12 --as kassenleiterin 2>/dev/null
+kl approve R-1 R-12 2>/dev/null
 touch $TMP/pain3.xml
 expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain3.xml --account DE02120300000000202051 --name X
 grep -q "pain3.xml exists: a payment file is never overwritten" $TMP/stderr || fail "overwrite: $(cat $TMP/stderr)"
@@ -156,6 +167,61 @@ assert_eq "R-1|paid R-12|in_payment" "$(q "SELECT string_agg(invoice_number || '
     "one booked debit pays one invoice; a pending one pays none"
 assert_eq "1|33690" "$(q "SELECT count(*), sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id WHERE i.id IN ($r1, $r12)")" \
     "the ledger holds what left the account"
+
+# The next day: a debit with R-12's EndToEndId but another amount, one with
+# 103767's again (paid the day before: twice?), and our transfer for
+# 123456XX back from the payee's bank (account closed, AC04), less 0.50 EUR
+# charges.  Before, the debits went unheard of and the invoice stayed paid.
+{
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+    echo '<GrpHdr><MsgId>OUT-4</MsgId><CreDtTm>2026-12-04T22:00:00</CreDtTm></GrpHdr>'
+    echo '<Stmt><Id>OUT-2026-4</Id><ElctrncSeqNb>4</ElctrncSeqNb><CreDtTm>2026-12-04T22:00:00</CreDtTm>'
+    echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
+    bal OPBD 7641.15
+    bal CLBD 6965.68
+    entry 330.00 "ABG-$r12" "Miete R-12" RENT3 DE79000000001234567890
+    entry 681.87 "ABG-$id2" "Rechnung 103767" OUT5
+    cat <<EOF
+<Ntry><Amt Ccy="EUR">336.40</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-12-04</Dt></BookgDt><ValDt><Dt>2026-12-04</Dt></ValDt><AcctSvcrRef>BACK1</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>ABG-$id1</EndToEndId></Refs><Amt Ccy="EUR">336.40</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung 123456XX</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
+EOF
+    echo '</Stmt></BkToCstmrStmt></Document>'
+} > $TMP/back.xml
+$ABGLEICH --json reconcile $TMP/back.xml >$TMP/back.json 2>$TMP/back.txt || fail "back statement: $(cat $TMP/back.txt)"
+grep -q "invoice 123456XX of \[Seller name\]: our transfer came back (reason AC04)" $TMP/back.txt || fail "the operator hears of it: $(cat $TMP/back.txt)"
+grep -q '"invoice_payments_returned":1,"invoice_payments_returned_cents":33640' $TMP/back.json || fail "summary: $(cat $TMP/back.json)"
+grep -q '"invoice_debit_mismatch":{"count":2,"cents":101187}' $TMP/back.json || fail "summary of our debits paying nothing: $(cat $TMP/back.json)"
+assert_eq "103767|paid|68187 123456XX|returned|0 R-12|in_payment|0" \
+    "$(q "SELECT string_agg(i.invoice_number || '|' || i.status || '|' || (SELECT coalesce(sum(a.amount_cents), 0) FROM abgleich.allocations a WHERE a.invoice_id = i.id), ' ' ORDER BY i.invoice_number) FROM abgleich.invoices i WHERE i.id IN ($id1, $id2, $r12)")" \
+    "the returned payment is reversed in the ledger; the other debits pay nothing"
+assert_eq "invoice_debit_mismatch|33000 invoice_debit_mismatch|68187" \
+    "$(q "SELECT string_agg(reason || '|' || open_cents, ' ' ORDER BY tx_seq) FROM abgleich.open_clarifications")" \
+    "the two debits are for a clerk; the returned transfer is settled"
+q "SELECT explanation FROM abgleich.clarifications WHERE reason = 'invoice_debit_mismatch' AND amount_cents = 33000" |
+    grep -q "für die Rechnung R-12 an \[Seller name\] über 336,90 EUR, aber mit anderem Betrag" || fail "why, in German"
+q "SELECT explanation_en FROM abgleich.clarifications WHERE reason = 'invoice_debit_mismatch' AND amount_cents = 68187" |
+    grep -q "invoice 103767 .* which is already paid: perhaps paid twice" || fail "why, in English"
+q "SELECT explanation FROM abgleich.allocations WHERE method = 'returned' AND invoice_id IS NULL ORDER BY id DESC LIMIT 1" |
+    grep -q "Rechnung 123456XX, die zurückkam; damit erledigt. Die Bank hat 0,50 EUR einbehalten." || fail "the settled clarification says why"
+$ABGLEICH report --run "$(q "SELECT max(file_id) FROM abgleich.bank_transactions")" -o $TMP/back_report.html 2>/dev/null
+grep -q 'id="count6">1<' $TMP/back_report.html && grep -q 'id="count5">0<' $TMP/back_report.html ||
+    fail "the report counts our transfer back, and no invoice paid: $(grep count $TMP/back_report.html)"
+mm=$(q "SELECT min(id) FROM abgleich.open_clarifications")
+$ABGLEICH clarify $mm --close --by kassenleiterin 2>/dev/null
+assert_eq 1 "$(q "SELECT count(*) FROM abgleich.open_clarifications")" "a clerk closes one once sorted out"
+# Approved again by a second login, with the payee's new account, and paid again.
+expect_exit 3 $ABGLEICH approve 123456XX
+expect_exit 3 kl approve 123456XX --iban DE00123
+grep -q "not a valid IBAN" $TMP/stderr || fail "a new IBAN is checked: $(cat $TMP/stderr)"
+kl approve 123456XX --iban DE89370400440532013000 2>$TMP/again.txt
+grep -q "payee IBAN DE79000000001234567890 replaced by DE89370400440532013000" $TMP/again.txt || fail "the change is logged: $(cat $TMP/again.txt)"
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain4.xml --account DE02120300000000202051 --name X 2>/dev/null
+grep -q "<IBAN>DE89370400440532013000</IBAN>" $TMP/pain4.xml && grep -q "<EndToEndId>ABG-$id1</EndToEndId>" $TMP/pain4.xml ||
+    fail "paid again to the new account: $(cat $TMP/pain4.xml)"
 
 # The seller's VAT id spelled another way is the same seller: a duplicate.
 sed "s|<cbc:CompanyID>DE 123456789</cbc:CompanyID>|<cbc:CompanyID>de123.456.789</cbc:CompanyID>|" \

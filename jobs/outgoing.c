@@ -1,0 +1,175 @@
+/*
+ * outgoing.c - our own transfers on a bank statement: what reconcile does
+ * with the money the city sent (jobs/pay.c writes the pain.001).
+ *
+ * Three statements per statement file, in the file's transaction, after
+ * its ledger rows and clarifications are written:
+ *   1. A booked debit pays an invoice in payment when it carries the
+ *      EndToEndId of our pain.001 (ABG-<id>), or names the invoice number
+ *      as a word of its remittance text, or goes to the invoice's IBAN;
+ *      the amount must be the invoice's, and each debit pays one invoice at
+ *      most (sql/030).  A ledger row names the invoice; it becomes paid.
+ *   2. A booked debit that carries the EndToEndId of one of our payment
+ *      orders and paid nothing in 1 (another amount, or an invoice not in
+ *      payment: paid twice?) becomes a clarification
+ *      invoice_debit_mismatch; before, nobody heard of it.
+ *   3. A credit the matcher found to be a transfer of ours that came back
+ *      (clarification returned_transfer) and that carries the EndToEndId of
+ *      a paid invoice reverses that invoice's payment (ledger row
+ *      invoice_return), settles its clarification (returned), and the
+ *      invoice becomes 'returned': approved again, it is paid again
+ *      (sql/032).  The bank may keep charges: the credit may be less than
+ *      the payment, never more.
+ * Every row says why in German and English.
+ */
+#include "outgoing.h"
+
+#include <stdlib.h>
+
+#include "../engine/log.h"
+
+static const char pay_sql[] =
+    "WITH m AS (SELECT i.id, i.invoice_number, i.seller_name, $1::bigint AS file_id,"
+    "     p.tx_seq AS seq, i.amount_due_cents AS amount_cents, p.how"
+    "   FROM abgleich.invoice_debit_pairs($1::bigint) p"
+    "   JOIN abgleich.invoices i ON i.id = p.invoice_id),"
+    " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
+    "     method, confidence, explanation, explanation_en)"
+    "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"
+    "     CASE m.how WHEN 'e2e' THEN 100 WHEN 'number' THEN 90 ELSE 80 END,"
+    "     format('Zahlung der Rechnung %s an %s: %s', m.invoice_number, m.seller_name,"
+    "       CASE m.how WHEN 'e2e' THEN 'die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück'"
+    "            WHEN 'number' THEN 'die Rechnungsnummer steht im Verwendungszweck, der Betrag stimmt'"
+    "            ELSE 'Betrag und IBAN des Empfängers stimmen mit der Rechnung überein' END),"
+    "     format('payment of invoice %s to %s: %s', m.invoice_number, m.seller_name,"
+    "       CASE m.how WHEN 'e2e' THEN 'the bank reports the EndToEndId of our payment order back'"
+    "            WHEN 'number' THEN 'the invoice number is in the remittance text and the amount matches'"
+    "            ELSE 'the amount and the payee IBAN match the invoice' END)"
+    "   FROM m RETURNING invoice_id, amount_cents),"
+    " upd AS (UPDATE abgleich.invoices SET status = 'paid'"
+    "   WHERE id IN (SELECT invoice_id FROM ins) RETURNING 1)"
+    " SELECT count(*), coalesce(sum(amount_cents), 0) FROM ins";
+
+/* An invoice's status in the clerk's words. */
+#define STATUS_DE(s)                                                                       \
+    "CASE " s " WHEN 'open' THEN 'noch nicht freigegeben' WHEN 'approved' THEN 'freigegeben,"   \
+    " aber nicht in Zahlung' WHEN 'paid' THEN 'schon bezahlt' ELSE 'zurückgekommen' END"
+#define STATUS_EN(s)                                                                       \
+    "CASE " s " WHEN 'open' THEN 'not approved yet' WHEN 'approved' THEN 'approved, but not"   \
+    " in payment' WHEN 'paid' THEN 'already paid' ELSE 'returned' END"
+
+static const char mismatch_sql[] =
+    "WITH d AS (SELECT t.file_id, t.seq, t.amount_cents, t.end_to_end_id, i.invoice_number,"
+    "   i.seller_name, i.amount_due_cents AS due, i.status"
+    "  FROM abgleich.bank_transactions t"
+    "  JOIN abgleich.invoices i ON i.end_to_end_id = t.end_to_end_id"
+    "  WHERE t.file_id = $1::bigint AND t.direction = 'D' AND NOT t.reversal AND NOT t.returned"
+    "   AND coalesce(t.status, 'BOOK') = 'BOOK'"
+    "   AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
+    "                   AND a.tx_seq = t.seq AND a.invoice_id IS NOT NULL)),"
+    " ins AS (INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
+    "   explanation, explanation_en)"
+    "  SELECT d.file_id, d.seq, 'invoice_debit_mismatch', d.amount_cents,"
+    "   format('Abgang über %s EUR mit der End-to-End-Referenz %s unseres Zahlungsauftrags für"
+    " die Rechnung %s an %s über %s EUR, ' || CASE WHEN d.status = 'in_payment'"
+    " THEN 'aber mit anderem Betrag: die Rechnung gilt nicht als bezahlt.'"
+    " ELSE 'die ' || " STATUS_DE("d.status") " || ' ist: womöglich doppelt gezahlt.' END"
+    " || ' Mit der Bank klären, dann den Klärfall schließen.',"
+    "    abgleich.cents_de(d.amount_cents), d.end_to_end_id, d.invoice_number, d.seller_name,"
+    "    abgleich.cents_de(d.due)),"
+    "   format('Debit of %s EUR with the end-to-end id %s of our payment order for invoice %s"
+    " to %s of %s EUR, ' || CASE WHEN d.status = 'in_payment'"
+    " THEN 'but of another amount: the invoice is not taken as paid.'"
+    " ELSE 'which is ' || " STATUS_EN("d.status") " || ': perhaps paid twice.' END"
+    " || ' Sort it out with the bank, then close the clarification.',"
+    "    abgleich.cents_en(d.amount_cents), d.end_to_end_id, d.invoice_number, d.seller_name,"
+    "    abgleich.cents_en(d.due))"
+    "  FROM d ORDER BY d.seq RETURNING amount_cents)"
+    " SELECT count(*), coalesce(sum(amount_cents), 0) FROM ins";
+
+static const char returned_sql[] =
+    "WITH k AS (SELECT DISTINCT ON (i.id) k.id AS kid, k.file_id, k.tx_seq,"
+    "   k.amount_cents AS back, i.id AS inv, i.invoice_number, i.seller_name, a.id AS aid,"
+    "   a.amount_cents AS paid, coalesce(nullif(t.return_reason, ''), '-') AS why"
+    "  FROM abgleich.clarifications k"
+    "  JOIN abgleich.bank_transactions t ON t.file_id = k.file_id AND t.seq = k.tx_seq"
+    "  JOIN abgleich.invoices i ON i.end_to_end_id = t.end_to_end_id AND i.status = 'paid'"
+    "  CROSS JOIN LATERAL (SELECT a.id, a.amount_cents FROM abgleich.allocations a"
+    "   WHERE a.invoice_id = i.id AND a.method = 'invoice_payment'"
+    "    AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
+    "   ORDER BY a.id DESC LIMIT 1) a"
+    "  WHERE k.file_id = $1::bigint AND k.reason = 'returned_transfer'"
+    "   AND k.amount_cents <= a.amount_cents"
+    "  ORDER BY i.id, k.tx_seq),"
+    " rev AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
+    "   method, confidence, explanation, explanation_en, reverses)"
+    "  SELECT k.inv, k.file_id, k.tx_seq, -k.paid, 'invoice_return', 100,"
+    "   format('Unsere Überweisung für die Rechnung %s an %s kam zurück (Grund %s);"
+    " die Zahlung über %s EUR (Zuordnung #%s) ist aufgehoben. Die Rechnung ist"
+    " zurückgekommen: Bankverbindung des Empfängers prüfen und erneut freigeben.',"
+    "    k.invoice_number, k.seller_name, k.why, abgleich.cents_de(k.paid), k.aid),"
+    "   format('Our transfer for invoice %s to %s came back (reason %s); the payment of"
+    " %s EUR (allocation #%s) is reversed. The invoice is returned: check the payee''s"
+    " bank details and approve it again.',"
+    "    k.invoice_number, k.seller_name, k.why, abgleich.cents_en(k.paid), k.aid), k.aid"
+    "  FROM k ORDER BY k.tx_seq RETURNING invoice_id),"
+    " stl AS (INSERT INTO abgleich.allocations (file_id, tx_seq, amount_cents, method,"
+    "   confidence, explanation, explanation_en, clarification_id)"
+    "  SELECT k.file_id, k.tx_seq, k.back, 'returned', 100,"
+    "   format('Die Gutschrift ist unsere Zahlung der Rechnung %s, die zurückkam; damit"
+    " erledigt.', k.invoice_number)"
+    "   || CASE WHEN k.back < k.paid THEN format(' Die Bank hat %s EUR einbehalten.',"
+    "    abgleich.cents_de(k.paid - k.back)) ELSE '' END,"
+    "   format('The credit is our payment of invoice %s coming back; settled with it.',"
+    "    k.invoice_number)"
+    "   || CASE WHEN k.back < k.paid THEN format(' The banks kept %s EUR.',"
+    "    abgleich.cents_en(k.paid - k.back)) ELSE '' END, k.kid"
+    "  FROM k ORDER BY k.tx_seq RETURNING 1),"
+    " upd AS (UPDATE abgleich.invoices SET status = 'returned'"
+    "  WHERE id IN (SELECT invoice_id FROM rev) RETURNING 1)"
+    " SELECT k.invoice_number, k.seller_name, k.back, k.why FROM k ORDER BY k.tx_seq";
+
+/* A statement whose one row is (count, cents). */
+static int count_query(pgsink *db, const char *sql, const char *file_id, int64_t *n,
+                       int64_t *cents)
+{
+    const char *params[] = {file_id};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, sql, 1, params, &res);
+    if (rc == AB_OK) {
+        *n = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
+        *cents = strtoll(pgsink_result_value(res, 0, 1), NULL, 10);
+    }
+    pgsink_result_free(res);
+    return rc;
+}
+
+static int settle_returns(pgsink *db, const char *file_id, outgoing_summary *s)
+{
+    const char *params[] = {file_id};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, returned_sql, 1, params, &res);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < pgsink_result_rows(res); i++) {
+        log_warn("invoice %s of %s: our transfer came back (reason %s); check the payee's"
+                 " bank details and approve it again",
+                 pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
+                 pgsink_result_value(res, i, 3));
+        s->returned++;
+        s->returned_cents += strtoll(pgsink_result_value(res, i, 2), NULL, 10);
+    }
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
+int outgoing_settle(pgsink *db, const char *file_id, outgoing_summary *s)
+{
+    *s = (outgoing_summary){0};
+    int rc = count_query(db, pay_sql, file_id, &s->paid, &s->paid_cents);
+    if (rc == AB_OK)
+        rc = count_query(db, mismatch_sql, file_id, &s->mismatched, &s->mismatched_cents);
+    if (rc == AB_OK)
+        rc = settle_returns(db, file_id, s);
+    return rc;
+}
