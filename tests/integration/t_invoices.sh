@@ -213,6 +213,15 @@ grep -q 'id="count6">1<' $TMP/back_report.html && grep -q 'id="count5">0<' $TMP/
 mm=$(q "SELECT min(id) FROM abgleich.open_clarifications")
 $ABGLEICH clarify $mm --close --by kassenleiterin 2>/dev/null
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.open_clarifications")" "a clerk closes one once sorted out"
+# The other from the work list, as the clerk types it into the sheet.
+$ABGLEICH clarifications -o $TMP/k.csv 2>/dev/null
+left=$(q "SELECT id FROM abgleich.open_clarifications")
+sed -e "s/^\($left;.*\);;;;\r\$/\1;schließen;;;Frau Kluge\r/" $TMP/k.csv > $TMP/close.csv
+grep -q ";schließen;" $TMP/close.csv || fail "the sheet row of #$left: $(cat $TMP/k.csv)"
+$ABGLEICH clarify --from $TMP/close.csv 2>$TMP/close.txt || fail "schließen in the sheet: $(cat $TMP/close.txt)"
+assert_eq "closed|68187|Frau Kluge" "$(q "SELECT method, amount_cents, created_by FROM abgleich.allocations WHERE clarification_id = $left")" \
+    "the sheet's schließen closes a debit's clarification, with the clerk"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.open_clarifications")" "nothing left for a clerk"
 # Approved again by a second login, with the payee's new account, and paid again.
 expect_exit 3 $ABGLEICH approve 123456XX
 expect_exit 3 kl approve 123456XX --iban DE00123
