@@ -249,6 +249,9 @@ static void header(px *p, xmlNodePtr root)
          e->payee_name, sizeof e->payee_name);
     text(p, root, u ? "cac:PaymentMeans/cbc:PaymentID" : ST "ram:PaymentReference", e->remittance,
          sizeof e->remittance);
+    text(p, root, u ? "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"
+                    : ST "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
+         e->preceding, sizeof e->preceding);
 }
 
 static void strip_spaces(char *s)

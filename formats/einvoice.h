@@ -72,6 +72,7 @@ typedef struct einvoice {
     char seller_vat[32];            /* BT-31 */
     char payee_name[EI_TEXT];       /* BT-59 */
     char remittance[EI_TEXT];       /* BT-83 */
+    char preceding[EI_TEXT];        /* BT-25, the first preceding invoice named */
     ei_means means[EI_MEANS_MAX];
     int n_means;
     int64_t amount[EA_COUNT];       /* BT-106 .. BT-115, cents */

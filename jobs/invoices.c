@@ -148,6 +148,20 @@ static void seller_key_of(const einvoice *e, char *out, size_t n)
     out[o] = '\0';
 }
 
+/* A corrected invoice or a credit note acts on the invoice it names, and
+ * an invoice on the corrections that came before it (sql/033); each
+ * outcome is said as a warning on the document. */
+static int link_invoices(pgsink *db, const doc *d, const char *id)
+{
+    const char *params[] = {id};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT abgleich.invoice_links($1::bigint)", 1, params, &res);
+    for (int i = 0; rc == AB_OK && i < pgsink_result_rows(res); i++)
+        log_warn("%s: invoice %s: %s", d->path, d->e.number, pgsink_result_value(res, i, 0));
+    pgsink_result_free(res);
+    return rc;
+}
+
 static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char *first, size_t fl)
 {
     const einvoice *e = &d->e;
@@ -169,25 +183,27 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                             e->has_buyer_ref ? e->buyer_ref : NULL,
                             e->has_buyer_ref ? lw : NULL, m && m->iban[0] ? m->iban : NULL,
                             m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
-                            cents};
+                            cents, e->preceding[0] ? e->preceding : NULL};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db,
         "WITH ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
         "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
-        "   leitweg_ok, iban, bic, remittance, amount_due_cents)"
+        "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number)"
         " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
-        "   $12, $13, $14, $15::bigint)"
+        "   $12, $13, $14, $15::bigint, $15::bigint, $16)"
         " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
         " SELECT (SELECT id FROM ins), (SELECT d.name FROM abgleich.invoices i"
         "   JOIN abgleich.invoice_documents d ON d.id = i.document_id"
         "   WHERE i.seller_key = $5 AND i.invoice_number = $2)",
-        15, params, &res);
+        16, params, &res);
     if (rc < 0)
         return rc;
     *dup = pgsink_result_isnull(res, 0, 0);
     snprintf(first, fl, "%s", pgsink_result_isnull(res, 0, 1) ? "?" : pgsink_result_value(res, 0, 1));
+    char id[24];
+    snprintf(id, sizeof id, "%s", *dup ? "" : pgsink_result_value(res, 0, 0));
     pgsink_result_free(res);
-    return AB_OK;
+    return *dup ? AB_OK : link_invoices(db, d, id);
 }
 
 /* Archives the document; *doc_id "" when this very file was imported before. */

@@ -238,3 +238,47 @@ sed "s|<cbc:CompanyID>DE 123456789</cbc:CompanyID>|<cbc:CompanyID>de123.456.789<
 grep -q "de123.456.789" $TMP/respelled.xml || fail "the fixture's VAT id changed"
 expect_exit 3 $ABGLEICH import invoices $TMP/respelled.xml
 grep -q "duplicate: invoice 123456XX" $TMP/stderr || fail "respelled VAT id: $(cat $TMP/stderr)"
+
+# A corrected invoice (384) and a credit note act on the invoice they name
+# (BT-25); before, the correction and its original were both paid.
+C384=$E/ubl/xrts__xr30_384_corrected_preceding_invoice.xml
+sed -e 's|<cbc:ID>PRG1502112</cbc:ID>|<cbc:ID>K-100</cbc:ID>|' -e 's|<cbc:InvoiceTypeCode>384<|<cbc:InvoiceTypeCode>380<|' \
+    -e '/<cac:BillingReference>/,/<\/cac:BillingReference>/d' $C384 > $TMP/k100.xml
+sed -e 's|<cbc:ID>PRG1502112</cbc:ID>|<cbc:ID>K-101</cbc:ID>|' -e 's|<cbc:ID>PRG1502168</cbc:ID>|<cbc:ID>K-100</cbc:ID>|' $C384 > $TMP/k101.xml
+sed -e 's|<cbc:ID>PRG1502112</cbc:ID>|<cbc:ID>K-102</cbc:ID>|' -e 's|<cbc:ID>PRG1502168</cbc:ID>|<cbc:ID>PRG1502112</cbc:ID>|' $C384 > $TMP/k102.xml
+grep -q "BillingReference" $TMP/k100.xml && fail "K-100 names no preceding invoice"
+$ABGLEICH import invoices $TMP/k100.xml 2>/dev/null
+kl approve K-100 2>/dev/null
+$ABGLEICH import invoices $TMP/k101.xml 2>$TMP/k101.txt
+grep -q "k101.xml: invoice K-101: corrects invoice K-100 of 10555.30 EUR, which is superseded and will not be paid" $TMP/k101.txt ||
+    fail "the correction says what it did: $(cat $TMP/k101.txt)"
+expect_exit 3 kl approve K-100
+assert_eq "K-100|superseded|1055530 K-101|open|1055530" \
+    "$(q "SELECT string_agg(invoice_number || '|' || status || '|' || amount_due_cents, ' ' ORDER BY invoice_number) FROM abgleich.invoices WHERE invoice_number IN ('K-100', 'K-101')")" \
+    "the approved original is superseded by its correction, which alone can be paid"
+$ABGLEICH import invoices $TMP/k102.xml 2>$TMP/k102.txt
+grep -q "invoice K-102: corrects invoice PRG1502112, which is paid with 10555.30 EUR: only the difference, 0.00 EUR, is due" $TMP/k102.txt ||
+    fail "a correction of a paid invoice: $(cat $TMP/k102.txt)"
+assert_eq "0|1055530|$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = 'PRG1502112'")" \
+    "$(q "SELECT amount_due_cents || '|' || invoiced_cents || '|' || preceding_id FROM abgleich.invoices WHERE invoice_number = 'K-102'")" \
+    "a correction of a paid invoice owes only the difference"
+# A credit note that came before its invoice: the invoice is credited when it arrives.
+CN=$E/cii/corpus__creditnote_381_en16931.xml
+sed -e 's|<ram:ID>123</ram:ID>|<ram:ID>GS-1</ram:ID>|' \
+    -e 's|</ram:SpecifiedTradeSettlementHeaderMonetarySummation>|&<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>INV-123</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>|' \
+    $CN > $TMP/gs1.xml
+sed -e 's|<ram:ID>123</ram:ID>|<ram:ID>INV-123</ram:ID>|' -e '0,/<ram:TypeCode>381</s//<ram:TypeCode>380</' $CN > $TMP/inv123.xml
+$ABGLEICH import invoices $TMP/gs1.xml 2>$TMP/gs1.txt
+grep -q "invoice GS-1: refers to invoice INV-123, which is not known: check it before approving" $TMP/gs1.txt || fail "credit note first: $(cat $TMP/gs1.txt)"
+$ABGLEICH import invoices $TMP/inv123.xml 2>$TMP/inv123.txt
+grep -q "invoice INV-123: named by GS-1, imported before: credit note: invoice INV-123 now has 0.00 EUR due (was 3.57 EUR)" $TMP/inv123.txt ||
+    fail "the invoice meets its credit note: $(cat $TMP/inv123.txt)"
+assert_eq "GS-1|credited|0|-357 INV-123|credited|0|357" \
+    "$(q "SELECT string_agg(invoice_number || '|' || status || '|' || amount_due_cents || '|' || invoiced_cents, ' ' ORDER BY invoice_number) FROM abgleich.invoices WHERE invoice_number IN ('GS-1', 'INV-123')")" \
+    "the credit note settles the invoice: nothing left to pay on either"
+expect_exit 3 kl approve INV-123
+kl approve K-101 K-102 2>/dev/null
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain5.xml --account DE02120300000000202051 --name X 2>$TMP/p5.txt
+assert_eq "1 10555.30" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain5.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain5.xml)" \
+    "one transfer: the correction K-101; not K-100 (superseded), K-102 (nothing due) or INV-123 (credited)"
+grep -q "<EndToEndId>ABG-$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = 'K-101'")</EndToEndId>" $TMP/pain5.xml || fail "K-101 is paid"

@@ -113,6 +113,24 @@ Test(einvoice, credit_note_is_what_we_are_owed)
     free(xml);
 }
 
+/* BT-25 in both syntaxes: the invoice a correction or credit note names. */
+Test(einvoice, preceding_invoice)
+{
+    const char *files[] = {"tests/fixtures/einvoice/ubl/xrts__xr30_384_corrected_preceding_invoice.xml",
+                           "tests/fixtures/einvoice/cii/xrts__xr30_384_corrected_preceding_invoice.xml",
+                           "tests/fixtures/einvoice/ubl/xrts__xr30_380_basic_sepa58.xml"};
+    const char *want[] = {"PRG1502168", "PRG1502168", ""};
+    for (int i = 0; i < 3; i++) {
+        size_t n;
+        char err[256], *xml = slurp(files[i], &n);
+        einvoice e;
+        cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s: %s", files[i], err);
+        cr_assert_str_eq(e.preceding, want[i], "%s", files[i]);
+        einvoice_free(&e);
+        free(xml);
+    }
+}
+
 Test(einvoice, leitweg_and_iban)
 {
     bool fmt;
