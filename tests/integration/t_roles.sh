@@ -62,3 +62,23 @@ as readonly clarifications -o $TMP/k.csv 2>/dev/null || fail "readonly may expor
 # Nobody may rewrite the ledger, whatever the group.
 set +e; psql -XAtq -U t_roles_treasury -c "UPDATE abgleich.allocations SET amount_cents = 1" >/dev/null 2>&1; rc=$?; set -e
 [ $rc -ne 0 ] || fail "the ledger refuses an UPDATE from the treasury"
+
+# E-invoices are the treasury's: it imports them (a duplicate too), a second
+# treasury login approves (never the importing one), and it pays them.
+E=$FIXTURES/einvoice
+refused fines "import invoices" import invoices $E/ubl/xrts__xr30_380_basic_sepa58.xml
+as treasury import invoices $E/ubl/xrts__xr30_380_basic_sepa58.xml 2>/dev/null ||
+    fail "the treasury imports an invoice"
+set +e; as treasury import invoices $E/cii/xrts__xr30_380_basic_sepa58.xml 2>$TMP/err.txt; rc=$?; set -e
+[ $rc -eq 3 ] && grep -q "duplicate: invoice 123456XX" $TMP/err.txt || fail "the treasury's duplicate is archived as one (exit $rc): $(cat $TMP/err.txt)"
+psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE t_roles_treasury2 LOGIN IN ROLE abgleich_treasury;
+    EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+set +e; as treasury approve 123456XX 2>$TMP/err.txt; rc=$?; set -e
+[ $rc -eq 3 ] && grep -q "four eyes" $TMP/err.txt || fail "the importing login may not approve (exit $rc): $(cat $TMP/err.txt)"
+refused readonly "approve" approve 123456XX
+as treasury2 approve 123456XX 2>/dev/null || fail "a second treasury login approves"
+assert_eq "approved|t_roles_treasury2|t_roles_treasury" "$(q "SELECT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE invoice_number = '123456XX'")" \
+    "who imported and who approved, as the database knows them"
+as treasury pay --due-by 2026-12-31 --out $TMP/pain.xml --account DE02120300000000202051 --name X 2>$TMP/err.txt ||
+    fail "the treasury pays: $(cat $TMP/err.txt)"
+assert_eq "in_payment" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = '123456XX'")" "in payment"
