@@ -67,6 +67,7 @@ typedef struct entry {
     char cdi;
     int reversal;
     char status[8];
+    char ccy[4];              /* Ntry/Amt/@Ccy: the booked amount's currency */
     char booking[11], value[11];
     const char *acct_svcr_ref, *bank_tx_code, *info;
     int64_t charges;          /* entry-level Chrgs, given to a lone transaction */
@@ -354,7 +355,10 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
     memcpy(p->status, r->e.status, sizeof p->status);
     memcpy(p->booking_date, r->e.booking, sizeof p->booking_date);
     memcpy(p->value_date, r->e.value, sizeof p->value_date);
-    memcpy(p->currency, r->currency, sizeof p->currency);
+    /* The booked amount says its currency; Acct/Ccy is optional (a
+     * PostFinance camt.054 in CHF has none), and an audit saw CHF 25.00
+     * pay a 25.00 EUR claim when the account's currency was taken alone. */
+    memcpy(p->currency, r->e.ccy[0] ? r->e.ccy : r->currency, sizeof p->currency);
     if (!p->acct_svcr_ref[0])
         p->acct_svcr_ref = r->e.acct_svcr_ref;
     if (!p->bank_tx_code[0])
@@ -605,6 +609,23 @@ static int check_root(camt_reader *r, enum el e, const xmlChar *uri)
     return 0;
 }
 
+/* Ntry/Amt's Ccy attribute (SAX2: five pointers per attribute, the value
+ * between the fourth and the fifth). */
+static void amount_currency(camt_reader *r, int nattr, const xmlChar **attrs)
+{
+    for (int i = 0; i < nattr; i++) {
+        const xmlChar **a = attrs + 5 * i;
+        if (strcmp((const char *)a[0], "Ccy"))
+            continue;
+        size_t n = (size_t)(a[4] - a[3]);
+        bool iso = n == 3;
+        for (size_t k = 0; iso && k < n; k++)
+            iso = a[3][k] >= 'A' && a[3][k] <= 'Z';
+        if (iso) /* anything else is the schema's business; Acct/Ccy stands */
+            copy_field(r->e.ccy, sizeof r->e.ccy, (const char *)a[3], n);
+    }
+}
+
 static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
                      int nns, const xmlChar **ns, int nattr, int ndef, const xmlChar **attrs)
 {
@@ -631,6 +652,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         r->bal_dbit = 0;
     } else if (e == E_Ntry && r->in_stmt && !r->in_ntry && r->depth == 4)
         entry_begin(r); /* a nested Ntry must not reset the entry it sits in */
+    else if (e == E_Amt && p == E_Ntry && r->in_ntry && r->depth == 5)
+        amount_currency(r, nattr, attrs);
     else if (e == E_TxDtls && r->in_ntry && p == E_NtryDtls)
         tx_begin(r);
 }

@@ -21,6 +21,7 @@ typedef struct got {
     struct gpay {
         long long cents;
         char dir, status[8], booking[11], value[11], e2e[64], name[64], iban[40], rmt[256], ref[64];
+        char ccy[4];
         int reversal;
     } p[MAXP];
     char account[64], stmt_id[64];
@@ -55,6 +56,7 @@ static int on_pay(void *ctx, const statement *s, const payment *p)
     snprintf(q->iban, sizeof q->iban, "%s", p->debtor_iban);
     snprintf(q->rmt, sizeof q->rmt, "%s", p->remittance);
     snprintf(q->ref, sizeof q->ref, "%s", p->creditor_ref);
+    snprintf(q->ccy, sizeof q->ccy, "%s", p->currency);
     return 0;
 }
 
@@ -293,6 +295,30 @@ Test(camt_crafted, a_single_transaction_pays_what_was_booked)
     cr_assert_eq(g.np, 2);
     cr_assert_eq(g.p[0].cents, 1750, "CHF 20.00 instructed, EUR 17.50 booked");
     cr_assert_eq(g.p[1].cents, 1750, "20.00 before charges, 17.50 booked");
+}
+
+/* The booked amount's Ccy is the payment's currency: Acct/Ccy is optional
+ * (a PostFinance camt.054 in CHF has none), and a CHF 25.00 credit once
+ * paid a 25.00 EUR claim. */
+Test(camt_crafted, the_booked_amount_says_its_currency)
+{
+    char d[8192], err[512];
+    got g;
+    snprintf(d, sizeof d,
+             "<?xml version=\"1.0\"?>\n<Document xmlns=\"urn:iso:std:iso:20022:tech:xsd:camt.054.001.08\">"
+             "<BkToCstmrDbtCdtNtfctn><GrpHdr><MsgId>M</MsgId><CreDtTm>2026-11-20T22:00:00</CreDtTm></GrpHdr>"
+             "<Ntfctn><Id>N-1</Id><Acct><Id><IBAN>CH9300762011623852957</IBAN></Id></Acct>%s%s"
+             "</Ntfctn></BkToCstmrDbtCdtNtfctn></Document>\n",
+             "<Ntry><Amt Ccy=\"CHF\">25.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+             "<BookgDt><Dt>2026-11-20</Dt></BookgDt><NtryDtls>" TX("C1", "25.00", "") "</NtryDtls></Ntry>",
+             NTRY("5.00", "CRDT", "false", TX("C2", "5.00", "")));
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, 2);
+    cr_assert_str_eq(g.p[0].ccy, "CHF", "no Acct/Ccy: the amount's own");
+    cr_assert_str_eq(g.p[1].ccy, "EUR");
+    doc(d, sizeof d, "100.00", "125.00", NTRY("25.00", "CRDT", "false", TX("E1", "25.00", "")));
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_str_eq(g.p[0].ccy, "EUR");
 }
 
 Test(camt_crafted, booking_date_must_be_a_date)
