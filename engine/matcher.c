@@ -46,9 +46,11 @@ const char *match_why_name(enum match_why w)
     return "unknown";
 }
 
+/* Booked, and by a statement: an intraday report's booking is stated
+ * again by the statement, which pays (sql/037_intraday.sql). */
 static int booked(const payment *p)
 {
-    return p->status[0] == '\0' || !strcmp(p->status, "BOOK");
+    return !p->provisional && (p->status[0] == '\0' || !strcmp(p->status, "BOOK"));
 }
 
 static void add_slot(uint32_t *arr, unsigned *n, unsigned max, uint32_t slot)
@@ -588,6 +590,15 @@ size_t matcher_explain(const claimidx *ix, const payment *p, const match_scan *s
     xb x = {.buf = buf, .len = len, .en = lang && !strcmp(lang, "en"), .ix = ix};
     if (len)
         buf[0] = '\0';
+    if (r->outcome == MATCH_SKIPPED && p->provisional) {
+        char a[32];
+        put(&x, x.en ? "Transaction of %s EUR from an intraday report (camt.052, MT942); the"
+                       " statement of the day states it again and is matched."
+                     : "Umsatz über %s EUR aus einer untertägigen Meldung (camt.052, MT942);"
+                       " der Tagesauszug nennt ihn erneut und wird abgeglichen.",
+            eur(&x, p->amount_cents, a, sizeof a));
+        return x.used;
+    }
     if (r->outcome == MATCH_SKIPPED) {
         char a[32];
         put(&x, x.en ? "Outgoing or unbooked transaction of %s EUR; not matched against claims."

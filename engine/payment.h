@@ -20,6 +20,7 @@ typedef struct payment {
     int64_t amount_cents;       /* > 0 (zero-amount entries are kept as 0) */
     char direction;             /* PAY_CREDIT or PAY_DEBIT */
     bool reversal;              /* RvslInd true */
+    bool provisional;           /* from an intraday report (camt.052, MT942): never matched */
     char status[8];             /* BOOK, PDNG, INFO (empty: unknown) */
     char currency[4];           /* ISO 4217 of the amount */
     char booking_date[11];      /* YYYY-MM-DD, or empty */

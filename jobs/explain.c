@@ -18,7 +18,8 @@
 static const char tx_sql[] =
     "SELECT t.file_id, t.seq, coalesce(t.booking_date::text, ''), t.amount_cents, t.direction,"
     " coalesce(t.debtor_name, ''), coalesce(t.remittance, ''), coalesce(t.end_to_end_id, ''),"
-    " f.name FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id"
+    " f.name, t.provisional"
+    " FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id"
     " WHERE t.end_to_end_id = $1 OR t.acct_svcr_ref = $1 ORDER BY t.file_id, t.seq";
 
 static const char ledger_sql[] =
@@ -114,6 +115,11 @@ static int explain_one(pgsink *db, int en, const char *id)
                pgsink_result_value(tx, i, 2), pgsink_result_value(tx, i, 5),
                pgsink_result_value(tx, i, 8), key[1]);
         printf(en ? "  remittance: %s\n" : "  Verwendungszweck: %s\n", pgsink_result_value(tx, i, 6));
+        if (*pgsink_result_value(tx, i, 9) == 't') /* sql/037_intraday.sql */
+            puts(en ? "  from an intraday report (camt.052, MT942): not matched; the statement"
+                      " of the day states it again and is matched"
+                    : "  aus einer untertägigen Meldung (camt.052, MT942): nicht abgeglichen;"
+                      " der Tagesauszug nennt den Umsatz erneut und wird abgeglichen");
         rc = print_ledger(db, en, key);
         if (rc == AB_OK)
             rc = print_clarifications(db, en, key);

@@ -64,7 +64,7 @@ static const char mismatch_sql[] =
     "  FROM abgleich.bank_transactions t"
     "  JOIN abgleich.invoices i ON i.end_to_end_id = t.end_to_end_id"
     "  WHERE t.file_id = $1::bigint AND t.direction = 'D' AND NOT t.reversal AND NOT t.returned"
-    "   AND coalesce(t.status, 'BOOK') = 'BOOK'"
+    "   AND coalesce(t.status, 'BOOK') = 'BOOK' AND NOT t.provisional"
     "   AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
     "                   AND a.tx_seq = t.seq AND a.invoice_id IS NOT NULL)),"
     " ins AS (INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"

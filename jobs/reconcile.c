@@ -194,6 +194,7 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     copy_opt_str(r->db, p->return_reason ? p->return_reason : "");
     pgsink_copy_int(r->db, p->charges_cents);
     pgsink_copy_cstr(r->db, key);
+    pgsink_copy_cstr(r->db, p->provisional ? "t" : "f");
     return pgsink_copy_end_row(r->db);
 }
 
@@ -376,7 +377,7 @@ static int reverse_earlier(reconciler *r, const payment *p)
 static int reverses_something(const payment *p)
 {
     return (p->reversal || returns_is_return(p)) && e2e_usable(p->end_to_end_id) &&
-           !strcmp(p->status[0] ? p->status : "BOOK", "BOOK");
+           !p->provisional && !strcmp(p->status[0] ? p->status : "BOOK", "BOOK");
 }
 
 /* Appends s to the text-array literal in buf: "..." with " and \ escaped. */
@@ -540,6 +541,11 @@ static int stash(reconciler *r, const payment *p)
     return AB_OK;
 }
 
+static bool intraday(const statement *st)
+{
+    return st->format && (!strncmp(st->format, "camt.052", 8) || !strcmp(st->format, "MT942"));
+}
+
 static int on_payment(void *ctx, const statement *st, const payment *p)
 {
     reconciler *r = ctx;
@@ -558,6 +564,8 @@ static int on_payment(void *ctx, const statement *st, const payment *p)
         if (rc == AB_OK)
             rc = stash(r, p);
     }
+    if (rc == AB_OK) /* an intraday report: stored, the statement pays (sql/037) */
+        r->items[r->n_items - 1].p.provisional = intraday(st);
     return rc;
 }
 
@@ -569,26 +577,30 @@ static int start_tx_copy(reconciler *r)
                                " direction, reversal, status, currency, acct_svcr_ref,"
                                " end_to_end_id, debtor_name, debtor_iban, remittance,"
                                " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
-                               " charges_cents, tx_key) FROM STDIN");
+                               " charges_cents, tx_key, provisional) FROM STDIN");
     if (rc == AB_OK)
         r->copy_open = 1;
     return rc;
 }
 
-/* A statement seen before: same account and id, or the same electronic
- * sequence number in the same year (DK restarts the number yearly). */
+/* A statement seen before: of the same message type (camt.052, camt.053,
+ * MT940 ...: the bank numbers each apart, sql/037), same account and id,
+ * or the same electronic sequence number in the same year (DK restarts
+ * the number yearly). */
 static int statement_seen(reconciler *r, const statement *st, int *seen)
 {
     char year[5] = "";
     if (st->created && strlen(st->created) >= 4)
         memcpy(year, st->created, 4);
-    const char *params[] = {st->account, st->stmt_id, st->elec_seq ? st->elec_seq : "", year};
+    const char *params[] = {st->account, st->stmt_id, st->elec_seq ? st->elec_seq : "", year,
+                            st->format};
     pgsink_result *res = NULL;
     int rc = pgsink_query(r->db,
                           "SELECT 1 FROM abgleich.statements WHERE account = $1 AND"
+                          " abgleich.message_kind(format) = abgleich.message_kind($5) AND"
                           " (stmt_id = $2 OR ($3 <> '' AND elec_seq = $3"
                           "  AND left(coalesce(created, ''), 4) = $4))",
-                          4, params, &res);
+                          5, params, &res);
     if (rc < 0)
         return rc;
     *seen = pgsink_result_rows(res) > 0;
@@ -773,7 +785,7 @@ static const char reversal_sql[] =
     "         coalesce(nullif(t.return_reason, ''), '-') AS why"
     "  FROM abgleich.bank_transactions t"
     "  WHERE t.file_id = $1::bigint AND (t.reversal OR t.returned)"
-    "    AND coalesce(t.status, 'BOOK') = 'BOOK'"
+    "    AND coalesce(t.status, 'BOOK') = 'BOOK' AND NOT t.provisional"
     "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') NOT IN ('NOTPROVIDED', '')),"
     /* Which credit each reversal takes back: the rule of the claim index
      * (reverse_earlier, revtrack), sql/027_money_paths.sql. */
