@@ -749,8 +749,12 @@ static int stmt_begin(mt940_reader *r, int is942, const char *ccy, const char *d
     snprintf(r->st_number, sizeof r->st_number, "%s", r->number);
     snprintf(r->st_ccy, sizeof r->st_ccy, "%s", ccy);
     snprintf(r->created, sizeof r->created, "%s", date);
+    /* Who the statement is: its number (:28C:) and opening date, not the
+     * message reference (:20:), which a bank may give anew when it sends
+     * the same statement again: the bank audit saw one booked twice.  The
+     * :20: stands in only where a statement has no number. */
     size_t o = 0;
-    const char *parts[] = {r->ref20, r->number, date};
+    const char *parts[] = {r->number[0] ? "" : r->ref20, r->number, date};
     for (int i = 0; i < 3; i++)
         if (parts[i][0] && o < sizeof r->st_id)
             o += (size_t)snprintf(r->st_id + o, sizeof r->st_id - o, "%s%s", o ? "/" : "",
@@ -1157,6 +1161,15 @@ static void field_60(mt940_reader *r)
         return;
     if (r->st_open && r->st_cont) {
         continue_page(r, &b);
+        return;
+    }
+    if (r->tag[2] == 'M' && !r->st_open) {
+        /* A later page alone is not a statement: its first page (and every
+         * booking on it) would be missing, and the whole statement, once
+         * it arrives, would look imported already (the bank audit). */
+        FFAIL(r, AB_E_PARSE, "statement %s: the page opens with an intermediate balance (:60M:),"
+              " but its first page is not in this file: the pages of a statement come in one"
+              " file", r->number);
         return;
     }
     if (r->st_open) {

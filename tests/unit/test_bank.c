@@ -463,7 +463,7 @@ Test(pitfalls, mt940_every_page_balances)
                     ":61:2611201120C4,00NTRFNONREF\r\n:86:166?20B\r\n"
                     ":62F:C261120EUR15,00\r\n-\r\n";
     cr_assert_eq(read_mem(d, &g, err, sizeof err), AB_E_BALANCE, "%s", err);
-    cr_assert(strstr(err, ":7: 62M: statement STARTUMS/7/2026-11-20: opening balance 0.00 +"
+    cr_assert(strstr(err, ":7: 62M: statement 7/2026-11-20: opening balance 0.00 +"
                           " credits 10.00 - debits 0.00 = 10.00, but the page closes with 11.00"),
               "%s", err);
 }

@@ -234,11 +234,11 @@ Test(mt940_samples, parse)
 Test(mt940_samples, rejected)
 {
     expect_rejected(FIX "betterplace__sepa_de_snippet_crlf.sta", AB_E_BALANCE,
-                    ":55: 62F: statement T089414096000001/00004/2007-09-03: opening balance"
+                    ":55: 62F: statement 00004/2007-09-03: opening balance"
                     " -1970431.87 + credits 1070651.81 - debits 3572569.11 = -4472349.17, but"
                     " the closing balance is -4472049.09", 1);
     expect_rejected(FIX "mt940rs__de_sparkasse_utf8_umlauts.sta", AB_E_BALANCE,
-                    ":22: 62F: statement STARTUMSE/00000/2018-11-26: opening balance 13564.13 +"
+                    ":22: 62F: statement 00000/2018-11-26: opening balance 13564.13 +"
                     " credits 0.00 - debits 141.04 = 13423.09, but the closing balance is"
                     " 13523.09", 0);
     expect_rejected(FIX "mt940rs__non_utf8_cp852.sta", AB_E_BALANCE,
@@ -247,9 +247,9 @@ Test(mt940_samples, rejected)
     expect_rejected(FIX "wolph__de_finanzamt_subfields_60_63.sta", AB_E_BALANCE,
                     "= 12111.97, but the closing balance is 12345.98", 0);
     expect_rejected(FIX "wolph__de_paypal_sepa_keyword_split.sta", AB_E_PARSE,
-                    "statement STARTUMS/0/2017-09-14 has no closing balance (:62F:)", 0);
+                    "statement 0/2017-09-14 has no closing balance (:62F:)", 0);
     expect_rejected(FIX "wolph__mt942_minimal.sta", AB_E_BALANCE,
-                    ":11: 90D: statement CGNGHKLI0290980/03917/2016-10-30T17:30+00:00: the"
+                    ":11: 90D: statement 03917/2016-10-30T17:30+00:00: the"
                     " report counts 1 debits of 2.30, its entries give 1 of 0.42", 0);
 }
 
@@ -437,7 +437,7 @@ Test(mt940_samples, multipage_statement_merged)
     cr_assert_eq(g.entries, 2);
     cr_assert_eq(g.opening, 262422);
     cr_assert_eq(g.closing, 273422);
-    cr_assert_str_eq(g.stmt_id, "STARTUMS/09199/2010-02-13");
+    cr_assert_str_eq(g.stmt_id, "09199/2010-02-13");
     cr_assert_str_eq(g.account, "20090500/0006853030");
     /* Entry numbers run on across pages. */
     cr_assert_eq(g.p[7].entry_no, 8);
@@ -454,7 +454,7 @@ Test(mt940_reader, page_errors)
                            ":62M:C230301EUR15,\n-\n:20:A\n:25:1/2\n:28C:7/2\n:60M:C230301EUR16,\n"
                            ":62F:C230301EUR16,\n-\n";
     cr_assert_eq(read_mem(bad_open, 0, &g, err), AB_E_BALANCE);
-    cr_assert(strstr(err, "mem.sta:11: 60M: statement A/7/2023-03-01: the page opens with 16.00,"
+    cr_assert(strstr(err, "mem.sta:11: 60M: statement 7/2023-03-01: the page opens with 16.00,"
                           " the previous page closed with 15.00"), "%s", err);
     const char *other = ":20:A\n:25:1/2\n:28C:7/1\n:60F:C230301EUR10,\n:62M:C230301EUR10,\n-\n"
                         ":20:A\n:25:1/3\n:28C:7/2\n:60M:C230301EUR10,\n:62F:C230301EUR10,\n-\n";
@@ -464,6 +464,22 @@ Test(mt940_reader, page_errors)
     cr_assert_eq(read_mem(missing, 0, &g, err), AB_E_PARSE);
     cr_assert(strstr(err, "but its next page is missing"), "%s", err);
     cr_assert_eq(g.statements, 0);
+    /* A later page alone: its first page's bookings would be missing, and
+     * the whole statement would later look imported (the bank audit). */
+    const char *alone = ":20:A\n:25:1/2\n:28C:7/2\n:60M:C230301EUR10,\n:61:230301C5,NTRFX\n"
+                        ":62F:C230301EUR15,\n-\n";
+    cr_assert_eq(read_mem(alone, 0, &g, err), AB_E_PARSE);
+    cr_assert(strstr(err, "mem.sta:4: 60M: statement 7: the page opens with an intermediate balance"
+                          " (:60M:), but its first page is not in this file"), "%s", err);
+    cr_assert_eq(g.statements, 0);
+    /* The same statement under another message reference (:20:) is the
+     * same statement: sent again, it must be found imported. */
+    static got g2;
+    const char *one = ":20:REF1\n:25:1/2\n:28C:7\n:60F:C230301EUR10,\n:62F:C230301EUR10,\n-\n";
+    const char *two = ":20:REF2\n:25:1/2\n:28C:7\n:60F:C230301EUR10,\n:62F:C230301EUR10,\n-\n";
+    cr_assert_eq(read_mem(one, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(read_mem(two, 0, &g2, err), AB_OK, "%s", err);
+    cr_assert_str_eq(g.stmt_id, g2.stmt_id);
 }
 
 /* Only known tags at the start of a line open a field: wrapped :86: text
@@ -514,12 +530,13 @@ Test(mt940_reader, cp1252_and_utf8_text)
     cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
     cr_assert_str_eq(g.p[0].code, "NTRF+166+1234567890123456789");
     cr_assert_not(g.bad_utf8);
-    /* Samples: UTF-8 umlauts (Kontist), a UTF-8 :20: (betterplace). */
+    /* Samples: UTF-8 umlauts (Kontist), a UTF-8 :20: (betterplace; the id is the
+     * statement number and date, without the :20:). */
     read_file(FIX "phpmt940__de_kontist_iban_umlauts.sta", &g, err);
     cr_assert_str_eq(g.p[1].name, "Lucien Sch\xc3\xbcnke");
     cr_assert_str_eq(g.p[4].name, "WCM UG HAFTUNGSBESCHR\xc3\x84NKT");
     read_file(FIX "betterplace__de_umlaut_in_header_paypal.sta", &g, err);
-    cr_assert_str_eq(g.stmt_id, "STAR1\xc3\x9cTUMS/00053/2010-03-18");
+    cr_assert_str_eq(g.stmt_id, "00053/2010-03-18");
     cr_assert_str_eq(g.p[3].rmt, "Belegloser Zahlungsauftrag\n\xc3\x9c" "berweisung:19.03.2010"
                                  "\nAnzahl Posten :7\nAnw-Nr.: 69725663086");
 }
@@ -531,7 +548,7 @@ Test(mt940_samples, mt942_entries_pending)
     cr_assert_eq(read_file(FIX "wolph__mt942_mbank.sta", &g, err), AB_OK, "%s", err);
     cr_assert_str_eq(g.format, "MT942");
     cr_assert_str_eq(g.currency, "PLN");
-    cr_assert_str_eq(g.stmt_id, "ST170119CYC/0001/1/2017-01-19T18:15+01:00");
+    cr_assert_str_eq(g.stmt_id, "1/2017-01-19T18:15+01:00");
     cr_assert_eq(g.np, 3);
     for (int i = 0; i < 3; i++) {
         cr_assert_str_eq(g.p[i].status, "PDNG");
