@@ -29,6 +29,7 @@
  */
 #include "reconcile.h"
 #include "outgoing.h"
+#include "stmtgrow.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -108,7 +109,8 @@ struct reconciler {
     char file_id[24];
     char stmt_db_id[24];
     uint32_t seq;
-    int copy_open, skipping;
+    int copy_open;
+    stmtgrow *grow;       /* the statement being read was imported before */
     FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
     uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
     size_t n_resolved;
@@ -546,11 +548,28 @@ static bool intraday(const statement *st)
     return st->format && (!strncmp(st->format, "camt.052", 8) || !strcmp(st->format, "MT942"));
 }
 
+/* A transaction of a statement met again: 1 if it was imported with it. */
+static int known_before(reconciler *r, const statement *st, const payment *p)
+{
+    char key[33];
+    returns_tx_key(st, p, key);
+    int v = stmtgrow_next(r->grow, key);
+    if (v == AB_E_REJECTED)
+        log_error("%s: statement %s of account %s was imported from %s; its transaction %zu"
+                  " is not the one imported there: a statement may only grow at its end, so"
+                  " nothing of this file is stored", r->path, st->stmt_id, st->account,
+                  stmtgrow_file(r->grow), stmtgrow_matched(r->grow) + 1);
+    return v;
+}
+
 static int on_payment(void *ctx, const statement *st, const payment *p)
 {
     reconciler *r = ctx;
-    if (r->skipping)
-        return AB_OK;
+    if (r->grow) {
+        int v = known_before(r, st, p);
+        if (v != STMTGROW_NEW)
+            return v < 0 ? v : AB_OK;
+    }
     if (r->n_items == AB_MATCH_BATCH) {
         int rc = process_batch(r, st);
         if (rc < 0)
@@ -587,7 +606,7 @@ static int start_tx_copy(reconciler *r)
  * MT940 ...: the bank numbers each apart, sql/037), same account and id,
  * or the same electronic sequence number in the same year (DK restarts
  * the number yearly). */
-static int statement_seen(reconciler *r, const statement *st, int *seen)
+static int statement_seen(reconciler *r, const statement *st, char seen[24])
 {
     char year[5] = "";
     if (st->created && strlen(st->created) >= 4)
@@ -596,14 +615,14 @@ static int statement_seen(reconciler *r, const statement *st, int *seen)
                             st->format};
     pgsink_result *res = NULL;
     int rc = pgsink_query(r->db,
-                          "SELECT 1 FROM abgleich.statements WHERE account = $1 AND"
+                          "SELECT id FROM abgleich.statements WHERE account = $1 AND"
                           " abgleich.message_kind(format) = abgleich.message_kind($5) AND"
                           " (stmt_id = $2 OR ($3 <> '' AND elec_seq = $3"
                           "  AND left(coalesce(created, ''), 4) = $4))",
                           5, params, &res);
     if (rc < 0)
         return rc;
-    *seen = pgsink_result_rows(res) > 0;
+    snprintf(seen, 24, "%s", pgsink_result_rows(res) ? pgsink_result_value(res, 0, 0) : "");
     pgsink_result_free(res);
     return AB_OK;
 }
@@ -611,16 +630,17 @@ static int statement_seen(reconciler *r, const statement *st, int *seen)
 static int on_statement(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
-    int seen = 0;
-    int rc = statement_seen(r, st, &seen);
+    char seen[24];
+    int rc = statement_seen(r, st, seen);
     if (rc < 0)
         return rc;
-    if (seen) {
-        log_info("%s: statement %s of account %s already imported; skipped", r->path,
-                 st->stmt_id, st->account);
-        r->fs.statements_skipped++;
-        r->skipping = 1;
-        return CAMT_SKIP;
+    if (seen[0]) {
+        /* Read it whole: the same again, or grown at its end (stmtgrow.h). */
+        rc = stmtgrow_load(r->db, seen, &r->grow);
+        if (rc < 0)
+            return rc;
+        snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", seen);
+        return start_tx_copy(r);
     }
     const char *params[] = {r->file_id,  st->format,   st->account,
                             st->stmt_id, st->elec_seq, st->created};
@@ -638,12 +658,41 @@ static int on_statement(void *ctx, const statement *st)
     return start_tx_copy(r);
 }
 
+/* The end of a statement met again: the same or an earlier state of it
+ * (skipped: files may come in any order), or grown (its new transactions
+ * go in).  A changed one was refused transaction by transaction. */
+static void met_again_end(reconciler *r, const statement *st, int *same)
+{
+    size_t stored = stmtgrow_stored(r->grow), matched = stmtgrow_matched(r->grow);
+    *same = st->transactions == matched;
+    if (*same && matched == stored)
+        log_info("%s: statement %s of account %s already imported; skipped", r->path,
+                 st->stmt_id, st->account);
+    else if (*same)
+        log_info("%s: statement %s of account %s already imported, and grown since to %zu"
+                 " transactions; this file states the first %zu; skipped", r->path,
+                 st->stmt_id, st->account, stored, matched);
+    else {
+        r->fs.statements++;
+        log_info("%s: statement %s of account %s grew since it was imported from %s: %u"
+                 " transactions added to the %zu imported", r->path, st->stmt_id, st->account,
+                 stmtgrow_file(r->grow), st->transactions - (unsigned)stored, stored);
+    }
+    stmtgrow_free(r->grow);
+    r->grow = NULL;
+}
+
 static int on_statement_end(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
-    if (r->skipping) {
-        r->skipping = 0;
-        return AB_OK;
+    int same = 0;
+    if (r->grow)
+        met_again_end(r, st, &same);
+    if (same) {
+        r->fs.statements_skipped++;
+        int rc = pgsink_copy_finish(r->db); /* nothing was written */
+        r->copy_open = 0;
+        return rc;
     }
     int rc = process_batch(r, st);
     if (rc < 0)
@@ -1043,7 +1092,9 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     r->path = path;
     r->seq = 0;
     r->n_items = 0;
-    r->copy_open = r->skipping = 0;
+    r->copy_open = 0;
+    stmtgrow_free(r->grow); /* left by a file that failed inside a statement */
+    r->grow = NULL;
     r->n_resolved = r->n_inplace = r->n_taken = 0;
     revtrack_reset(r->rt);
     arena_reset(r->batch);
@@ -1139,6 +1190,7 @@ void reconciler_close(reconciler *r)
     mem_free(r->db_taken);
     mem_free(r->order);
     revtrack_destroy(r->rt);
+    stmtgrow_free(r->grow);
     pgsink_result_free(r->originals);
     pgsink_close(r->lookup);
     pool_destroy(r->workers);
