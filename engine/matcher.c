@@ -385,6 +385,14 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
         r->outcome = MATCH_CLARIFY;
         return;
     }
+    if (p->batch_txs > 1) {
+        /* A batch total: its single payments come with the camt.054, which
+         * pays the claims and settles this (jobs/batches.c); a match or a
+         * refund of the total would count them twice. */
+        clarify(r, MR_BATCH, p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
     if (p->currency[0] && strcmp(p->currency, "EUR")) {
         /* Claims are in euros: a CHF amount equal in number is not a payment of it. */
         clarify(r, MR_FOREIGN_CURRENCY, p->amount_cents, CLAIMIDX_NONE);
@@ -558,6 +566,15 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                      : "Zahlung in %s, nicht in Euro; die Forderungen lauten auf Euro, die"
                        " Umrechnung und Zuordnung entscheidet die Sachbearbeitung.",
             p->currency);
+        break;
+    case MR_BATCH:
+        put(x, x->en ? "Batch booking of %s EUR with %u payments and no details; the bank's"
+                       " camt.054 brings the single payments, which pay the claims and settle"
+                       " this. Neither allocate nor refund the total."
+                     : "Sammelbuchung über %s EUR mit %u Posten ohne Einzelangaben; die camt.054"
+                       " der Bank bringt die Einzelzahlungen, die die Forderungen bezahlen und"
+                       " diesen Klärfall erledigen. Die Summe weder zuordnen noch erstatten.",
+            a, (unsigned)p->batch_txs);
         break;
     case MR_INVOICE_DEBIT: /* jobs/outgoing.c writes these naming the invoice */
         put(x, x->en ? "Debit of %s EUR with the end-to-end id of one of our payment orders"

@@ -41,7 +41,8 @@ enum match_outcome {
     X(FOREIGN_CURRENCY, "foreign_currency")        \
     X(RETURN, "return_without_original")           \
     X(RETURNED_TRANSFER, "returned_transfer")      \
-    X(INVOICE_DEBIT, "invoice_debit_mismatch")
+    X(INVOICE_DEBIT, "invoice_debit_mismatch")     \
+    X(BATCH, "batch_without_details")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

@@ -21,6 +21,8 @@ typedef struct payment {
     char direction;             /* PAY_CREDIT or PAY_DEBIT */
     bool reversal;              /* RvslInd true */
     bool provisional;           /* from an intraday report (camt.052, MT942): never matched */
+    uint32_t batch_txs;         /* a batch booking of this many payments without their
+                                   details (a camt.054 brings them), else 0 */
     char status[8];             /* BOOK, PDNG, INFO (empty: unknown) */
     char currency[4];           /* ISO 4217 of the amount */
     char booking_date[11];      /* YYYY-MM-DD, or empty */

@@ -37,7 +37,7 @@
     X(AmtDtls) X(TxAmt) X(RltdPties) X(Dbtr) X(Pty) X(Nm) X(DbtrAcct) X(RmtInf) X(Ustrd) \
     X(Cdtr) X(CdtrAcct) \
     X(Strd) X(CdtrRefInf) X(Ref) X(AddtlNtryInf) X(RtrInf) X(Rsn) X(Chrgs) \
-    X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf)
+    X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf) X(Btch) X(NbOfTxs)
 
 enum el {
 #define EL_ENUM(n) E_##n,
@@ -68,6 +68,7 @@ typedef struct entry {
     int reversal;
     char status[8];
     char ccy[4];              /* Ntry/Amt/@Ccy: the booked amount's currency */
+    uint32_t batch_n;         /* NtryDtls/Btch/NbOfTxs, 0 if none */
     char booking[11], value[11];
     const char *acct_svcr_ref, *bank_tx_code, *info;
     int64_t charges;          /* entry-level Chrgs, given to a lone transaction */
@@ -392,8 +393,11 @@ static void entry_end(camt_reader *r)
         fail(r, AB_E_PARSE, "CdtDbtInd", "entry %s has no direction", r->e.acct_svcr_ref);
         return;
     }
-    if (r->e.ntx == 0)
+    int no_details = r->e.ntx == 0;
+    if (no_details)
         tx_begin(r); /* an entry without details is itself one payment */
+    if (no_details && r->e.batch_n > 1 && r->tx)
+        r->tx->p.batch_txs = r->e.batch_n; /* a batch whose parts a camt.054 brings */
     r->in_tx = 0;
     if (r->e.ntx > 1 && check_batch(r) < 0)
         return;
@@ -521,6 +525,18 @@ static int return_text(camt_reader *r, tx_node *t, enum el e, const char *s, siz
     return 1;
 }
 
+/* Btch/NbOfTxs (Max15NumericText); 0 when it is not a count we can use. */
+static uint32_t batch_count(const char *s, size_t n)
+{
+    uint32_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > 100000000u)
+            return 0;
+        v = v * 10 + (uint32_t)(s[i] - '0');
+    }
+    return v;
+}
+
 static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
 {
     enum el p1 = up(r, 1), p2 = up(r, 2);
@@ -540,6 +556,8 @@ static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
         r->e.acct_svcr_ref = keep(r, s, n);
     else if (e == E_AddtlNtryInf && p1 == E_Ntry)
         r->e.info = keep(r, s, n);
+    else if (e == E_NbOfTxs && p1 == E_Btch)
+        r->e.batch_n = batch_count(s, n);
     else if (!(up(r, 2) == E_Ntry || up(r, 3) == E_Ntry) ||
              !charges_text(r, e, s, n, &r->e.charges, &r->e.has_charges_total))
         code_text(r, e, s, n);

@@ -4,7 +4,7 @@
  *   abgleich clarify                              list what is open
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
- *   abgleich clarify ID --close [--by NAME]       a debit sorted out elsewhere
+ *   abgleich clarify ID --close [--by NAME]       a debit or batch total sorted out elsewhere
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
  *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
@@ -152,16 +152,25 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
 
 /* Money that left the account cannot pay a claim or be refunded (it would
  * count money twice that is gone); money that came in cannot just be
- * closed (it must go to a claim or back to the payer). */
-static int fits_direction(const decision *d, int debit)
+ * closed (it must go to a claim or back to the payer); a batch total
+ * without details is paid out by its single payments (jobs/batches.c). */
+static int fits_direction(const decision *d, int debit, int batch)
 {
+    if (batch && !d->close) {
+        log_error("clarification #%s is the total of a batch booking without details: its"
+                  " single payments come with the bank's camt.054, which pay the claims and"
+                  " settle it (reconcile the camt.054); allocating or refunding the total would"
+                  " count them twice; once sorted out otherwise, close it (clarify %s --close)",
+                  d->id, d->id);
+        return AB_E_INVAL;
+    }
     if (debit && !d->close) {
         log_error("clarification #%s is money that left the account: it cannot pay a claim or"
                   " be refunded; once sorted out with the bank or the payer, close it"
                   " (clarify %s --close)", d->id, d->id);
         return AB_E_INVAL;
     }
-    if (!debit && d->close) {
+    if (!debit && !batch && d->close) {
         log_error("clarification #%s is money that came in: allocate it to a claim or refund"
                   " it", d->id);
         return AB_E_INVAL;
@@ -173,10 +182,8 @@ static void decision_text(const decision *d, const char *de_eur, const char *en_
                           char *en, size_t n)
 {
     if (d->close) {
-        snprintf(de, n, "Klärfall #%s über %s EUR (Abbuchung) geschlossen durch %s.", d->id,
-                 de_eur, d->by);
-        snprintf(en, n, "Clarification #%s of %s EUR (a debit) closed by %s.", d->id, en_eur,
-                 d->by);
+        snprintf(de, n, "Klärfall #%s über %s EUR geschlossen durch %s.", d->id, de_eur, d->by);
+        snprintf(en, n, "Clarification #%s of %s EUR closed by %s.", d->id, en_eur, d->by);
     } else if (d->refund) {
         snprintf(de, n, "Erstattung von %s EUR aus Klärfall #%s, entschieden von %s.", de_eur,
                  d->id, d->by);
@@ -196,13 +203,14 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
     char msg[160];
     snprintf(msg, sizeof msg, "clarification #%s is not open (unknown, or decided already)", d->id);
     const char *kp[] = {d->id};
-    int rc = one_row(db, "SELECT q.file_id, q.tx_seq, q.open_cents, t.direction"
+    int rc = one_row(db, "SELECT q.file_id, q.tx_seq, q.open_cents, t.direction, q.reason"
                          " FROM abgleich.open_clarifications q JOIN abgleich.bank_transactions t"
                          " ON t.file_id = q.file_id AND t.seq = q.tx_seq WHERE q.id = $1::bigint",
                      1, kp, &k, msg);
     if (rc < 0)
         return rc;
-    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D');
+    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D',
+                        !strcmp(pgsink_result_value(k, 0, 4), "batch_without_details"));
     if (rc < 0) {
         pgsink_result_free(k);
         return rc;

@@ -28,6 +28,7 @@
  * each holds claims' open amounts in memory.
  */
 #include "reconcile.h"
+#include "batches.h"
 #include "outgoing.h"
 #include "stmtgrow.h"
 
@@ -1075,6 +1076,16 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
         r->fs.by_reason[MR_RETURNED_TRANSFER] -= og.returned;
         r->fs.by_reason_cents[MR_RETURNED_TRANSFER] -= og.returned_cents;
     }
+    batches_summary bs; /* batch totals and their camt.054 (jobs/batches.c) */
+    if (rc == AB_OK)
+        rc = batches_settle(r->db, r->file_id, &bs);
+    if (rc == AB_OK) {
+        r->fs.batches_resolved += bs.here + bs.earlier;
+        r->fs.clarified -= bs.here; /* settled: no longer for a clerk */
+        r->fs.clarified_cents -= bs.here_cents;
+        r->fs.by_reason[MR_BATCH] -= bs.here;
+        r->fs.by_reason_cents[MR_BATCH] -= bs.here_cents;
+    }
     return rc;
 }
 
@@ -1234,6 +1245,7 @@ void rec_summary_json(const rec_summary *s)
     jsonw_kint(&w, "debits_cents", s->debits_cents);
     jsonw_kint(&w, "invoices_paid", s->invoices);
     jsonw_kint(&w, "invoices_paid_cents", s->invoices_cents);
+    jsonw_kint(&w, "batches_resolved", s->batches_resolved);
     jsonw_kint(&w, "invoice_payments_returned", s->invoices_returned);
     jsonw_kint(&w, "invoice_payments_returned_cents", s->invoices_returned_cents);
     jsonw_kint(&w, "not_booked", s->not_booked);
@@ -1267,6 +1279,8 @@ void rec_summary_print(const rec_summary *s)
         }
     if (s->invoices)
         line("debits paying e-invoices", s->invoices, s->invoices_cents);
+    if (s->batches_resolved)
+        fprintf(stderr, "  %-28s %9lld\n", "batch totals resolved", (long long)s->batches_resolved);
     if (s->invoices_returned)
         line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
     line("debits (not matched)", s->debits, s->debits_cents);

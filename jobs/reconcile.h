@@ -26,6 +26,7 @@ typedef struct rec_summary {
     int64_t debits, debits_cents;       /* stored, matched to nothing */
     int64_t invoices, invoices_cents;   /* debits that paid e-invoices (jobs/outgoing.c) */
     int64_t invoices_returned, invoices_returned_cents; /* credits: our transfers back */
+    int64_t batches_resolved;           /* batch totals settled by their camt.054 */
     int64_t not_booked, not_booked_cents; /* pending/info entries: stored, not matched */
 } rec_summary;
 

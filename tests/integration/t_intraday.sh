@@ -6,6 +6,7 @@
 # sequence number 5 (the bank counts each message type apart).  A camt.054
 # in CHF without Acct/Ccy pays no EUR claim.  (The bank audit found all
 # three: a payment counted twice, a statement skipped, CHF taken for EUR.)
+# A batch total without details is settled by its camt.054, in either order.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-23
@@ -36,3 +37,28 @@ $ABGLEICH --json reconcile $I/notification054_chf.xml >$TMP/chf.json 2>$TMP/r4.t
 assert_eq "CHF|foreign_currency" "$(q "SELECT t.currency || '|' || k.reason FROM abgleich.bank_transactions t JOIN abgleich.clarifications k ON (k.file_id, k.tx_seq) = (t.file_id, t.seq) WHERE t.end_to_end_id = 'F-1'")" \
     "CHF 25.00 is a clarification, not a payment"
 assert_eq "open|0" "$(q "SELECT status || '|' || paid_cents FROM abgleich.claim_status WHERE reference = '400000010025'")" "the EUR claim is untouched"
+
+# A batch total without details (camt.053, Btch/NbOfTxs 2) and the camt.054
+# that resolves it: the single payments pay the claims, the total is a
+# clarification batch_without_details that the camt.054 settles (before it
+# was "no_reference", and a refund of it paid the money out twice).
+$ABGLEICH reconcile $I/batch053.xml 2>$TMP/b1.txt || fail "batch 053: $(cat $TMP/b1.txt)"
+k=$(q "SELECT id FROM abgleich.clarifications WHERE reason = 'batch_without_details'")
+[ -n "$k" ] || fail "the total is a batch clarification: $(q "SELECT reason FROM abgleich.clarifications")"
+q "SELECT explanation FROM abgleich.clarifications WHERE id = $k" | grep -q "Sammelbuchung über 45,00 EUR mit 2 Posten ohne Einzelangaben" ||
+    fail "says why: $(q "SELECT explanation FROM abgleich.clarifications WHERE id = $k")"
+expect_exit 3 $ABGLEICH clarify $k --refund
+grep -q "the total of a batch booking without details" $TMP/stderr || fail "no refund of a batch total: $(cat $TMP/stderr)"
+$ABGLEICH --json reconcile $I/batch054.xml >$TMP/b2.json 2>$TMP/b2.txt || fail "batch 054: $(cat $TMP/b2.txt)"
+grep -q '"batches_resolved":1' $TMP/b2.json || fail "counted: $(cat $TMP/b2.json)"
+assert_eq "2500 2000" "$(q "SELECT string_agg(paid_cents::text, ' ' ORDER BY reference) FROM abgleich.claim_status WHERE reference IN ('400000010033', '400000010050')")" \
+    "the single payments pay their claims"
+assert_eq "0|batch_resolved|4500" "$(q "SELECT (SELECT count(*) FROM abgleich.open_clarifications WHERE id = $k) || '|' || method || '|' || amount_cents FROM abgleich.allocations WHERE clarification_id = $k")" \
+    "the total is settled by the camt.054"
+# The other order: the camt.054 first, then the statement with the total.
+sed -e 's/BATCH-1/BATCH-2/; s/NTF-2026-11-21/NTF-2026-11-22/g; s/400000010033/400000010041/; s/<ElctrncSeqNb>6/<ElctrncSeqNb>7/' $I/batch054.xml > $TMP/b054.xml
+sed -e 's/BATCH-1/BATCH-2/; s/STMT-2026-11-21/STMT-2026-11-22/g; s/<ElctrncSeqNb>6/<ElctrncSeqNb>7/' $I/batch053.xml > $TMP/b053.xml
+$ABGLEICH reconcile $TMP/b054.xml 2>$TMP/b054.txt || fail "054 first: $(cat $TMP/b054.txt)"
+$ABGLEICH --json reconcile $TMP/b053.xml >$TMP/b3.json 2>$TMP/b3.txt || fail "053 after: $(cat $TMP/b3.txt)"
+grep -q '"batches_resolved":1' $TMP/b3.json && ! grep -q '"batch_without_details"' $TMP/b3.json || fail "settled at once: $(cat $TMP/b3.json)"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.open_clarifications WHERE reason = 'batch_without_details'")" "no batch total left open"
