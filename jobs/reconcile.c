@@ -379,8 +379,9 @@ static int reverse_earlier(reconciler *r, const payment *p)
 
 static int reverses_something(const payment *p)
 {
-    return (p->reversal || returns_is_return(p)) && e2e_usable(p->end_to_end_id) &&
-           !p->provisional && !strcmp(p->status[0] ? p->status : "BOOK", "BOOK");
+    return (p->reversal || returns_is_return(p)) && p->direction == PAY_DEBIT &&
+           e2e_usable(p->end_to_end_id) && !p->provisional &&
+           !strcmp(p->status[0] ? p->status : "BOOK", "BOOK");
 }
 
 /* Appends s to the text-array literal in buf: "..." with " and \ escaped. */
@@ -836,6 +837,9 @@ static const char reversal_sql[] =
     "  FROM abgleich.bank_transactions t"
     "  WHERE t.file_id = $1::bigint AND (t.reversal OR t.returned)"
     "    AND coalesce(t.status, 'BOOK') = 'BOOK' AND NOT t.provisional"
+    /* Money back out takes back money in: a credit marked as a reversal
+     * undoes one of our debits and reopens no claim. */
+    "    AND t.direction = 'D'"
     "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') NOT IN ('NOTPROVIDED', '')),"
     /* Which credit each reversal takes back: the rule of the claim index
      * (reverse_earlier, revtrack), sql/027_money_paths.sql. */

@@ -62,3 +62,14 @@ $ABGLEICH reconcile $TMP/b054.xml 2>$TMP/b054.txt || fail "054 first: $(cat $TMP
 $ABGLEICH --json reconcile $TMP/b053.xml >$TMP/b3.json 2>$TMP/b3.txt || fail "053 after: $(cat $TMP/b3.txt)"
 grep -q '"batches_resolved":1' $TMP/b3.json && ! grep -q '"batch_without_details"' $TMP/b3.json || fail "settled at once: $(cat $TMP/b3.json)"
 assert_eq "0" "$(q "SELECT count(*) FROM abgleich.open_clarifications WHERE reason = 'batch_without_details'")" "no batch total left open"
+
+# A credit marked as a reversal gives back one of our debits: it never takes
+# back a citizen's payment of the same EndToEndId (the bank audit).
+sed -e 's/STMT-2026-11-20/STMT-2026-11-23/g; s/<ElctrncSeqNb>5/<ElctrncSeqNb>9/; s/<RvslInd>false/<RvslInd>true/' \
+    $I/statement053.xml > $TMP/crdt_rvsl.xml
+grep -q "<CdtDbtInd>CRDT</CdtDbtInd>" $TMP/crdt_rvsl.xml || fail "the fixture's entry is a credit"
+$ABGLEICH reconcile $TMP/crdt_rvsl.xml 2>$TMP/cr.txt || fail "credit reversal: $(cat $TMP/cr.txt)"
+assert_eq "paid|2500" "$(q "SELECT status || '|' || paid_cents FROM abgleich.claim_status WHERE reference = '400000010017'")" \
+    "the citizen's payment stands"
+assert_eq "reversal_without_original" "$(q "SELECT k.reason FROM abgleich.clarifications k JOIN abgleich.statements s ON s.stmt_id = 'STMT-2026-11-23' JOIN abgleich.bank_transactions t ON t.statement_id = s.id AND (t.file_id, t.seq) = (k.file_id, k.tx_seq)")" \
+    "the credit reversal waits for a clerk"
