@@ -1,0 +1,81 @@
+#!/bin/bash
+# Rules of the fines lifecycle an audit found broken (sql/035_fines_rules.sql,
+# fixtures tests/fixtures/rules/make.py):
+# 1. only a hearing takes the answers driver known / unknown;
+# 2. no fine notice after the limitation; a parking case's cost notice may
+#    still follow (§ 25a StVG);
+# 3. no event dated before the claim's last one; one step per claim and day,
+#    a day run again changes nothing;
+# 4. a parking hearing past its limitation gets the cost notice, not the
+#    time bar (an open warning is still time-barred).
+set -eu
+. tests/integration/lib.sh
+F=$FIXTURES/rules
+K1=400000090016 K2=400000090024 K3=400000090032 K4=400000090049 K6=400000090057
+K7=400000090065 M1=400000090073 M2=400000090081 K5=400000090090 M3=400000090104
+P1=400000090112
+stage() { q "SELECT stage FROM abgleich.claim_ledger WHERE reference = '$1'"; }
+money() { q "SELECT stage || '|' || owed_cents || '|' || paid_cents || '|' || open_cents FROM abgleich.claim_ledger WHERE reference = '$1'"; }
+events() { q "SELECT count(*) FROM abgleich.claim_events"; }
+tx_sum() { q "SELECT coalesce(sum(a.amount_cents), 0) FROM abgleich.allocations a JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.end_to_end_id = '$1' AND t.direction = '$2'"; }
+
+$ABGLEICH init 2>/dev/null
+$ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
+$ABGLEICH reconcile $F/day1.xml >/dev/null 2>&1
+assert_eq "warning_open|5500|3000|2500" "$(money $M1)" "M1: 30 EUR of 55 paid"
+
+# 1. No notice without a hearing; a warning may still be dismissed.
+expect_exit 3 $ABGLEICH case $K1 --driver-known --as-of 2026-11-06
+grep -q "not in a hearing" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
+expect_exit 3 $ABGLEICH case $K1 --driver-unknown --as-of 2026-11-06
+assert_eq "warning_open|0" "$(stage $K1)|$(events)" "an open warning takes no answer"
+$ABGLEICH case $K7 --dismiss --as-of 2026-11-06 >/dev/null 2>&1 || fail "dismissing a warning"
+assert_eq dismissed "$(stage $K7)" "a warning can be dismissed"
+
+# The hearings.
+$ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/h1.csv >/dev/null
+assert_eq "hearing hearing hearing hearing hearing hearing hearing" \
+    "$(for r in $K1 $K2 $K3 $K4 $K6 $M1 $M2; do stage $r; done | tr '\n' ' ' | sed 's/ $//')" "the hearings"
+
+# 3. A case dated before the claim's last event is refused.
+expect_exit 3 $ABGLEICH case $K6 --driver-known --as-of 2026-11-09
+grep -q "has an event of 2026-11-10" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
+assert_eq hearing "$(stage $K6)" "no event before the hearing"
+
+# Same-day answers.
+$ABGLEICH case $K1 --driver-known --as-of 2026-11-10 >/dev/null
+$ABGLEICH case $K6 --driver-known --as-of 2026-11-10 >/dev/null
+
+# 2, 3, 4. The limitation of the hearings of 10 Nov ends on 10 Feb.  No fine
+# notice after it; a parking keeper's cost notice still.
+expect_exit 3 $ABGLEICH case $K2 --driver-known --as-of 2027-02-11
+grep -q "time-barred" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
+assert_eq hearing "$(stage $K2)" "no fine notice after the limitation"
+$ABGLEICH case $K3 --driver-unknown --as-of 2027-02-11 >/dev/null
+assert_eq "cost_notice|2350|0|2350" "$(money $K3)" "driver unknown after the limitation, parking: the cost notice"
+$ABGLEICH escalate --as-of 2027-02-11 --letters $TMP/l211.csv >/dev/null
+assert_eq "time_barred" "$(stage $K2)" "not parking: time-barred"
+assert_eq "cost_notice|2350|0|2350" "$(money $K4)" "parking hearing past its limitation: the keeper's cost notice"
+assert_eq "cost_notice|2350|0|2350" "$(money $M2)" "M2 too"
+assert_eq "final_due final_due" "$(stage $K1) $(stage $K6)" "the fine notices final"
+m=$(events)
+$ABGLEICH escalate --as-of 2027-02-01 --letters /dev/null >/dev/null
+assert_eq "$m" "$(events)" "a run of an earlier day writes nothing"
+$ABGLEICH escalate --as-of 2027-02-11 --letters $TMP/l211b.csv >/dev/null
+assert_eq "$m|final_due" "$(events)|$(stage $K6)" "the same day again: nothing moves a second step"
+cmp -s $TMP/l211.csv $TMP/l211b.csv || fail "the day's letters written again differ: $(diff $TMP/l211.csv $TMP/l211b.csv)"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claim_events p ON p.claim_id = e.claim_id AND p.id < e.id AND p.event_date > e.event_date")" \
+    "no event older than one before it"
+$ABGLEICH escalate --as-of 2027-02-12 --dry-run --letters $TMP/d212.csv >/dev/null
+assert_eq "$m" "$(events)" "a dry run keeps nothing"
+grep -q "^$K6;.*;Mahnung;2027-02-12;" $TMP/d212.csv || fail "the dry run's letters: $(cat $TMP/d212.csv)"
+$ABGLEICH escalate --as-of 2027-02-12 --letters /dev/null >/dev/null
+assert_eq "dunning dunning cost_notice cost_notice" "$(stage $K1) $(stage $K6) $(stage $K4) $(stage $K3)" \
+    "the next day one step on; a cost notice waits for its objection period"
+$ABGLEICH escalate --as-of 2027-02-26 --letters /dev/null >/dev/null
+assert_eq "final_due" "$(stage $K4)" "final the day after its objection period"
+
+# 4. An open warning past its limitation had no hearing: time-barred.
+$ABGLEICH import tickets --as-of 2027-03-15 $F/late.csv 2>/dev/null
+$ABGLEICH escalate --as-of 2027-03-21 --letters /dev/null >/dev/null
+assert_eq "time_barred" "$(stage $K5)" "a warning past its limitation"
