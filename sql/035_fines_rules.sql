@@ -24,6 +24,21 @@
 --    The limitation makes escalate look at warnings and hearings only: a
 --    cost notice keeps the hearing's (past) limitation date and would else
 --    be made final the next night, before its objection period ended.
+-- 5. 028's trigger wrote the surplus of a lowering step (cost notice,
+--    dismissal, time bar) as an overpayment clarification but left the
+--    claim's allocations as they were: the claim still held all the money
+--    and the clarification offered the surplus again, for a refund or an
+--    offset (30 EUR paid, 36.50 EUR allocated after the offset).  Now the
+--    surplus also leaves the claim: a ledger row of -surplus on the same
+--    bank transaction, method 'surplus_to_clarification', so that for each
+--    transaction the claims' allocations and the clarifications add up to
+--    its amount.  The row names no clarification_id: open_clarifications
+--    counts the rows naming one as decisions on it.  The surplus is taken
+--    from the claim's bank payments newest first, a clarification for each
+--    (028 put all of it on the latest, which may have been smaller).  The
+--    028 clarifications already written get their row at the end of this
+--    file.  A return of the payment reverses the row with the payment
+--    (jobs/reconcile.c), so the claim is open again for what it owes.
 
 -- 004's fines_case with the rules 1 to 3 above.
 CREATE OR REPLACE FUNCTION abgleich.fines_case(p_reference text, p_answer text, p_as_of date,
@@ -128,4 +143,151 @@ BEGIN
         END IF;
     END LOOP;
 END;
+$$;
+
+-- The bank money a claim holds, per transaction and newest first: payments
+-- and offsets that no ledger row took back, less surplus moved out of them.
+CREATE FUNCTION abgleich.claim_bank_money(p_claim bigint)
+RETURNS TABLE (file_id bigint, tx_seq int, held_cents bigint)
+LANGUAGE sql STABLE AS $$
+    SELECT a.file_id, a.tx_seq, sum(a.amount_cents)::bigint
+    FROM abgleich.allocations a
+    WHERE a.claim_id = p_claim AND a.file_id IS NOT NULL AND a.reverses IS NULL
+      AND (a.amount_cents > 0 OR a.method = 'surplus_to_clarification')
+      AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)
+    GROUP BY a.file_id, a.tx_seq
+    HAVING sum(a.amount_cents) > 0
+    ORDER BY max(a.id) DESC
+$$;
+
+-- A lowering step's name in a clerk's sentence: "dem Kostenbescheid",
+-- "cost notice".
+CREATE FUNCTION abgleich.fines_step_words(p_state text, p_en boolean) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT CASE WHEN p_en THEN CASE p_state WHEN 'cost_notice' THEN 'cost notice'
+                                            WHEN 'dismissed' THEN 'dismissal'
+                                            WHEN 'time_barred' THEN 'time bar'
+                                            ELSE 'step ' || p_state END
+                ELSE CASE p_state WHEN 'cost_notice' THEN 'dem Kostenbescheid'
+                                  WHEN 'dismissed' THEN 'der Einstellung'
+                                  WHEN 'time_barred' THEN 'der Verjährung'
+                                  ELSE 'dem Schritt ' || p_state END END
+$$;
+
+-- One part of a step's surplus, p_part of the payment (p_file, p_seq): an
+-- overpayment clarification (028's text), and the ledger row that takes
+-- the part off the claim, in the words of the clerk who reads the payment.
+CREATE FUNCTION abgleich.fines_surplus_out(e abgleich.claim_events, p_ref text, p_owed bigint,
+                                           p_paid bigint, p_surplus bigint, p_file bigint,
+                                           p_seq int, p_part bigint)
+RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    k bigint;
+BEGIN
+    INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id,
+                                         explanation, explanation_en)
+    VALUES (p_file, p_seq, 'overpayment', p_part, e.claim_id,
+            format('Mit %s vom %s schuldet %s nur noch %s EUR; gezahlt sind %s EUR:'
+                   ' %s EUR Überzahlung%s, zu erstatten oder zu verrechnen.',
+                   abgleich.fines_step_words(e.state, false), to_char(e.event_date, 'DD.MM.YYYY'),
+                   p_ref, abgleich.cents_de(p_owed), abgleich.cents_de(p_paid),
+                   abgleich.cents_de(p_surplus),
+                   CASE WHEN p_part < p_surplus
+                        THEN format(', davon %s EUR aus dieser Zahlung', abgleich.cents_de(p_part))
+                        ELSE '' END),
+            format('With the %s of %s, %s owes only %s EUR; %s EUR were paid: %s EUR'
+                   ' overpaid%s, to refund or set off.',
+                   abgleich.fines_step_words(e.state, true), e.event_date, p_ref,
+                   abgleich.cents_en(p_owed), abgleich.cents_en(p_paid), abgleich.cents_en(p_surplus),
+                   CASE WHEN p_part < p_surplus
+                        THEN format(', %s EUR of it from this payment', abgleich.cents_en(p_part))
+                        ELSE '' END))
+    RETURNING id INTO k;
+    INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method, confidence,
+                                      explanation, explanation_en, created_by)
+    VALUES (e.claim_id, p_file, p_seq, -p_part, 'surplus_to_clarification', 100,
+            format('Nach %s vom %s sind %s EUR dieser Zahlung zu Kassenzeichen %s zu viel gezahlt:'
+                   ' umgebucht in den Klärfall #%s (Überzahlung), zu erstatten oder zu verrechnen.',
+                   abgleich.fines_step_words(e.state, false), to_char(e.event_date, 'DD.MM.YYYY'),
+                   abgleich.cents_de(p_part), p_ref, k),
+            format('After the %s of %s, %s EUR of this payment for reference %s are overpaid:'
+                   ' moved to overpayment clarification #%s, to refund or set off.',
+                   abgleich.fines_step_words(e.state, true), e.event_date,
+                   abgleich.cents_en(p_part), p_ref, k),
+            e.created_by);
+END;
+$$;
+REVOKE ALL ON FUNCTION abgleich.fines_surplus_out(abgleich.claim_events, text, bigint, bigint,
+                                                  bigint, bigint, int, bigint) FROM PUBLIC;
+
+-- 028's trigger; the outbox part is unchanged, the surplus now leaves the
+-- claim with each clarification it becomes.
+CREATE OR REPLACE FUNCTION abgleich.claim_events_settle() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    delta bigint := NEW.fine_cents + NEW.fee_cents + NEW.expenses_cents;
+    ref text;
+    owed bigint;
+    paid bigint;
+    surplus bigint;
+    left_cents bigint;
+    tx record;
+BEGIN
+    IF delta >= 0 THEN
+        RETURN NULL;
+    END IF;
+    SELECT l.reference, l.owed_cents, l.paid_cents INTO ref, owed, paid
+    FROM abgleich.claim_ledger l WHERE l.id = NEW.claim_id;
+    IF owed > 0 AND paid >= owed AND paid < owed - delta THEN
+        INSERT INTO abgleich.outbox (topic, reference, claim_id, payload)
+        VALUES ('paid', ref, NEW.claim_id,
+                jsonb_build_object('reference', ref, 'owed_cents', owed, 'paid_cents', paid,
+                                   'paid_at', now()));
+        PERFORM pg_notify('abgleich_paid', ref);
+    END IF;
+    surplus := greatest(paid - greatest(owed, 0), 0) - greatest(paid - (owed - delta), 0);
+    left_cents := surplus;
+    FOR tx IN SELECT * FROM abgleich.claim_bank_money(NEW.claim_id) LOOP
+        EXIT WHEN left_cents <= 0;
+        PERFORM abgleich.fines_surplus_out(NEW, ref, greatest(owed, 0), paid, surplus,
+                                           tx.file_id, tx.tx_seq, least(left_cents, tx.held_cents));
+        left_cents := left_cents - least(left_cents, tx.held_cents);
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+-- Rule 5 for the surplus 028 already made an overpayment clarification: the
+-- row it should have written, where the claim still holds that money (not
+-- where a return took the payment back since: the claim holds none of it).
+-- 028's clarifications are those with its text; in the order written.
+DO $$
+DECLARE
+    k record;
+BEGIN
+    FOR k IN
+        SELECT q.id, q.file_id, q.tx_seq, q.amount_cents, q.claim_id, c.reference
+        FROM abgleich.clarifications q
+        JOIN abgleich.claims c ON c.id = q.claim_id
+        WHERE q.reason = 'overpayment'
+          AND q.explanation LIKE 'Mit % vom % schuldet % nur noch % EUR; gezahlt sind % EUR:%'
+        ORDER BY q.id
+    LOOP
+        CONTINUE WHEN abgleich.claim_open_cents(k.claim_id) > -k.amount_cents
+            OR coalesce((SELECT m.held_cents FROM abgleich.claim_bank_money(k.claim_id) m
+                         WHERE m.file_id = k.file_id AND m.tx_seq = k.tx_seq), 0)
+               < k.amount_cents;
+        INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,
+                                          confidence, explanation, explanation_en)
+        VALUES (k.claim_id, k.file_id, k.tx_seq, -k.amount_cents, 'surplus_to_clarification', 100,
+                format('%s EUR dieser Zahlung zu Kassenzeichen %s sind zu viel gezahlt:'
+                       ' umgebucht in den Klärfall #%s (Überzahlung), zu erstatten oder zu'
+                       ' verrechnen (nachgetragen mit 035).',
+                       abgleich.cents_de(k.amount_cents), k.reference, k.id),
+                format('%s EUR of this payment for reference %s are overpaid: moved to'
+                       ' overpayment clarification #%s, to refund or set off (added by 035).',
+                       abgleich.cents_en(k.amount_cents), k.reference, k.id));
+    END LOOP;
+END
 $$;

@@ -7,7 +7,10 @@
 # 3. no event dated before the claim's last one; one step per claim and day,
 #    a day run again changes nothing;
 # 4. a parking hearing past its limitation gets the cost notice, not the
-#    time bar (an open warning is still time-barred).
+#    time bar (an open warning is still time-barred);
+# 5. the surplus a cost notice makes leaves the claim with its clarification
+#    (30 EUR paid of 55, then 23.50 EUR owed: 6.50 EUR), so the payment is
+#    counted once, also after the offset; a return of the payment undoes it.
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
@@ -45,6 +48,51 @@ assert_eq hearing "$(stage $K6)" "no event before the hearing"
 # Same-day answers.
 $ABGLEICH case $K1 --driver-known --as-of 2026-11-10 >/dev/null
 $ABGLEICH case $K6 --driver-known --as-of 2026-11-10 >/dev/null
+
+# 5. M1's keeper gets the cost notice: 23.50 EUR owed, 30 paid.  The 6.50
+# over leave the claim for an overpayment clarification of the payment.
+$ABGLEICH case $M1 --driver-unknown --as-of 2026-11-12 >/dev/null
+assert_eq "cost_notice|2350|2350|0" "$(money $M1)" "M1 holds what it owes, not the 30 EUR"
+k=$(q "SELECT id FROM abgleich.clarifications WHERE claim_id = (SELECT id FROM abgleich.claims WHERE reference = '$M1') AND reason = 'overpayment'")
+assert_eq "650" "$(q "SELECT amount_cents FROM abgleich.clarifications WHERE id = $k")" "6.50 EUR to refund or set off"
+assert_eq "-650|t|t" "$(q "SELECT a.amount_cents, a.reverses IS NULL AND a.clarification_id IS NULL, a.explanation LIKE '%Klärfall #$k%' AND a.explanation_en LIKE '%clarification #$k%' FROM abgleich.allocations a WHERE a.method = 'surplus_to_clarification'")" \
+    "a ledger row moves the 6.50 EUR out, naming the clarification in its words"
+assert_eq "3000" "$(($(tx_sum E-M1 C) + $(q "SELECT sum(k.amount_cents) FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'E-M1'")))" \
+    "the claim's allocations and the clarification add up to the payment"
+assert_eq "paid|1" "$(q "SELECT topic || '|' || count(*) FROM abgleich.outbox WHERE reference = '$M1' GROUP BY topic")" "paid once by the cost notice"
+# The next run sets the 6.50 off against the car's other claim.
+$ABGLEICH reconcile $F/day2.xml >/dev/null 2>&1
+assert_eq "hearing|2500|650|1850" "$(money $M2)" "M2: the surplus set off"
+assert_eq "3000" "$(tx_sum E-M1 C)" "30 EUR paid, 30 EUR allocated (36.50 before)"
+assert_eq "3000" "$(q "SELECT abgleich.account_json('HH-RG 8', NULL)->>'paid_cents'")" "the account's paid total is what was paid"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.open_clarifications WHERE reason = 'overpayment'")" "nothing left to refund"
+assert_eq "paid|1" "$(q "SELECT topic || '|' || count(*) FROM abgleich.outbox WHERE reference IN ('$M1', '$M2') GROUP BY topic")" \
+    "no 'unpaid', no second 'paid'"
+# P1, paid in two parts (4 EUR, then 3 EUR of 10), is dismissed: each
+# payment's part leaves the claim for a clarification of that payment.
+$ABGLEICH case $P1 --dismiss --as-of 2026-11-14 >/dev/null
+assert_eq "dismissed|0|0|0" "$(money $P1)" "P1 holds nothing after the dismissal"
+assert_eq "E-P1A|400|0 E-P1B|300|0" "$(q "SELECT string_agg(t.end_to_end_id || '|' || k.amount_cents || '|' || (SELECT sum(a.amount_cents) FROM abgleich.allocations a WHERE (a.file_id, a.tx_seq) = (k.file_id, k.tx_seq)), ' ' ORDER BY t.end_to_end_id) FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id LIKE 'E-P1%'")" \
+    "a clarification per payment, of what came with it"
+
+# M3 (another car, 30 of 55 paid) gets its cost notice too; its 6.50
+# EUR wait for a refund.  The bank returns both 30 EUR payments; M3's driver
+# pays 30 EUR again in the same statement: 23.50 for the claim, 6.50 over.
+$ABGLEICH case $M3 --driver-unknown --as-of 2026-11-12 >/dev/null
+assert_eq "cost_notice|2350|2350|0|650" "$(money $M3)|$(q "SELECT sum(open_cents) FROM abgleich.open_clarifications WHERE end_to_end_id = 'E-M3'")" "M3 before the return"
+$ABGLEICH reconcile $F/day3.xml >$TMP/day3.txt 2>&1 || fail "day 3: $(cat $TMP/day3.txt)"
+assert_eq "cost_notice|2350|0|2350" "$(money $M1)" "after the return M1 is open for exactly the 23.50 EUR it owes"
+assert_eq "hearing|2500|0|2500" "$(money $M2)" "M2 open again: the offset went back with the payment"
+assert_eq "-3000" "$(tx_sum E-M1 D)" "the return takes back the payment, the offset and the move to the clarification"
+assert_eq "reversal|650" "$(q "SELECT r.method || '|' || r.amount_cents FROM abgleich.allocations r JOIN abgleich.allocations a ON a.id = r.reverses JOIN abgleich.claims c ON c.id = a.claim_id WHERE a.method = 'surplus_to_clarification' AND c.reference = '$M1'")" \
+    "the move to the clarification reversed"
+assert_eq "paid unpaid" "$(q "SELECT string_agg(topic, ' ' ORDER BY id) FROM abgleich.outbox WHERE reference = '$M1'")" \
+    "M1: paid by the cost notice, unpaid by the return"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.outbox WHERE reference = '$M2'")" "M2 was never paid"
+assert_eq "cost_notice|2350|2350|0|2350|650" "$(money $M3)|$(tx_sum E-M3B C)|$(q "SELECT sum(open_cents) FROM abgleich.open_clarifications WHERE end_to_end_id = 'E-M3B'")" \
+    "M3's new 30 EUR in the run of the return: 23.50 to the claim, 6.50 over (the claim index agrees with the ledger)"
+assert_eq "0" "$(q "SELECT coalesce(sum(open_cents), 0) FROM abgleich.open_clarifications WHERE end_to_end_id = 'E-M3'")" \
+    "M3's surplus went back with the payment: nothing to refund"
 
 # 2, 3, 4. The limitation of the hearings of 10 Nov ends on 10 Feb.  No fine
 # notice after it; a parking keeper's cost notice still.
