@@ -39,6 +39,13 @@
 --    028 clarifications already written get their row at the end of this
 --    file.  A return of the payment reverses the row with the payment
 --    (jobs/reconcile.c), so the claim is open again for what it owes.
+-- 6. The letters view stated a claim's amounts of today, not those of the
+--    letter's event: a hearing letter written again after a later step of the
+--    same day showed the fine notice's fees.  Now the charges up to that
+--    event and the payments booked until it.
+-- 7. The letters' frist_bis/deadline printed next_step_date, the day after
+--    the deadline.  fines_letters.deadline (a new last column) is the
+--    hearing's answer deadline and a notice's last day of objection.
 
 -- 004's fines_case with the rules 1 to 3 above.
 CREATE OR REPLACE FUNCTION abgleich.fines_case(p_reference text, p_answer text, p_as_of date,
@@ -257,6 +264,35 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+
+-- Letters with what each letter must state as of its event (rules 6, 7).
+-- Same columns as 004, deadline added at the end.
+CREATE OR REPLACE VIEW abgleich.fines_letters AS
+SELECT e.event_date, e.id AS event_id, c.reference, c.plate, c.tbnr, c.offense_time,
+       c.location, e.state, e.state_from,
+       (c.amount_cents + s.fine)::bigint AS fine_cents,
+       s.fee AS fee_cents,
+       s.expenses AS expenses_cents,
+       (c.amount_cents + s.fine + s.fee + s.expenses)::bigint AS owed_cents,
+       p.paid AS paid_cents,
+       (c.amount_cents + s.fine + s.fee + s.expenses - p.paid)::bigint AS open_cents,
+       e.due_date, e.next_step_date,
+       CASE WHEN e.state = 'hearing' THEN e.due_date
+            WHEN e.state IN ('fine_notice', 'cost_notice') THEN e.next_step_date - 1
+       END AS deadline
+FROM abgleich.claim_events e
+JOIN abgleich.claims c ON c.id = e.claim_id
+CROSS JOIN LATERAL (
+    SELECT coalesce(sum(x.fine_cents), 0)::bigint AS fine,
+           coalesce(sum(x.fee_cents), 0)::bigint AS fee,
+           coalesce(sum(x.expenses_cents), 0)::bigint AS expenses
+    FROM abgleich.claim_events x WHERE x.claim_id = e.claim_id AND x.id <= e.id) s
+CROSS JOIN LATERAL (
+    -- created_at is the transaction's start: rows a step writes with it count
+    SELECT coalesce(sum(a.amount_cents), 0)::bigint AS paid
+    FROM abgleich.allocations a
+    WHERE a.claim_id = e.claim_id AND a.created_at <= e.created_at) p
+WHERE e.state IN ('hearing', 'fine_notice', 'cost_notice', 'dunning', 'dismissed');
 
 -- Rule 5 for the surplus 028 already made an overpayment clarification: the
 -- row it should have written, where the claim still holds that money (not

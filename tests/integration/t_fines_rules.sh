@@ -10,7 +10,9 @@
 #    time bar (an open warning is still time-barred);
 # 5. the surplus a cost notice makes leaves the claim with its clarification
 #    (30 EUR paid of 55, then 23.50 EUR owed: 6.50 EUR), so the payment is
-#    counted once, also after the offset; a return of the payment undoes it.
+#    counted once, also after the offset; a return of the payment undoes it;
+# 6. a letter states the amounts as of its event;
+# 7. the letter's deadline is the deadline, not the day after it.
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
@@ -45,9 +47,20 @@ expect_exit 3 $ABGLEICH case $K6 --driver-known --as-of 2026-11-09
 grep -q "has an event of 2026-11-10" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
 assert_eq hearing "$(stage $K6)" "no event before the hearing"
 
-# Same-day answers.
+# 6, 7. A same-day answer, and the day's letters written again: the hearing
+# letter keeps the hearing's amounts; each states its real deadline.
 $ABGLEICH case $K1 --driver-known --as-of 2026-11-10 >/dev/null
 $ABGLEICH case $K6 --driver-known --as-of 2026-11-10 >/dev/null
+$ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/h2.csv >/dev/null
+grep -q "^$K1;HH-RA 1;112454;.*;Anhörung;2026-11-10;55,00;0,00;0,00;55,00;0,00;55,00;2026-11-24;2026-11-24$" $TMP/h2.csv ||
+    fail "the hearing letter as of the hearing, answer by 24 Nov: $(cat $TMP/h2.csv)"
+grep -q "^$K1;HH-RA 1;112454;.*;Bußgeldbescheid;2026-11-10;55,00;25,00;3,50;83,50;0,00;83,50;2026-12-08;2026-11-24$" $TMP/h2.csv ||
+    fail "the fine notice letter, objection until 24 Nov: $(cat $TMP/h2.csv)"
+assert_eq "2026-11-25" "$(q "SELECT next_step_date FROM abgleich.fines_letters WHERE reference = '$K1' AND state = 'fine_notice'")" \
+    "next_step_date stays the day after the objection period"
+$ABGLEICH --lang en escalate --as-of 2026-11-10 --letters $TMP/h2en.csv >/dev/null
+grep -q "^$K1,HH-RA 1,112454,.*,hearing,2026-11-10,55.00,0.00,0.00,55.00,0.00,55.00,2026-11-24,2026-11-24$" $TMP/h2en.csv ||
+    fail "English letter: $(cat $TMP/h2en.csv)"
 
 # 5. M1's keeper gets the cost notice: 23.50 EUR owed, 30 paid.  The 6.50
 # over leave the claim for an overpayment clarification of the payment.
@@ -106,6 +119,8 @@ assert_eq "time_barred" "$(stage $K2)" "not parking: time-barred"
 assert_eq "cost_notice|2350|0|2350" "$(money $K4)" "parking hearing past its limitation: the keeper's cost notice"
 assert_eq "cost_notice|2350|0|2350" "$(money $M2)" "M2 too"
 assert_eq "final_due final_due" "$(stage $K1) $(stage $K6)" "the fine notices final"
+grep -q "^$K4;.*;Kostenbescheid (§ 25a StVG);2027-02-11;0,00;20,00;3,50;23,50;0,00;23,50;2027-03-11;2027-02-25$" $TMP/l211.csv ||
+    fail "the cost notice letter: $(cat $TMP/l211.csv)"
 m=$(events)
 $ABGLEICH escalate --as-of 2027-02-01 --letters /dev/null >/dev/null
 assert_eq "$m" "$(events)" "a run of an earlier day writes nothing"
