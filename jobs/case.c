@@ -9,6 +9,9 @@
  *                    StVG, 20 + 3.50 EUR) instead of the fine; any other
  *                    offense: the case is dismissed;
  * dismiss         -> nothing is owed any more.
+ * The answers are a hearing's only; a fine notice is refused once the
+ * limitation has ended, and no case is dated before the claim's last event
+ * (sql/035_fines_rules.sql).
  * One dated event (sql/004_fines.sql: abgleich.fines_case), in one
  * transaction under the reconcile lock; the letter goes out with the
  * day's `abgleich escalate`.  Prints the new state and amounts.
@@ -162,9 +165,11 @@ int job_case(const cli_opts *o, int argc, char **argv)
         while (*msg == ' ')
             msg++;
         log_error("%s: %.*s", a.reference, ctx ? (int)(ctx - msg) : (int)strlen(msg), msg);
-        if (strstr(e, "no claim with reference"))
+        /* P0003: wrong state, paid, time-barred, or dated before the claim's
+         * last event (sql/035_fines_rules.sql). */
+        if (!strcmp(pgsink_sqlstate(db), "P0002"))
             rc = AB_E_NOTFOUND;
-        else if (strstr(e, "is in state") || strstr(e, "is paid"))
+        else if (!strcmp(pgsink_sqlstate(db), "P0003"))
             rc = AB_E_INVAL;
     }
     pgsink_close(db);

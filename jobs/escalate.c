@@ -58,7 +58,9 @@ static int write_line(void *ctx, char *line, size_t n)
 }
 
 /* The letters of the day's events as CSV (';', German amounts) or, with
- * --lang en, (',' and '.').  The day is our own formatted date, safe to
+ * --lang en, (',' and '.'): the amounts as of each letter's event, and
+ * the deadline it states (the answer's, the objection's last day; the
+ * view's next_step_date is the day after it; sql/035_fines_rules.sql).  The day is our own formatted date, safe to
  * splice into the COPY statement (COPY takes no parameters). */
 static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f)
 {
@@ -74,7 +76,7 @@ static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f
              "COPY (SELECT reference AS %s, plate AS %s, tbnr, offense_time AS %s,"
              " location AS %s, CASE state %s END AS %s, event_date AS %s,"
              " %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s,"
-             " due_date AS %s, next_step_date AS %s"
+             " due_date AS %s, deadline AS %s"
              " FROM abgleich.fines_letters WHERE event_date = '%s' ORDER BY event_id)"
              " TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER '%c')",
              en ? "reference" : "kassenzeichen", en ? "plate" : "kennzeichen",

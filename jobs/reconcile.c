@@ -330,15 +330,22 @@ static int remember_taken(reconciler *r, const char *key)
 }
 
 /* The same original the ledger post-pass (reversal_sql) will choose from
- * earlier files: the first transaction with unreversed allocations. */
+ * earlier files: the first transaction with unreversed allocations, and
+ * the rows that took a surplus of it off a claim (negative: reversing
+ * them raises what the claim has paid; sql/035_fines_rules.sql). */
 static const char original_sql[] =
     "SELECT t.file_id || ':' || t.seq, c.reference, a.amount_cents, t.end_to_end_id,"
     " t.amount_cents"
     " FROM abgleich.bank_transactions t JOIN abgleich.allocations a ON a.file_id = t.file_id"
-    "  AND a.tx_seq = t.seq AND a.amount_cents > 0 JOIN abgleich.claims c ON c.id = a.claim_id"
+    "  AND a.tx_seq = t.seq JOIN abgleich.claims c ON c.id = a.claim_id"
     " WHERE t.end_to_end_id = ANY ($1::text[]) AND t.direction = 'C'"
     "  AND NOT t.reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x"
-    "  WHERE x.reverses = a.id) ORDER BY t.file_id, t.seq, a.id";
+    "  WHERE x.reverses = a.id) AND (a.amount_cents > 0"
+    "  OR (a.method = 'surplus_to_clarification' AND EXISTS (SELECT 1 FROM"
+    "  abgleich.allocations p WHERE p.file_id = t.file_id AND p.tx_seq = t.seq"
+    "  AND p.amount_cents > 0 AND p.claim_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
+    "  abgleich.allocations y WHERE y.reverses = p.id))))"
+    " ORDER BY t.file_id, t.seq, a.id";
 
 /* A return with charges may name its original by the amount without them
  * (the rule of reversal_sql); -1: no second amount. */
@@ -827,7 +834,10 @@ static int copy_spill(reconciler *r, enum spill_kind kind)
  * allocated credit and whose amount equals it (for a return: with or
  * without the bank's charges, which stay recorded apart in charges_cents)
  * reverses that credit's allocations with new ledger rows (negative
- * amounts, method "reversal"); the claims are open again.  Done in SQL once
+ * amounts, method "reversal"); the claims are open again.  A row that
+ * moved a surplus of the credit off its claim into an overpayment
+ * clarification (sql/035_fines_rules.sql) is reversed with it (a positive
+ * row), so the claim owes what it owed before the credit came.  Done in SQL once
  * this file's ledger rows are written, so that a reversal finds originals
  * of this file and of every earlier one. */
 static const char reversal_sql[] =
@@ -853,17 +863,20 @@ static const char reversal_sql[] =
     "  SELECT a.claim_id, o.rfile, o.rseq, -a.amount_cents, 'reversal', 100,"
     "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Rückgabe (Grund %5$s) der Zahlung'"
     "   WHEN o.returned THEN 'Rückgabe der Zahlung' ELSE 'Rückbuchung der Zahlung' END"
-    " || ' mit End-to-End-Referenz %1$s; Zuordnung #%2$s über %3$s EUR"
-    " wird aufgehoben, die Forderung ist wieder offen.', o.end_to_end_id, a.id,"
-    " abgleich.cents_de(a.amount_cents), '', o.why),"
+    " || ' mit End-to-End-Referenz %1$s; ' || CASE WHEN a.amount_cents > 0 THEN"
+    " 'Zuordnung #%2$s über %3$s EUR wird aufgehoben, die Forderung ist wieder offen.'"
+    " ELSE 'die Umbuchung #%2$s von %3$s EUR in den Klärfall wird mit ihr aufgehoben.' END,"
+    " o.end_to_end_id, a.id, abgleich.cents_de(abs(a.amount_cents)), '', o.why),"
     "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Return (reason %5$s) of the payment'"
     "   WHEN o.returned THEN 'Return of the payment' ELSE 'Reversal of the payment' END"
-    " || ' with end-to-end id %1$s; allocation #%2$s of %3$s EUR is"
-    " reversed, the claim is open again.', o.end_to_end_id, a.id,"
-    " abgleich.cents_en(a.amount_cents), '', o.why), a.id"
+    " || ' with end-to-end id %1$s; ' || CASE WHEN a.amount_cents > 0 THEN"
+    " 'allocation #%2$s of %3$s EUR is reversed, the claim is open again.'"
+    " ELSE 'the move #%2$s of %3$s EUR to the clarification is reversed with it.' END,"
+    " o.end_to_end_id, a.id, abgleich.cents_en(abs(a.amount_cents)), '', o.why), a.id"
     /* A refund is not reversed: that money has gone out (rar below). */
     "  FROM o1 o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
-    "   AND a.amount_cents > 0 AND a.claim_id IS NOT NULL"
+    "   AND (a.amount_cents > 0 OR a.method = 'surplus_to_clarification')"
+    "   AND a.claim_id IS NOT NULL"
     "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
     "  ORDER BY o.rseq, a.id"
     "  RETURNING file_id, tx_seq, claim_id, amount_cents),"
@@ -952,7 +965,8 @@ static int apply_reversals(reconciler *r)
             r->fs.by_reason[why]--;
             r->fs.by_reason_cents[why] -= tx_cents;
         }
-        r->fs.reversed++;
+        if (cents < 0) /* not the row that gave a surplus back to its claim */
+            r->fs.reversed++;
         r->fs.reversed_cents -= cents;
     }
     if (rows && !r->resolved)

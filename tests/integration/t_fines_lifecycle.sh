@@ -29,8 +29,8 @@ assert_eq '{"as_of":"2026-11-09","moved":0,"states":{},"letters":"'$TMP'/l0.csv"
 $ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/l1.csv >/dev/null
 assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $A)" "hearing: 14 days to answer"
 assert_eq "7" "$(($(wc -l <$TMP/l1.csv) - 1))" "seven hearing letters (A B C D F H I)"
-grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-25$" $TMP/l1.csv \
-    || fail "letter of A: $(cat $TMP/l1.csv)"
+grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-24$" $TMP/l1.csv \
+    || fail "letter of A (answer by 24 Nov): $(cat $TMP/l1.csv)"
 assert_eq "2027-02-10" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" "the hearing restarts the limitation"
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
 assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "the same night again moves nothing"
@@ -63,11 +63,11 @@ assert_eq "$A|hearing|fine_notice|0|2500|350" "$(q "SELECT c.reference, e.state_
 $ABGLEICH escalate --as-of 2026-11-25 --letters $TMP/l2.csv >/dev/null
 assert_eq "cost_notice|2350|2350|2026-12-23|2026-12-10" "$(state $C)" "no answer, parking: cost notice 23.50 EUR"
 assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $H)" "no answer, not parking: the hearing waits for a clerk"
-grep -q "^$C;M-Q 3;141312;.*;Kostenbescheid (§ 25a StVG);2026-11-25;0,00;20,00;3,50;23,50;0,00;23,50;2026-12-23;2026-12-10$" $TMP/l2.csv || fail "cost notice letter: $(cat $TMP/l2.csv)"
+grep -q "^$C;M-Q 3;141312;.*;Kostenbescheid (§ 25a StVG);2026-11-25;0,00;20,00;3,50;23,50;0,00;23,50;2026-12-23;2026-12-09$" $TMP/l2.csv || fail "cost notice letter: $(cat $TMP/l2.csv)"
 grep -q "^$A;.*;Bußgeldbescheid;" $TMP/l2.csv && fail "a letter of another day"
 $ABGLEICH --lang en escalate --as-of 2026-11-20 --letters $TMP/l3.csv >/dev/null
 head -1 $TMP/l3.csv | grep -q "^reference,plate,tbnr,offense_time,location,letter,date,fine,fees,expenses,total,paid,open,due_date,deadline$" || fail "English letters header: $(head -1 $TMP/l3.csv)"
-grep -q "^$A,HH-AB 1,112292,.*,fine notice,2026-11-20,10.00,25.00,3.50,38.50,0.00,38.50,2026-12-18,2026-12-05$" $TMP/l3.csv || fail "the clerk's cases of the day: $(cat $TMP/l3.csv)"
+grep -q "^$A,HH-AB 1,112292,.*,fine notice,2026-11-20,10.00,25.00,3.50,38.50,0.00,38.50,2026-12-18,2026-12-04$" $TMP/l3.csv || fail "the clerk's cases of the day: $(cat $TMP/l3.csv)"
 
 # Payments after escalation: A overpaid (57 EUR for 38.50), B in part.
 $ABGLEICH reconcile $F/statement.xml 2>$TMP/rec.txt

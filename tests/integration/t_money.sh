@@ -75,8 +75,8 @@ assert_eq "2500|2500" "$(open_of $C1)|$(open_of $D1)" "C1 and D1 paid in part"
 $ABGLEICH escalate --as-of 2026-11-13 --letters /dev/null >/dev/null 2>&1
 $ABGLEICH case $C1 --driver-unknown --as-of 2026-11-20 >/dev/null 2>&1
 $ABGLEICH case $D1 --dismiss --as-of 2026-11-20 >/dev/null 2>&1
-assert_eq "cost_notice|2350|-650" "$(q "SELECT l.stage, l.owed_cents, l.open_cents FROM abgleich.claim_ledger l WHERE reference = '$C1'")" \
-    "the cost notice: 23.50 EUR owed, 30 paid"
+assert_eq "cost_notice|2350|2350|0" "$(q "SELECT l.stage, l.owed_cents, l.paid_cents, l.open_cents FROM abgleich.claim_ledger l WHERE reference = '$C1'")" \
+    "the cost notice: 23.50 EUR owed, 30 paid, the 6.50 over moved out of the claim (sql/035)"
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.outbox WHERE reference = '$C1' AND payload->>'owed_cents' = '2350' AND payload->>'paid_cents' = '3000'")" \
     "C1 became paid by the cost notice: an outbox row"
 assert_eq 650 "$(open_clar E-C1)" "C1's 6.50 EUR over are a clarification of its payment"
