@@ -84,7 +84,7 @@ typedef struct hash_task {
     char name[SERVE_HASH_BATCH][SERVE_NAME_MAX];
     char hash[SERVE_HASH_BATCH][33];
     int64_t size[SERVE_HASH_BATCH];
-    uint64_t opened_ns[SERVE_HASH_BATCH];  /* uv_hrtime() when the file was opened */
+    char seen_after[40];         /* the server's now() received before any open; "" none */
     int ok[SERVE_HASH_BATCH];
 } hash_task;
 
@@ -123,6 +123,7 @@ typedef struct serve {
     unsigned busy;
     release rel[SERVE_RELEASE_MAX];
     unsigned nrel;
+    char db_now[40];             /* the server's now() in the last answer to the count */
 } serve;
 
 static uint64_t now_ms(const serve *s)
@@ -239,6 +240,10 @@ static void start_hashing(serve *s)
     if (!h->n)
         return;
     h->inbox = s->cfg.inbox;
+    /* A time of the server's clock from before the files are opened: the
+     * queue takes a sighting for a new delivery only if it is later than
+     * the job's moved_at (sql/039_job_enqueue_seen_at.sql). */
+    snprintf(h->seen_after, sizeof h->seen_after, "%s", s->db_now);
     h->w.data = s;
     s->hashing = 1;
     if (uv_queue_work(s->loop, &h->w, hash_work, hash_done) < 0)
@@ -301,7 +306,6 @@ static void hash_work(uv_work_t *w)
     for (size_t i = 0; i < h->n; i++) {
         char path[CONFIG_PATH_MAX + SERVE_NAME_MAX + 2];
         snprintf(path, sizeof path, "%s/%s", h->inbox, h->name[i]);
-        h->opened_ns[i] = uv_hrtime();
         h->ok[i] = filehash_file(path, h->hash[i], &h->size[i]) == AB_OK;
     }
 }
@@ -335,23 +339,23 @@ static void enqueued(void *ctx, struct pg_result *res)
 }
 
 static void submit(serve *s, const char *name, const char *hash, int64_t size,
-                   uint64_t opened_ns)
+                   const char *seen_after)
 {
     entry *e = find(s, name);
     if (!e || e->st != E_HASHING || !s->pg)
         return; /* changed or gone while we hashed: the next scans decide */
     enq_ctx *c = mem_alloc(sizeof *c);
-    char sz[24], ago[24];
+    char sz[24];
     snprintf(sz, sizeof sz, "%lld", (long long)size);
-    snprintf(ago, sizeof ago, "%llu", (unsigned long long)((uv_hrtime() - opened_ns) / 1000000u));
     const char *kind = serve_kind_names[kind_of(name)];
-    const char *params[] = {kind, name, hash, sz, ago};
+    const char *params[] = {kind, name, hash, sz, seen_after[0] ? seen_after : NULL};
     e->st = E_WAITING;
     if (!c)
         return;
     c->s = s;
     snprintf(c->name, sizeof c->name, "%s", name);
-    if (pgloop_send(s->pg, "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint, $5::bigint)", 5,
+    if (pgloop_send(s->pg,
+                    "SELECT abgleich.job_enqueue($1, $2, $3, $4::bigint, $5::timestamptz)", 5,
                     params, enqueued, c) < 0) {
         mem_free(c);
         return;
@@ -367,7 +371,7 @@ static void hash_done(uv_work_t *w, int status)
     for (size_t i = 0; i < h->n; i++) {
         entry *e = find(s, h->name[i]);
         if (status == 0 && h->ok[i])
-            submit(s, h->name[i], h->hash[i], h->size[i], h->opened_ns[i]);
+            submit(s, h->name[i], h->hash[i], h->size[i], h->seen_after);
         else if (e && e->st == E_HASHING)
             e->st = E_WAITING;
     }
@@ -573,6 +577,7 @@ static void counted(void *ctx, struct pg_result *res)
     s->m.jobs_queued = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     s->m.jobs_running = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
     pthread_mutex_unlock(&s->m.mu);
+    snprintf(s->db_now, sizeof s->db_now, "%s", PQgetvalue(res, 0, 2));
 }
 
 static void on_scan_tick(uv_timer_t *t)
@@ -584,7 +589,7 @@ static void on_scan_tick(uv_timer_t *t)
     maybe_claim(s);
     if (!s->counting && s->schema_ok && pgloop_up(s->pg) &&
         pgloop_send(s->pg, "SELECT count(*) FILTER (WHERE state = 'queued'),"
-                           " count(*) FILTER (WHERE state = 'running')"
+                           " count(*) FILTER (WHERE state = 'running'), now()"
                            " FROM abgleich.jobs WHERE moved_at IS NULL",
                     0, NULL, counted, s) == AB_OK)
         s->counting = 1;
