@@ -142,6 +142,7 @@ typedef struct plate_parts {
     char digits[8];
     size_t ndigits;
     int umlaut_in_tail;     /* an umlaut after the first separator */
+    char suffix;            /* 'E' or 'H' after the digits; 0: none */
 } plate_parts;
 
 static const char *const not_a_plate =
@@ -159,8 +160,10 @@ static const char *plate_split(const char *s, size_t n, plate_parts *p)
         n--;
     }
     /* An E or H right after the digits is a suffix, not part of the number. */
-    if (n >= 2 && strchr("EHeh", s[n - 1]) && (is_digit(s[n - 2]) || s[n - 2] == ' '))
+    if (n >= 2 && strchr("EHeh", s[n - 1]) && (is_digit(s[n - 2]) || s[n - 2] == ' ')) {
+        p->suffix = (char)(s[n - 1] & ~0x20);
         n -= s[n - 2] == ' ' ? 2 : 1;
+    }
     while (i < n) {
         if (s[i] == ' ' || s[i] == '-') {
             if (p->nletters && !p->sep_after)
@@ -236,4 +239,70 @@ const char *plate_check_de(const char *s, size_t n)
         first = first ? first : why;
     }
     return first ? first : "unknown district code or more than 2 letters after it";
+}
+
+/* --- the car a plate names -------------------------------------------- */
+
+size_t plate_key_plain(const char *s, size_t n, char out[PLATE_MAX])
+{
+    size_t o = 0;
+    for (size_t i = 0; i < n && s[i] && o + 1 < PLATE_MAX; i++)
+        if (s[i] != ' ' && s[i] != '-')
+            out[o++] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 'a' + 'A') : s[i];
+    out[o] = '\0';
+    return o;
+}
+
+/* Where the district code of a valid German plate ends (letters before the
+ * boundary); 0 when the plate is not valid, PLATE_AMBIGUOUS when more than
+ * one split makes a valid plate and nothing written tells which. */
+#define PLATE_AMBIGUOUS ((size_t)-1)
+static size_t district_end(const plate_parts *p)
+{
+    if (p->sep_after && p->sep_after < p->nletters)
+        return split_ok(p, p->sep_after) && !number_rules(p, p->sep_after) ? p->sep_after : 0;
+    size_t found = 0;
+    for (size_t d = 1; d <= 3 && d <= p->nletters; d++) {
+        if (!split_ok(p, d) || number_rules(p, d))
+            continue;
+        if (found)
+            return PLATE_AMBIGUOUS;
+        found = d;
+    }
+    return found;
+}
+
+size_t plate_car_key(const char *s, size_t n, const char *nationality, char out[PLATE_CAR_MAX])
+{
+    if (nationality && nationality[0] && strcmp(nationality, "D")) {
+        size_t nl = strlen(nationality);
+        if (nl > 3)
+            return 0;
+        memcpy(out, nationality, nl);
+        out[nl] = ':';
+        return nl + 1 + plate_key_plain(s, n, out + nl + 1);
+    }
+    plate_parts p;
+    if (plate_split(s, n, &p))
+        return 0;
+    size_t d = district_end(&p), o = 0;
+    if (d == 0)
+        return 0;
+    if (d == PLATE_AMBIGUOUS) {
+        out[o++] = '?';
+        d = 0;
+    }
+    size_t db = d ? (d < p.nletters ? p.off[d] : p.nbytes) : 0;
+    memcpy(out + o, p.letters, db);
+    o += db;
+    if (d)
+        out[o++] = '-';
+    memcpy(out + o, p.letters + db, p.nbytes - db);
+    o += p.nbytes - db;
+    memcpy(out + o, p.digits, p.ndigits);
+    o += p.ndigits;
+    if (p.suffix)
+        out[o++] = p.suffix;
+    out[o] = '\0';
+    return o;
 }

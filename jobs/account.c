@@ -5,7 +5,7 @@
  * payments, state and history.
  *
  * The data is one SQL function, abgleich.account_json(plate, reference)
- * (sql/004_fines.sql), which the HTTP server also answers GET /accounts
+ * (sql/004_fines.sql; by plate one car since sql/036_car_key.sql), which the HTTP server also answers GET /accounts
  * with; --json prints its result unchanged, otherwise the same data is read
  * back as rows and printed as text for a clerk at the counter (German, or
  * English with --lang en).  Read-only.
@@ -19,7 +19,8 @@
 #include "../engine/pgsink.h"
 #include "cli.h"
 
-/* One row per claim (kind 0), payment (1) and event (2), in claim order. */
+/* One row per claim (kind 0), payment (1) and event (2), in claim order;
+ * first (kind -1) why no car was looked up, when the plate named none. */
 static const char rows_sql[] =
     "WITH a AS (SELECT abgleich.account_json($1, $2) AS j),"
     " c AS (SELECT x, n FROM a, jsonb_array_elements(a.j->'claims') WITH ORDINALITY t(x, n))"
@@ -35,6 +36,9 @@ static const char rows_sql[] =
     " SELECT n, 2, m, e->>'date', e->>'state', e->>'fine_cents', e->>'fee_cents',"
     "  e->>'expenses_cents', e->>'due_date', e->>'reason', NULL, NULL, NULL, NULL, NULL, NULL,"
     "  NULL FROM c, jsonb_array_elements(x->'history') WITH ORDINALITY u(e, m)"
+    " UNION ALL"
+    " SELECT 0, -1, 0, j->>'message', j->>'message_en', NULL, NULL, NULL, NULL, NULL, NULL,"
+    "  NULL, NULL, NULL, NULL, NULL, NULL FROM a WHERE j ? 'message'"
     " ORDER BY 1, 2, 3";
 
 static const char *const states[][3] = {
@@ -110,7 +114,9 @@ static void print_text(const pgsink_result *r, const char *what, int en)
     for (int i = 0; i < pgsink_result_rows(r); i++) {
         const char *kind = pgsink_result_value(r, i, 1);
         char x[32], y[32], z[32];
-        if (!strcmp(kind, "0"))
+        if (!strcmp(kind, "-1"))
+            printf("%s\n", val(r, i, en ? 4 : 3));
+        else if (!strcmp(kind, "0"))
             print_claim(r, i, en);
         else if (!strcmp(kind, "1"))
             printf(en ? "  payment %s  %s EUR  (%s)\n" : "  Zahlung %s  %s EUR  (%s)\n",

@@ -7,8 +7,9 @@
  *   -> input_files row -> stream the rows (formats/tickets, formats/winowig)
  *   -> each row passes the legal checks of engine/ticketcheck (catalogue,
  *      plate, future, limitation as of --as-of), then the in-file checks of
- *      engine/ticketmemo (reference repeated, likely duplicate: same plate
- *      and TBNR within fines_config.duplicate_window_minutes)
+ *      engine/ticketmemo (reference repeated, likely duplicate: same car -
+ *      plate with the district boundary, and country - and TBNR within
+ *      fines_config.duplicate_window_minutes)
  *   -> fast path: COPY straight into abgleich.claims, due 7 days after the
  *      offense (the next working day if that is a weekend or holiday: the
  *      database's own deadline_end, read once per file for the days a
@@ -95,17 +96,24 @@ static int log_or_not(import_ctx *c, unsigned long line, const char *field, cons
 }
 
 /* The plate as a key: a German plate normalised like the matcher does
- * (engine/plate.c), any other upper-cased without separators. */
+ * (engine/plate.c), any other upper-cased without separators.  It does not
+ * know where the district code ends ("H-HA 1" and "HH-A 1" are both HHA1):
+ * right for finding a plate in remittance text, not for telling cars apart. */
 static void plate_key(const ticket *t, char out[PLATE_MAX])
 {
     if ((!t->nationality || !t->nationality[0] || !strcmp(t->nationality, "D")) &&
         plate_normalise(t->plate, strlen(t->plate), out))
         return;
-    size_t o = 0;
-    for (const char *p = t->plate; *p && o + 1 < PLATE_MAX; p++)
-        if (*p != ' ' && *p != '-')
-            out[o++] = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
-    out[o] = '\0';
+    plate_key_plain(t->plate, strlen(t->plate), out);
+}
+
+/* The car (claims.car_key, engine/plate.h): the plate with the district
+ * boundary and the country.  A German plate passed plate_check_de, so it
+ * has a key; should it not, '?' and the plate key, which names no car. */
+static void car_key(const ticket *t, const char *key, char out[PLATE_CAR_MAX])
+{
+    if (!plate_car_key(t->plate, strlen(t->plate), t->nationality, out))
+        snprintf(out, PLATE_CAR_MAX, "?%s", key);
 }
 
 static int32_t day_of(int64_t secs)
@@ -115,12 +123,11 @@ static int32_t day_of(int64_t secs)
 
 /* The in-file checks; AB_OK to insert the row, AB_E_REJECTED if it was
  * refused (and said so). */
-static int memo_check(import_ctx *c, const ticket *t, const char *key, const char *nat)
+static int memo_check(import_ctx *c, const ticket *t, const char *car)
 {
-    /* A car is its plate and its country: NL "AB12CD" and B "AB12CD" are
-     * two cars (the SQL's SAME_CAR says the same). */
-    char car[PLATE_MAX + 8];
-    snprintf(car, sizeof car, "%s:%s", nat, key);
+    /* A car is its plate with the district boundary and its country:
+     * "H-HA 1" and "HH-A 1", NL "AB12CD" and B "AB12CD" are two cars each
+     * (the SQL's SAME_CAR says the same). */
     unsigned long first = 0;
     int v = tmemo_check(c->memo, t->line, t->reference, car, t->tbnr, t->offense_time, &first);
     int rc = AB_E_REJECTED;
@@ -151,7 +158,7 @@ static int memo_check(import_ctx *c, const ticket *t, const char *key, const cha
 }
 
 /* A claim row for COPY into abgleich.claims (the fast path). */
-static int copy_claim(import_ctx *c, const ticket *t, const char *key)
+static int copy_claim(import_ctx *c, const ticket *t, const char *key, const char *car)
 {
     int32_t d = day_of(t->offense_time) + DUE_AFTER_DAYS;
     if (d < c->due_lo || (size_t)(d - c->due_lo) >= c->due_n) {
@@ -173,13 +180,14 @@ static int copy_claim(import_ctx *c, const ticket *t, const char *key)
         pgsink_copy_cstr(c->db, t->nationality);
     else
         pgsink_copy_null(c->db);
+    pgsink_copy_cstr(c->db, car);
     c->rows++;
     c->cents += t->amount_cents;
     return pgsink_copy_end_row(c->db);
 }
 
 /* A row of the staging table (the checked path); the server parses the text. */
-static int copy_stage(import_ctx *c, const ticket *t, const char *key)
+static int copy_stage(import_ctx *c, const ticket *t, const char *key, const char *car)
 {
     char when[20];
     datetime_format(t->offense_time, when);
@@ -195,6 +203,7 @@ static int copy_stage(import_ctx *c, const ticket *t, const char *key)
         pgsink_copy_cstr(c->db, t->nationality);
     else
         pgsink_copy_null(c->db);
+    pgsink_copy_cstr(c->db, car);
     return pgsink_copy_end_row(c->db);
 }
 
@@ -210,14 +219,15 @@ static int on_ticket(void *vctx, const ticket *t)
     const char *why = tcheck_ticket(&c->check, &in, &field, msg);
     if (why)
         return on_reject(c, t->line, field, why);
-    char key[PLATE_MAX];
+    char key[PLATE_MAX], car[PLATE_CAR_MAX];
     plate_key(t, key);
-    int rc = memo_check(c, t, key, t->nationality && t->nationality[0] ? t->nationality : "D");
+    car_key(t, key, car);
+    int rc = memo_check(c, t, car);
     if (rc == AB_E_REJECTED)
         return AB_OK;
     if (rc < 0)
         return rc;
-    return c->fast ? copy_claim(c, t, key) : copy_stage(c, t, key);
+    return c->fast ? copy_claim(c, t, key, car) : copy_stage(c, t, key, car);
 }
 
 static int on_reject(void *vctx, unsigned long line, const char *field, const char *reason)
@@ -258,7 +268,7 @@ static int reader_feed(reader *rd, import_ctx *c, const cli_opts *o, const char 
 }
 
 #define CLAIM_COLUMNS "(file_id, line, reference, plate, tbnr, offense_time, location," \
-                      " amount_cents, due_date, plate_key, nationality)"
+                      " amount_cents, due_date, plate_key, nationality, car_key)"
 
 /* Streams the ticket file (CSV or XMLMDE) into claims (fast) or the stage. */
 static int run_pass(import_ctx *c, const cli_opts *o, int64_t size)
@@ -281,10 +291,10 @@ static int run_pass(import_ctx *c, const cli_opts *o, int64_t size)
     /* Binary into claims: the server then parses no timestamps, dates and
      * numbers, a fifth of a claim row's cost (docs/benchmarks.md). */
     rc = c->fast ? pgsink_copy_begin_binary(c->db, "COPY abgleich.claims " CLAIM_COLUMNS
-                                                   " FROM STDIN (FORMAT binary)", 11)
+                                                   " FROM STDIN (FORMAT binary)", 12)
                  : pgsink_copy_begin(c->db, "COPY pg_temp.ticket_stage (line, reference, plate,"
                                             " tbnr, amount_cents, offense_time, location,"
-                                            " plate_key, nationality) FROM STDIN");
+                                            " plate_key, nationality, car_key) FROM STDIN");
     if (rc < 0)
         goto out;
     progress p;
@@ -344,12 +354,13 @@ static int report_conflicts(import_ctx *c)
     return AB_OK;
 }
 
-/* The window as SQL compares it: the same car (plate key and country),
- * the same TBNR, offense times at most the window apart (both ends
- * included). */
+/* The window as SQL compares it: the same car (car key: plate with the
+ * district boundary, and country; the plate key only lets the hash index
+ * narrow the rows), the same TBNR, offense times at most the window apart
+ * (both ends included). */
 #define SAME_CAR(k, s)                                                                         \
-    k ".plate_key = " s ".plate_key AND " k ".tbnr = " s ".tbnr"                                \
-    " AND coalesce(nullif(" k ".nationality, ''), 'D') = coalesce(nullif(" s ".nationality, ''), 'D')" \
+    k ".plate_key = " s ".plate_key AND " k ".car_key = " s ".car_key"                         \
+    " AND " k ".tbnr = " s ".tbnr"                                                              \
     " AND " k ".offense_time BETWEEN " s ".offense_time - make_interval(mins => $1::int)"    \
     " AND " s ".offense_time + make_interval(mins => $1::int)"
 
@@ -495,9 +506,9 @@ static int insert_claims(import_ctx *c, const char *file_id, import_summary *sum
         "   offense_time::date + " AB_STR(DUE_AFTER_DAYS) " AS d FROM pg_temp.ticket_stage) r),"
         " ins AS ("
         " INSERT INTO abgleich.claims (file_id, line, reference, plate, tbnr, offense_time,"
-        "   location, amount_cents, due_date, plate_key, nationality)"
+        "   location, amount_cents, due_date, plate_key, nationality, car_key)"
         " SELECT $1::bigint, s.line, s.reference, s.plate, s.tbnr, s.offense_time, s.location,"
-        "   s.amount_cents, due.due, s.plate_key, s.nationality"
+        "   s.amount_cents, due.due, s.plate_key, s.nationality, s.car_key"
         " FROM pg_temp.ticket_stage s"
         " JOIN due ON due.raw = s.offense_time::date + " AB_STR(DUE_AFTER_DAYS)
         " ORDER BY s.line RETURNING amount_cents)"
@@ -560,7 +571,7 @@ static int stage_path(import_ctx *c, const cli_opts *o, int64_t size, import_sum
     int rc = pgsink_exec(c->db, "CREATE TEMP TABLE ticket_stage (line int, reference text,"
                                 " plate text, tbnr text, amount_cents bigint,"
                                 " offense_time timestamp, location text, plate_key text,"
-                                " nationality text) ON COMMIT DROP");
+                                " nationality text, car_key text) ON COMMIT DROP");
     if (rc == AB_OK)
         rc = run_pass(c, o, size);
     if (rc == AB_OK)

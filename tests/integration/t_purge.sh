@@ -17,11 +17,11 @@ $ABGLEICH purge --before 2026-11-01 > $TMP/p0.txt 2>/dev/null
 grep -q "von 0 abgeschlossenen Forderungen, 0 Bankumsätzen" $TMP/p0.txt || fail "nothing is that old: $(cat $TMP/p0.txt)"
 $ABGLEICH purge --before 2027-01-01 > $TMP/p1.txt 2>/dev/null
 grep -q "Probelauf" $TMP/p1.txt || fail "a dry run by default: $(cat $TMP/p1.txt)"
-assert_eq "HH-AB 1234" "$(q "SELECT plate FROM abgleich.claims WHERE reference = '400000010017'")" "the dry run changed nothing"
+assert_eq "HH-AB 1234|HH-AB1234" "$(q "SELECT plate, car_key FROM abgleich.claims WHERE reference = '400000010017'")" "the dry run changed nothing"
 
 $ABGLEICH --lang en purge --before 2027-01-01 --execute > $TMP/p2.txt 2>/dev/null
 grep -q "^Purged before 2027-01-01" $TMP/p2.txt || fail "executed: $(cat $TMP/p2.txt)"
-assert_eq "|" "$(q "SELECT coalesce(plate, '') || '|' || coalesce(location, '') FROM abgleich.claims WHERE reference = '400000010017'")" "a paid claim lost plate and place"
+assert_eq "||" "$(q "SELECT coalesce(plate, '') || '|' || coalesce(location, '') || '|' || coalesce(car_key, '') FROM abgleich.claims WHERE reference = '400000010017'")" "a paid claim lost plate, place and car key"
 assert_eq "400000010017" "$(q "SELECT reference FROM abgleich.claims WHERE reference = '400000010017'")" "its reference stays"
 assert_eq "D-EF 5" "$(q "SELECT plate FROM abgleich.claims WHERE reference = '400000010050'")" "a partly paid claim keeps its data"
 assert_eq "||" "$(q "SELECT coalesce(debtor_name, '') || '|' || coalesce(debtor_iban, '') || '|' || coalesce(remittance, '') FROM abgleich.bank_transactions WHERE end_to_end_id = 'M-001'")" "the payer of a settled payment is gone"
