@@ -8,7 +8,8 @@
  * and outcome, and for an accepted one that no earlier document of the same
  * seller and number announced, store the invoice (status open).  The same
  * file again changes nothing; a second document with a known seller and
- * number is archived as a duplicate and reported.  Rejections print
+ * number, or with a known number, payee IBAN and amount due under another
+ * seller key, is archived as a duplicate and reported.  Rejections print
  * `FILE: RULE: reason` per failed rule; the exit code is then 3.
  * `approve` and `pay` are in jobs/pay.c; the matching of the debits that
  * pay invoices in jobs/outgoing.c.
@@ -162,6 +163,27 @@ static int link_invoices(pgsink *db, const doc *d, const char *id)
     return rc;
 }
 
+/* The payment means we pay by: the first transfer (UNCL 4461 30 credit
+ * transfer, 58 SEPA credit transfer, 42 payment to a bank account) with a
+ * valid payee IBAN.  An invoice may offer a card (48) or a direct debit
+ * (59) first; taking means[0] left such an invoice without an IBAN, never
+ * approvable.  Without one, the first transfer (its IBAN, if any, is then
+ * refused at approval with the reason), else the first means as before. */
+static const ei_means *payee_means(const einvoice *e)
+{
+    const ei_means *transfer = NULL;
+    for (int i = 0; i < e->n_means; i++) {
+        const ei_means *m = &e->means[i];
+        if (strcmp(m->code, "30") && strcmp(m->code, "58") && strcmp(m->code, "42"))
+            continue;
+        if (m->iban[0] && einvcheck_iban(m->iban))
+            return m;
+        if (!transfer)
+            transfer = m;
+    }
+    return transfer ? transfer : e->n_means ? &e->means[0] : NULL;
+}
+
 static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char *first, size_t fl)
 {
     const einvoice *e = &d->e;
@@ -176,7 +198,7 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
     char seller_key[sizeof e->seller_name > sizeof e->seller_vat ? sizeof e->seller_name
                                                                   : sizeof e->seller_vat];
     seller_key_of(e, seller_key, sizeof seller_key);
-    const ei_means *m = e->n_means ? &e->means[0] : NULL;
+    const ei_means *m = payee_means(e);
     const char *params[] = {doc_id, e->number, e->type_code, einvoice_profile_name(e->profile),
                             seller_key, e->seller_name, issue[0] ? issue : NULL,
                             due[0] ? due : NULL, e->currency,
@@ -185,16 +207,24 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                             m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
                             cents, e->preceding[0] ? e->preceding : NULL};
     pgsink_result *res = NULL;
+    /* Known is the same seller and number, or (whatever the seller key)
+     * the same number, payee IBAN and amount due: a seller sending an
+     * invoice once with its VAT id and once with only a tax number has two
+     * keys (VAT id, name), and an audit paid such an invoice twice. */
     int rc = pgsink_query(db,
-        "WITH ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
+        "WITH known AS (SELECT d.name FROM abgleich.invoices i"
+        "   JOIN abgleich.invoice_documents d ON d.id = i.document_id"
+        "   WHERE i.invoice_number = $2 AND (i.seller_key = $5"
+        "     OR (upper(i.iban) = upper($12) AND i.invoiced_cents = $15::bigint))"
+        "   ORDER BY i.seller_key = $5 DESC, i.id LIMIT 1),"
+        " ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
         "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
         "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number)"
-        " VALUES ($1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
-        "   $12, $13, $14, $15::bigint, $15::bigint, $16)"
+        " SELECT $1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
+        "   $12, $13, $14, $15::bigint, $15::bigint, $16"
+        " WHERE NOT EXISTS (SELECT 1 FROM known)"
         " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
-        " SELECT (SELECT id FROM ins), (SELECT d.name FROM abgleich.invoices i"
-        "   JOIN abgleich.invoice_documents d ON d.id = i.document_id"
-        "   WHERE i.seller_key = $5 AND i.invoice_number = $2)",
+        " SELECT (SELECT id FROM ins), (SELECT name FROM known)",
         16, params, &res);
     if (rc < 0)
         return rc;
