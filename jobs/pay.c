@@ -303,6 +303,7 @@ static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
     return pgsink_query(db,
         "SELECT id, invoice_number, seller_name, iban, bic, remittance, amount_due_cents"
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
+        "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
         "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
         " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
         1, params, res);
