@@ -212,6 +212,46 @@ static void profile_of(einvoice *e)
         }
 }
 
+/* Whether `one` is a line of the '\n'-joined list. */
+static bool named_before(const char *joined, const char *one)
+{
+    size_t len = strlen(one);
+    for (const char *s = joined; *s;) {
+        size_t k = strcspn(s, "\n");
+        if (k == len && !strncmp(s, one, len))
+            return true;
+        s += k + (s[k] == '\n');
+    }
+    return false;
+}
+
+/* Every BT-25, up to EI_PRECEDING_MAX, joined by '\n' (a number is one
+ * line: a control character in it becomes a space, so the joined text
+ * splits back into exactly the numbers read); a number named twice counts
+ * once. */
+static void preceding(px *p, xmlNodePtr root)
+{
+    einvoice *e = p->e;
+    xmlXPathObjectPtr r = eval(p, root, p->ubl ? "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"
+                                               : ST "ram:InvoiceReferencedDocument/ram:IssuerAssignedID");
+    e->preceding[0] = '\0';
+    e->n_preceding = 0;
+    for (int i = 0; r && i < r->nodesetval->nodeNr && e->n_preceding < EI_PRECEDING_MAX; i++) {
+        char one[EI_TEXT];
+        if (!text(p, r->nodesetval->nodeTab[i], ".", one, sizeof one) || !one[0])
+            continue;
+        for (char *c = one; *c; c++)
+            if ((unsigned char)*c < 0x20)
+                *c = ' ';
+        if (named_before(e->preceding, one))
+            continue;
+        size_t len = strlen(e->preceding);
+        snprintf(e->preceding + len, sizeof e->preceding - len, "%s%s", len ? "\n" : "", one);
+        e->n_preceding++;
+    }
+    xmlXPathFreeObject(r);
+}
+
 static void header(px *p, xmlNodePtr root)
 {
     einvoice *e = p->e;
@@ -249,9 +289,7 @@ static void header(px *p, xmlNodePtr root)
          e->payee_name, sizeof e->payee_name);
     text(p, root, u ? "cac:PaymentMeans/cbc:PaymentID" : ST "ram:PaymentReference", e->remittance,
          sizeof e->remittance);
-    text(p, root, u ? "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID"
-                    : ST "ram:InvoiceReferencedDocument/ram:IssuerAssignedID",
-         e->preceding, sizeof e->preceding);
+    preceding(p, root);
 }
 
 static void strip_spaces(char *s)

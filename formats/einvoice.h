@@ -34,6 +34,7 @@ enum ei_profile {
 #define EI_MEANS_MAX 4
 #define EI_VAT_MAX 16
 #define EI_LINES_MAX 2000
+#define EI_PRECEDING_MAX 16   /* BT-25 read per document; more are ignored */
 
 typedef struct ei_means {
     char code[8];         /* BT-81, UNCL 4461: 58 SEPA credit transfer, 59 direct debit, ... */
@@ -72,7 +73,12 @@ typedef struct einvoice {
     char seller_vat[32];            /* BT-31 */
     char payee_name[EI_TEXT];       /* BT-59 */
     char remittance[EI_TEXT];       /* BT-83 */
-    char preceding[EI_TEXT];        /* BT-25, the first preceding invoice named */
+    /* BT-25, every preceding invoice named (BG-3 repeats: a correction may
+     * replace several invoices), in document order without repeats, joined
+     * by '\n'; "" if none.  Each stands for an invoice to act on, so all
+     * of them are kept, not only the first (an audit paid the others). */
+    char preceding[EI_PRECEDING_MAX * EI_TEXT];
+    int n_preceding;
     ei_means means[EI_MEANS_MAX];
     int n_means;
     int64_t amount[EA_COUNT];       /* BT-106 .. BT-115, cents */

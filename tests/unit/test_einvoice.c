@@ -131,6 +131,72 @@ Test(einvoice, preceding_invoice)
     }
 }
 
+/* A copy of the fixture with `add` inserted after the first `after`. */
+static char *with_inserted(const char *file, const char *after, const char *add, size_t *n)
+{
+    size_t len;
+    char *xml = slurp(file, &len), *at = strstr(xml, after);
+    cr_assert(at, "%s has %s", file, after);
+    at += strlen(after);
+    char *out = malloc(len + strlen(add) + 1);
+    size_t head = (size_t)(at - xml);
+    memcpy(out, xml, head);
+    memcpy(out + head, add, strlen(add));
+    memcpy(out + head + strlen(add), at, len - head);
+    *n = len + strlen(add);
+    out[*n] = '\0';
+    free(xml);
+    return out;
+}
+
+/* A correction replacing several invoices names each (BG-3 repeats); an
+ * audit found only the first read, so the others were paid beside it.
+ * All are kept, in order, a number named twice once. */
+Test(einvoice, several_preceding_invoices)
+{
+    static const struct {
+        const char *file, *after, *add;
+    } docs[] = {
+        {"tests/fixtures/einvoice/ubl/xrts__xr30_380_basic_sepa58.xml", "</cbc:BuyerReference>",
+         "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>R-1</cbc:ID>"
+         "</cac:InvoiceDocumentReference></cac:BillingReference>"
+         "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID> R-2 </cbc:ID>"
+         "</cac:InvoiceDocumentReference></cac:BillingReference>"
+         "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>R-1</cbc:ID>"
+         "</cac:InvoiceDocumentReference></cac:BillingReference>"},
+        {"tests/fixtures/einvoice/cii/corpus__creditnote_381_en16931.xml",
+         "</ram:SpecifiedTradeSettlementHeaderMonetarySummation>",
+         "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>R-1</ram:IssuerAssignedID>"
+         "</ram:InvoiceReferencedDocument><ram:InvoiceReferencedDocument>"
+         "<ram:IssuerAssignedID>R-2</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>"},
+    };
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        char err[256], *xml = with_inserted(docs[i].file, docs[i].after, docs[i].add, &n);
+        einvoice e;
+        cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s: %s", docs[i].file, err);
+        cr_expect_str_eq(e.preceding, "R-1\nR-2", "%s", docs[i].file);
+        cr_expect_eq(e.n_preceding, 2, "%s", docs[i].file);
+        cr_expect_eq(e.xsd_errors, 0, "%s: %s", docs[i].file, e.xsd_error);
+        einvoice_free(&e);
+        free(xml);
+    }
+    /* Bounded: the 17th and later are not read. */
+    char refs[17 * 160] = "";
+    for (int k = 1; k <= 17; k++)
+        snprintf(refs + strlen(refs), sizeof refs - strlen(refs),
+                 "<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>V-%d</cbc:ID>"
+                 "</cac:InvoiceDocumentReference></cac:BillingReference>", k);
+    size_t n;
+    char err[256], *xml = with_inserted(docs[0].file, docs[0].after, refs, &n);
+    einvoice e;
+    cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s", err);
+    cr_expect_eq(e.n_preceding, EI_PRECEDING_MAX);
+    cr_expect(strstr(e.preceding, "\nV-16") && !strstr(e.preceding, "V-17"), "%s", e.preceding);
+    einvoice_free(&e);
+    free(xml);
+}
+
 Test(einvoice, leitweg_and_iban)
 {
     bool fmt;

@@ -1,0 +1,205 @@
+#!/bin/bash
+# E-invoice rules the third audit found broken (sql/041_invoice_rules.sql):
+# four eyes held by the database (no self-approval by SQL, no change of
+# the payee account or a higher amount after approval, no payment of an
+# approval without a second login); corrections act on the whole chain of
+# an invoice (a correction of a correction of a paid invoice owes only the
+# rest; of two corrections of one invoice only the later is payable); a
+# correction naming several invoices supersedes each; the same invoice
+# under another seller key (VAT id, then only a tax number) is a
+# duplicate; the transfer among several payment means is the one paid to;
+# no link across currencies.  Each check fails without its fix.
+set -eu
+. tests/integration/lib.sh
+E=$FIXTURES/einvoice
+UBL=$E/ubl/xrts__xr30_380_basic_sepa58.xml
+
+$ABGLEICH init 2>/dev/null
+for r in kassenleiterin einkauf; do
+    psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE $r LOGIN IN ROLE abgleich_treasury;
+        EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+done
+kl() { ABGLEICH_DB="$ABGLEICH_DB user=kassenleiterin" "$ABGLEICH" "$@"; }
+ek() { ABGLEICH_DB="$ABGLEICH_DB user=einkauf" "$ABGLEICH" "$@"; }
+# qe SQL: as the importing login; prints psql's error, exit status kept.
+qe() { psql -XAtq -v ON_ERROR_STOP=1 -U einkauf -c "$1" 2>&1; }
+PAY="--account DE02120300000000202051 --name Stadtkasse"
+
+# gen OUT NUMBER [type=T] [net=EUROS] [cur=C] [prec=N1,N2] [iban=I] [novat] [card]:
+# the UBL sample with one line of NET at 7 % (default 100.00, 107.00 due).
+gen() {
+    local out=$1 num=$2 type=380 net=100.00 cur=EUR prec="" iban="" novat="" card=""
+    shift 2
+    for a in "$@"; do
+        case $a in
+        type=*) type=${a#type=} ;; net=*) net=${a#net=} ;; cur=*) cur=${a#cur=} ;;
+        prec=*) prec=${a#prec=} ;; iban=*) iban=${a#iban=} ;; novat) novat=1 ;; card) card=1 ;;
+        esac
+    done
+    local c=$((10#${net%.*} * 100 + 10#${net#*.}))
+    local t=$(((c * 7 + 50) / 100))
+    local g=$((c + t)) refs="" p
+    for p in ${prec//,/ }; do
+        refs="$refs<cac:BillingReference><cac:InvoiceDocumentReference><cbc:ID>$p</cbc:ID></cac:InvoiceDocumentReference></cac:BillingReference>"
+    done
+    eur() { printf '%d.%02d' $(($1 / 100)) $(($1 % 100)); }
+    sed -e "s|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>$num</cbc:ID>|" \
+        -e "s|<cbc:InvoiceTypeCode>380<|<cbc:InvoiceTypeCode>$type<|" \
+        -e "s|currencyID=\"EUR\"|currencyID=\"$cur\"|g" \
+        -e "s|<cbc:DocumentCurrencyCode>EUR<|<cbc:DocumentCurrencyCode>$cur<|" \
+        -e "s|</cbc:BuyerReference>|&$refs|" \
+        -e "s|DE79000000001234567890|${iban:-DE79000000001234567890}|" \
+        -e '/<cac:InvoiceLine>/,/<\/cac:InvoiceLine>/d' \
+        -e "s|</ubl:Invoice>|<cac:InvoiceLine><cbc:ID>1</cbc:ID><cbc:InvoicedQuantity unitCode=\"XPP\">1</cbc:InvoicedQuantity><cbc:LineExtensionAmount currencyID=\"$cur\">$(eur $c)</cbc:LineExtensionAmount><cac:Item><cbc:Name>Ware</cbc:Name><cac:ClassifiedTaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>7</cbc:Percent><cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:ClassifiedTaxCategory></cac:Item><cac:Price><cbc:PriceAmount currencyID=\"$cur\">$(eur $c)</cbc:PriceAmount></cac:Price></cac:InvoiceLine>&|" \
+        -e "s|>314.86<|>$(eur $c)<|g" -e "s|>22.04<|>$(eur $t)<|g" -e "s|>336.9<|>$(eur $g)<|g" \
+        $UBL > "$out"
+    if [ -n "$novat" ]; then # only a tax number (Steuernummer): the seller key is the name
+        sed -i -e '/<cac:PartyTaxScheme>/,/<\/cac:PartyTaxScheme>/{s|<cbc:CompanyID>DE 123456789<|<cbc:CompanyID>201/113/40209<|;s|<cbc:ID>VAT<|<cbc:ID>FC<|}' "$out"
+    fi
+    if [ -n "$card" ]; then # a payment card (48) offered before the transfer
+        sed -i -e '0,/<cac:PaymentMeans>/s|<cac:PaymentMeans>|<cac:PaymentMeans><cbc:PaymentMeansCode>48</cbc:PaymentMeansCode><cac:CardAccount><cbc:PrimaryAccountNumberID>1234</cbc:PrimaryAccountNumberID><cbc:NetworkID>VISA</cbc:NetworkID></cac:CardAccount></cac:PaymentMeans><cac:PaymentMeans>|' "$out"
+    fi
+}
+row() { q "SELECT status || '|' || amount_due_cents FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+id_of() { q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+
+# A statement booking our transfers (EndToEndId ABG-<id>), one per invoice.
+stmt_no=0
+settle() { # INVOICE...
+    local n
+    stmt_no=$((stmt_no + 1))
+    {
+        echo '<?xml version="1.0" encoding="UTF-8"?>'
+        echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+        echo "<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>"
+        echo "<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>"
+        echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
+        for n in "$@"; do
+            local amt e2e
+            amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$n'")
+            e2e="ABG-$(id_of $n)"
+            cat <<EOF
+<Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>R$stmt_no$n</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung $n</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+EOF
+        done
+        echo '</Stmt></BkToCstmrStmt></Document>'
+    } > $TMP/stmt$stmt_no.xml
+    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+}
+
+gen $TMP/fe1.xml FE-1
+gen $TMP/fe2.xml FE-2 net=200.00
+gen $TMP/cha.xml CH-A
+gen $TMP/mp1.xml MP-1
+ek import invoices $TMP/fe1.xml $TMP/fe2.xml $TMP/cha.xml $TMP/mp1.xml >/dev/null 2>&1 ||
+    fail "the importing login imports"
+
+# 1. Four eyes in the database.  The importer approving by SQL, without a
+# name (approved_by stayed NULL and the invoice was paid):
+out=$(qe "UPDATE abgleich.invoices SET status = 'approved' WHERE invoice_number = 'FE-1'") &&
+    fail "the importer approved its own invoice by SQL"
+echo "$out" | grep -q "four eyes" || fail "why no self-approval: $out"
+out=$(qe "UPDATE abgleich.invoices SET status = 'in_payment' WHERE invoice_number = 'FE-1'") &&
+    fail "an open invoice was put in payment by SQL"
+assert_eq "open|10700" "$(row FE-1)" "FE-1 still open"
+kl approve FE-1 CH-A MP-1 2>/dev/null
+# What was approved is paid: no other account, no higher amount.
+out=$(qe "UPDATE abgleich.invoices SET iban = 'DE89370400440532013000' WHERE invoice_number = 'FE-1'") &&
+    fail "the payee IBAN of an approved invoice was changed by SQL"
+echo "$out" | grep -q "payee account cannot be changed" || fail "why no IBAN change: $out"
+out=$(qe "UPDATE abgleich.invoices SET amount_due_cents = 1070000 WHERE invoice_number = 'FE-1'") &&
+    fail "the amount of an approved invoice was raised by SQL"
+echo "$out" | grep -q "amount due cannot be raised" || fail "why no higher amount: $out"
+set +e; out=$(q "UPDATE abgleich.invoices SET bic = 'COBADEFFXXX' WHERE invoice_number = 'FE-1'" 2>&1); rc=$?; set -e
+[ $rc -ne 0 ] && echo "$out" | grep -q "payee account cannot be changed" || fail "the BIC of an approved invoice was changed: $out"
+qe "UPDATE abgleich.invoices SET amount_due_cents = 10600 WHERE invoice_number = 'FE-1'" >/dev/null ||
+    fail "lowering an approved invoice (a credit) stays possible"
+assert_eq "approved|10600|DE79000000001234567890|kassenleiterin" \
+    "$(q "SELECT status || '|' || amount_due_cents || '|' || iban || '|' || approved_by FROM abgleich.invoices WHERE invoice_number = 'FE-1'")" \
+    "FE-1 as approved, lowered"
+# An approval without a second login (as the audit made it, the trigger
+# set aside) is not paid (jobs/pay.c).
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'approved' WHERE invoice_number = 'FE-2'"
+assert_eq "approved||einkauf" "$(q "SELECT status || '|' || coalesce(approved_by, '') || '|' || imported_by FROM abgleich.invoices WHERE invoice_number = 'FE-2'")" \
+    "FE-2 approved without an approver"
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain1.xml $PAY 2>/dev/null
+grep -q "<EndToEndId>ABG-$(id_of FE-2)</EndToEndId>" $TMP/pain1.xml && fail "an invoice approved by no second login was paid"
+assert_eq "3 320.00" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain1.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain1.xml)" \
+    "FE-1 (106.00), CH-A and MP-1 (107.00 each) paid; FE-2 not"
+grep -q "<InstdAmt Ccy=\"EUR\">106.00</InstdAmt>" $TMP/pain1.xml || fail "FE-1 paid as lowered"
+settle CH-A MP-1
+assert_eq "paid|10700 paid|10700" "$(row CH-A) $(row MP-1)" "CH-A and MP-1 paid"
+
+# 2. A chain of corrections.  CH-B corrects the paid CH-A to 128.40: 21.40
+# is due.  CH-C corrects CH-B to the same 128.40: before, CH-C was due in
+# full (CH-A paid twice); now CH-B is superseded and CH-C owes the 21.40.
+gen $TMP/chb.xml CH-B type=384 net=120.00 prec=CH-A
+gen $TMP/chc.xml CH-C type=384 net=120.00 prec=CH-B
+ek import invoices $TMP/chb.xml >/dev/null 2>&1
+assert_eq "open|2140" "$(row CH-B)" "a correction of a paid invoice owes the difference"
+ek import invoices $TMP/chc.xml >/dev/null 2>$TMP/chc.txt
+assert_eq "superseded|2140 open|2140" "$(row CH-B) $(row CH-C)" \
+    "a correction of a correction owes what is left on the chain, not its full amount"
+grep -q "invoice CH-C: corrects invoice CH-B and its corrections: CH-B of 21.40 EUR superseded and will not be paid; 107.00 EUR paid or in payment on them: 21.40 EUR is due" $TMP/chc.txt ||
+    fail "CH-C says what it did: $(cat $TMP/chc.txt)"
+# CH-G corrects the root CH-A down to 53.50: CH-C is superseded, and the
+# seller owes 53.50 back.
+gen $TMP/chg.xml CH-G type=384 net=50.00 prec=CH-A
+ek import invoices $TMP/chg.xml >/dev/null 2>$TMP/chg.txt
+assert_eq "superseded|2140 open|-5350" "$(row CH-C) $(row CH-G)" "a correction below what was paid: the seller owes it back"
+grep -q "the seller owes it back; left for a clerk" $TMP/chg.txt || fail "CH-G says so: $(cat $TMP/chg.txt)"
+# Two corrections naming the same open invoice: only the later one is
+# payable (before, both were).
+gen $TMP/chd.xml CH-D
+gen $TMP/che.xml CH-E type=384 prec=CH-D
+gen $TMP/chf.xml CH-F type=384 net=90.00 prec=CH-D
+ek import invoices $TMP/chd.xml $TMP/che.xml $TMP/chf.xml >/dev/null 2>&1
+assert_eq "superseded|10700 superseded|10700 open|9630" "$(row CH-D) $(row CH-E) $(row CH-F)" \
+    "of two corrections of one invoice, the later supersedes the earlier"
+expect_exit 3 kl approve CH-E
+
+# 3. A correction naming two invoices (two BG-3), one paid, one open:
+# both are corrected; before, only the first was read and MP-2 stayed payable.
+gen $TMP/mp2.xml MP-2
+gen $TMP/mpn.xml MP-N type=384 net=200.00 prec=MP-1,MP-2
+ek import invoices $TMP/mp2.xml $TMP/mpn.xml >/dev/null 2>$TMP/mpn.txt
+assert_eq "paid|10700 superseded|10700 open|10700" "$(row MP-1) $(row MP-2) $(row MP-N)" \
+    "MP-2 superseded; MP-N owes 214.00 less the 107.00 paid on MP-1"
+assert_eq "MP-1
+MP-2|$(id_of MP-1),$(id_of MP-2)" "$(q "SELECT preceding_number || '|' || array_to_string(preceding_ids, ',') FROM abgleich.invoices WHERE invoice_number = 'MP-N'")" \
+    "both preceding invoices kept and linked"
+
+# 4. The same invoice sent once with the VAT id and once with only a tax
+# number: two seller keys, one invoice (same number, IBAN and amount).
+gen $TMP/du1.xml DU-1
+gen $TMP/du1_tax.xml DU-1 novat
+ek import invoices $TMP/du1.xml >/dev/null 2>&1
+expect_exit 3 ek import invoices $TMP/du1_tax.xml
+grep -q "duplicate: invoice DU-1 of \[Seller name\] was imported before from $TMP/du1.xml" $TMP/stderr || fail "the duplicate is reported: $(cat $TMP/stderr)"
+assert_eq "1|duplicate" "$(q "SELECT (SELECT count(*) FROM abgleich.invoices WHERE invoice_number = 'DU-1'), (SELECT outcome FROM abgleich.invoice_documents WHERE name = '$TMP/du1_tax.xml')")" \
+    "one invoice, the second document a duplicate"
+# Another amount under the other key is another invoice.
+gen $TMP/du2_tax.xml DU-1 novat net=50.00
+ek import invoices $TMP/du2_tax.xml >/dev/null 2>&1 || fail "DU-1 of another amount is no duplicate"
+
+# 5. A card (48) offered before the transfer (58): the transfer's IBAN is
+# the payee's; before, the invoice had none and could never be approved.
+gen $TMP/pm1.xml PM-1 card
+ek import invoices $TMP/pm1.xml >/dev/null 2>&1
+assert_eq "DE79000000001234567890" "$(q "SELECT iban FROM abgleich.invoices WHERE invoice_number = 'PM-1'")" "the transfer's IBAN"
+kl approve PM-1 2>/dev/null || fail "an invoice offering a card first can be approved"
+
+# 6. A credit note in USD naming an invoice in EUR lowers nothing.
+CN=$E/cii/corpus__creditnote_381_en16931.xml
+sed -e 's|<ram:ID>123</ram:ID>|<ram:ID>CU-1</ram:ID>|' -e '0,/<ram:TypeCode>381</s//<ram:TypeCode>380</' $CN > $TMP/cu1.xml
+sed -e 's|<ram:ID>123</ram:ID>|<ram:ID>CU-GS</ram:ID>|' -e 's|EUR|USD|g' \
+    -e 's|</ram:SpecifiedTradeSettlementHeaderMonetarySummation>|&<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>CU-1</ram:IssuerAssignedID></ram:InvoiceReferencedDocument>|' \
+    $CN > $TMP/cugs.xml
+ek import invoices $TMP/cu1.xml >/dev/null 2>&1
+ek import invoices $TMP/cugs.xml >/dev/null 2>$TMP/cugs.txt || fail "the USD credit note: $(cat $TMP/cugs.txt)"
+assert_eq "open|357 open|-357" "$(row CU-1) $(row CU-GS)" "no credit across currencies"
+grep -q "refers to invoice CU-1 in EUR, but is in USD: not linked, a clerk decides" $TMP/cugs.txt || fail "the import says why: $(cat $TMP/cugs.txt)"
