@@ -35,6 +35,7 @@
 #include "../engine/einvcheck.h"
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
+#include "../engine/sepa.h"
 #include "../formats/xsdval.h"
 #include "cli.h"
 
@@ -177,25 +178,6 @@ static void el(FILE *f, const char *indent, const char *name, const char *text)
     fprintf(f, "</%s>\n", name);
 }
 
-/* The first `max` characters of UTF-8 text (the EPC limits names to 70
- * and remittance text to 140 characters), never cutting a character. */
-static void clip(char *dst, size_t cap, const char *src, int max)
-{
-    size_t n = 0;
-    int chars = 0;
-    while (src[n] && chars < max) {
-        size_t len = 1;
-        while (((unsigned char)src[n + len] & 0xC0) == 0x80)
-            len++;
-        if (n + len >= cap)
-            break;
-        n += len;
-        chars++;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
-}
-
 /* BICFIDec2014Identifier; an invoice's malformed BIC is left out (the
  * IBAN alone routes a SEPA transfer) rather than spoiling the whole run. */
 static bool bic_ok(const char *b)
@@ -250,19 +232,32 @@ static void pain_head(FILE *f, const run *r, const char *now)
     fprintf(f, "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n");
 }
 
-/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents. */
+/* An IBAN as the schema wants it, whatever spaces a row kept. */
+static void iban_plain(char *dst, size_t cap, const char *iban)
+{
+    size_t n = 0;
+    for (; *iban && n + 1 < cap; iban++)
+        if (*iban != ' ')
+            dst[n++] = *iban;
+    dst[n] = '\0';
+}
+
+/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents.  The
+ * texts in the SEPA character set (sepa.h): many banks refuse a whole file
+ * for one character outside it. */
 static void pain_tx(FILE *f, const pgsink_result *res, int i)
 {
-    char e2e[40], amt[32], text[512], ustrd[4 * 140 + 1], name[4 * 70 + 1];
+    char e2e[40], amt[32], text[512], iban[40];
+    char ustrd[SEPA_USTRD_MAX + 1], name[SEPA_NAME_MAX + 1];
     snprintf(e2e, sizeof e2e, "ABG-%s", pgsink_result_value(res, i, 0));
     amount(amt, sizeof amt, strtoll(pgsink_result_value(res, i, 6), NULL, 10));
     const char *rem = pgsink_result_isnull(res, i, 5) ? NULL : pgsink_result_value(res, i, 5);
-    if (rem)
-        snprintf(text, sizeof text, "%s", rem);
-    else
+    if (!rem || !sepa_text(ustrd, SEPA_USTRD_MAX, rem)) {
         snprintf(text, sizeof text, "Rechnung %s", pgsink_result_value(res, i, 1));
-    clip(ustrd, sizeof ustrd, text, 140);
-    clip(name, sizeof name, pgsink_result_value(res, i, 2), 70);
+        sepa_text(ustrd, SEPA_USTRD_MAX, text);
+    }
+    sepa_text(name, SEPA_NAME_MAX, pgsink_result_value(res, i, 2));
+    iban_plain(iban, sizeof iban, pgsink_result_value(res, i, 3));
     fprintf(f, "   <CdtTrfTxInf>\n    <PmtId>\n");
     el(f, "     ", "EndToEndId", e2e);
     fprintf(f, "    </PmtId>\n    <Amt>\n     <InstdAmt Ccy=\"EUR\">%s</InstdAmt>\n    </Amt>\n", amt);
@@ -274,7 +269,7 @@ static void pain_tx(FILE *f, const pgsink_result *res, int i)
     fprintf(f, "    <Cdtr>\n");
     el(f, "     ", "Nm", name);
     fprintf(f, "    </Cdtr>\n    <CdtrAcct>\n     <Id>\n");
-    el(f, "      ", "IBAN", pgsink_result_value(res, i, 3));
+    el(f, "      ", "IBAN", iban);
     fprintf(f, "     </Id>\n    </CdtrAcct>\n    <RmtInf>\n");
     el(f, "     ", "Ustrd", ustrd);
     fprintf(f, "    </RmtInf>\n   </CdtTrfTxInf>\n");
@@ -341,6 +336,19 @@ static int check_pain(const char *tmp, const char *out)
     return rc;
 }
 
+/* Why row i of the run cannot be paid by this file, or NULL.  A name the
+ * SEPA set leaves nothing of (one in another script) needs a clerk: the
+ * EPC requires the creditor's name. */
+static const char *unpayable(const pgsink_result *res, int i)
+{
+    char name[SEPA_NAME_MAX + 1];
+    if (pgsink_result_isnull(res, i, 3) || !einvcheck_iban(pgsink_result_value(res, i, 3)))
+        return "no valid payee IBAN";
+    if (!sepa_text(name, SEPA_NAME_MAX, pgsink_result_value(res, i, 2)))
+        return "the payee's name has no letter or digit of the SEPA character set";
+    return NULL;
+}
+
 static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
@@ -359,9 +367,10 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     if (rc == AB_OK && !(ok = calloc((size_t)n + 1, 1)))
         rc = AB_E_NOMEM;
     for (int i = 0; rc == AB_OK && i < n; i++) {
-        ok[i] = !pgsink_result_isnull(res, i, 3) && einvcheck_iban(pgsink_result_value(res, i, 3));
-        if (!ok[i]) {
-            log_warn("invoice %s: no valid payee IBAN; left out", pgsink_result_value(res, i, 1));
+        const char *why = unpayable(res, i);
+        ok[i] = !why;
+        if (why) {
+            log_warn("invoice %s: %s; left out", pgsink_result_value(res, i, 1), why);
             continue;
         }
         r->n++;
@@ -421,6 +430,12 @@ int job_pay(const cli_opts *o, int argc, char **argv)
         log_error("--account %s is not a valid IBAN", r.account);
         return AB_E_USAGE;
     }
+    char name[SEPA_NAME_MAX + 1];
+    if (!sepa_text(name, SEPA_NAME_MAX, r.name)) {
+        log_error("--name %s: nothing of it is in the SEPA character set", r.name);
+        return AB_E_USAGE;
+    }
+    r.name = name;
     char msg[24], today[11];
     time_t t = time(NULL);
     strftime(msg, sizeof msg, "ABG-%Y%m%d-%H%M%S", localtime(&t));
