@@ -112,6 +112,23 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     return rc;
 }
 
+/* An IBAN as typed ("de89 3704 ...") as it is stored and paid: no spaces,
+ * upper case.  Too long for any IBAN: empty, which is no valid IBAN. */
+static void iban_norm(char out[40], const char *typed)
+{
+    size_t n = 0;
+    for (; *typed; typed++) {
+        if (*typed == ' ' || *typed == '\t')
+            continue;
+        if (n == 39) {
+            n = 0;
+            break;
+        }
+        out[n++] = *typed >= 'a' && *typed <= 'z' ? (char)(*typed - 'a' + 'A') : *typed;
+    }
+    out[n] = '\0';
+}
+
 static bool approve_option(const char *a)
 {
     return !strcmp(a, "--as") || !strcmp(a, "--seller") || !strcmp(a, "--iban");
@@ -127,6 +144,16 @@ int job_approve(const cli_opts *o, int argc, char **argv)
     if (!numbers) {
         fprintf(stderr, "usage: abgleich approve INVOICE... [--seller KEY] [--iban IBAN]\n");
         return AB_E_USAGE;
+    }
+    if (iban && numbers > 1) {
+        log_error("--iban names one payee's account: approve one invoice with it"
+                  " (%d were named)", numbers);
+        return AB_E_USAGE;
+    }
+    char norm[40];
+    if (iban) {
+        iban_norm(norm, iban);
+        iban = norm;
     }
     pgsink *db = NULL;
     char who[64] = "";
