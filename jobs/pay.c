@@ -7,7 +7,8 @@
  *       database login, which must not be the one that imported the
  *       invoice (four eyes: sql/011's CHECK on logins sql/032 records);
  *       who and when are kept.  --iban replaces the payee's bank details
- *       of a transfer that came back.
+ *       of a transfer that came back: of one invoice, stored without spaces
+ *       and in upper case, as the payment file needs it.
  *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
  *       [--execution-date DATE]
  *       every approved invoice with a positive amount in EUR, a valid payee
@@ -15,6 +16,10 @@
  *       credit transfer file, pain.001.001.09, with EndToEndId ABG-<id>; the
  *       invoices become in_payment.  The bank reports the EndToEndId back
  *       on the statement, where reconcile finds each debit (invoices.c).
+ *       The execution date (default today) is never in the past and always
+ *       a TARGET2 business day; names and texts are in the SEPA character
+ *       set (engine/sepa.h), since a bank may refuse a file for one
+ *       character outside it.
  * The file is written beside its target, validated against the embedded
  * pain.001.001.09 schema (the EPC's SEPA credit transfer version,
  * formats/xsdval.h), and put in place (never over an existing file) only
@@ -36,6 +41,7 @@
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
 #include "../engine/sepa.h"
+#include "../engine/ticketcheck.h"
 #include "../formats/xsdval.h"
 #include "cli.h"
 
@@ -441,6 +447,40 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     return rc;
 }
 
+/* The day the file asks the bank to execute: --execution-date (arg) or
+ * today ($ABGLEICH_TODAY, as every command), never before today, and on a
+ * day TARGET2 settles: a SEPA transfer is executed on no other, and a bank
+ * refuses such a file or moves the day on its own.  Into out. */
+static int execution_date(const char *arg, char out[11])
+{
+    int32_t today, d;
+    char asked[11], t[11];
+    if (tcheck_as_of(NULL, &today) < 0) {
+        log_error("ABGLEICH_TODAY is not a date (YYYY-MM-DD)");
+        return AB_E_USAGE;
+    }
+    if (arg && date_parse_iso(arg, strlen(arg), &d) < 0) {
+        log_error("--execution-date %s is not a date (YYYY-MM-DD)", arg);
+        return AB_E_USAGE;
+    }
+    d = arg ? d : today;
+    date_format(today, t);
+    date_format(d, asked);
+    if (d < today) {
+        log_error("execution date %s is in the past (today is %s): nothing was paid", asked, t);
+        return AB_E_USAGE;
+    }
+    int32_t next = sepa_target2_next(d);
+    date_format(next, out);
+    if (next != d) {
+        int weekday = ((d % 7) + 7 + 3) % 7; /* 1970-01-01 was a Thursday; Monday is 0 */
+        log_info("execution date %s is a %s; TARGET2 settles on %s, the file asks for that day",
+                 asked, weekday == 5 ? "Saturday" : weekday == 6 ? "Sunday" : "TARGET2 holiday",
+                 out);
+    }
+    return AB_OK;
+}
+
 int job_pay(const cli_opts *o, int argc, char **argv)
 {
     const char *due_by = opt(argc, argv, "--due-by"), *out = opt(argc, argv, "--out");
@@ -463,13 +503,13 @@ int job_pay(const cli_opts *o, int argc, char **argv)
         return AB_E_USAGE;
     }
     r.name = name;
-    char msg[24], today[11];
+    char msg[24], exec[11];
+    if (execution_date(r.exec_date, exec) < 0)
+        return AB_E_USAGE;
+    r.exec_date = exec;
     time_t t = time(NULL);
     strftime(msg, sizeof msg, "ABG-%Y%m%d-%H%M%S", localtime(&t));
-    strftime(today, sizeof today, "%Y-%m-%d", localtime(&t));
     r.msg_id = msg;
-    if (!r.exec_date)
-        r.exec_date = today;
     pgsink *db = NULL;
     int rc = pgsink_connect(&db, o->db);
     if (rc == AB_OK)

@@ -79,3 +79,28 @@ $ABGLEICH pay --due-by 2026-12-31 --out $TMP/i.xml $PAY 2>$TMP/i.txt || fail "pa
 valid $TMP/i.xml
 grep -q "<IBAN>DE89370400440532013000</IBAN>" $TMP/i.xml || fail "new IBAN: $(cat $TMP/i.xml)"
 
+# --- 3: the execution date ---------------------------------------------------
+for n in 1 2 3 4 5 6; do inv D-$n "Lieferant $n" "Rechnung D-$n" 2026-11-0$n; done
+$ABGLEICH import invoices $TMP/D-?.xml 2>/dev/null
+kl approve D-1 D-2 D-3 D-4 D-5 D-6 2>/dev/null
+dt() { xp "string(//*[local-name()='ReqdExctnDt']/*[local-name()='Dt'])" "$1"; }
+expect_exit 2 $ABGLEICH pay --due-by 2026-11-01 --out $TMP/d0.xml $PAY --execution-date 2026-11-20
+grep -q "execution date 2026-11-20 is in the past (today is 2026-11-23)" $TMP/stderr || fail "past: $(cat $TMP/stderr)"
+expect_exit 2 $ABGLEICH pay --due-by 2026-11-01 --out $TMP/d0.xml $PAY --execution-date 2026-13-01
+[ ! -e $TMP/d0.xml ] || fail "a refused date wrote a file"
+assert_eq 6 "$(q "SELECT count(*) FROM abgleich.invoices WHERE status = 'approved' AND invoice_number LIKE 'D-%'")" "a refused date pays nothing"
+$ABGLEICH pay --due-by 2026-11-01 --out $TMP/d1.xml $PAY --execution-date 2026-11-28 2>$TMP/d1.txt
+assert_eq 2026-11-30 "$(dt $TMP/d1.xml)" "a Saturday becomes the Monday"
+grep -q "2026-11-28 is a Saturday; TARGET2 settles on 2026-11-30" $TMP/d1.txt || fail "moved without a word: $(cat $TMP/d1.txt)"
+$ABGLEICH pay --due-by 2026-11-02 --out $TMP/d2.xml $PAY --execution-date 2026-12-25 2>$TMP/d2.txt
+assert_eq 2026-12-28 "$(dt $TMP/d2.xml)" "Christmas (a Friday), the 26th and a Sunday"
+grep -q "2026-12-25 is a TARGET2 holiday" $TMP/d2.txt || fail "holiday: $(cat $TMP/d2.txt)"
+$ABGLEICH pay --due-by 2026-11-03 --out $TMP/d3.xml $PAY --execution-date 2026-11-23 2>/dev/null
+assert_eq 2026-11-23 "$(dt $TMP/d3.xml)" "today, a business day, is kept"
+ABGLEICH_TODAY=2026-11-29 $ABGLEICH pay --due-by 2026-11-04 --out $TMP/d4.xml $PAY 2>$TMP/d4.txt
+assert_eq 2026-11-30 "$(dt $TMP/d4.xml)" "without --execution-date: today, a Sunday, becomes the Monday"
+ABGLEICH_TODAY=2027-03-26 $ABGLEICH pay --due-by 2026-11-05 --out $TMP/d5.xml $PAY 2>/dev/null
+assert_eq 2027-03-30 "$(dt $TMP/d5.xml)" "Good Friday and Easter Monday 2027"
+$ABGLEICH pay --due-by 2026-11-06 --out $TMP/d6.xml $PAY 2>/dev/null
+assert_eq 2026-11-23 "$(dt $TMP/d6.xml)" "without --execution-date on a business day: today"
+for n in 1 2 3 4 5 6; do valid $TMP/d$n.xml; done
