@@ -7,7 +7,8 @@
  *       database login, which must not be the one that imported the
  *       invoice (four eyes: sql/011's CHECK on logins sql/032 records);
  *       who and when are kept.  --iban replaces the payee's bank details
- *       of a transfer that came back.
+ *       of a transfer that came back: of one invoice, stored without spaces
+ *       and in upper case, as the payment file needs it.
  *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
  *       [--execution-date DATE]
  *       every approved invoice with a positive amount in EUR, a valid payee
@@ -15,6 +16,10 @@
  *       credit transfer file, pain.001.001.09, with EndToEndId ABG-<id>; the
  *       invoices become in_payment.  The bank reports the EndToEndId back
  *       on the statement, where reconcile finds each debit (invoices.c).
+ *       The execution date (default today) is never in the past and always
+ *       a TARGET2 business day; names and texts are in the SEPA character
+ *       set (engine/sepa.h), since a bank may refuse a file for one
+ *       character outside it.
  * The file is written beside its target, validated against the embedded
  * pain.001.001.09 schema (the EPC's SEPA credit transfer version,
  * formats/xsdval.h), and put in place (never over an existing file) only
@@ -35,6 +40,8 @@
 #include "../engine/einvcheck.h"
 #include "../engine/log.h"
 #include "../engine/pgsink.h"
+#include "../engine/sepa.h"
+#include "../engine/ticketcheck.h"
 #include "../formats/xsdval.h"
 #include "cli.h"
 
@@ -111,6 +118,23 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     return rc;
 }
 
+/* An IBAN as typed ("de89 3704 ...") as it is stored and paid: no spaces,
+ * upper case.  Too long for any IBAN: empty, which is no valid IBAN. */
+static void iban_norm(char out[40], const char *typed)
+{
+    size_t n = 0;
+    for (; *typed; typed++) {
+        if (*typed == ' ' || *typed == '\t')
+            continue;
+        if (n == 39) {
+            n = 0;
+            break;
+        }
+        out[n++] = *typed >= 'a' && *typed <= 'z' ? (char)(*typed - 'a' + 'A') : *typed;
+    }
+    out[n] = '\0';
+}
+
 static bool approve_option(const char *a)
 {
     return !strcmp(a, "--as") || !strcmp(a, "--seller") || !strcmp(a, "--iban");
@@ -126,6 +150,16 @@ int job_approve(const cli_opts *o, int argc, char **argv)
     if (!numbers) {
         fprintf(stderr, "usage: abgleich approve INVOICE... [--seller KEY] [--iban IBAN]\n");
         return AB_E_USAGE;
+    }
+    if (iban && numbers > 1) {
+        log_error("--iban names one payee's account: approve one invoice with it"
+                  " (%d were named)", numbers);
+        return AB_E_USAGE;
+    }
+    char norm[40];
+    if (iban) {
+        iban_norm(norm, iban);
+        iban = norm;
     }
     pgsink *db = NULL;
     char who[64] = "";
@@ -175,25 +209,6 @@ static void el(FILE *f, const char *indent, const char *name, const char *text)
     fprintf(f, "%s<%s>", indent, name);
     xesc(f, text);
     fprintf(f, "</%s>\n", name);
-}
-
-/* The first `max` characters of UTF-8 text (the EPC limits names to 70
- * and remittance text to 140 characters), never cutting a character. */
-static void clip(char *dst, size_t cap, const char *src, int max)
-{
-    size_t n = 0;
-    int chars = 0;
-    while (src[n] && chars < max) {
-        size_t len = 1;
-        while (((unsigned char)src[n + len] & 0xC0) == 0x80)
-            len++;
-        if (n + len >= cap)
-            break;
-        n += len;
-        chars++;
-    }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
 }
 
 /* BICFIDec2014Identifier; an invoice's malformed BIC is left out (the
@@ -250,19 +265,32 @@ static void pain_head(FILE *f, const run *r, const char *now)
     fprintf(f, "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n");
 }
 
-/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents. */
+/* An IBAN as the schema wants it, whatever spaces a row kept. */
+static void iban_plain(char *dst, size_t cap, const char *iban)
+{
+    size_t n = 0;
+    for (; *iban && n + 1 < cap; iban++)
+        if (*iban != ' ')
+            dst[n++] = *iban;
+    dst[n] = '\0';
+}
+
+/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents.  The
+ * texts in the SEPA character set (sepa.h): many banks refuse a whole file
+ * for one character outside it. */
 static void pain_tx(FILE *f, const pgsink_result *res, int i)
 {
-    char e2e[40], amt[32], text[512], ustrd[4 * 140 + 1], name[4 * 70 + 1];
+    char e2e[40], amt[32], text[512], iban[40];
+    char ustrd[SEPA_USTRD_MAX + 1], name[SEPA_NAME_MAX + 1];
     snprintf(e2e, sizeof e2e, "ABG-%s", pgsink_result_value(res, i, 0));
     amount(amt, sizeof amt, strtoll(pgsink_result_value(res, i, 6), NULL, 10));
     const char *rem = pgsink_result_isnull(res, i, 5) ? NULL : pgsink_result_value(res, i, 5);
-    if (rem)
-        snprintf(text, sizeof text, "%s", rem);
-    else
+    if (!rem || !sepa_text(ustrd, SEPA_USTRD_MAX, rem)) {
         snprintf(text, sizeof text, "Rechnung %s", pgsink_result_value(res, i, 1));
-    clip(ustrd, sizeof ustrd, text, 140);
-    clip(name, sizeof name, pgsink_result_value(res, i, 2), 70);
+        sepa_text(ustrd, SEPA_USTRD_MAX, text);
+    }
+    sepa_text(name, SEPA_NAME_MAX, pgsink_result_value(res, i, 2));
+    iban_plain(iban, sizeof iban, pgsink_result_value(res, i, 3));
     fprintf(f, "   <CdtTrfTxInf>\n    <PmtId>\n");
     el(f, "     ", "EndToEndId", e2e);
     fprintf(f, "    </PmtId>\n    <Amt>\n     <InstdAmt Ccy=\"EUR\">%s</InstdAmt>\n    </Amt>\n", amt);
@@ -274,7 +302,7 @@ static void pain_tx(FILE *f, const pgsink_result *res, int i)
     fprintf(f, "    <Cdtr>\n");
     el(f, "     ", "Nm", name);
     fprintf(f, "    </Cdtr>\n    <CdtrAcct>\n     <Id>\n");
-    el(f, "      ", "IBAN", pgsink_result_value(res, i, 3));
+    el(f, "      ", "IBAN", iban);
     fprintf(f, "     </Id>\n    </CdtrAcct>\n    <RmtInf>\n");
     el(f, "     ", "Ustrd", ustrd);
     fprintf(f, "    </RmtInf>\n   </CdtTrfTxInf>\n");
@@ -342,6 +370,19 @@ static int check_pain(const char *tmp, const char *out)
     return rc;
 }
 
+/* Why row i of the run cannot be paid by this file, or NULL.  A name the
+ * SEPA set leaves nothing of (one in another script) needs a clerk: the
+ * EPC requires the creditor's name. */
+static const char *unpayable(const pgsink_result *res, int i)
+{
+    char name[SEPA_NAME_MAX + 1];
+    if (pgsink_result_isnull(res, i, 3) || !einvcheck_iban(pgsink_result_value(res, i, 3)))
+        return "no valid payee IBAN";
+    if (!sepa_text(name, SEPA_NAME_MAX, pgsink_result_value(res, i, 2)))
+        return "the payee's name has no letter or digit of the SEPA character set";
+    return NULL;
+}
+
 static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
@@ -360,9 +401,10 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     if (rc == AB_OK && !(ok = calloc((size_t)n + 1, 1)))
         rc = AB_E_NOMEM;
     for (int i = 0; rc == AB_OK && i < n; i++) {
-        ok[i] = !pgsink_result_isnull(res, i, 3) && einvcheck_iban(pgsink_result_value(res, i, 3));
-        if (!ok[i]) {
-            log_warn("invoice %s: no valid payee IBAN; left out", pgsink_result_value(res, i, 1));
+        const char *why = unpayable(res, i);
+        ok[i] = !why;
+        if (why) {
+            log_warn("invoice %s: %s; left out", pgsink_result_value(res, i, 1), why);
             continue;
         }
         r->n++;
@@ -406,6 +448,40 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
     return rc;
 }
 
+/* The day the file asks the bank to execute: --execution-date (arg) or
+ * today ($ABGLEICH_TODAY, as every command), never before today, and on a
+ * day TARGET2 settles: a SEPA transfer is executed on no other, and a bank
+ * refuses such a file or moves the day on its own.  Into out. */
+static int execution_date(const char *arg, char out[11])
+{
+    int32_t today, d;
+    char asked[11], t[11];
+    if (tcheck_as_of(NULL, &today) < 0) {
+        log_error("ABGLEICH_TODAY is not a date (YYYY-MM-DD)");
+        return AB_E_USAGE;
+    }
+    if (arg && date_parse_iso(arg, strlen(arg), &d) < 0) {
+        log_error("--execution-date %s is not a date (YYYY-MM-DD)", arg);
+        return AB_E_USAGE;
+    }
+    d = arg ? d : today;
+    date_format(today, t);
+    date_format(d, asked);
+    if (d < today) {
+        log_error("execution date %s is in the past (today is %s): nothing was paid", asked, t);
+        return AB_E_USAGE;
+    }
+    int32_t next = sepa_target2_next(d);
+    date_format(next, out);
+    if (next != d) {
+        int weekday = ((d % 7) + 7 + 3) % 7; /* 1970-01-01 was a Thursday; Monday is 0 */
+        log_info("execution date %s is a %s; TARGET2 settles on %s, the file asks for that day",
+                 asked, weekday == 5 ? "Saturday" : weekday == 6 ? "Sunday" : "TARGET2 holiday",
+                 out);
+    }
+    return AB_OK;
+}
+
 int job_pay(const cli_opts *o, int argc, char **argv)
 {
     const char *due_by = opt(argc, argv, "--due-by"), *out = opt(argc, argv, "--out");
@@ -422,13 +498,19 @@ int job_pay(const cli_opts *o, int argc, char **argv)
         log_error("--account %s is not a valid IBAN", r.account);
         return AB_E_USAGE;
     }
-    char msg[24], today[11];
+    char name[SEPA_NAME_MAX + 1];
+    if (!sepa_text(name, SEPA_NAME_MAX, r.name)) {
+        log_error("--name %s: nothing of it is in the SEPA character set", r.name);
+        return AB_E_USAGE;
+    }
+    r.name = name;
+    char msg[24], exec[11];
+    if (execution_date(r.exec_date, exec) < 0)
+        return AB_E_USAGE;
+    r.exec_date = exec;
     time_t t = time(NULL);
     strftime(msg, sizeof msg, "ABG-%Y%m%d-%H%M%S", localtime(&t));
-    strftime(today, sizeof today, "%Y-%m-%d", localtime(&t));
     r.msg_id = msg;
-    if (!r.exec_date)
-        r.exec_date = today;
     pgsink *db = NULL;
     int rc = pgsink_connect(&db, o->db);
     if (rc == AB_OK)
