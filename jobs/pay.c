@@ -106,7 +106,9 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     const char *up[] = {pgsink_result_value(res, 0, 0), iban};
     rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved',"
                           " approved_by = session_user, approved_at = now(),"
-                          " iban = coalesce($2, iban)"
+                          " iban = coalesce($2, iban),"
+                          /* the old bank's BIC must not travel with a new IBAN (sql/042) */
+                          " bic = CASE WHEN $2::text IS NULL THEN bic END"
                           " WHERE id = $1::bigint AND status IN ('open', 'returned')",
                       2, up, NULL);
     if (rc == AB_OK && iban)

@@ -5,7 +5,7 @@
 #    "Café Müller & Söhne «Bäckerei»" and a text with <Kd#4711>, 50€, @, _,
 #    ; and line breaks reached the bank, which refuses the whole file;
 #  - approve --iban takes an IBAN as a clerk types it (spaces, lower case),
-#    drops the old BIC, and is refused for more than one invoice;
+#    clears the old BIC (sql/042), and is refused for more than one invoice;
 #  - pay --execution-date is never in the past and never a day TARGET2 is
 #    closed; without it, the same rule applies to today.
 set -eu
@@ -64,7 +64,7 @@ inv I-1 'Lieferant Eins' 'Rechnung I-1'
 inv I-2 'Lieferant Zwei' 'Rechnung I-2'
 $ABGLEICH import invoices $TMP/I-1.xml $TMP/I-2.xml 2>/dev/null
 # Their transfers came back (as reconcile marks them, t_invoices.sh).
-q "UPDATE abgleich.invoices SET status = 'returned' WHERE invoice_number IN ('I-1', 'I-2')"
+q "UPDATE abgleich.invoices SET status = 'returned', bic = 'COBADEFFXXX' WHERE invoice_number IN ('I-1', 'I-2')"
 expect_exit 2 kl approve I-1 I-2 --iban DE89370400440532013000
 grep -q -- "--iban names one payee's account: approve one invoice with it" $TMP/stderr || fail "one IBAN for two invoices: $(cat $TMP/stderr)"
 assert_eq "returned|returned" "$(q "SELECT string_agg(status, '|') FROM abgleich.invoices WHERE invoice_number IN ('I-1', 'I-2')")" "nothing approved"
@@ -72,12 +72,13 @@ expect_exit 3 kl approve I-1 --iban "DE89 3704 0044 0532 0130 01"
 grep -q "not a valid IBAN" $TMP/stderr || fail "a wrong check digit: $(cat $TMP/stderr)"
 kl approve I-1 --iban "de89 3704 0044 0532 0130 00" 2>$TMP/i.txt || fail "approve --iban: $(cat $TMP/i.txt)"
 grep -q "replaced by DE89370400440532013000" $TMP/i.txt || fail "the change is logged as stored: $(cat $TMP/i.txt)"
-assert_eq "approved|DE89370400440532013000" "$(q "SELECT status, iban FROM abgleich.invoices WHERE invoice_number = 'I-1'")" \
-    "the IBAN stored as the schema wants it"
+assert_eq "approved|DE89370400440532013000|" "$(q "SELECT status, iban, bic FROM abgleich.invoices WHERE invoice_number = 'I-1'")" \
+    "the IBAN stored as the schema wants it, the old bank's BIC gone (sql/042)"
 assert_eq "returned|DE79000000001234567890" "$(q "SELECT status, iban FROM abgleich.invoices WHERE invoice_number = 'I-2'")" "the other untouched"
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/i.xml $PAY 2>$TMP/i.txt || fail "pay after --iban: $(cat $TMP/i.txt)"
 valid $TMP/i.xml
 grep -q "<IBAN>DE89370400440532013000</IBAN>" $TMP/i.xml || fail "new IBAN: $(cat $TMP/i.xml)"
+! grep -q "COBADEFF" $TMP/i.xml || fail "the old BIC travelled with the new IBAN: $(cat $TMP/i.xml)"
 
 # --- 3: the execution date ---------------------------------------------------
 for n in 1 2 3 4 5 6; do inv D-$n "Lieferant $n" "Rechnung D-$n" 2026-11-0$n; done
