@@ -96,10 +96,11 @@ int money_parse(const char *s, size_t n, int64_t *cents)
         s++;
         n--;
     }
-    /* The last '.' or ',' followed by 1..5 digits is the decimal mark,
-     * unless it is a '.' followed by exactly three digits after other dots
-     * (German grouping "1.234"): that is ambiguous, so a lone "1.234" is
-     * read as a decimal with three fraction digits and rejected. */
+    /* A ',' is the decimal mark (and '.' groups thousands before it); with
+     * no ',' the last '.' is.  A '.' followed by exactly three digits and
+     * no ',' is refused: "1.000" is a thousand euros to a German clerk and
+     * one euro to an English one, and reading it either way pays the wrong
+     * amount (it used to pass as 1,00 whenever the digits were zeros). */
     const char *comma = memchr(s, ',', n);
     size_t mark = n;
     char group = 0;
@@ -115,6 +116,8 @@ int money_parse(const char *s, size_t n, int64_t *cents)
                 break;
             }
         }
+        if (mark < n && n - mark - 1 == 3)
+            return AB_E_INVAL;
     }
     int64_t units = 0, frac = 0;
     if (parse_units(s, mark, group, &units) < 0)

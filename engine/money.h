@@ -14,7 +14,8 @@
 
 #include "err.h"
 
-/* Decimal with '.' or ',' as the decimal mark: "25,00", "25.00", "25", "-3.5". */
+/* Decimal with '.' or ',' as the decimal mark: "25,00", "25.00", "25", "-3.5".
+ * "1.000" (a '.', three digits, no ',') is refused as ambiguous. */
 int money_parse(const char *s, size_t n, int64_t *cents) AB_MUSTCHECK;
 /* ISO 20022 xs:decimal: '.' only, no sign, no separators. */
 int money_parse_iso(const char *s, size_t n, int64_t *cents) AB_MUSTCHECK;

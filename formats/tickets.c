@@ -417,18 +417,19 @@ static size_t without_currency(const char *s, size_t n)
 }
 
 /* money_parse reads up to 5 fraction digits; a ticket has cents, and
- * "1.000" is a thousand euros to a German clerk, not one euro. */
+ * "1.000" is a thousand euros to a German clerk, not one euro (money_parse
+ * refuses it too; the decimals are counted first so the reason says so). */
 static const char *check_amount(const csv_field *f, int64_t *cents)
 {
     size_t len = without_currency(f->ptr, f->len);
-    if (money_parse(f->ptr, len, cents) < 0)
-        return "not an amount";
     for (size_t i = len; i-- > 0;)
         if (f->ptr[i] == '.' || f->ptr[i] == ',') {
-            if (len - i - 1 > 2)
+            if (len - i - 1 > 2 && strspn(f->ptr + i + 1, "0123456789") >= len - i - 1)
                 return "not an amount (more than 2 decimals)";
             break;
         }
+    if (money_parse(f->ptr, len, cents) < 0)
+        return "not an amount";
     return *cents > 0 ? NULL : "not a positive amount";
 }
 

@@ -43,6 +43,26 @@ Test(money, rejects)
     reject("99999999999999999999");
 }
 
+/* A '.' with exactly three digits and no ',' is German grouping to one
+ * clerk and a decimal to another: refused, zeros included (the audit found
+ * "1.000" read as 1,00 EUR and "1.200" as 1,20 EUR). */
+Test(money, ambiguous_dot_three_digits)
+{
+    reject("1.000");
+    reject("1.200");
+    reject("1.234");
+    reject("0.050");
+    reject("-1.000");
+    reject("12.300");
+    reject("1.000.000");
+    cr_assert_eq(parse("1.000,00"), 100000);
+    cr_assert_eq(parse("1.200,5"), 120050);
+    cr_assert_eq(parse("1000"), 100000);
+    cr_assert_eq(parse("1.2000"), 120);  /* four digits: a decimal, not grouping */
+    cr_assert_eq(parse("1.20"), 120);
+    cr_assert_eq(parse("1,000"), 100);   /* a ',' is always the decimal mark */
+}
+
 Test(money, iso_decimal)
 {
     int64_t c;
