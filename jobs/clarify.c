@@ -15,7 +15,11 @@
  * the account without an original (a reversal or return of nothing we
  * hold, a return of money already refunded) can only be closed, once the
  * clerk has sorted it out with the bank or the payer; a decision
- * is undone by a reversing row, never edited.  The checks (claim exists and
+ * is undone by a reversing row, never edited.  Only the engine's
+ * allocations, set-offs and a clerk's own decisions can be reversed, not
+ * the rows the bank's reversals and returns or the fines lifecycle wrote,
+ * and not an allocation whose claim gave part of the payment to an
+ * overpayment clarification since (the money would be open twice).  The checks (claim exists and
  * is open, amount not more than what is left of the clarification or of
  * the claim) run in the same transaction as the insert, under the same
  * advisory lock that reconcile holds, so a night run and a clerk cannot
@@ -257,30 +261,101 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
     return rc;
 }
 
+/* The ledger rows a clerk may take back: the engine's allocations of a
+ * payment to a claim, a set-off of an overpayment, and a clerk's own
+ * decisions.  Every other row records what the bank did or what follows
+ * from another row, and taking it back by hand would book money that is not
+ * there (a bank's reversal taken back pays the claim again with money that
+ * went back to the payer); NULL: reversible, else why not. */
+static const char *not_reversible(const char *method)
+{
+    static const char *const ok[] = {"exact_reference", "fuzzy_reference", "plate_amount",
+                                     "manual", "refund", "closed", "surplus_offset"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcmp(method, ok[i]))
+            return NULL;
+    if (!strcmp(method, "reversal") || !strcmp(method, "returned"))
+        return "it records the bank taking the money back (a reversal or return on the"
+               " statement); only the bank can undo that";
+    if (!strcmp(method, "surplus_to_clarification"))
+        return "it moved a lowered claim's surplus into an overpayment clarification; decide"
+               " that clarification instead (refund it or allocate it to a claim)";
+    if (!strcmp(method, "invoice_payment") || !strcmp(method, "invoice_return"))
+        return "it records an e-invoice's payment or its return found on the statement; it"
+               " follows the invoice and the bank, not a clerk";
+    if (!strcmp(method, "batch_resolved"))
+        return "it settles a batch total by the single payments of the bank's camt.054;"
+               " those payments are reversed one by one if they are wrong";
+    if (strlen(method) > 9 && !strcmp(method + strlen(method) - 9, "_reversal"))
+        return "it is itself a reversal; decide the clarification again instead";
+    return "it was written by the engine, not decided by a clerk";
+}
+
 static int reverse(pgsink *db, const cli_opts *o, const decision *d)
 {
     pgsink_result *a = NULL;
     char msg[160];
-    snprintf(msg, sizeof msg, "allocation #%s does not exist, is itself a reversal, or was"
-                              " reversed already", d->reverse);
+    snprintf(msg, sizeof msg, "allocation #%s does not exist", d->reverse);
     const char *ap[] = {d->reverse};
+    /* held: what the claim's rows on this bank transaction add up to now
+     * (payments, reversals, surplus moved out to a clarification); over:
+     * the overpayment clarifications that took the rest. */
     int rc = one_row(db, "SELECT a.claim_id, a.file_id, a.tx_seq, a.amount_cents, a.method,"
-                         " a.clarification_id FROM abgleich.allocations a WHERE a.id = $1::bigint"
-                         " AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
-                         " abgleich.allocations x WHERE x.reverses = a.id)", 1, ap, &a, msg);
+                         " a.clarification_id, EXISTS (SELECT 1 FROM abgleich.allocations x"
+                         " WHERE x.reverses = a.id),"
+                         " (SELECT coalesce(sum(h.amount_cents), 0) FROM abgleich.allocations h"
+                         "  WHERE h.claim_id = a.claim_id AND h.file_id IS NOT DISTINCT FROM"
+                         "  a.file_id AND h.tx_seq IS NOT DISTINCT FROM a.tx_seq),"
+                         " coalesce((SELECT string_agg(k.id::text, ', ' ORDER BY k.id) FROM"
+                         "  abgleich.clarifications k WHERE k.file_id = a.file_id AND"
+                         "  k.tx_seq = a.tx_seq AND k.claim_id = a.claim_id AND"
+                         "  k.reason = 'overpayment'), ''),"
+                         " coalesce(c.reference, '')"
+                         " FROM abgleich.allocations a LEFT JOIN abgleich.claims c"
+                         " ON c.id = a.claim_id WHERE a.id = $1::bigint", 1, ap, &a, msg);
     if (rc < 0)
         return rc;
+    const char *method = pgsink_result_value(a, 0, 4);
+    const char *why = not_reversible(method);
+    int64_t amount = strtoll(pgsink_result_value(a, 0, 3), NULL, 10);
+    int64_t held = strtoll(pgsink_result_value(a, 0, 7), NULL, 10);
+    /* A row taken back already, or a reversal: nothing to reverse (exit 1,
+     * as for an unknown id); a row of the bank or the engine: refused. */
+    int gone = !why && (amount <= 0 || pgsink_result_value(a, 0, 6)[0] == 't');
+    if (!why && amount <= 0)
+        why = "it is itself a reversal; decide the clarification again instead";
+    else if (gone)
+        why = "it was reversed already";
+    if (why) {
+        log_error("allocation #%s (%s) cannot be reversed by hand: %s", d->reverse, method, why);
+        pgsink_result_free(a);
+        return gone ? AB_E_NOTFOUND : AB_E_INVAL;
+    }
+    /* A claim lowered after the payment (dismissed, time-barred, a cost
+     * notice) gave its surplus to an overpayment clarification (sql/035):
+     * the claim holds less of the payment than the allocation says.  Its
+     * reversal would hand the whole amount back to the clerk's queue while
+     * the overpayment clarification still holds part of it: money made
+     * twice, both refundable. */
+    if (!pgsink_result_isnull(a, 0, 0) && held < amount) {
+        char h[32], w[32], m[32];
+        money_format_de(held < 0 ? 0 : held, h, sizeof h);
+        money_format_de(amount, w, sizeof w);
+        money_format_de(amount - (held < 0 ? 0 : held), m, sizeof m);
+        const char *over = *pgsink_result_value(a, 0, 8) ? pgsink_result_value(a, 0, 8) : "ID";
+        log_error("allocation #%s of %s EUR cannot be reversed: claim %s holds only %s EUR of"
+                  " this payment now; %s EUR left it when the claim was lowered (dismissed,"
+                  " time-barred or a cost notice) and wait in overpayment clarification #%s."
+                  " Reversing the allocation would hand that money out twice; decide the"
+                  " overpayment clarification instead (abgleich clarify %s --refund, or --claim"
+                  " REF)", d->reverse, w, pgsink_result_value(a, 0, 9), h, m, over, over);
+        pgsink_result_free(a);
+        return AB_E_INVAL;
+    }
     char neg[24], de[200], en[200];
     snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));
     snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, d->by);
     snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, d->by);
-    const char *method = pgsink_result_value(a, 0, 4);
-    if (!strcmp(method, "returned")) {
-        log_error("allocation #%s records the bank taking the money back; it cannot be reversed"
-                  " by hand", d->reverse);
-        pgsink_result_free(a);
-        return AB_E_INVAL;
-    }
     int refund = !strcmp(method, "refund"), closed = !strcmp(method, "closed");
     const char *ip[] = {pgsink_result_isnull(a, 0, 0) ? NULL : pgsink_result_value(a, 0, 0),
                         pgsink_result_value(a, 0, 1), pgsink_result_value(a, 0, 2), neg,
