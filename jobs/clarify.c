@@ -146,8 +146,12 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
         char a[32], b[32];
         money_format_de(clar_open, a, sizeof a);
         money_format_de(claim_open, b, sizeof b);
-        log_error("amount must be above 0 and at most %s EUR (clarification) and %s EUR (claim)",
-                  a, b);
+        /* No claim named (a refund): its limit is no limit, not a number. */
+        if (d->claim)
+            log_error("amount must be above 0 and at most %s EUR (clarification) and %s EUR"
+                      " (claim)", a, b);
+        else
+            log_error("amount must be above 0 and at most %s EUR (clarification)", a);
         return AB_E_INVAL;
     }
     *out = want;
