@@ -391,44 +391,22 @@ static const char *check_tbnr(const csv_field *f)
     return ok ? NULL : "not a 6-digit TBNR";
 }
 
-/* The amount without a currency mark after it, as a spreadsheet's currency
- * format writes it: "25,00 €" (the euro sign in UTF-8 or Windows-1252, after
- * spaces, tabs or no-break spaces in either) or "25,00 EUR". */
-static size_t without_currency(const char *s, size_t n)
-{
-    static const struct {
-        const char *m;
-        size_t n;
-    } marks[] = {{"\xe2\x82\xac", 3}, {"\x80", 1}, {"EUR", 3}};
-    for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
-        if (n <= marks[k].n || memcmp(s + n - marks[k].n, marks[k].m, marks[k].n))
-            continue;
-        n -= marks[k].n;
-        for (;;) {
-            if (n >= 2 && !memcmp(s + n - 2, "\xc2\xa0", 2))
-                n -= 2;
-            else if (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\xa0'))
-                n--;
-            else
-                return n;
-        }
-    }
-    return n;
-}
-
 /* money_parse reads up to 5 fraction digits; a ticket has cents, and
- * "1.000" is a thousand euros to a German clerk, not one euro. */
+ * "1.000" is a thousand euros to a German clerk, not one euro (money_parse
+ * refuses it too; the decimals are counted first so the reason says so). */
 static const char *check_amount(const csv_field *f, int64_t *cents)
 {
-    size_t len = without_currency(f->ptr, f->len);
-    if (money_parse(f->ptr, len, cents) < 0)
-        return "not an amount";
+    /* Without a currency mark after it, as a spreadsheet's currency format
+     * writes it: "25,00 €" or "25,00 EUR" (money_without_currency). */
+    size_t len = money_without_currency(f->ptr, f->len);
     for (size_t i = len; i-- > 0;)
         if (f->ptr[i] == '.' || f->ptr[i] == ',') {
-            if (len - i - 1 > 2)
+            if (len - i - 1 > 2 && strspn(f->ptr + i + 1, "0123456789") >= len - i - 1)
                 return "not an amount (more than 2 decimals)";
             break;
         }
+    if (money_parse(f->ptr, len, cents) < 0)
+        return "not an amount";
     return *cents > 0 ? NULL : "not a positive amount";
 }
 

@@ -152,9 +152,11 @@ static int column_of(const char *ref)
 typedef struct sheet {
     const strings *ss;
     char cells[AB_XLSX_MAX_COLS][AB_XLSX_MAX_CELL + 1];
+    unsigned char numeric[AB_XLSX_MAX_COLS];
     int ncols;
     int col;            /* current cell's column, -1: none */
     int type_s;         /* current cell holds a shared-string index */
+    int type_n;         /* current cell holds a number */
     int in_text;        /* inside <v> or <t> */
     unsigned long row;
 } sheet;
@@ -164,9 +166,9 @@ static int end_row(sheet *sh, xlsx_row_fn fn, void *ctx)
     const char *fields[AB_XLSX_MAX_COLS];
     for (int i = 0; i < sh->ncols; i++)
         fields[i] = sh->cells[i];
-    int rc = sh->ncols ? fn(ctx, sh->row, fields, (size_t)sh->ncols) : AB_OK;
+    int rc = sh->ncols ? fn(ctx, sh->row, fields, sh->numeric, (size_t)sh->ncols) : AB_OK;
     for (int i = 0; i < sh->ncols; i++)
-        sh->cells[i][0] = '\0';
+        sh->cells[i][0] = '\0', sh->numeric[i] = 0;
     sh->ncols = 0;
     return rc;
 }
@@ -187,6 +189,7 @@ static int on_text(sheet *sh, const char *v)
     if (have + k > AB_XLSX_MAX_CELL)
         return AB_E_LIMIT;
     memcpy(cell + have, v, k + 1);
+    sh->numeric[sh->col] = (unsigned char)sh->type_n;
     return AB_OK;
 }
 
@@ -203,6 +206,8 @@ static int on_element(sheet *sh, xmlTextReaderPtr r, const char *name, xlsx_row_
         xmlChar *t = xmlTextReaderGetAttribute(r, (const xmlChar *)"t");
         sh->col = ref ? column_of((const char *)ref) : -1;
         sh->type_s = t && !strcmp((const char *)t, "s");
+        /* No type is a number (ECMA-376 18.18.11), also a formula's. */
+        sh->type_n = !t || !strcmp((const char *)t, "n");
         xmlFree(ref);
         xmlFree(t);
         if (sh->col >= sh->ncols)
@@ -239,7 +244,7 @@ int xlsx_read_rows(const char *path, xlsx_row_fn fn, void *ctx)
         else if (type == XML_READER_TYPE_END_ELEMENT && (!strcmp(name, "v") || !strcmp(name, "t")))
             sh->in_text = 0;
         else if (type == XML_READER_TYPE_END_ELEMENT && !strcmp(name, "c"))
-            sh->col = -1, sh->type_s = 0;
+            sh->col = -1, sh->type_s = 0, sh->type_n = 0;
         else if (type == XML_READER_TYPE_END_ELEMENT && !strcmp(name, "row"))
             rc = end_row(sh, fn, ctx);
     }

@@ -14,8 +14,13 @@
 #include "../engine/err.h"
 
 /* row: the sheet's row number (1-based); cells[i] is column i's text ("" when
- * empty); a negative return stops the reading with that code. */
-typedef int (*xlsx_row_fn)(void *ctx, unsigned long row, const char *const *cells, size_t n);
+ * empty); numeric[i] is 1 when the cell is a number (no type or t="n", also a
+ * formula's numeric result): its text is then the number as the program
+ * that saved it wrote it, '.' as the decimal point, maybe with an exponent
+ * and binary noise ("12.300000000000001", "7.0000000000000007E-2"), never
+ * German grouping.  A negative return stops the reading with that code. */
+typedef int (*xlsx_row_fn)(void *ctx, unsigned long row, const char *const *cells,
+                           const unsigned char *numeric, size_t n);
 
 /* AB_E_IO (cannot open), AB_E_PARSE (not an XLSX workbook, or broken XML),
  * AB_E_LIMIT (a cap), or fn's code. */

@@ -17,11 +17,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int on_row(void *ctx, unsigned long row, const char *const *cells, size_t n)
+static int on_row(void *ctx, unsigned long row, const char *const *cells,
+                  const unsigned char *numeric, size_t n)
 {
     assert(n <= AB_XLSX_MAX_COLS);
     for (size_t i = 0; i < n; i++)
-        assert(cells[i] && strlen(cells[i]) <= AB_XLSX_MAX_CELL);
+        assert(cells[i] && strlen(cells[i]) <= AB_XLSX_MAX_CELL && numeric[i] <= 1);
     return 0;
 }
 

@@ -137,9 +137,16 @@ static int on_xlsx_row(void *ctx, char *line, size_t n)
         if (!f[i])
             continue;
         if (i == 5 || i == 6) {
+            /* The formula's cached result is what a reader sees when the
+             * sheet comes back unrecalculated (a tool that does not run
+             * formulas); without it, 0, the "Offen" column said nothing was
+             * open and clarify --from refused every row.  A double only
+             * for display: clarify reads it back as exact cents. */
             char formula[40];
-            snprintf(formula, sizeof formula, "=%lld/100", strtoll(f[i], NULL, 10));
-            e = worksheet_write_formula(w->ws, row, (lxw_col_t)i, formula, w->money);
+            long long c = strtoll(f[i], NULL, 10);
+            snprintf(formula, sizeof formula, "=%lld/100", c);
+            e = worksheet_write_formula_num(w->ws, row, (lxw_col_t)i, formula, w->money,
+                                            (double)c / 100.0);
         } else {
             e = worksheet_write_string(w->ws, row, (lxw_col_t)i, f[i], NULL);
         }

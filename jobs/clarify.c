@@ -15,7 +15,11 @@
  * the account without an original (a reversal or return of nothing we
  * hold, a return of money already refunded) can only be closed, once the
  * clerk has sorted it out with the bank or the payer; a decision
- * is undone by a reversing row, never edited.  The checks (claim exists and
+ * is undone by a reversing row, never edited.  Only the engine's
+ * allocations, set-offs and a clerk's own decisions can be reversed, not
+ * the rows the bank's reversals and returns or the fines lifecycle wrote,
+ * and not an allocation whose claim gave part of the payment to an
+ * overpayment clarification since (the money would be open twice).  The checks (claim exists and
  * is open, amount not more than what is left of the clarification or of
  * the claim) run in the same transaction as the insert, under the same
  * advisory lock that reconcile holds, so a night run and a clerk cannot
@@ -26,7 +30,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../engine/filehash.h"
 #include "../engine/log.h"
+#include "../engine/mem.h"
 #include "../engine/money.h"
 #include "../engine/pgsink.h"
 #include "../engine/refscan.h"
@@ -39,6 +45,12 @@
 typedef struct decision {
     const char *id, *claim, *amount, *by, *reverse, *from;
     int refund, close;
+    /* From a sheet: the amount read already (has_cents), and what the sheet
+     * says is open (check_open: the decision stands only if that is still
+     * so). */
+    int has_cents, check_open;
+    int64_t cents, sheet_open;
+    unsigned long line;
 } decision;
 
 static int parse(int argc, char **argv, decision *d)
@@ -134,7 +146,9 @@ static int one_row(pgsink *db, const char *sql, int n, const char *const *p, pgs
 static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_open, int64_t *out)
 {
     int64_t want = clar_open < claim_open ? clar_open : claim_open;
-    if (d->amount && money_parse(d->amount, strlen(d->amount), &want) < 0) {
+    if (d->has_cents)
+        want = d->cents;
+    else if (d->amount && money_parse(d->amount, strlen(d->amount), &want) < 0) {
         log_error("--amount: not an amount in euros: '%s'", d->amount);
         return AB_E_USAGE;
     }
@@ -142,8 +156,12 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
         char a[32], b[32];
         money_format_de(clar_open, a, sizeof a);
         money_format_de(claim_open, b, sizeof b);
-        log_error("amount must be above 0 and at most %s EUR (clarification) and %s EUR (claim)",
-                  a, b);
+        /* No claim named (a refund): its limit is no limit, not a number. */
+        if (d->claim)
+            log_error("amount must be above 0 and at most %s EUR (clarification) and %s EUR"
+                      " (claim)", a, b);
+        else
+            log_error("amount must be above 0 and at most %s EUR (clarification)", a);
         return AB_E_INVAL;
     }
     *out = want;
@@ -216,6 +234,20 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
         return rc;
     }
     int64_t clar_open = strtoll(pgsink_result_value(k, 0, 2), NULL, 10), claim_open = INT64_MAX;
+    /* A sheet written before another decision on this clarification (an
+     * older or overlapping list, one read in already) would decide money
+     * that is decided: its amount may have gone to a claim or back to the
+     * payer since.  The clerk writes the list again and decides on that. */
+    if (d->check_open && d->sheet_open != clar_open) {
+        char a[32], b[32];
+        money_format_de(d->sheet_open, a, sizeof a);
+        money_format_de(clar_open, b, sizeof b);
+        log_error("clarification #%s: the sheet says %s EUR open, but %s EUR are open now: it"
+                  " was decided since the sheet was written; write the list again (abgleich"
+                  " clarifications) and decide on that", d->id, a, b);
+        pgsink_result_free(k);
+        return AB_E_INVAL;
+    }
     const char *claim_id = NULL;
     char ref[AB_REF_MAX + 1];
     if (d->claim) {
@@ -257,30 +289,101 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
     return rc;
 }
 
+/* The ledger rows a clerk may take back: the engine's allocations of a
+ * payment to a claim, a set-off of an overpayment, and a clerk's own
+ * decisions.  Every other row records what the bank did or what follows
+ * from another row, and taking it back by hand would book money that is not
+ * there (a bank's reversal taken back pays the claim again with money that
+ * went back to the payer); NULL: reversible, else why not. */
+static const char *not_reversible(const char *method)
+{
+    static const char *const ok[] = {"exact_reference", "fuzzy_reference", "plate_amount",
+                                     "manual", "refund", "closed", "surplus_offset"};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+        if (!strcmp(method, ok[i]))
+            return NULL;
+    if (!strcmp(method, "reversal") || !strcmp(method, "returned"))
+        return "it records the bank taking the money back (a reversal or return on the"
+               " statement); only the bank can undo that";
+    if (!strcmp(method, "surplus_to_clarification"))
+        return "it moved a lowered claim's surplus into an overpayment clarification; decide"
+               " that clarification instead (refund it or allocate it to a claim)";
+    if (!strcmp(method, "invoice_payment") || !strcmp(method, "invoice_return"))
+        return "it records an e-invoice's payment or its return found on the statement; it"
+               " follows the invoice and the bank, not a clerk";
+    if (!strcmp(method, "batch_resolved"))
+        return "it settles a batch total by the single payments of the bank's camt.054;"
+               " those payments are reversed one by one if they are wrong";
+    if (strlen(method) > 9 && !strcmp(method + strlen(method) - 9, "_reversal"))
+        return "it is itself a reversal; decide the clarification again instead";
+    return "it was written by the engine, not decided by a clerk";
+}
+
 static int reverse(pgsink *db, const cli_opts *o, const decision *d)
 {
     pgsink_result *a = NULL;
     char msg[160];
-    snprintf(msg, sizeof msg, "allocation #%s does not exist, is itself a reversal, or was"
-                              " reversed already", d->reverse);
+    snprintf(msg, sizeof msg, "allocation #%s does not exist", d->reverse);
     const char *ap[] = {d->reverse};
+    /* held: what the claim's rows on this bank transaction add up to now
+     * (payments, reversals, surplus moved out to a clarification); over:
+     * the overpayment clarifications that took the rest. */
     int rc = one_row(db, "SELECT a.claim_id, a.file_id, a.tx_seq, a.amount_cents, a.method,"
-                         " a.clarification_id FROM abgleich.allocations a WHERE a.id = $1::bigint"
-                         " AND a.amount_cents > 0 AND NOT EXISTS (SELECT 1 FROM"
-                         " abgleich.allocations x WHERE x.reverses = a.id)", 1, ap, &a, msg);
+                         " a.clarification_id, EXISTS (SELECT 1 FROM abgleich.allocations x"
+                         " WHERE x.reverses = a.id),"
+                         " (SELECT coalesce(sum(h.amount_cents), 0) FROM abgleich.allocations h"
+                         "  WHERE h.claim_id = a.claim_id AND h.file_id IS NOT DISTINCT FROM"
+                         "  a.file_id AND h.tx_seq IS NOT DISTINCT FROM a.tx_seq),"
+                         " coalesce((SELECT string_agg(k.id::text, ', ' ORDER BY k.id) FROM"
+                         "  abgleich.clarifications k WHERE k.file_id = a.file_id AND"
+                         "  k.tx_seq = a.tx_seq AND k.claim_id = a.claim_id AND"
+                         "  k.reason = 'overpayment'), ''),"
+                         " coalesce(c.reference, '')"
+                         " FROM abgleich.allocations a LEFT JOIN abgleich.claims c"
+                         " ON c.id = a.claim_id WHERE a.id = $1::bigint", 1, ap, &a, msg);
     if (rc < 0)
         return rc;
+    const char *method = pgsink_result_value(a, 0, 4);
+    const char *why = not_reversible(method);
+    int64_t amount = strtoll(pgsink_result_value(a, 0, 3), NULL, 10);
+    int64_t held = strtoll(pgsink_result_value(a, 0, 7), NULL, 10);
+    /* A row taken back already, or a reversal: nothing to reverse (exit 1,
+     * as for an unknown id); a row of the bank or the engine: refused. */
+    int gone = !why && (amount <= 0 || pgsink_result_value(a, 0, 6)[0] == 't');
+    if (!why && amount <= 0)
+        why = "it is itself a reversal; decide the clarification again instead";
+    else if (gone)
+        why = "it was reversed already";
+    if (why) {
+        log_error("allocation #%s (%s) cannot be reversed by hand: %s", d->reverse, method, why);
+        pgsink_result_free(a);
+        return gone ? AB_E_NOTFOUND : AB_E_INVAL;
+    }
+    /* A claim lowered after the payment (dismissed, time-barred, a cost
+     * notice) gave its surplus to an overpayment clarification (sql/035):
+     * the claim holds less of the payment than the allocation says.  Its
+     * reversal would hand the whole amount back to the clerk's queue while
+     * the overpayment clarification still holds part of it: money made
+     * twice, both refundable. */
+    if (!pgsink_result_isnull(a, 0, 0) && held < amount) {
+        char h[32], w[32], m[32];
+        money_format_de(held < 0 ? 0 : held, h, sizeof h);
+        money_format_de(amount, w, sizeof w);
+        money_format_de(amount - (held < 0 ? 0 : held), m, sizeof m);
+        const char *over = *pgsink_result_value(a, 0, 8) ? pgsink_result_value(a, 0, 8) : "ID";
+        log_error("allocation #%s of %s EUR cannot be reversed: claim %s holds only %s EUR of"
+                  " this payment now; %s EUR left it when the claim was lowered (dismissed,"
+                  " time-barred or a cost notice) and wait in overpayment clarification #%s."
+                  " Reversing the allocation would hand that money out twice; decide the"
+                  " overpayment clarification instead (abgleich clarify %s --refund, or --claim"
+                  " REF)", d->reverse, w, pgsink_result_value(a, 0, 9), h, m, over, over);
+        pgsink_result_free(a);
+        return AB_E_INVAL;
+    }
     char neg[24], de[200], en[200];
     snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));
     snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, d->by);
     snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, d->by);
-    const char *method = pgsink_result_value(a, 0, 4);
-    if (!strcmp(method, "returned")) {
-        log_error("allocation #%s records the bank taking the money back; it cannot be reversed"
-                  " by hand", d->reverse);
-        pgsink_result_free(a);
-        return AB_E_INVAL;
-    }
     int refund = !strcmp(method, "refund"), closed = !strcmp(method, "closed");
     const char *ip[] = {pgsink_result_isnull(a, 0, 0) ? NULL : pgsink_result_value(a, 0, 0),
                         pgsink_result_value(a, 0, 1), pgsink_result_value(a, 0, 2), neg,
@@ -309,20 +412,69 @@ static int reverse(pgsink *db, const cli_opts *o, const decision *d)
 
 /* --- decisions from the sheet ------------------------------------------ */
 
+/* The clarifications a sheet decides, to find a second row for one of
+ * them: open addressing on the id, key 0 empty (ids start at 1). */
+typedef struct seen_set {
+    int64_t *id;
+    unsigned long *line;
+    size_t cap, n;
+} seen_set;
+
+static int seen_grow(seen_set *h)
+{
+    size_t cap = h->cap ? h->cap * 2 : 256;
+    int64_t *id = mem_calloc(cap, sizeof *id);
+    unsigned long *line = mem_calloc(cap, sizeof *line);
+    if (!id || !line) {
+        mem_free(id);
+        mem_free(line);
+        return AB_E_NOMEM;
+    }
+    for (size_t i = 0; i < h->cap; i++) {
+        if (!h->id[i])
+            continue;
+        size_t j = (size_t)h->id[i] * 0x9E3779B97F4A7C15ull & (cap - 1);
+        while (id[j])
+            j = (j + 1) & (cap - 1);
+        id[j] = h->id[i], line[j] = h->line[i];
+    }
+    mem_free(h->id);
+    mem_free(h->line);
+    h->id = id, h->line = line, h->cap = cap;
+    return AB_OK;
+}
+
+/* 0: first row for the id (now recorded); else the line of the first. */
+static int seen_add(seen_set *h, int64_t id, unsigned long line, unsigned long *first)
+{
+    *first = 0;
+    if (2 * (h->n + 1) > h->cap && seen_grow(h) < 0)
+        return AB_E_NOMEM;
+    size_t j = (size_t)id * 0x9E3779B97F4A7C15ull & (h->cap - 1);
+    for (; h->id[j]; j = (j + 1) & (h->cap - 1))
+        if (h->id[j] == id) {
+            *first = h->line[j];
+            return AB_OK;
+        }
+    h->id[j] = id, h->line[j] = line, h->n++;
+    return AB_OK;
+}
+
 typedef struct sheet {
     pgsink *db;
     const cli_opts *o;
     const char *path, *by;
-    int col[5];          /* id, action, claim, amount, clerk; -1: absent */
+    int col[6];          /* id, action, claim, amount, clerk, open; -1: absent */
     int header_done;
     long decided, errors;
+    seen_set seen;
 } sheet;
 
 static int find_columns(sheet *sh, unsigned long line, const char *const *cells, size_t n)
 {
-    static const int want[5] = {CLAR_COL_ID, CLAR_COL_ACTION, CLAR_COL_CLAIM, CLAR_COL_AMOUNT,
-                                CLAR_COL_CLERK};
-    for (int k = 0; k < 5; k++) {
+    static const int want[6] = {CLAR_COL_ID, CLAR_COL_ACTION, CLAR_COL_CLAIM, CLAR_COL_AMOUNT,
+                                CLAR_COL_CLERK, CLAR_COL_OPEN};
+    for (int k = 0; k < 6; k++) {
         sh->col[k] = -1;
         for (size_t i = 0; i < n; i++)
             for (int en = 0; en < 2; en++)
@@ -335,6 +487,15 @@ static int find_columns(sheet *sh, unsigned long line, const char *const *cells,
                   clarifications_header(CLAR_COL_ACTION, 0));
         return AB_E_PARSE;
     }
+    /* Without what was open when the list was written, a stale sheet
+     * cannot be told from a current one. */
+    if (sh->col[5] < 0) {
+        log_error("%s:%lu: header: no \"%s\" (\"%s\") column: the amount open when the list"
+                  " was written tells whether the sheet is still current; write the list again"
+                  " (abgleich clarifications)", sh->path, line,
+                  clarifications_header(CLAR_COL_OPEN, 0), clarifications_header(CLAR_COL_OPEN, 1));
+        return AB_E_PARSE;
+    }
     return AB_OK;
 }
 
@@ -344,10 +505,25 @@ static const char *cell(const sheet *sh, const char *const *cells, size_t n, int
     return i >= 0 && (size_t)i < n ? cells[i] : "";
 }
 
+/* An amount cell: a number as the spreadsheet saved it (XLSX numeric
+ * cells), or text as a clerk types it, "5,00", "5,00 €", "5,00 EUR". */
+static int sheet_amount(const sheet *sh, const char *const *cells, const unsigned char *numeric,
+                        size_t n, int k, int64_t *cents)
+{
+    const char *v = cell(sh, cells, n, k);
+    size_t len = strlen(v);
+    while (len && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+        len--;
+    if (numeric && *v && numeric[sh->col[k]])
+        return money_parse_number(v, len, cents);
+    return money_parse(v, money_without_currency(v, len), cents);
+}
+
 /* One row of the sheet, from the CSV or the XLSX reader; damaged: the CSV
- * reader flagged its quoting. */
-static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells, size_t n,
-                       int damaged)
+ * reader flagged its quoting; numeric: the XLSX cells that are numbers
+ * (NULL for a CSV). */
+static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells,
+                       const unsigned char *numeric, size_t n, int damaged)
 {
     if (!sh->header_done) {
         sh->header_done = 1;
@@ -358,10 +534,10 @@ static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells, 
         return AB_OK; /* no decision on this row */
     decision d = {.id = cell(sh, cells, n, 0), .claim = cell(sh, cells, n, 2),
                   .amount = cell(sh, cells, n, 3),
-                  .by = *cell(sh, cells, n, 4) ? cell(sh, cells, n, 4) : sh->by};
+                  .by = *cell(sh, cells, n, 4) ? cell(sh, cells, n, 4) : sh->by, .line = line};
     if (!*d.amount)
         d.amount = NULL;
-    const char *why = NULL;
+    const char *why = NULL, *field = clarifications_header(CLAR_COL_ACTION, 0);
     if (!strcasecmp(action, "zuordnen") || !strcasecmp(action, "allocate"))
         why = *d.claim ? NULL : "allocate needs a claim reference";
     else if (!strcasecmp(action, "erstatten") || !strcasecmp(action, "refund"))
@@ -371,14 +547,41 @@ static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells, 
         d.close = 1, d.claim = NULL, d.amount = NULL;
     else
         why = "not zuordnen/allocate, erstatten/refund or schließen/close";
-    if (!why && (damaged || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id))
+    if (!why && (damaged || strspn(d.id, "0123456789") != strlen(d.id) || !*d.id ||
+                 strlen(d.id) > 18))
         why = "the row is damaged (clarification number or quoting)";
+    if (!why && d.amount) {
+        if (sheet_amount(sh, cells, numeric, n, 3, &d.cents) < 0) {
+            field = clarifications_header(CLAR_COL_AMOUNT, 0);
+            why = "not an amount in euros (e.g. 12,50)";
+        }
+        d.has_cents = 1;
+    }
+    if (!why) {
+        if (sheet_amount(sh, cells, numeric, n, 5, &d.sheet_open) < 0) {
+            field = clarifications_header(CLAR_COL_OPEN, 0);
+            why = "not an amount: what was open when the list was written is needed";
+        }
+        d.check_open = 1;
+    }
+    /* Two rows for one clarification: each checked alone against what is
+     * open would together decide more than that, or the second would be
+     * refused as stale for the first one's sake. */
+    unsigned long first = 0;
+    if (!why && seen_add(&sh->seen, strtoll(d.id, NULL, 10), line, &first) < 0)
+        return AB_E_NOMEM;
+    char dup[96];
+    if (!why && first) {
+        snprintf(dup, sizeof dup, "clarification #%s is decided on line %lu already; one row"
+                                  " each", d.id, first);
+        field = clarifications_header(CLAR_COL_ID, 0);
+        why = dup;
+    }
     int rc = why ? AB_E_PARSE : decide(sh->db, sh->o, &d);
-    if (rc == AB_E_DB)
+    if (rc == AB_E_DB || rc == AB_E_NOMEM)
         return rc;
     if (rc < 0) {
-        log_error("%s:%lu: %s: %s", sh->path, line,
-                  why ? clarifications_header(CLAR_COL_ACTION, 0) : "decision",
+        log_error("%s:%lu: %s: %s", sh->path, line, why ? field : "decision",
                   why ? why : "refused (see above)");
         sh->errors++;
         return AB_OK; /* report every bad row, then change nothing */
@@ -393,12 +596,13 @@ static int csv_row(void *ctx, const csv_record *rec)
     size_t n = rec->nfields < 64 ? rec->nfields : 64;
     for (size_t i = 0; i < n; i++)
         cells[i] = rec->fields[i].ptr;
-    return sheet_cells(ctx, rec->line, cells, n, rec->flags != 0);
+    return sheet_cells(ctx, rec->line, cells, NULL, n, rec->flags != 0);
 }
 
-static int xlsx_row(void *ctx, unsigned long row, const char *const *cells, size_t n)
+static int xlsx_row(void *ctx, unsigned long row, const char *const *cells,
+                    const unsigned char *numeric, size_t n)
 {
-    return sheet_cells(ctx, row, cells, n, 0);
+    return sheet_cells(ctx, row, cells, numeric, n, 0);
 }
 
 static int read_csv(const char *path, sheet *sh)
@@ -423,13 +627,47 @@ static int read_csv(const char *path, sheet *sh)
     return rc;
 }
 
+/* A sheet is read in once: its content hash is recorded with the
+ * decisions (input_files, kind 'decisions', sql/040), as tickets and
+ * statements are; the same sheet again would apply its amounts again
+ * (refund 5,00 twice).  A sheet saved again by Excel has other bytes: what
+ * catches it is the "Offen" column (decide). */
+static int sheet_seen(pgsink *db, const char *path, const char *hash)
+{
+    const char *p[] = {hash};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT id, name, to_char(imported_at, 'YYYY-MM-DD HH24:MI')"
+                              " FROM abgleich.input_files WHERE kind = 'decisions' AND"
+                              " content_hash = $1", 1, p, &res);
+    if (rc < 0)
+        return rc;
+    if (pgsink_result_rows(res) > 0) {
+        log_error("%s: this sheet was read in already (as %s, file #%s, on %s); its decisions"
+                  " stand and are not made twice; nothing was changed", path,
+                  pgsink_result_value(res, 0, 1), pgsink_result_value(res, 0, 0),
+                  pgsink_result_value(res, 0, 2));
+        rc = AB_E_REJECTED;
+    }
+    pgsink_result_free(res);
+    return rc;
+}
+
 /* One transaction for the whole sheet: a sheet with any bad row changes
  * nothing, so the clerk fixes it and reads it in again. */
 static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
 {
     sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by};
     size_t len = strlen(d->from);
-    int rc;
+    char hash[33];
+    int64_t size = 0;
+    int rc = filehash_file(d->from, hash, &size);
+    if (rc < 0) {
+        log_error("%s: cannot read", d->from);
+        return rc;
+    }
+    rc = sheet_seen(db, d->from, hash);
+    if (rc < 0)
+        return rc;
     if (len > 5 && !strcasecmp(d->from + len - 5, ".xlsx")) {
         rc = xlsx_read_rows(d->from, xlsx_row, &sh);
         if (rc == AB_E_IO || rc == AB_E_PARSE || rc == AB_E_LIMIT)
@@ -439,12 +677,21 @@ static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
     } else {
         rc = read_csv(d->from, &sh);
     }
+    mem_free(sh.seen.id);
+    mem_free(sh.seen.line);
     if (rc == AB_OK && sh.errors) {
         log_error("%s: %ld rows refused; nothing was changed", d->from, sh.errors);
         rc = AB_E_PARSE;
-    } else if (rc == AB_OK) {
-        log_info("%s: %ld decisions recorded", d->from, sh.decided);
     }
+    if (rc == AB_OK) {
+        char sz[24];
+        snprintf(sz, sizeof sz, "%lld", (long long)size);
+        const char *p[] = {d->from, hash, sz};
+        rc = pgsink_query(db, "INSERT INTO abgleich.input_files (kind, name, content_hash,"
+                              " size_bytes) VALUES ('decisions', $1, $2, $3::bigint)", 3, p, NULL);
+    }
+    if (rc == AB_OK)
+        log_info("%s: %ld decisions recorded", d->from, sh.decided);
     return rc;
 }
 

@@ -94,15 +94,27 @@ static int totals(rep *r)
 {
     pgsink_result *q = NULL;
     int rc = query(r,
+        /* Row 0: every transaction, its sum the net of credits less debits
+         * (a debit added to the credits was a sum of nothing); rows 7 and 8
+         * show them apart. */
         "SELECT (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE "),"
-        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions WHERE " IN_SCOPE "),"
+        " (SELECT coalesce(sum(CASE WHEN direction = 'C' THEN amount_cents ELSE -amount_cents END),"
+        "   0) FROM abgleich.bank_transactions WHERE " IN_SCOPE "),"
         " (SELECT count(DISTINCT (file_id, tx_seq)) FROM abgleich.allocations a WHERE " IN_SCOPE ""
         "   AND amount_cents > 0 AND method IN ('exact_reference','fuzzy_reference','plate_amount')),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
         "   AND amount_cents > 0 AND method IN ('exact_reference','fuzzy_reference','plate_amount')),"
-        " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'reversal'),"
-        " (SELECT coalesce(-sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
-        "   AND method = 'reversal'),"
+        /* Reversals and returns are bank transactions, counted once with
+         * their amount: one reversal writes a row per ledger row it takes
+         * back, -10 for the payment and +10 for the surplus that a
+         * dismissal had moved to a clarification (sql/035), which summed
+         * to 0,00 and counted 2. */
+        " (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND EXISTS (SELECT 1"
+        "   FROM abgleich.allocations a WHERE a.file_id = t.file_id AND a.tx_seq = t.seq"
+        "   AND a.method = 'reversal')),"
+        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
+        "   AND EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
+        "   AND a.tx_seq = t.seq AND a.method = 'reversal')),"
         " (SELECT count(*) FROM abgleich.clarifications WHERE " IN_SCOPE "),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.clarifications WHERE " IN_SCOPE "),"
         /* Debits that paid an e-invoice are not "not matched" (row 5). */
@@ -118,20 +130,33 @@ static int totals(rep *r)
         /* Our transfers back: the invoice's payment reversed (jobs/outgoing.c). */
         " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'invoice_return'),"
         " (SELECT coalesce(-sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
-        "   AND method = 'invoice_return')", &q);
+        "   AND method = 'invoice_return'),"
+        " (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE " AND direction = 'C'),"
+        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions WHERE " IN_SCOPE ""
+        "   AND direction = 'C'),"
+        " (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE " AND direction = 'D'),"
+        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions WHERE " IN_SCOPE ""
+        "   AND direction = 'D')", &q);
     if (rc < 0)
         return rc;
-    const char *names[7][2] = {{"Umsätze", "Transactions"},
+    /* A row's id (countN) is its column pair in the query and stays what
+     * it is (tests and readers find rows by it); new rows get new ids and
+     * are shown where they belong (order). */
+    const char *names[9][2] = {{"Umsätze (Saldo)", "Transactions (net)"},
                                {"automatisch zugeordnet", "allocated automatically"},
-                               {"Rückbuchungen", "reversals"},
+                               {"Rückbuchungen und Rückgaben", "reversals and returns"},
                                {"Klärfälle", "clarifications"},
                                {"Abgänge (nicht abgeglichen)", "debits (not matched)"},
                                {"Abgänge für E-Rechnungen", "debits paying e-invoices"},
                                {"eigene Überweisungen zurück (E-Rechnungen)",
-                                "our transfers back (e-invoices)"}};
+                                "our transfers back (e-invoices)"},
+                               {"Gutschriften", "credits"},
+                               {"Belastungen", "debits"}};
+    static const int order[9] = {0, 7, 8, 1, 2, 3, 4, 5, 6};
     fprintf(r->f, "<h2>%s</h2><table><tr><th></th><th>%s</th><th>%s</th></tr>\n",
             tr(r, "Ergebnis", "Outcome"), tr(r, "Anzahl", "Count"), tr(r, "Summe", "Sum"));
-    for (int i = 0; i < 7; i++) {
+    for (int k = 0; k < 9; k++) {
+        int i = order[k];
         fprintf(r->f, "<tr><td>%s</td><td class=\"n\" id=\"count%d\">%s</td><td class=\"n\">",
                 names[i][r->en], i, pgsink_result_value(q, 0, 2 * i));
         eur(r, pgsink_result_value(q, 0, 2 * i + 1));

@@ -55,8 +55,9 @@ assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference 
 assert_eq 1 "$(wc -l < <($ABGLEICH clarifications -o - 2>/dev/null))" "the list is empty now (header only)"
 
 # Decisions from an XLSX as Excel saves it (shared strings, rich text split
-# into runs, the amount as a number): the work list is open again after a
-# reversal, and a sheet with two decisions for it is read back.
+# into runs, the amount as a number, "Offen" as a formula with its value):
+# the work list is open again after a reversal, and a sheet with two
+# decisions for it is read back.
 manual=$(q "SELECT id FROM abgleich.allocations WHERE method = 'manual'")
 $ABGLEICH clarify --reverse $manual --by "Frau Kluge" 2>/dev/null
 mkdir -p $TMP/x/xl/worksheets
@@ -65,14 +66,14 @@ cat > $TMP/x/xl/sharedStrings.xml <<XML
 <sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="6" uniqueCount="6">
 <si><t>Klärfall</t></si><si><t>Entscheidung</t></si><si><t>Forderung</t></si>
 <si><t>Betrag Entscheidung</t></si><si><r><t>Frau </t></r><r><t>Kluge</t></r></si><si><t>zuordnen</t></si>
-<si><t>Bearbeiter</t></si><si><t>4000 0001 0041</t></si>
+<si><t>Bearbeiter</t></si><si><t>4000 0001 0041</t></si><si><t>Offen</t></si>
 </sst>
 XML
 cat > $TMP/x/xl/worksheets/sheet1.xml <<XML
 <?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>
-<row r="1"><c r="A1" t="s"><v>0</v></c><c r="T1" t="s"><v>1</v></c><c r="U1" t="s"><v>2</v></c><c r="V1" t="s"><v>3</v></c><c r="W1" t="s"><v>6</v></c></row>
-<row r="2"><c r="A2"><v>$k3</v></c><c r="T2" t="s"><v>5</v></c><c r="U2" t="s"><v>7</v></c><c r="V2"><v>12.5</v></c><c r="W2" t="s"><v>4</v></c></row>
+<row r="1"><c r="A1" t="s"><v>0</v></c><c r="G1" t="s"><v>8</v></c><c r="T1" t="s"><v>1</v></c><c r="U1" t="s"><v>2</v></c><c r="V1" t="s"><v>3</v></c><c r="W1" t="s"><v>6</v></c></row>
+<row r="2"><c r="A2"><v>$k3</v></c><c r="G2"><f>2500/100</f><v>25</v></c><c r="T2" t="s"><v>5</v></c><c r="U2" t="s"><v>7</v></c><c r="V2"><v>12.5</v></c><c r="W2" t="s"><v>4</v></c></row>
 </sheetData></worksheet>
 XML
 (cd $TMP/x && zip -qr ../decisions.xlsx xl)

@@ -26,6 +26,13 @@ grep -q "12,34&nbsp;€" $h || fail "the unplaced 12,34 EUR of M-008 among the l
 grep -q "DE44500105175407324931" $h || fail "the statement's account with its balances"
 grep -q "157,34&nbsp;€" $h || fail "the closing balance"
 
+# Credits and debits apart (7 credits of 192,34, the reversal of M-006 a
+# debit of 35,00), the transactions' sum their net; the reversal once.
+row() { grep -o "id=\"count$1\">[^<]*</td><td class=\"n\">[^&]*" $2 | sed -E 's/^id="count[0-9]+">([^<]*)<\/td><td class="n">/\1|/'; }
+assert_eq "8|157,34" "$(row 0 $h)" "transactions: all, net"
+assert_eq "7|192,34" "$(row 7 $h)" "credits"
+assert_eq "1|35,00" "$(row 8 $h)" "debits"
+assert_eq "1|35,00" "$(row 2 $h)" "the reversal of M-006"
 $ABGLEICH --lang en report -o $TMP/en.html 2>/dev/null
 grep -q "Reconciliation report" $TMP/en.html || fail "English with --lang en"
 grep -q "12.34&nbsp;€" $TMP/en.html || fail "English amounts"
@@ -46,3 +53,14 @@ else
     echo "chromium not installed: the browser check is skipped" >&2
     [ -z "${CI:-}" ] || fail "chromium must be installed in CI (deploy/install-deps.sh)"
 fi
+
+# A reversal of a payment whose claim was dismissed since: the bank takes
+# back 10 EUR; the ledger takes back the allocation (-10) and the move of
+# the surplus to the clarification (+10).  One reversal of 10,00 EUR (it
+# was 2 of 0,00).
+$ABGLEICH case 400000010050 --dismiss >/dev/null 2>&1
+$ABGLEICH reconcile $M/reversal_m005.xml >/dev/null 2>&1
+$ABGLEICH report -o $TMP/r2.html 2>/dev/null
+assert_eq "1|10,00" "$(row 2 $TMP/r2.html)" "one reversal of 10,00 EUR"
+assert_eq "1|-10,00 0|0,00 1|10,00" "$(row 0 $TMP/r2.html) $(row 7 $TMP/r2.html) $(row 8 $TMP/r2.html)" \
+    "its statement: one debit of 10,00 EUR"
