@@ -965,9 +965,10 @@ static int apply_reversals(reconciler *r)
             r->fs.by_reason[why]--;
             r->fs.by_reason_cents[why] -= tx_cents;
         }
-        if (cents < 0) /* not the row that gave a surplus back to its claim */
+        if (cents < 0) { /* not the row that gave a surplus back to its claim */
             r->fs.reversed++;
-        r->fs.reversed_cents -= cents;
+            r->fs.reversed_cents -= cents;
+        }
     }
     if (rows && !r->resolved)
         rc = AB_E_NOMEM;

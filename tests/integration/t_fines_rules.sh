@@ -93,7 +93,9 @@ assert_eq "E-P1A|400|0 E-P1B|300|0" "$(q "SELECT string_agg(t.end_to_end_id || '
 # pays 30 EUR again in the same statement: 23.50 for the claim, 6.50 over.
 $ABGLEICH case $M3 --driver-unknown --as-of 2026-11-12 >/dev/null
 assert_eq "cost_notice|2350|2350|0|650" "$(money $M3)|$(q "SELECT sum(open_cents) FROM abgleich.open_clarifications WHERE end_to_end_id = 'E-M3'")" "M3 before the return"
-$ABGLEICH reconcile $F/day3.xml >$TMP/day3.txt 2>&1 || fail "day 3: $(cat $TMP/day3.txt)"
+$ABGLEICH --json reconcile $F/day3.xml >$TMP/day3.txt 2>&1 || fail "day 3: $(cat $TMP/day3.txt)"
+grep -q '"reversed":3,"reversed_cents":6650' $TMP/day3.txt ||
+    fail "the summary counts what the returns took back (30 + 30 + the 6.50 offset), not the moves back: $(cat $TMP/day3.txt)"
 assert_eq "cost_notice|2350|0|2350" "$(money $M1)" "after the return M1 is open for exactly the 23.50 EUR it owes"
 assert_eq "hearing|2500|0|2500" "$(money $M2)" "M2 open again: the offset went back with the payment"
 assert_eq "-3000" "$(tx_sum E-M1 D)" "the return takes back the payment, the offset and the move to the clarification"
