@@ -31,6 +31,7 @@
 
 typedef struct doc {
     const char *path;
+    const char *submitter;   /* who handed the file in (serve: its owner), or NULL */
     char *bytes;
     size_t n;
     char attachment[64];
@@ -205,7 +206,7 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                             e->has_buyer_ref ? e->buyer_ref : NULL,
                             e->has_buyer_ref ? lw : NULL, m && m->iban[0] ? m->iban : NULL,
                             m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
-                            cents, e->preceding[0] ? e->preceding : NULL};
+                            cents, e->preceding[0] ? e->preceding : NULL, d->submitter};
     pgsink_result *res = NULL;
     /* Known is the same seller and number, or (whatever the seller key)
      * the same number, payee IBAN and amount due: a seller sending an
@@ -219,13 +220,14 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
         "   ORDER BY i.seller_key = $5 DESC, i.id LIMIT 1),"
         " ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
         "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
-        "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number)"
+        "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number,"
+        "   submitted_by)"
         " SELECT $1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
-        "   $12, $13, $14, $15::bigint, $15::bigint, $16"
+        "   $12, $13, $14, $15::bigint, $15::bigint, $16, $17"
         " WHERE NOT EXISTS (SELECT 1 FROM known)"
         " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
         " SELECT (SELECT id FROM ins), (SELECT name FROM known)",
-        16, params, &res);
+        17, params, &res);
     if (rc < 0)
         return rc;
     *dup = pgsink_result_isnull(res, 0, 0);
@@ -325,9 +327,10 @@ static int store(pgsink *db, doc *d, invoices_summary *s)
     return AB_OK;
 }
 
-int invoices_import_file(pgsink *db, const char *path, invoices_summary *s)
+int invoices_import_file(pgsink *db, const char *path, const char *submitter,
+                         invoices_summary *s)
 {
-    doc d = {.path = path};
+    doc d = {.path = path, .submitter = submitter};
     s->files++;
     int rc = read_file(&d);
     if (rc == AB_E_IO)
@@ -361,7 +364,7 @@ int invoices_import(const cli_opts *o, int argc, char **argv)
     if (rc < 0)
         log_error("database: %s", pgsink_error(db));
     for (int i = 2; rc != AB_E_DB && i < argc; i++) {
-        int frc = invoices_import_file(db, argv[i], &s);
+        int frc = invoices_import_file(db, argv[i], NULL, &s);
         rc = rc == AB_OK ? frc : rc;
     }
     pgsink_close(db);

@@ -16,8 +16,12 @@ typedef struct invoices_summary {
     int64_t files, accepted, rejected, duplicates, skipped, cents;
 } invoices_summary;
 
-/* One document in its own transaction on db (used by `serve` too). */
-int invoices_import_file(pgsink *db, const char *path, invoices_summary *s) AB_MUSTCHECK;
+/* One document in its own transaction on db (used by `serve` too).
+ * submitter: who handed the file in, when that is not the importing login
+ * (serve: the file's owner; it may not approve the invoice, sql/043), or
+ * NULL. */
+int invoices_import_file(pgsink *db, const char *path, const char *submitter,
+                         invoices_summary *s) AB_MUSTCHECK;
 /* `import invoices FILE...` (argv[1] is "invoices"). */
 int invoices_import(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 

@@ -64,7 +64,8 @@ static int session_login(pgsink *db, char out[64])
     return rc;
 }
 
-/* Why invoice row 0 of res (id, status, imported_by, iban, amount) cannot
+/* Why invoice row 0 of res (id, status, imported_by, iban, amount, seller,
+ * submitted_by) cannot
  * be approved by `who` with payee IBAN `iban` (NULL: as imported), or NULL. */
 static const char *refusal(pgsink_result *res, const char *who, const char *iban)
 {
@@ -73,6 +74,9 @@ static const char *refusal(pgsink_result *res, const char *who, const char *iban
         return "is not open (nor returned by the bank)";
     if (!strcmp(pgsink_result_value(res, 0, 2), who))
         return "was imported by this login, which cannot also approve it (four eyes)";
+    if (!pgsink_result_isnull(res, 0, 6) && !strcmp(pgsink_result_value(res, 0, 6), who))
+        return "was handed in by this login (the owner of the file serve imported), which"
+               " cannot also approve it (four eyes)";
     if (iban && strcmp(status, "returned"))
         return "--iban replaces the bank details of a transfer that came back; this one did not";
     if (iban && !einvcheck_iban(iban))
@@ -89,7 +93,8 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     const char *params[] = {number, seller};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db,
-        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name FROM abgleich.invoices"
+        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by"
+        " FROM abgleich.invoices"
         " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)",
         2, params, &res);
     if (rc < 0)
@@ -334,6 +339,7 @@ static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
         "SELECT id, invoice_number, seller_name, iban, bic, remittance, amount_due_cents"
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
         "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
+        "   AND approved_by IS DISTINCT FROM submitted_by"
         "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
         " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
         1, params, res);

@@ -20,6 +20,7 @@
  * moves the file.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +98,29 @@ static int run_statements(serve_job *j, pgsink *db, const char *path)
     return rc;
 }
 
+/* The system user owning the file: who dropped it into the inbox (the
+ * operating system sets the owner; the file's content cannot). "" if
+ * unknown. */
+static void file_owner(const char *path, char *out, size_t n)
+{
+    struct stat st;
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+    out[0] = '\0';
+    if (stat(path, &st) == 0 && getpwuid_r(st.st_uid, &pw, buf, sizeof buf, &found) == 0 && found)
+        snprintf(out, n, "%s", found->pw_name);
+}
+
 /* Invoices: the same import as `import invoices` (jobs/invoices.c); a
- * rejected or duplicate document is archived and reported all the same. */
+ * rejected or duplicate document is archived and reported all the same.
+ * The daemon's login imports; the file's owner handed it in and may not
+ * approve it (four eyes, sql/043). */
 static int run_invoices(serve_job *j, pgsink *db, const char *path)
 {
     invoices_summary s = {0};
-    int rc = invoices_import_file(db, path, &s);
+    char owner[256];
+    file_owner(path, owner, sizeof owner);
+    int rc = invoices_import_file(db, path, owner[0] ? owner : NULL, &s);
     return rc == AB_OK && (s.rejected || s.duplicates) ? AB_E_REJECTED : rc;
 }
 

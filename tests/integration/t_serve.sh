@@ -4,7 +4,8 @@
 # job at attempt 1, every claim once); a statement is reconciled; a broken
 # file and an invoice go to failed/ with a .log of why; the same file again
 # is "already imported"; /metrics moves during the run; /accounts answers;
-# SIGTERM ends both with exit 0; --check-config judges a file.
+# SIGTERM ends both with exit 0; --check-config judges a file; an invoice
+# dropped into the inbox cannot be approved by the login of its file's owner.
 set -eu
 . tests/integration/lib.sh
 . tests/integration/serve_lib.sh
@@ -104,6 +105,24 @@ ref=$(sed -n 2p $TMP/data/tickets.csv | cut -d, -f1)
 curl -sf "http://127.0.0.1:$pa/accounts?reference=$ref" | grep -q "\"reference\": \"$ref\"" || fail "/accounts?reference"
 assert_eq 400 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$pa/accounts")" "/accounts without a key"
 assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$pa/nothing")" "unknown path"
+
+# Four eyes on what serve imports: the daemon's login imports an invoice,
+# but the system user who dropped the file handed it in and may not
+# approve it (sql/043); another login may.
+me=$(id -un)
+cp $FIXTURES/einvoice/ubl/xrts__xr30_380_basic_sepa58.xml $TMP/inbox/invoices/inv2.xml
+wait_jobs 204 60
+assert_eq "$me|abgleich|open" "$(q "SELECT submitted_by || '|' || imported_by || '|' || status FROM abgleich.invoices WHERE invoice_number = '123456XX'")" \
+    "the file's owner is kept as who handed it in"
+for who in "$me" kl_serve; do
+    psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE \"$who\" LOGIN IN ROLE abgleich_treasury;
+        EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+done
+set +e; ABGLEICH_DB="$ABGLEICH_DB user=$me" $ABGLEICH approve 123456XX 2>$TMP/ap.txt; rc=$?; set -e
+assert_eq 3 "$rc" "who dropped the file cannot approve it"
+grep -q "was handed in by this login" $TMP/ap.txt || fail "says why: $(cat $TMP/ap.txt)"
+ABGLEICH_DB="$ABGLEICH_DB user=kl_serve" $ABGLEICH approve 123456XX 2>/dev/null || fail "a second login approves"
+assert_eq "approved|kl_serve" "$(q "SELECT status || '|' || approved_by FROM abgleich.invoices WHERE invoice_number = '123456XX'")" "approved by the second login"
 
 stop_serve a
 stop_serve b
