@@ -73,3 +73,4 @@ assert_eq "paid|2500" "$(q "SELECT status || '|' || paid_cents FROM abgleich.cla
     "the citizen's payment stands"
 assert_eq "reversal_without_original" "$(q "SELECT k.reason FROM abgleich.clarifications k JOIN abgleich.statements s ON s.stmt_id = 'STMT-2026-11-23' JOIN abgleich.bank_transactions t ON t.statement_id = s.id AND (t.file_id, t.seq) = (k.file_id, k.tx_seq)")" \
     "the credit reversal waits for a clerk"
+
