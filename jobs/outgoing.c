@@ -149,8 +149,10 @@ static int settle_returns(pgsink *db, const char *file_id, outgoing_summary *s)
     const char *params[] = {file_id};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db, returned_sql, 1, params, &res);
-    if (rc < 0)
+    if (rc < 0) {
+        pgsink_result_free(res);
         return rc;
+    }
     for (int i = 0; i < pgsink_result_rows(res); i++) {
         log_warn("invoice %s of %s: our transfer came back (reason %s); check the payee's"
                  " bank details and approve it again",

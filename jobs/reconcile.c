@@ -627,7 +627,7 @@ static int statement_seen(reconciler *r, const statement *st, char seen[24])
                           "SELECT id FROM abgleich.statements WHERE account = $1 AND"
                           " abgleich.message_kind(format) = abgleich.message_kind($5) AND"
                           " (stmt_id = $2 OR ($3 <> '' AND elec_seq = $3"
-                          "  AND left(coalesce(created, ''), 4) = $4))",
+                          "  AND left(coalesce(created, ''), 4) = $4)) ORDER BY id LIMIT 1",
                           5, params, &res);
     if (rc < 0)
         return rc;
