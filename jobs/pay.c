@@ -125,8 +125,8 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     return rc;
 }
 
-/* An IBAN as typed ("de89 3704 ...") as it is stored and paid: no spaces,
- * upper case.  Too long for any IBAN: empty, which is no valid IBAN. */
+/* An IBAN as typed ("de89 3704 ...") or stored as it is stored and paid:
+ * no spaces, upper case.  Too long for any IBAN: empty, which is no valid IBAN. */
 static void iban_norm(char out[40], const char *typed)
 {
     size_t n = 0;
@@ -272,16 +272,6 @@ static void pain_head(FILE *f, const run *r, const char *now)
     fprintf(f, "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n");
 }
 
-/* An IBAN as the schema wants it, whatever spaces a row kept. */
-static void iban_plain(char *dst, size_t cap, const char *iban)
-{
-    size_t n = 0;
-    for (; *iban && n + 1 < cap; iban++)
-        if (*iban != ' ')
-            dst[n++] = *iban;
-    dst[n] = '\0';
-}
-
 /* Row: id, invoice_number, seller_name, iban, bic, remittance, cents.  The
  * texts in the SEPA character set (sepa.h): many banks refuse a whole file
  * for one character outside it. */
@@ -297,7 +287,7 @@ static void pain_tx(FILE *f, const pgsink_result *res, int i)
         sepa_text(ustrd, SEPA_USTRD_MAX, text);
     }
     sepa_text(name, SEPA_NAME_MAX, pgsink_result_value(res, i, 2));
-    iban_plain(iban, sizeof iban, pgsink_result_value(res, i, 3));
+    iban_norm(iban, pgsink_result_value(res, i, 3)); /* whatever spaces a row kept */
     fprintf(f, "   <CdtTrfTxInf>\n    <PmtId>\n");
     el(f, "     ", "EndToEndId", e2e);
     fprintf(f, "    </PmtId>\n    <Amt>\n     <InstdAmt Ccy=\"EUR\">%s</InstdAmt>\n    </Amt>\n", amt);
