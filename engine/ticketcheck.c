@@ -30,6 +30,18 @@ int32_t tcheck_add_months(int32_t days, int months)
     return date_from_ymd(y, m, d > last ? last : d);
 }
 
+int32_t tcheck_limitation_last_day(int32_t start, int months)
+{
+    int y, m, d;
+    date_to_ymd(start, &y, &m, &d);
+    /* The day "preceding the day named like the first": from the day
+     * before the first, clamped to the month's end, except that the day
+     * before the 1st is the last of the month before the named one. */
+    if (d == 1)
+        return tcheck_add_months(start, months) - 1;
+    return tcheck_add_months(start - 1, months);
+}
+
 static int32_t day_of(int64_t secs)
 {
     return (int32_t)(secs >= 0 ? secs / 86400 : (secs - 86399) / 86400);
@@ -83,7 +95,7 @@ static const char *check_time(const tcheck_cfg *c, const tcheck_in *t, tcheck_ms
         snprintf(msg, sizeof(tcheck_msg), "in the future (after %s)", d);
         return msg;
     }
-    int32_t ends = tcheck_add_months(day, c->limitation_months);
+    int32_t ends = tcheck_limitation_last_day(day, c->limitation_months);
     if (ends < c->as_of) {
         date_format(ends, d);
         snprintf(msg, sizeof(tcheck_msg), "time-barred: the limitation of %d months ended on %s",

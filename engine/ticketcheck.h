@@ -40,6 +40,12 @@ const char *tcheck_ticket(const tcheck_cfg *c, const tcheck_in *t, const char **
 /* days + months, the day clamped to the month's end (§ 43 StPO style:
  * 30 Nov + 3 months = 28/29 Feb). */
 int32_t tcheck_add_months(int32_t days, int months);
+/* The last day of a limitation of months that starts on day start (the
+ * offense, or an act that interrupts it): the day before the one named
+ * like start, months later (§ 31(3) OWiG with § 188(2),(3) BGB by
+ * analogy: an offense on 5 Apr is barred after 4 Jul, one on 30 Nov after
+ * 28 Feb, or 29 Feb in a leap year).  No weekend or holiday moves it. */
+int32_t tcheck_limitation_last_day(int32_t start, int months);
 
 /* The as-of day of a command: arg ("YYYY-MM-DD") when given, else
  * $ABGLEICH_TODAY (replays and tests), else today's local date. */

@@ -21,7 +21,7 @@ for expect in \
     "$F/tickets_checks.csv:8: tbnr: 112402 was not valid on 2026-11-03 (valid 2021-07-28 to 2021-11-08)" \
     "$F/tickets_checks.csv:9: tbnr: 999999 is not in the offense catalogue" \
     "$F/tickets_checks.csv:10: offense_time: in the future (after 2026-11-23)" \
-    "$F/tickets_checks.csv:11: offense_time: time-barred: the limitation of 3 months ended on 2026-11-01" \
+    "$F/tickets_checks.csv:11: offense_time: time-barred: the limitation of 3 months ended on 2026-10-31" \
     "$F/tickets_checks.csv:13: plate: likely duplicate of line 2 (same plate and TBNR within 5 minutes)" \
     "$F/tickets_checks.csv:15: plate: the number starts with 0: 'HH-AB 0123'"; do
     grep -qF "$expect" $TMP/err.txt || fail "missing rejection '$expect' in: $(cat $TMP/err.txt)"

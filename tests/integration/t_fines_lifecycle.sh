@@ -31,7 +31,8 @@ assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $A)" "hearing: 14 d
 assert_eq "7" "$(($(wc -l <$TMP/l1.csv) - 1))" "seven hearing letters (A B C D F H I)"
 grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-24$" $TMP/l1.csv \
     || fail "letter of A (answer by 24 Nov): $(cat $TMP/l1.csv)"
-assert_eq "2027-02-10" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" "the hearing restarts the limitation"
+assert_eq "2027-02-09" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" \
+    "the hearing of 10 Nov restarts the limitation; its last day is 9 Feb (the day before the named day)"
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
 assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claim_events')" "the same night again moves nothing"
 $ABGLEICH escalate --as-of 2026-11-11 --dry-run --letters /dev/null >/dev/null
@@ -100,10 +101,10 @@ assert_eq "2500 750000 3000 3000" "$(q "SELECT abgleich.fines_fee(1000) || ' ' |
     "fee: minimum 25 EUR, maximum 7 500 EUR; a Land's minimum of 30 EUR is taken"
 assert_eq "3008 3007" "$(q "SELECT abgleich.fines_fee(60150) || ' ' || abgleich.fines_fee(60149)")" \
     "fee of a fine with cents: 5 % of 601.50 EUR is 30.075 EUR, rounded half up to 30.08 EUR; of 601.49 EUR, 30.07 EUR"
-$ABGLEICH escalate --as-of 2027-02-10 --letters /dev/null >/dev/null
+$ABGLEICH escalate --as-of 2027-02-09 --letters /dev/null >/dev/null
 assert_eq "hearing" "$(q "SELECT state FROM abgleich.claim_lifecycle WHERE reference = '$H'")" "the last day of the limitation"
-$ABGLEICH escalate --as-of 2027-02-11 --letters /dev/null >/dev/null
-assert_eq "time_barred|0|0|-|-" "$(state $H)" "time-barred three months after the hearing"
+$ABGLEICH escalate --as-of 2027-02-10 --letters /dev/null >/dev/null
+assert_eq "time_barred|0|0|-|-" "$(state $H)" "time-barred on the day named like the hearing's, three months on"
 
 # The citizen's account.
 assert_eq "2|$A $G|paid paid|0" "$(q "SELECT jsonb_array_length(j->'claims'), (SELECT string_agg(c->>'reference', ' ') FROM jsonb_array_elements(j->'claims') c), (SELECT string_agg(c->>'state', ' ') FROM jsonb_array_elements(j->'claims') c), j->>'open_cents' FROM (SELECT abgleich.account_json('hh-ab 1', NULL) j) x")" "account by plate, however written"

@@ -2,7 +2,8 @@
 # Rules of the fines lifecycle an audit found broken (sql/035_fines_rules.sql,
 # fixtures tests/fixtures/rules/make.py):
 # 1. only a hearing takes the answers driver known / unknown;
-# 2. no fine notice after the limitation; a parking case's cost notice may
+# 2. no fine notice after the limitation (its last day the day before the
+#    named day, § 31(3) OWiG); a parking case's cost notice may
 #    still follow (§ 25a StVG);
 # 3. no event dated before the claim's last one; one step per claim and day,
 #    a day run again changes nothing;
@@ -109,8 +110,26 @@ assert_eq "cost_notice|2350|2350|0|2350|650" "$(money $M3)|$(tx_sum E-M3B C)|$(q
 assert_eq "0" "$(q "SELECT coalesce(sum(open_cents), 0) FROM abgleich.open_clarifications WHERE end_to_end_id = 'E-M3'")" \
     "M3's surplus went back with the payment: nothing to refund"
 
-# 2, 3, 4. The limitation of the hearings of 10 Nov ends on 10 Feb.  No fine
-# notice after it; a parking keeper's cost notice still.
+# 2, 3, 4. The limitation of the hearings of 10 Nov ends with 9 Feb, the
+# day before the one named like the hearing's (sql/045).  No fine notice
+# after it, not even on 10 Feb; a parking keeper's cost notice still.
+assert_eq "2027-02-09" "$(q "SELECT limitation_date FROM abgleich.claim_ledger WHERE reference = '$K2'")" "the hearing's last day"
+# A database of 044 stored the named day itself; 045 corrects its events
+# (applied again here, as an upgrade would apply it).
+q "ALTER TABLE abgleich.claim_events DISABLE TRIGGER claim_events_no_update;
+   UPDATE abgleich.claim_events SET limitation_date = '2027-02-10' WHERE claim_id IN (SELECT id FROM abgleich.claims WHERE reference IN ('$K2', '$K3'));
+   UPDATE abgleich.claim_events SET limitation_date = '2027-02-12' WHERE claim_id IN (SELECT id FROM abgleich.claims WHERE reference = '$K4');
+   ALTER TABLE abgleich.claim_events ENABLE TRIGGER claim_events_no_update;
+   DELETE FROM abgleich.schema_migrations WHERE version = 45" >/dev/null
+$ABGLEICH init 2>/dev/null
+assert_eq "2027-02-09 2027-02-09 2027-02-12" \
+    "$(for r in $K2 $K3 $K4; do q "SELECT limitation_date FROM abgleich.claim_ledger WHERE reference = '$r'"; done | tr '\n' ' ' | sed 's/ $//')" \
+    "045 corrects the dates the old rule stored, and leaves others alone"
+q "ALTER TABLE abgleich.claim_events DISABLE TRIGGER claim_events_no_update;
+   UPDATE abgleich.claim_events SET limitation_date = '2027-02-09' WHERE claim_id IN (SELECT id FROM abgleich.claims WHERE reference = '$K4');
+   ALTER TABLE abgleich.claim_events ENABLE TRIGGER claim_events_no_update" >/dev/null
+expect_exit 3 $ABGLEICH case $K2 --driver-known --as-of 2027-02-10
+grep -q "its limitation ended on 2027-02-09" $TMP/stderr || fail "why not on 10 Feb: $(cat $TMP/stderr)"
 expect_exit 3 $ABGLEICH case $K2 --driver-known --as-of 2027-02-11
 grep -q "time-barred" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
 assert_eq hearing "$(stage $K2)" "no fine notice after the limitation"

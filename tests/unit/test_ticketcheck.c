@@ -125,11 +125,12 @@ Test(ticketcheck, real_tickets_pass_and_fail_where_the_law_says)
     why = check(&t, &field);
     cr_assert_str_eq(field, "offense_time");
     cr_assert(strstr(why, "in the future"), "%s", why);
-    t.offense_time = at(2026, 8, 23);
+    t.offense_time = at(2026, 8, 24);
     cr_assert_null(check(&t, &field), "the last day of the limitation still counts");
-    t.offense_time = at(2026, 8, 22);
+    t.offense_time = at(2026, 8, 23);
     why = check(&t, &field);
-    cr_assert(strstr(why, "limitation of 3 months ended on 2026-11-22"), "%s", why);
+    cr_assert(strstr(why, "limitation of 3 months ended on 2026-11-22"),
+              "an offense on 23 Aug is barred after 22 Nov, not 23 Nov: %s", why);
 }
 
 Test(ticketcheck, months_clamp_to_the_month_end)
@@ -138,4 +139,25 @@ Test(ticketcheck, months_clamp_to_the_month_end)
     cr_assert_eq(tcheck_add_months(date_from_ymd(2027, 11, 30), 3), date_from_ymd(2028, 2, 29));
     cr_assert_eq(tcheck_add_months(date_from_ymd(2026, 8, 22), 3), date_from_ymd(2026, 11, 22));
     cr_assert_eq(tcheck_add_months(date_from_ymd(2026, 1, 31), -2), date_from_ymd(2025, 11, 30));
+}
+
+/* The examples of the commentary (Haufe, Deutsches Anwalt Office, Rz. 40;
+ * OLG Karlsruhe 2 Rb 8 Ss 486/19: a notice of 22 Nov 2017 with 6 months
+ * was barred after 21 May 2018). */
+Test(ticketcheck, limitation_ends_the_day_before_the_named_day)
+{
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2026, 4, 5), 3),
+                 date_from_ymd(2026, 7, 4));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2026, 11, 30), 3),
+                 date_from_ymd(2027, 2, 28));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2027, 11, 30), 3),
+                 date_from_ymd(2028, 2, 29));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2027, 11, 29), 3),
+                 date_from_ymd(2028, 2, 28));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2026, 3, 1), 3),
+                 date_from_ymd(2026, 5, 31));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2026, 12, 31), 3),
+                 date_from_ymd(2027, 3, 30));
+    cr_assert_eq(tcheck_limitation_last_day(date_from_ymd(2017, 11, 22), 6),
+                 date_from_ymd(2018, 5, 21));
 }
