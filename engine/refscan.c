@@ -25,8 +25,10 @@
  * cut only at group boundaries: a reference is never a piece of a longer
  * digit run.  The check digit filters the proposals (under ISO 7064 MOD
  * 11,10 a random digit string passes one time in ten) and the claim index
- * filters the rest.  Dates ("05.03.2024": 8 digits) and amounts ("25,00":
- * ',' breaks) are shorter than any Kassenzeichen, so min_len drops them.
+ * filters the rest.  Amounts ("25,00": ',' breaks) are shorter than any
+ * Kassenzeichen, so min_len drops them.  Dates ("05.03.2024", "2024-03-05")
+ * are not: an office may use 8-digit Kassenzeichen.  So the three groups
+ * of a date, and every run that takes in one of them, are never proposed.
  *
  * Cost: one pass over the text collecting groups into a fixed array of
  * CHAIN_MAX; per chain, every start group tries at most max_len groups.  A
@@ -123,7 +125,38 @@ static void add(scan_state *s, const char *digits, size_t len, size_t pos)
         add_any(s, digits, len, pos, ok);
 }
 
-/* Every run g[i..j] of the chain with an allowed length and j >= first_new. */
+static unsigned num(const char *t, size_t n)
+{
+    unsigned v = 0;
+    for (size_t i = 0; i < n; i++)
+        v = v * 10 + (unsigned)(t[i] - '0');
+    return v;
+}
+
+/* True when g[k..k+2] is a calendar date as people write one: day, month
+ * and year parted by one and the same '.', '/' or '-' ("05.03.2024",
+ * "5/3/24"), or the year first with '-' ("2024-03-05").  Such digits are
+ * the day of a payment or an invoice, not a reference: with 8-digit
+ * Kassenzeichen "05.03.2024" would be proposed as 05032024, pass the check
+ * digit one time in ten, and could name another citizen's claim. */
+static int is_date(const char *text, const group *g)
+{
+    char a = text[g[0].pos + g[0].len], b = text[g[1].pos + g[1].len];
+    if (g[1].pos != g[0].pos + g[0].len + 1 || g[2].pos != g[1].pos + g[1].len + 1 || a != b ||
+        (a != '.' && a != '/' && a != '-'))
+        return 0;
+    const group *d = &g[0], *m = &g[1], *y = &g[2];
+    if (a == '-' && g[0].len == 4 && g[2].len <= 2) {
+        d = &g[2];
+        y = &g[0];
+    }
+    unsigned dv = num(text + d->pos, d->len), mv = num(text + m->pos, m->len);
+    return d->len <= 2 && m->len <= 2 && (y->len == 2 || y->len == 4) && dv >= 1 && dv <= 31 &&
+           mv >= 1 && mv <= 12;
+}
+
+/* Every run g[i..j] of the chain with an allowed length and j >= first_new,
+ * unless it takes in a group of a date. */
 static void propose(scan_state *s)
 {
     /* Locals: add() writes through s, so the compiler would reload these. */
@@ -132,9 +165,13 @@ static void propose(scan_state *s)
     size_t ng = s->ng, first_new = s->first_new, max_len = s->max_len;
     size_t min_len = s->o->min_len;
     char buf[AB_REF_MAX + 1];
+    unsigned char in_date[CHAIN_MAX] = {0};
+    for (size_t k = 0; k + 2 < ng; k++)
+        if (is_date(text, g + k))
+            in_date[k] = in_date[k + 1] = in_date[k + 2] = 1;
     for (size_t i = 0; i < ng; i++) {
         size_t len = 0;
-        for (size_t j = i; j < ng && len + g[j].len <= max_len; j++) {
+        for (size_t j = i; j < ng && !in_date[j] && len + g[j].len <= max_len; j++) {
             memcpy(buf + len, text + g[j].pos, g[j].len);
             len += g[j].len;
             if (len >= min_len && j >= first_new)

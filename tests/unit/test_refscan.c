@@ -138,6 +138,21 @@ Test(refscan, no_false_positives)
     keep.keep_invalid = 1;
     cr_assert_eq(scan_o(&keep, "Rechnung vom 05.03.2024 über 25,00", c), 0,
                  "dates and amounts are too short to be proposed at all");
+    /* An office with 8-digit Kassenzeichen: a date has as many digits, and
+     * passes the check digit one time in ten (11032024 and 20240314 do
+     * under MOD 11,10). */
+    refscan_opts eight = {.scheme = CD_ISO7064_11_10, .min_len = 8, .max_len = 8};
+    cr_assert(cd_valid(CD_ISO7064_11_10, "11032024", 8), "the test's date has a valid check digit");
+    cr_assert(cd_valid(CD_ISO7064_11_10, "20240314", 8), "so has the ISO one");
+    cr_assert_eq(scan_o(&eight, "11032024", c), 1, "the same digits unparted are a reference");
+    cr_assert_eq(scan_o(&eight, "Rechnung vom 11.03.2024 über 25,00", c), 0, "a date is not a reference");
+    cr_assert_eq(scan_o(&eight, "Zahlung 11/03/2024", c), 0);
+    cr_assert_eq(scan_o(&eight, "Tattag 11-03-2024", c), 0);
+    cr_assert_eq(scan_o(&eight, "vom 2024-03-14 Parken", c), 0, "an ISO date either");
+    cr_assert_eq(scan_o(&eight, "vom 11.03.2024 1103 2024", c), 1, "the reference beside a date is found");
+    cr_assert_str_eq(c[0].ref, "11032024");
+    cr_assert_eq(scan_o(&eight, "KZ 1103.2024", c), 1, "two groups are no date");
+    cr_assert_eq(scan_o(&eight, "KZ 11.29.2024", c), 1, "no month 29: no date");
     refscan_opts none = {.scheme = CD_ISO7064_11_10, .min_len = 0, .max_len = 0};
     cr_assert_eq(scan_o(&none, "400000010017", c), 0, "empty index: nothing to look for");
 }
