@@ -1,13 +1,17 @@
 /*
  * case.c - `abgleich case REFERENCE --driver-known | --driver-unknown |
- * --dismiss [--as-of DATE] [--by NAME]`: a clerk records what the hearing
- * brought (docs/fines.md).
+ * --objection | --objection-withdrawn | --dismiss [--as-of DATE] [--by NAME]`:
+ * a clerk records what the hearing brought, or an objection to a notice
+ * (docs/fines.md).
  *
  * driver known    -> Bußgeldbescheid: fine + fee (5 %, at least 25 EUR)
  *                    + 3.50 EUR expenses (fines_config);
  * driver unknown  -> parking offense: Kostenbescheid of the keeper (§ 25a
  *                    StVG, 20 + 3.50 EUR) instead of the fine; any other
  *                    offense: the case is dismissed;
+ * objection       -> a fine or cost notice within its objection period is
+ *                    not final and not due; escalate leaves it (sql/048);
+ * objection withdrawn -> the notice is final that day;
  * dismiss         -> nothing is owed any more.
  * The answers are a hearing's only; a fine notice is refused once the
  * limitation has ended, and no case is dated before the claim's last event
@@ -42,9 +46,11 @@ static int parse(int argc, char **argv, case_args *a)
     a->by = getenv("USER") ? getenv("USER") : "unknown";
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        const char *ans = !strcmp(argv[i], "--driver-known")     ? "driver_known"
-                          : !strcmp(argv[i], "--driver-unknown") ? "driver_unknown"
-                          : !strcmp(argv[i], "--dismiss")        ? "dismiss"
+        const char *ans = !strcmp(argv[i], "--driver-known")          ? "driver_known"
+                          : !strcmp(argv[i], "--driver-unknown")      ? "driver_unknown"
+                          : !strcmp(argv[i], "--objection")           ? "objection"
+                          : !strcmp(argv[i], "--objection-withdrawn") ? "objection_withdrawn"
+                          : !strcmp(argv[i], "--dismiss")             ? "dismiss"
                                                                  : NULL;
         if (ans) {
             if (a->answer)
@@ -140,7 +146,8 @@ int job_case(const cli_opts *o, int argc, char **argv)
     case_args a;
     int32_t as_of;
     if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
-        fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown|--dismiss"
+        fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown|--objection"
+                        "|--objection-withdrawn|--dismiss"
                         " [--as-of YYYY-MM-DD] [--by NAME]\n");
         return AB_E_USAGE;
     }
