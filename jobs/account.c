@@ -46,6 +46,7 @@ static const char *const states[][3] = {
     {"hearing", "Anhörung", "hearing"},
     {"fine_notice", "Bußgeldbescheid", "fine notice"},
     {"cost_notice", "Kostenbescheid (§ 25a StVG)", "cost notice (§ 25a StVG)"},
+    {"objection", "Einspruch eingelegt", "objection lodged"},
     {"final_due", "rechtskräftig, zu zahlen", "final, payable"},
     {"dunning", "Mahnung", "reminder"},
     {"paid", "bezahlt", "paid"},

@@ -32,6 +32,11 @@ assert_eq "objection|8350|-|-|8350" "$(life $K1)" "under objection: owed, not du
 assert_eq "objection to the notice received (clerk1)" \
     "$(q "SELECT e.reason FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$K1' ORDER BY e.id DESC LIMIT 1")" "the reason names the clerk"
 
+$ABGLEICH account --reference $K1 >$TMP/acc.txt
+grep -q "Einspruch eingelegt" $TMP/acc.txt || fail "the account names the objection: $(cat $TMP/acc.txt)"
+$ABGLEICH --lang en account --reference $K1 >$TMP/acc_en.txt
+grep -q "objection lodged" $TMP/acc_en.txt || fail "in English: $(cat $TMP/acc_en.txt)"
+
 # The day after the period: too late.
 expect_exit 3 $ABGLEICH case $K6 --objection --as-of 2026-11-25
 grep -q "the objection period ended on 2026-11-24" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
