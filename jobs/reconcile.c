@@ -10,12 +10,16 @@
  *     -> matcher_scan on the worker pool (pure, any thread order)
  *     -> matcher_apply on this thread in booking-date order, statement order
  *        for ties (updates open amounts; a reversal reopens its original's
- *        claims right there, found in this file or, over a second
- *        connection, in earlier ones)
+ *        claims right there: reconcile_rev.c)
  *     -> bank_transactions rows by COPY as each batch finishes
- *     -> outcome records to two spill files (ledger rows; clarifications
- *        with their candidates, so that writing them rereads only theirs)
- *     -> after the last statement: COPY the spills into their tables -> COMMIT.
+ *     -> outcome records to two spill files (reconcile_spill.c)
+ *     -> after the last statement: COPY the spills into their tables, the
+ *        ledger first, then reversals and returns settled in SQL
+ *        (reconcile_rev.c), then clarifications -> COMMIT.
+ * This file holds the pipeline: the run, one file, one statement, one
+ * batch.  The pieces it calls: reconcile_spill.c (outcomes on disk and
+ * their COPY), reconcile_rev.c (reversals and returns), reconcile_summary.c
+ * (the run's counts); what they share is reconcile_int.h.
  * Memory: the claim index, one batch (arena, reset per batch), one entry of
  * the reader; the spill files grow with the input, memory does not.  While
  * a child writes the claim snapshot (claimload.h), the pages the night
@@ -30,9 +34,9 @@
 #include "reconcile.h"
 #include "batches.h"
 #include "outgoing.h"
+#include "reconcile_int.h"
 #include "stmtgrow.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +50,6 @@
 #include "../engine/log.h"
 #include "../engine/mem.h"
 #include "../engine/monotime.h"
-#include "../engine/money.h"
 #include "../engine/pool.h"
 #include "../engine/progress.h"
 #include "../engine/plate.h"
@@ -54,89 +57,11 @@
 #include "../engine/returns.h"
 #include "../engine/revtrack.h"
 #include "../formats/bankread.h"
-#include "../formats/jsonw.h"
 #include "claimload.h"
 #include "fines.h"
 
 /* Strings of one batch: AB_MATCH_BATCH payments of a few hundred bytes. */
 #define BATCH_ARENA_BYTES (32u * 1024u * 1024u)
-#define EXPLAIN_MAX 512u
-
-typedef struct rec_item {
-    payment p;
-    match_scan scan;
-    match_result res;
-    uint32_t seq;
-} rec_item;
-
-/* What the spill files hold: one record per ledger row, clarification and
- * candidate; an explanation follows allocation and clarification records. */
-enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
-
-typedef struct spill_rec {
-    int64_t claim_id;     /* -1: none */
-    int64_t cents;
-    uint32_t tx_seq;
-    uint16_t expl_len;    /* German explanation bytes */
-    uint16_t expl_en_len; /* English explanation bytes, after the German */
-    uint8_t kind;         /* enum spill_kind */
-    uint8_t code;         /* method index, reason, or candidate why */
-    uint8_t score;        /* confidence or candidate score */
-    uint8_t rank;         /* candidate rank, 1-based */
-} spill_rec;
-
-static const char *const methods[] = {"exact_reference", "fuzzy_reference", "plate_amount"};
-
-static uint8_t method_code(const char *m)
-{
-    for (uint8_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
-        if (m && !strcmp(m, methods[i]))
-            return i;
-    return 0;
-}
-
-struct reconciler {
-    pgsink *db;
-    const cli_opts *o;
-    claimidx *ix;
-    claimsnap_bg snap;    /* the claim snapshot a child is writing, if any */
-    pool *workers;
-    matcher_cfg mcfg;
-    rec_item *items;
-    size_t n_items;
-    arena *batch;
-    /* per file */
-    const char *path;
-    char file_id[24];
-    char stmt_db_id[24];
-    uint32_t seq;
-    int copy_open;
-    stmtgrow *grow;       /* the statement being read was imported before */
-    FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
-    uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
-    size_t n_resolved;
-    /* Reversals settled in place (claims reopened during apply), sorted
-     * before the ledger post-pass, which then leaves those claims alone. */
-    uint32_t *inplace;
-    size_t n_inplace, cap_inplace;
-    revtrack *rt;          /* this file's allocations by EndToEndId */
-    pgsink *lookup;        /* second connection: originals of earlier files */
-    pgsink_result *originals; /* of the current batch's reversals (load_originals) */
-    char (*db_taken)[48];  /* "file:seq" of earlier originals reversed in this file */
-    size_t n_taken, cap_taken;
-    uint32_t *order;       /* apply order of the batch */
-    rec_summary fs;
-    progress *prog;
-    int64_t bytes_base;
-};
-
-static void add_summary(rec_summary *a, const rec_summary *b)
-{
-    int64_t *pa = (int64_t *)a;
-    const int64_t *pb = (const int64_t *)b;
-    for (size_t i = 0; i < sizeof *a / sizeof(int64_t); i++)
-        pa[i] += pb[i];
-}
 
 /* --- claims ------------------------------------------------------------ */
 
@@ -201,74 +126,6 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     return pgsink_copy_end_row(r->db);
 }
 
-static int spill(reconciler *r, const spill_rec *rec, const char *de, const char *en)
-{
-    FILE *f = r->spill[rec->kind != SPILL_ALLOC];
-    if (fwrite(rec, sizeof *rec, 1, f) != 1 || fwrite(de, 1, rec->expl_len, f) != rec->expl_len ||
-        fwrite(en, 1, rec->expl_en_len, f) != rec->expl_en_len) {
-        log_error("%s: writing the temporary spill file: %s", r->path, strerror(errno));
-        return AB_E_IO;
-    }
-    return AB_OK;
-}
-
-static int spill_outcome(reconciler *r, const rec_item *it)
-{
-    const match_result *m = &it->res;
-    char de[EXPLAIN_MAX], en[EXPLAIN_MAX];
-    uint16_t n = (uint16_t)matcher_explain(r->ix, &it->p, &it->scan, m, "de", de, sizeof de);
-    uint16_t ne = (uint16_t)matcher_explain(r->ix, &it->p, &it->scan, m, "en", en, sizeof en);
-    int rc = AB_OK;
-    for (unsigned i = 0; i < m->n_allocs && rc == AB_OK; i++) {
-        spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->allocs[i].slot),
-                       .cents = m->allocs[i].cents, .tx_seq = it->seq, .expl_len = n, .expl_en_len = ne,
-                       .kind = SPILL_ALLOC, .code = method_code(m->method),
-                       .score = m->confidence};
-        rc = spill(r, &s, de, en);
-    }
-    if (rc == AB_OK && m->reason != MR_NONE) {
-        spill_rec s = {.claim_id = m->slot == CLAIMIDX_NONE ? -1 : claimidx_claim_id(r->ix, m->slot),
-                       .cents = m->clar_cents, .tx_seq = it->seq, .expl_len = n,
-                       .expl_en_len = ne, .kind = SPILL_CLAR, .code = (uint8_t)m->reason};
-        rc = spill(r, &s, de, en);
-    }
-    for (unsigned i = 0; i < m->n_cands && rc == AB_OK && !m->n_allocs; i++) {
-        spill_rec s = {.claim_id = claimidx_claim_id(r->ix, m->cands[i].slot),
-                       .tx_seq = it->seq, .kind = SPILL_CAND, .code = m->cands[i].why,
-                       .score = m->cands[i].score, .rank = (uint8_t)(i + 1)};
-        rc = spill(r, &s, "", "");
-    }
-    return rc;
-}
-
-static void count_outcome(rec_summary *fs, const rec_item *it)
-{
-    const payment *p = &it->p;
-    fs->transactions++;
-    fs->transactions_cents += p->amount_cents;
-    const match_result *m = &it->res;
-    if (m->outcome == MATCH_SKIPPED) {
-        if (p->direction == PAY_DEBIT) {
-            fs->debits++;
-            fs->debits_cents += p->amount_cents;
-        } else {
-            fs->not_booked++;
-            fs->not_booked_cents += p->amount_cents;
-        }
-        return;
-    }
-    if (m->n_allocs)
-        fs->allocated++;
-    for (unsigned i = 0; i < m->n_allocs; i++)
-        fs->allocated_cents += m->allocs[i].cents;
-    if (m->reason != MR_NONE && (unsigned)m->reason < REC_REASONS) {
-        fs->clarified++;
-        fs->clarified_cents += m->clar_cents;
-        fs->by_reason[m->reason]++;
-        fs->by_reason_cents[m->reason] += m->clar_cents;
-    }
-}
-
 /* Booking date as a number (YYYYMMDD), 0 when absent. */
 static uint32_t day_key(const char *d)
 {
@@ -307,220 +164,25 @@ static void booking_order(reconciler *r)
         r->order[i] = k[i].i;
 }
 
-static int e2e_usable(const char *e2e)
-{
-    return e2e && *e2e && strcmp(e2e, "NOTPROVIDED");
-}
-
-static int remember_taken(reconciler *r, const char *key)
-{
-    for (size_t i = 0; i < r->n_taken; i++)
-        if (!strcmp(r->db_taken[i], key))
-            return 0;
-    if (r->n_taken == r->cap_taken) {
-        size_t cap = r->cap_taken ? 2 * r->cap_taken : 16;
-        void *p = mem_realloc(r->db_taken, cap * sizeof *r->db_taken);
-        if (!p)
-            return AB_E_NOMEM;
-        r->db_taken = p;
-        r->cap_taken = cap;
-    }
-    snprintf(r->db_taken[r->n_taken++], sizeof *r->db_taken, "%s", key);
-    return 1;
-}
-
-/* The same original the ledger post-pass (reversal_sql) will choose from
- * earlier files: the first transaction with unreversed allocations, and
- * the rows that took a surplus of it off a claim (negative: reversing
- * them raises what the claim has paid; sql/035_fines_rules.sql). */
-static const char original_sql[] =
-    "SELECT t.file_id || ':' || t.seq, c.reference, a.amount_cents, t.end_to_end_id,"
-    " t.amount_cents"
-    " FROM abgleich.bank_transactions t JOIN abgleich.allocations a ON a.file_id = t.file_id"
-    "  AND a.tx_seq = t.seq JOIN abgleich.claims c ON c.id = a.claim_id"
-    " WHERE t.end_to_end_id = ANY ($1::text[]) AND t.direction = 'C'"
-    "  AND NOT t.reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x"
-    "  WHERE x.reverses = a.id) AND (a.amount_cents > 0"
-    "  OR (a.method = 'surplus_to_clarification' AND EXISTS (SELECT 1 FROM"
-    "  abgleich.allocations p WHERE p.file_id = t.file_id AND p.tx_seq = t.seq"
-    "  AND p.amount_cents > 0 AND p.claim_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM"
-    "  abgleich.allocations y WHERE y.reverses = p.id))))"
-    " ORDER BY t.file_id, t.seq, a.id";
-
-/* A return with charges may name its original by the amount without them
- * (the rule of reversal_sql); -1: no second amount. */
-static int64_t alt_cents(const payment *p)
-{
-    return returns_is_return(p) && p->charges_cents > 0 ? p->amount_cents - p->charges_cents : -1;
-}
-
-/* Reopens the claims of an earlier file's original; 1 if there was one.
- * The candidates of the whole batch were read at once (load_originals). */
-static int reverse_earlier(reconciler *r, const payment *p)
-{
-    pgsink_result *res = r->originals;
-    const char *chosen = NULL;
-    int64_t alt = alt_cents(p);
-    int found = 0, rc = AB_OK;
-    for (int i = 0; res && i < pgsink_result_rows(res) && rc >= 0; i++) {
-        int64_t amount = strtoll(pgsink_result_value(res, i, 4), NULL, 10);
-        if (strcmp(pgsink_result_value(res, i, 3), p->end_to_end_id) ||
-            (amount != p->amount_cents && amount != alt))
-            continue;
-        const char *key = pgsink_result_value(res, i, 0);
-        if (!chosen) {
-            if ((rc = remember_taken(r, key)) == 0)
-                continue; /* reversed already by an earlier reversal of this file */
-            chosen = key;
-        } else if (strcmp(chosen, key)) {
-            break;
-        }
-        const char *ref = pgsink_result_value(res, i, 1);
-        uint32_t slot = claimidx_find(r->ix, ref, strlen(ref));
-        if (slot != CLAIMIDX_NONE)
-            claimidx_apply(r->ix, slot, -strtoll(pgsink_result_value(res, i, 2), NULL, 10));
-        found = 1;
-    }
-    return rc < 0 ? rc : found;
-}
-
-static int reverses_something(const payment *p)
-{
-    return (p->reversal || returns_is_return(p)) && p->direction == PAY_DEBIT &&
-           e2e_usable(p->end_to_end_id) && !p->provisional &&
-           !strcmp(p->status[0] ? p->status : "BOOK", "BOOK");
-}
-
-/* Appends s to the text-array literal in buf: "..." with " and \ escaped. */
-static int array_add(char *buf, size_t cap, size_t *len, const char *s)
-{
-    if (*len + 2 * strlen(s) + 4 > cap)
-        return AB_E_LIMIT;
-    buf[*len] = *len == 0 ? '{' : ',';
-    (*len)++;
-    buf[(*len)++] = '"';
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            buf[(*len)++] = '\\';
-        buf[(*len)++] = *s;
-    }
-    buf[(*len)++] = '"';
-    return AB_OK;
-}
-
-/* One query per batch for the originals, in earlier files, of the batch's
- * reversals and returns (a round trip each cost seconds on a nightly run
- * with 4 000 reversals).  Reads committed rows over a second connection:
- * this file's are not committed, and its own COPY is busy. */
-static int load_originals(reconciler *r)
-{
-    pgsink_result_free(r->originals);
-    r->originals = NULL;
-    size_t cap = 64, len = 0;
-    char *arr = NULL;
-    int rc = AB_OK;
-    for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
-        const payment *p = &r->items[i].p;
-        if (!reverses_something(p))
-            continue;
-        if (!arr || len + 2 * strlen(p->end_to_end_id) + 4 > cap) {
-            cap = 2 * cap + 2 * strlen(p->end_to_end_id) + 4;
-            char *n = mem_realloc(arr, cap);
-            if (!n)
-                rc = AB_E_NOMEM;
-            else
-                arr = n;
-        }
-        if (rc == AB_OK)
-            rc = array_add(arr, cap, &len, p->end_to_end_id);
-    }
-    if (rc == AB_OK && len > 0) {
-        arr[len++] = '}';
-        arr[len] = '\0';
-        if (!r->lookup && (rc = pgsink_connect_again(&r->lookup, r->db)) < 0) {
-            log_error("database (second connection): %s", pgsink_error(r->lookup));
-            pgsink_close(r->lookup);
-            r->lookup = NULL;
-        }
-        const char *params[] = {arr};
-        if (rc == AB_OK)
-            rc = pgsink_query(r->lookup, original_sql, 1, params, &r->originals);
-    }
-    mem_free(arr);
-    return rc;
-}
-
-static int note_inplace(reconciler *r, uint32_t seq)
-{
-    if (r->n_inplace == r->cap_inplace) {
-        size_t cap = r->cap_inplace ? 2 * r->cap_inplace : 64;
-        uint32_t *p = mem_realloc(r->inplace, cap * sizeof *p);
-        if (!p)
-            return AB_E_NOMEM;
-        r->inplace = p;
-        r->cap_inplace = cap;
-    }
-    r->inplace[r->n_inplace++] = seq;
-    return AB_OK;
-}
-
-/* Rule 8 at the reversal's place: its original's claims open again now,
- * so a payment booked after it can settle them.  The ledger rows are
- * still written by the post-pass (reversal_sql), which sees the same
- * original. */
-static int reverse_in_place(reconciler *r, const rec_item *it)
-{
-    const payment *p = &it->p;
-    if (!reverses_something(p))
-        return AB_OK; /* the same conditions as reversal_sql's */
-    int rc = reverse_earlier(r, p);
-    if (rc == 0) {
-        uint32_t slots[AB_REFS_PER_PAYMENT];
-        int64_t cents[AB_REFS_PER_PAYMENT];
-        size_t k = revtrack_take(r->rt, p->end_to_end_id, p->amount_cents, alt_cents(p), slots,
-                                 cents, AB_REFS_PER_PAYMENT);
-        for (size_t i = 0; i < k; i++)
-            claimidx_apply(r->ix, slots[i], -cents[i]);
-        rc = k > 0;
-    }
-    return rc > 0 ? note_inplace(r, it->seq) : rc;
-}
-
-static int track_allocations(reconciler *r, const rec_item *it)
-{
-    const payment *p = &it->p;
-    if (!it->res.n_allocs || !e2e_usable(p->end_to_end_id))
-        return AB_OK;
-    for (unsigned i = 0; i < it->res.n_allocs; i++) {
-        int rc = revtrack_add(r->rt, p->end_to_end_id, p->amount_cents, it->seq,
-                              it->res.allocs[i].slot, it->res.allocs[i].cents);
-        if (rc == AB_E_LIMIT)
-            return AB_OK; /* settled after the file instead */
-        if (rc < 0)
-            return rc;
-    }
-    return AB_OK;
-}
-
 static int process_batch(reconciler *r, const statement *st)
 {
     if (r->n_items == 0)
         return AB_OK;
     pool_run(r->workers, r->n_items, scan_slice, r);
     booking_order(r);
-    int rc = load_originals(r);
+    int rc = rec_rev_load_originals(r);
     for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
         rec_item *it = &r->items[r->order[i]];
         if (i + MATCH_APPLY_AHEAD < r->n_items)
             matcher_prefetch_apply(r->ix, &r->items[r->order[i + MATCH_APPLY_AHEAD]].scan);
         matcher_apply(r->ix, &it->p, &it->scan, &it->res);
-        rc = it->p.reversal || returns_is_return(&it->p) ? reverse_in_place(r, it)
-                                                         : track_allocations(r, it);
+        rc = it->p.reversal || returns_is_return(&it->p) ? rec_rev_in_place(r, it)
+                                                         : rec_rev_track(r, it);
         if (rc == AB_OK)
             rc = write_tx_row(r, st, it);
         if (rc == AB_OK && it->res.outcome != MATCH_SKIPPED)
-            rc = spill_outcome(r, it);
-        count_outcome(&r->fs, it);
+            rc = rec_spill_outcome(r, it);
+        rec_summary_count(&r->fs, it);
     }
     r->n_items = 0;
     arena_reset(r->batch);
@@ -727,255 +389,6 @@ static int on_statement_end(void *ctx, const statement *st)
                         7, params, NULL);
 }
 
-/* --- the ledger -------------------------------------------------------- */
-
-static const char *const spill_copy[] = {
-    [SPILL_ALLOC] = "COPY abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
-                    " confidence, explanation, explanation_en) FROM STDIN",
-    [SPILL_CLAR] = "COPY abgleich.clarifications (file_id, tx_seq, reason, amount_cents,"
-                   " claim_id, explanation, explanation_en) FROM STDIN",
-    [SPILL_CAND] = "COPY abgleich.clarification_candidates (file_id, tx_seq, rank, claim_id,"
-                   " score, reason) FROM STDIN",
-};
-
-static int seq_cmp(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* A reversal matched to its original is settled: no clarification. */
-static int settled(const reconciler *r, const spill_rec *s)
-{
-    return s->kind != SPILL_ALLOC && r->n_resolved &&
-           bsearch(&s->tx_seq, r->resolved, r->n_resolved, sizeof *r->resolved, seq_cmp);
-}
-
-static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
-/* expl: the German text followed by the English one */
-{
-    pgsink *db = r->db;
-    if (s->kind == SPILL_ALLOC) {
-        pgsink_copy_int(db, s->claim_id);
-        pgsink_copy_cstr(db, r->file_id);
-        pgsink_copy_int(db, s->tx_seq);
-        pgsink_copy_int(db, s->cents);
-        pgsink_copy_cstr(db, methods[s->code < 3 ? s->code : 0]);
-        pgsink_copy_int(db, s->score);
-        pgsink_copy_str(db, expl, s->expl_len);
-        pgsink_copy_str(db, expl + s->expl_len, s->expl_en_len);
-    } else if (s->kind == SPILL_CLAR) {
-        pgsink_copy_cstr(db, r->file_id);
-        pgsink_copy_int(db, s->tx_seq);
-        pgsink_copy_cstr(db, match_reason_name((enum match_reason)s->code));
-        pgsink_copy_int(db, s->cents);
-        if (s->claim_id >= 0)
-            pgsink_copy_int(db, s->claim_id);
-        else
-            pgsink_copy_null(db);
-        pgsink_copy_str(db, expl, s->expl_len);
-        pgsink_copy_str(db, expl + s->expl_len, s->expl_en_len);
-    } else {
-        pgsink_copy_cstr(db, r->file_id);
-        pgsink_copy_int(db, s->tx_seq);
-        pgsink_copy_int(db, s->rank);
-        pgsink_copy_int(db, s->claim_id);
-        pgsink_copy_int(db, s->score);
-        pgsink_copy_cstr(db, match_why_name((enum match_why)s->code));
-    }
-}
-
-/* Streams the spill records of one kind into their table.  Every byte
- * written must be read back as whole records: a write the stdio buffer
- * held back (a full disk) fails at the flush, not as a short read that
- * would end the loop early and commit part of the night. */
-static int copy_spill(reconciler *r, enum spill_kind kind)
-{
-    FILE *f = r->spill[kind != SPILL_ALLOC];
-    if (fflush(f) != 0) {
-        log_error("%s: flushing the temporary spill file: %s", r->path, strerror(errno));
-        return AB_E_IO;
-    }
-    if (ferror(f)) {
-        log_error("%s: the temporary spill file has a failed write", r->path);
-        return AB_E_IO;
-    }
-    long end = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1, at = 0;
-    if (end < 0) {
-        log_error("%s: sizing the temporary spill file: %s", r->path, strerror(errno));
-        return AB_E_IO;
-    }
-    rewind(f);
-    int rc = pgsink_copy_begin(r->db, spill_copy[kind]);
-    if (rc < 0)
-        return rc;
-    spill_rec s;
-    char expl[2 * EXPLAIN_MAX];
-    while (rc == AB_OK && fread(&s, sizeof s, 1, f) == 1) {
-        size_t both = (size_t)s.expl_len + s.expl_en_len;
-        if (both > sizeof expl || fread(expl, 1, both, f) != both)
-            break; /* a torn record: at stays short of end */
-        at += (long)(sizeof s + both);
-        if (s.kind != kind || settled(r, &s))
-            continue;
-        copy_row(r, &s, expl);
-        rc = pgsink_copy_end_row(r->db);
-    }
-    if (rc == AB_OK && (ferror(f) || at != end)) {
-        log_error("%s: reading the temporary spill file back: %ld of %ld bytes", r->path, at, end);
-        rc = AB_E_IO;
-    }
-    int rc2 = pgsink_copy_finish(r->db);
-    return rc < 0 ? rc : rc2;
-}
-
-/* Rule 8: a reversal entry, or a return (a debit with RtrInf, a return GVC
- * or code; engine/returns.h), whose EndToEndId equals that of an earlier
- * allocated credit and whose amount equals it (for a return: with or
- * without the bank's charges, which stay recorded apart in charges_cents)
- * reverses that credit's allocations with new ledger rows (negative
- * amounts, method "reversal"); the claims are open again.  A row that
- * moved a surplus of the credit off its claim into an overpayment
- * clarification (sql/035_fines_rules.sql) is reversed with it (a positive
- * row), so the claim owes what it owed before the credit came.  Done in SQL once
- * this file's ledger rows are written, so that a reversal finds originals
- * of this file and of every earlier one. */
-static const char reversal_sql[] =
-    "WITH r AS ("
-    "  SELECT t.file_id, t.seq, t.end_to_end_id, t.amount_cents, t.charges_cents, t.returned,"
-    "         coalesce(nullif(t.return_reason, ''), '-') AS why"
-    "  FROM abgleich.bank_transactions t"
-    "  WHERE t.file_id = $1::bigint AND (t.reversal OR t.returned)"
-    "    AND coalesce(t.status, 'BOOK') = 'BOOK' AND NOT t.provisional"
-    /* Money back out takes back money in: a credit marked as a reversal
-     * undoes one of our debits and reopens no claim. */
-    "    AND t.direction = 'D'"
-    "    AND coalesce(t.end_to_end_id, 'NOTPROVIDED') NOT IN ('NOTPROVIDED', '')),"
-    /* Which credit each reversal takes back: the rule of the claim index
-     * (reverse_earlier, revtrack), sql/027_money_paths.sql. */
-    " o1 AS ("
-    "  SELECT r.file_id AS rfile, r.seq AS rseq, r.end_to_end_id, r.returned, r.why,"
-    "         p.ofile, p.oseq"
-    "  FROM abgleich.reversal_pairs($1::bigint) p JOIN r ON r.seq = p.rseq),"
-    " ins AS ("
-    "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method,"
-    "   confidence, explanation, explanation_en, reverses)"
-    "  SELECT a.claim_id, o.rfile, o.rseq, -a.amount_cents, 'reversal', 100,"
-    "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Rückgabe (Grund %5$s) der Zahlung'"
-    "   WHEN o.returned THEN 'Rückgabe der Zahlung' ELSE 'Rückbuchung der Zahlung' END"
-    " || ' mit End-to-End-Referenz %1$s; ' || CASE WHEN a.amount_cents > 0 THEN"
-    " 'Zuordnung #%2$s über %3$s EUR wird aufgehoben, die Forderung ist wieder offen.'"
-    " ELSE 'die Umbuchung #%2$s von %3$s EUR in den Klärfall wird mit ihr aufgehoben.' END,"
-    " o.end_to_end_id, a.id, abgleich.cents_de(abs(a.amount_cents)), '', o.why),"
-    "   format(CASE WHEN o.returned AND o.why <> '-' THEN 'Return (reason %5$s) of the payment'"
-    "   WHEN o.returned THEN 'Return of the payment' ELSE 'Reversal of the payment' END"
-    " || ' with end-to-end id %1$s; ' || CASE WHEN a.amount_cents > 0 THEN"
-    " 'allocation #%2$s of %3$s EUR is reversed, the claim is open again.'"
-    " ELSE 'the move #%2$s of %3$s EUR to the clarification is reversed with it.' END,"
-    " o.end_to_end_id, a.id, abgleich.cents_en(abs(a.amount_cents)), '', o.why), a.id"
-    /* A refund is not reversed: that money has gone out (rar below). */
-    "  FROM o1 o JOIN abgleich.allocations a ON a.file_id = o.ofile AND a.tx_seq = o.oseq"
-    "   AND (a.amount_cents > 0 OR a.method = 'surplus_to_clarification')"
-    "   AND a.claim_id IS NOT NULL"
-    "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
-    "  ORDER BY o.rseq, a.id"
-    "  RETURNING file_id, tx_seq, claim_id, amount_cents),"
-    /* The original's clarifications (its overpayment): what is still open
-     * went back with it and is settled ("returned"), so it cannot be set
-     * off or refunded again; what a clerk already refunded went out twice,
-     * and is a clarification of the return: money to recover. */
-    " kq AS ("
-    "  SELECT o.rfile, o.rseq, o.end_to_end_id, k.id, k.claim_id, k.amount_cents,"
-    "   s.decided, s.refunded"
-    "  FROM o1 o JOIN abgleich.clarifications k ON k.file_id = o.ofile AND k.tx_seq = o.oseq"
-    "  CROSS JOIN LATERAL (SELECT coalesce(sum(d.amount_cents), 0)::bigint AS decided,"
-    "   coalesce(sum(d.amount_cents) FILTER (WHERE d.method IN ('refund', 'refund_reversal')),"
-    "    0)::bigint AS refunded"
-    "   FROM abgleich.allocations d WHERE d.clarification_id = k.id) s),"
-    " ret AS ("
-    "  INSERT INTO abgleich.allocations (file_id, tx_seq, amount_cents, method, confidence,"
-    "   explanation, explanation_en, clarification_id)"
-    "  SELECT kq.rfile, kq.rseq, kq.amount_cents - kq.decided, 'returned', 100,"
-    "   format('Die Bank hat die Zahlung mit End-to-End-Referenz %1$s zurückgebucht; der offene"
-    " Rest von %2$s EUR aus Klärfall #%3$s ist damit erledigt.', kq.end_to_end_id,"
-    "   abgleich.cents_de(kq.amount_cents - kq.decided), kq.id),"
-    "   format('The bank took back the payment with end-to-end id %1$s; the %2$s EUR left of"
-    " clarification #%3$s are settled with it.', kq.end_to_end_id,"
-    "   abgleich.cents_en(kq.amount_cents - kq.decided), kq.id), kq.id"
-    "  FROM kq WHERE kq.amount_cents > kq.decided RETURNING 1),"
-    " rar AS ("
-    "  INSERT INTO abgleich.clarifications (file_id, tx_seq, reason, amount_cents, claim_id,"
-    "   explanation, explanation_en)"
-    "  SELECT kq.rfile, kq.rseq, 'returned_after_refund', kq.refunded, kq.claim_id,"
-    "   format('Die Bank hat die Zahlung mit End-to-End-Referenz %1$s zurückgebucht, von der"
-    " %2$s EUR (Klärfall #%3$s) schon erstattet waren: beim Zahler zurückfordern.',"
-    "   kq.end_to_end_id, abgleich.cents_de(kq.refunded), kq.id),"
-    "   format('The bank took back the payment with end-to-end id %1$s, of which %2$s EUR"
-    " (clarification #%3$s) had already been refunded: recover them from the payer.',"
-    "   kq.end_to_end_id, abgleich.cents_en(kq.refunded), kq.id)"
-    "  FROM kq WHERE kq.refunded > 0 RETURNING 1)"
-    " SELECT ins.tx_seq, c.reference, ins.amount_cents, t.amount_cents, t.reversal FROM ins"
-    " JOIN abgleich.claims c ON c.id = ins.claim_id"
-    " JOIN abgleich.bank_transactions t ON t.file_id = ins.file_id AND t.seq = ins.tx_seq"
-    " ORDER BY ins.tx_seq";
-
-static int apply_reversals(reconciler *r)
-{
-    if (r->n_inplace > 1)
-        qsort(r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
-    const char *params[] = {r->file_id};
-    pgsink_result *res = NULL;
-    /* Every table is reached by its index from this file's reversals, so
-     * the cost follows them, whatever the statistics say: stale statistics
-     * once made a nested loop scan a table per reversal (minutes, t_kill),
-     * and hash joins read every transaction and allocation ever written
-     * and all claims (3 s at 10^7 claims, growing each night). */
-    int rc = pgsink_exec(r->db, "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin"
-                                " = off; SET LOCAL enable_seqscan = off");
-    if (rc == AB_OK)
-        rc = pgsink_query(r->db, reversal_sql, 1, params, &res);
-    if (rc == AB_OK)
-        rc = pgsink_exec(r->db, "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin"
-                                " = on; SET LOCAL enable_seqscan = on");
-    if (rc < 0) {
-        pgsink_result_free(res);
-        return rc;
-    }
-    int rows = pgsink_result_rows(res);
-    mem_free(r->resolved);
-    r->resolved = rows ? mem_calloc((size_t)rows, sizeof *r->resolved) : NULL;
-    r->n_resolved = 0;
-    for (int i = 0; i < rows && r->resolved; i++) {
-        uint32_t seq = (uint32_t)strtoul(pgsink_result_value(res, i, 0), NULL, 10);
-        const char *ref = pgsink_result_value(res, i, 1);
-        int64_t cents = strtoll(pgsink_result_value(res, i, 2), NULL, 10);
-        uint32_t slot = claimidx_find(r->ix, ref, strlen(ref));
-        int done = r->n_inplace &&
-                   bsearch(&seq, r->inplace, r->n_inplace, sizeof *r->inplace, seq_cmp);
-        if (slot != CLAIMIDX_NONE && !done)
-            claimidx_apply(r->ix, slot, cents); /* cents < 0: the claim opens again */
-        if (!r->n_resolved || r->resolved[r->n_resolved - 1] != seq) {
-            /* A settled reversal leaves the clarification counts. */
-            int64_t tx_cents = strtoll(pgsink_result_value(res, i, 3), NULL, 10);
-            enum match_reason why = pgsink_result_value(res, i, 4)[0] == 't' ? MR_REVERSAL
-                                                                           : MR_RETURN;
-            r->resolved[r->n_resolved++] = seq;
-            r->fs.clarified--;
-            r->fs.clarified_cents -= tx_cents;
-            r->fs.by_reason[why]--;
-            r->fs.by_reason_cents[why] -= tx_cents;
-        }
-        if (cents < 0) { /* not the row that gave a surplus back to its claim */
-            r->fs.reversed++;
-            r->fs.reversed_cents -= cents;
-        }
-    }
-    if (rows && !r->resolved)
-        rc = AB_E_NOMEM;
-    pgsink_result_free(res);
-    return rc;
-}
-
 /* --- one file ---------------------------------------------------------- */
 
 static int file_seen(reconciler *r, const char *hash)
@@ -1061,18 +474,18 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
         rc = fines_refresh_stats_tx(r->db);
     phase(r, "refreshing statistics");
     if (rc == AB_OK)
-        rc = copy_spill(r, SPILL_ALLOC);
+        rc = rec_spill_copy(r, SPILL_ALLOC);
     phase(r, "writing the ledger");
     if (rc == AB_OK) /* settling reversals reads the ledger just written */
         rc = fines_refresh_stats_tx(r->db);
     phase(r, "refreshing the ledger's statistics");
     if (rc == AB_OK)
-        rc = apply_reversals(r);
+        rc = rec_rev_apply(r);
     phase(r, "settling reversals and returns");
     if (rc == AB_OK)
-        rc = copy_spill(r, SPILL_CLAR);
+        rc = rec_spill_copy(r, SPILL_CLAR);
     if (rc == AB_OK)
-        rc = copy_spill(r, SPILL_CAND);
+        rc = rec_spill_copy(r, SPILL_CAND);
     phase(r, "writing clarifications and candidates");
     outgoing_summary og; /* our own transfers: invoices paid, returned (jobs/outgoing.c) */
     if (rc == AB_OK)
@@ -1154,7 +567,7 @@ fail_spill:
     r->spill[0] = NULL;
     r->bytes_base += size;
     if (rc == AB_OK) {
-        add_summary(sum, &r->fs);
+        rec_summary_add(sum, &r->fs);
         sum->files_reconciled++;
         return AB_OK;
     }
@@ -1227,84 +640,6 @@ void reconciler_close(reconciler *r)
     arena_destroy(r->batch);
     mem_free(r->items);
     mem_free(r);
-}
-
-void rec_summary_json(const rec_summary *s)
-{
-    jsonw w;
-    jsonw_init(&w, stdout);
-    jsonw_obj_begin(&w);
-    jsonw_kint(&w, "files", s->files);
-    jsonw_kint(&w, "files_reconciled", s->files_reconciled);
-    jsonw_kint(&w, "files_skipped", s->files_skipped);
-    jsonw_kint(&w, "files_failed", s->files_failed);
-    jsonw_kint(&w, "statements", s->statements);
-    jsonw_kint(&w, "statements_skipped", s->statements_skipped);
-    jsonw_kint(&w, "transactions", s->transactions);
-    jsonw_kint(&w, "transactions_cents", s->transactions_cents);
-    jsonw_kint(&w, "allocated", s->allocated);
-    jsonw_kint(&w, "allocated_cents", s->allocated_cents);
-    jsonw_kint(&w, "reversed", s->reversed);
-    jsonw_kint(&w, "reversed_cents", s->reversed_cents);
-    jsonw_kint(&w, "clarified", s->clarified);
-    jsonw_kint(&w, "clarified_cents", s->clarified_cents);
-    jsonw_key(&w, "clarifications");
-    jsonw_obj_begin(&w);
-    for (int i = 1; i < REC_REASONS; i++) {
-        if (!s->by_reason[i])
-            continue;
-        jsonw_key(&w, match_reason_name((enum match_reason)i));
-        jsonw_obj_begin(&w);
-        jsonw_kint(&w, "count", s->by_reason[i]);
-        jsonw_kint(&w, "cents", s->by_reason_cents[i]);
-        jsonw_obj_end(&w);
-    }
-    jsonw_obj_end(&w);
-    jsonw_kint(&w, "debits", s->debits);
-    jsonw_kint(&w, "debits_cents", s->debits_cents);
-    jsonw_kint(&w, "invoices_paid", s->invoices);
-    jsonw_kint(&w, "invoices_paid_cents", s->invoices_cents);
-    jsonw_kint(&w, "batches_resolved", s->batches_resolved);
-    jsonw_kint(&w, "invoice_payments_returned", s->invoices_returned);
-    jsonw_kint(&w, "invoice_payments_returned_cents", s->invoices_returned_cents);
-    jsonw_kint(&w, "not_booked", s->not_booked);
-    jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
-    jsonw_obj_end(&w);
-}
-
-static void line(const char *what, int64_t n, int64_t cents)
-{
-    char eur[32];
-    money_format_de(cents, eur, sizeof eur);
-    fprintf(stderr, "  %-28s %9lld  %16s EUR\n", what, (long long)n, eur);
-}
-
-void rec_summary_print(const rec_summary *s)
-{
-    fprintf(stderr, "reconciled %lld of %lld files (%lld already imported, %lld failed),"
-                    " %lld statements\n",
-            (long long)s->files_reconciled, (long long)s->files, (long long)s->files_skipped,
-            (long long)s->files_failed, (long long)s->statements);
-    line("transactions", s->transactions, s->transactions_cents);
-    line("allocated", s->allocated, s->allocated_cents);
-    if (s->reversed)
-        line("allocations reversed", s->reversed, s->reversed_cents);
-    line("clarifications", s->clarified, s->clarified_cents);
-    for (int i = 1; i < REC_REASONS; i++)
-        if (s->by_reason[i]) {
-            char label[40];
-            snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
-            line(label, s->by_reason[i], s->by_reason_cents[i]);
-        }
-    if (s->invoices)
-        line("debits paying e-invoices", s->invoices, s->invoices_cents);
-    if (s->batches_resolved)
-        fprintf(stderr, "  %-28s %9lld\n", "batch totals resolved", (long long)s->batches_resolved);
-    if (s->invoices_returned)
-        line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
-    line("debits (not matched)", s->debits, s->debits_cents);
-    if (s->not_booked)
-        line("not booked (pending)", s->not_booked, s->not_booked_cents);
 }
 
 static int64_t total_size(int argc, char **argv)

@@ -1,0 +1,102 @@
+/*
+ * reconcile_int.h - what the reconcile files share (reconcile.c,
+ * reconcile_spill.c, reconcile_rev.c, reconcile_summary.c): the reconciler,
+ * a payment of the batch, and the calls one of them makes into another.
+ * Private to those files; everyone else uses reconcile.h.
+ *
+ * Ownership: reconciler_open (reconcile.c) allocates the reconciler and
+ * reconciler_close frees every member, also those reconcile_rev.c grows
+ * (originals, lookup, db_taken, inplace, resolved); reconciler_file resets
+ * the per-file members and opens and closes the two spill files around
+ * each file.  Everything here runs on the calling thread, except
+ * matcher_scan on the worker pool, which fills each item's scan from its
+ * payment and the index.
+ */
+#ifndef AB_RECONCILE_INT_H
+#define AB_RECONCILE_INT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../engine/arena.h"
+#include "../engine/claimidx.h"
+#include "../engine/err.h"
+#include "../engine/matcher.h"
+#include "../engine/payment.h"
+#include "../engine/pgsink.h"
+#include "../engine/pool.h"
+#include "../engine/progress.h"
+#include "../engine/revtrack.h"
+#include "claimload.h"
+#include "cli.h"
+#include "reconcile.h"
+#include "stmtgrow.h"
+
+typedef struct rec_item {
+    payment p;
+    match_scan scan;
+    match_result res;
+    uint32_t seq;
+} rec_item;
+
+/* The kinds of record in the spill files (reconcile_spill.c). */
+enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
+
+struct reconciler {
+    pgsink *db;
+    const cli_opts *o;
+    claimidx *ix;
+    claimsnap_bg snap;    /* the claim snapshot a child is writing, if any */
+    pool *workers;
+    matcher_cfg mcfg;
+    rec_item *items;
+    size_t n_items;
+    arena *batch;
+    /* per file */
+    const char *path;
+    char file_id[24];
+    char stmt_db_id[24];
+    uint32_t seq;
+    int copy_open;
+    stmtgrow *grow;       /* the statement being read was imported before */
+    FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
+    uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
+    size_t n_resolved;
+    /* Reversals settled in place (claims reopened during apply), sorted
+     * before the ledger post-pass, which then leaves those claims alone. */
+    uint32_t *inplace;
+    size_t n_inplace, cap_inplace;
+    revtrack *rt;          /* this file's allocations by EndToEndId */
+    pgsink *lookup;        /* second connection: originals of earlier files */
+    pgsink_result *originals; /* of the current batch's reversals (rec_rev_load_originals) */
+    char (*db_taken)[48];  /* "file:seq" of earlier originals reversed in this file */
+    size_t n_taken, cap_taken;
+    uint32_t *order;       /* apply order of the batch */
+    rec_summary fs;
+    progress *prog;
+    int64_t bytes_base;
+};
+
+/* reconcile_spill.c: one applied payment's ledger rows, clarification and
+ * candidates into the spill files; a kind's records into its table. */
+int rec_spill_outcome(reconciler *r, const rec_item *it) AB_MUSTCHECK;
+int rec_spill_copy(reconciler *r, enum spill_kind kind) AB_MUSTCHECK;
+
+/* reconcile_rev.c: the earlier originals of the batch's reversals (once per
+ * batch, before apply); at a reversal or return, its original's claims
+ * reopened; at an allocated credit, its allocations remembered; after the
+ * ledger is written, the reversing rows (r->resolved, r->fs corrected).
+ * rec_rev_seq_cmp orders tx seqs (r->resolved, r->inplace) for qsort and
+ * bsearch. */
+int rec_rev_load_originals(reconciler *r) AB_MUSTCHECK;
+int rec_rev_in_place(reconciler *r, const rec_item *it) AB_MUSTCHECK;
+int rec_rev_track(reconciler *r, const rec_item *it) AB_MUSTCHECK;
+int rec_rev_apply(reconciler *r) AB_MUSTCHECK;
+int rec_rev_seq_cmp(const void *a, const void *b);
+
+/* reconcile_summary.c: b's counts added to a's; one applied payment
+ * counted into a file's summary. */
+void rec_summary_add(rec_summary *a, const rec_summary *b);
+void rec_summary_count(rec_summary *fs, const rec_item *it);
+
+#endif

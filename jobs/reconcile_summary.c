@@ -1,0 +1,135 @@
+/*
+ * reconcile_summary.c - the counts and sums of a reconcile run, for people
+ * (rec_summary_print, stderr) and for programs (rec_summary_json, stdout).
+ *
+ * Data in: each applied payment, counted into its file's summary as it is
+ * applied (rec_summary_count); the steps that settle rows later correct the
+ * file's counts (reversals: reconcile_rev.c; our own transfers and batch
+ * totals: reconcile.c).  A file's summary joins the run's (rec_summary_add)
+ * only when the file committed, so a rejected file counts as failed and
+ * nothing else.  Data out: the text and the JSON object.
+ * Invariants: rec_summary (reconcile.h) holds int64_t fields only, so two
+ * are added field by field; clarifications are listed by reason, only the
+ * reasons that occurred.
+ */
+#include "reconcile_int.h"
+
+#include <stdio.h>
+
+#include "../engine/matcher.h"
+#include "../engine/money.h"
+#include "../formats/jsonw.h"
+
+void rec_summary_add(rec_summary *a, const rec_summary *b)
+{
+    int64_t *pa = (int64_t *)a;
+    const int64_t *pb = (const int64_t *)b;
+    for (size_t i = 0; i < sizeof *a / sizeof(int64_t); i++)
+        pa[i] += pb[i];
+}
+
+void rec_summary_count(rec_summary *fs, const rec_item *it)
+{
+    const payment *p = &it->p;
+    fs->transactions++;
+    fs->transactions_cents += p->amount_cents;
+    const match_result *m = &it->res;
+    if (m->outcome == MATCH_SKIPPED) {
+        if (p->direction == PAY_DEBIT) {
+            fs->debits++;
+            fs->debits_cents += p->amount_cents;
+        } else {
+            fs->not_booked++;
+            fs->not_booked_cents += p->amount_cents;
+        }
+        return;
+    }
+    if (m->n_allocs)
+        fs->allocated++;
+    for (unsigned i = 0; i < m->n_allocs; i++)
+        fs->allocated_cents += m->allocs[i].cents;
+    if (m->reason != MR_NONE && (unsigned)m->reason < REC_REASONS) {
+        fs->clarified++;
+        fs->clarified_cents += m->clar_cents;
+        fs->by_reason[m->reason]++;
+        fs->by_reason_cents[m->reason] += m->clar_cents;
+    }
+}
+
+void rec_summary_json(const rec_summary *s)
+{
+    jsonw w;
+    jsonw_init(&w, stdout);
+    jsonw_obj_begin(&w);
+    jsonw_kint(&w, "files", s->files);
+    jsonw_kint(&w, "files_reconciled", s->files_reconciled);
+    jsonw_kint(&w, "files_skipped", s->files_skipped);
+    jsonw_kint(&w, "files_failed", s->files_failed);
+    jsonw_kint(&w, "statements", s->statements);
+    jsonw_kint(&w, "statements_skipped", s->statements_skipped);
+    jsonw_kint(&w, "transactions", s->transactions);
+    jsonw_kint(&w, "transactions_cents", s->transactions_cents);
+    jsonw_kint(&w, "allocated", s->allocated);
+    jsonw_kint(&w, "allocated_cents", s->allocated_cents);
+    jsonw_kint(&w, "reversed", s->reversed);
+    jsonw_kint(&w, "reversed_cents", s->reversed_cents);
+    jsonw_kint(&w, "clarified", s->clarified);
+    jsonw_kint(&w, "clarified_cents", s->clarified_cents);
+    jsonw_key(&w, "clarifications");
+    jsonw_obj_begin(&w);
+    for (int i = 1; i < REC_REASONS; i++) {
+        if (!s->by_reason[i])
+            continue;
+        jsonw_key(&w, match_reason_name((enum match_reason)i));
+        jsonw_obj_begin(&w);
+        jsonw_kint(&w, "count", s->by_reason[i]);
+        jsonw_kint(&w, "cents", s->by_reason_cents[i]);
+        jsonw_obj_end(&w);
+    }
+    jsonw_obj_end(&w);
+    jsonw_kint(&w, "debits", s->debits);
+    jsonw_kint(&w, "debits_cents", s->debits_cents);
+    jsonw_kint(&w, "invoices_paid", s->invoices);
+    jsonw_kint(&w, "invoices_paid_cents", s->invoices_cents);
+    jsonw_kint(&w, "batches_resolved", s->batches_resolved);
+    jsonw_kint(&w, "invoice_payments_returned", s->invoices_returned);
+    jsonw_kint(&w, "invoice_payments_returned_cents", s->invoices_returned_cents);
+    jsonw_kint(&w, "not_booked", s->not_booked);
+    jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
+    jsonw_obj_end(&w);
+}
+
+static void line(const char *what, int64_t n, int64_t cents)
+{
+    char eur[32];
+    money_format_de(cents, eur, sizeof eur);
+    fprintf(stderr, "  %-28s %9lld  %16s EUR\n", what, (long long)n, eur);
+}
+
+void rec_summary_print(const rec_summary *s)
+{
+    fprintf(stderr, "reconciled %lld of %lld files (%lld already imported, %lld failed),"
+                    " %lld statements\n",
+            (long long)s->files_reconciled, (long long)s->files, (long long)s->files_skipped,
+            (long long)s->files_failed, (long long)s->statements);
+    line("transactions", s->transactions, s->transactions_cents);
+    line("allocated", s->allocated, s->allocated_cents);
+    if (s->reversed)
+        line("allocations reversed", s->reversed, s->reversed_cents);
+    line("clarifications", s->clarified, s->clarified_cents);
+    for (int i = 1; i < REC_REASONS; i++)
+        if (s->by_reason[i]) {
+            char label[40];
+            snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
+            line(label, s->by_reason[i], s->by_reason_cents[i]);
+        }
+    if (s->invoices)
+        line("debits paying e-invoices", s->invoices, s->invoices_cents);
+    if (s->batches_resolved)
+        fprintf(stderr, "  %-28s %9lld\n", "batch totals resolved", (long long)s->batches_resolved);
+    if (s->invoices_returned)
+        line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
+    line("debits (not matched)", s->debits, s->debits_cents);
+    if (s->not_booked)
+        line("not booked (pending)", s->not_booked, s->not_booked_cents);
+}
