@@ -324,6 +324,39 @@ Test(einvoice, refused_pdfs_say_why)
     }
 }
 
+/* Two embedded files named factur-x.xml (tests/fixtures/einvpdf/make.py):
+ * the first met was taken, and the other, which may pay another account,
+ * was never looked at.  Now two that differ are refused, naming the
+ * attachment, whether both are in the name tree or the second only in /AF;
+ * two copies of the same bytes are one invoice. */
+Test(einvoice, two_attachments_of_one_name_that_differ_are_refused)
+{
+    static const char *const refused[] = {"two_facturx_differ.pdf", "facturx_af_differs.pdf"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char path[256], err[256] = "", name[64];
+        char *xml = NULL;
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvpdf/%s", refused[i]);
+        cr_expect_eq(einvpdf_extract(path, &xml, &n, name, err, sizeof err), AB_E_INVAL, "%s", path);
+        cr_expect_null(xml, "%s", path);
+        cr_expect_str_eq(err, "two attachments named factur-x.xml that differ: a clerk decides",
+                         "%s", path);
+        mem_free(xml);
+    }
+    char err[256], name[64];
+    char *xml;
+    size_t n;
+    cr_assert_eq(einvpdf_extract("tests/fixtures/einvpdf/two_facturx_same.pdf", &xml, &n, name, err,
+                                 sizeof err), AB_OK, "%s", err);
+    cr_expect_str_eq(name, "factur-x.xml");
+    einvoice e;
+    cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s", err);
+    cr_expect_str_eq(e.number, "123456XX");
+    cr_expect_str_eq(e.means[0].iban, "DE79000000001234567890");
+    einvoice_free(&e);
+    mem_free(xml);
+}
+
 /* Found by fuzz_einvoice: an empty type code made the code-list lookup
  * loop for ever (strstr finds "" everywhere). */
 Test(einvoice, empty_type_code_is_br_cl_01, .timeout = 5)
