@@ -12,9 +12,10 @@
 --   remittance        the remittance text (Ustrd) the payee's bank shows;
 --   invoice_number    the remittance text when there is none, and what
 --                     reconcile finds the debit by;
---   seller_name       the creditor's name (Cdtr/Nm) beside the IBAN, which
---                     the payee's bank checks against the account holder
---                     (verification of payee);
+--   seller_name, payee_name
+--                     the creditor's name (Cdtr/Nm) beside the IBAN, which
+--                     the payer's bank checks against the account holder
+--                     (verification of payee; below);
 --   id                the EndToEndId (ABG-<id>) the bank reports back;
 --   seller_key, document_id
 --                     which seller's invoice it is, and the document the
@@ -33,8 +34,21 @@
 -- also of an approved correction).  To change anything else, set the
 -- invoice open again (it then needs a new approval).
 --
+-- The payee (BT-59, verification of payee): an invoice may name a payee
+-- other than the seller (a factoring company, a parent company's
+-- collection account); the IBAN is then the payee's, and the import kept
+-- no payee, so pay named the seller as the creditor beside the payee's
+-- IBAN.  Under the EU instant payments regulation (2024/886) the payer's
+-- bank checks that name against the account holder: a mismatch warns or
+-- holds the transfer, since the file named someone other than the holder
+-- of the account the money went to.  payee_name keeps BT-59 (NULL: none named, the seller is
+-- paid); pay names it as the creditor, and it is held after approval like
+-- the seller's name.
+--
 -- The trigger of 043 is restated whole (CREATE OR REPLACE takes no less)
 -- with these checks added.
+ALTER TABLE abgleich.invoices ADD COLUMN payee_name text;
+
 CREATE OR REPLACE FUNCTION abgleich.invoices_who() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -92,6 +106,7 @@ BEGIN
             CASE WHEN NEW.remittance IS DISTINCT FROM OLD.remittance THEN 'remittance' END,
             CASE WHEN NEW.invoice_number IS DISTINCT FROM OLD.invoice_number THEN 'invoice_number' END,
             CASE WHEN NEW.seller_name IS DISTINCT FROM OLD.seller_name THEN 'seller_name' END,
+            CASE WHEN NEW.payee_name IS DISTINCT FROM OLD.payee_name THEN 'payee_name' END,
             CASE WHEN NEW.seller_key IS DISTINCT FROM OLD.seller_key THEN 'seller_key' END,
             CASE WHEN NEW.document_id IS DISTINCT FROM OLD.document_id THEN 'document_id' END,
             CASE WHEN NEW.id IS DISTINCT FROM OLD.id THEN 'id' END], NULL);

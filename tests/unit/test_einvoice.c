@@ -99,6 +99,31 @@ Test(einvoice, every_sample_gives_the_table)
     }
 }
 
+/* The payee (BT-59), whose account the IBAN is when it is not the
+ * seller's: pay names it as the creditor (sql/046). */
+Test(einvoice, payee_name_is_read_in_both_syntaxes)
+{
+    static const char *const cases[][2] = {
+        {"ubl/xrts__xr30_2vat_allow_charge_prepaid_due0.xml", "[Payee name]"},
+        {"cii/xrts__xr30_2vat_allow_charge_prepaid_due0.xml", "[Payee name]"},
+        {"ubl/csharp__xr30_creditnote_381_three_vat_rates.xml", "Abweichender Zahlungsempf\xc3\xa4nger"},
+        {"cii/xrts__xr30ext_diga_buyerref_literal.xml", "Payee"},
+        {"ubl/xrts__xr30_380_basic_sepa58.xml", ""},
+        {"cii/xrts__xr30_380_basic_sepa58.xml", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], err[256];
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", cases[i][0]);
+        char *xml = slurp(path, &n);
+        einvoice e;
+        cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s: %s", path, err);
+        cr_expect_str_eq(e.payee_name, cases[i][1], "%s: BT-59", path);
+        einvoice_free(&e);
+        free(xml);
+    }
+}
+
 Test(einvoice, credit_note_is_what_we_are_owed)
 {
     size_t n;
