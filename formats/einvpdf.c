@@ -5,7 +5,10 @@
  * updates, recovery of damaged files: einvoice.md §4 shows a hand-written
  * scanner breaking on the samples).  The stream data is taken raw and
  * inflated here so that the size cap holds while inflating, not after.
- * The name-tree walk is bounded in depth and in entries.
+ * The name-tree walk is bounded in depth and in entries.  Every file spec
+ * under an invoice name is kept (up to SAME_NAME_MAX per name), not the
+ * first one met: two different files of one name are refused, not chosen
+ * between by their order in the file.
  */
 #include "einvpdf.h"
 
@@ -28,8 +31,15 @@ static const char *const wanted[] = {"factur-x.xml", "xrechnung.xml", "zugferd-i
                                      "ZUGFeRD-invoice.xml"};
 #define NWANTED (sizeof wanted / sizeof wanted[0])
 
+/* A PDF names one file spec twice as a rule (in the name tree and in
+ * /AF); two specs under one name are two files, kept apart to be compared.
+ * More namesakes than this are refused rather than read one by one. */
+#define SAME_NAME_MAX 4
+
 typedef struct found {
-    qpdf_oh spec[NWANTED];
+    qpdf_oh spec[NWANTED][SAME_NAME_MAX];
+    int n[NWANTED];
+    bool too_many[NWANTED];
     int seen;
 } found;
 
@@ -39,6 +49,15 @@ static int rank_of(const char *name)
         if (!strcmp(name, wanted[i]))
             return (int)i;
     return -1;
+}
+
+/* The same indirect object reached twice.  A direct dictionary has no
+ * identity: it counts as another file (its content decides, agree()). */
+static bool same_object(qpdf_data q, qpdf_oh a, qpdf_oh b)
+{
+    int id = qpdf_oh_get_object_id(q, a);
+    return id > 0 && id == qpdf_oh_get_object_id(q, b) &&
+           qpdf_oh_get_generation(q, a) == qpdf_oh_get_generation(q, b);
 }
 
 static void consider(qpdf_data q, qpdf_oh spec, found *f)
@@ -51,8 +70,15 @@ static void consider(qpdf_data q, qpdf_oh spec, found *f)
         if (!qpdf_oh_is_string(q, v))
             continue;
         int r = rank_of(qpdf_oh_get_utf8_value(q, v));
-        if (r >= 0 && !f->spec[r])
-            f->spec[r] = spec;
+        if (r < 0)
+            return;
+        for (int i = 0; i < f->n[r]; i++)
+            if (same_object(q, spec, f->spec[r][i]))
+                return;
+        if (f->n[r] == SAME_NAME_MAX)
+            f->too_many[r] = true;
+        else
+            f->spec[r][f->n[r]++] = spec;
         return;
     }
 }
@@ -146,21 +172,33 @@ static int stream_of(qpdf_data q, qpdf_oh spec, char **xml, size_t *n, char *err
     return rc;
 }
 
-/* A second modern attachment must say the same as the first. */
+/* Every other attachment that could be the invoice must say the same as
+ * the one taken (xml): another file of the same name (a second
+ * factur-x.xml, perhaps only in /AF, where a PDF viewer does not list it:
+ * taking the first one met paid whichever the file's order put first)
+ * and, for the three modern names, the others of them.  Otherwise which of
+ * two invoices to pay is a clerk's decision.  An identical copy is fine. */
 static int agree(qpdf_data q, const found *f, int first, const char *xml, size_t n, char *err,
                  size_t errlen)
 {
-    for (int r = first + 1; r < 3; r++) {
-        if (!f->spec[r])
-            continue;
-        char *other = NULL, why[128];
-        size_t on = 0;
-        int rc = stream_of(q, f->spec[r], &other, &on, why, sizeof why);
-        bool same = rc == AB_OK && on == n && !memcmp(other, xml, n);
-        mem_free(other);
-        if (!same) {
-            snprintf(err, errlen, "two invoice XMLs (%s and %s) that differ: a clerk decides",
-                     wanted[first], wanted[r]);
+    int last = first < 3 ? 2 : first; /* ZUGFeRD 1.0 is taken only alone */
+    for (int r = first; r <= last; r++) {
+        for (int k = r == first ? 1 : 0; k < f->n[r]; k++) {
+            char *other = NULL, why[128];
+            size_t on = 0;
+            int rc = stream_of(q, f->spec[r][k], &other, &on, why, sizeof why);
+            bool same = rc == AB_OK && on == n && !memcmp(other, xml, n);
+            mem_free(other);
+            if (rc == AB_E_NOMEM)
+                return rc;
+            if (same)
+                continue;
+            if (r == first)
+                snprintf(err, errlen, "two attachments named %s that differ: a clerk decides",
+                         wanted[first]);
+            else
+                snprintf(err, errlen, "two invoice XMLs (%s and %s) that differ: a clerk decides",
+                         wanted[first], wanted[r]);
             return AB_E_INVAL;
         }
     }
@@ -169,7 +207,7 @@ static int agree(qpdf_data q, const found *f, int first, const char *xml, size_t
 
 static int choose(qpdf_data q, char **xml, size_t *n, char name[64], char *err, size_t errlen)
 {
-    found f = {{0}, 0};
+    found f = {0};
     qpdf_oh root = qpdf_get_root(q);
     qpdf_oh ef = qpdf_oh_get_key(q, qpdf_oh_get_key(q, root, "/Names"), "/EmbeddedFiles");
     walk(q, ef, 0, &f);
@@ -178,14 +216,20 @@ static int choose(qpdf_data q, char **xml, size_t *n, char name[64], char *err, 
     for (int i = 0; i < naf && i < TREE_ENTRIES; i++)
         consider(q, qpdf_oh_get_array_item(q, af, i), &f);
     for (int r = 0; r < (int)NWANTED; r++) {
-        if (!f.spec[r])
+        if (!f.n[r])
             continue;
-        int rc = stream_of(q, f.spec[r], xml, n, err, errlen);
-        if (rc == AB_OK && r < 3 && (rc = agree(q, &f, r, *xml, *n, err, errlen)) < 0) {
+        snprintf(name, 64, "%s", wanted[r]);
+        for (int k = r; k < (r < 3 ? 3 : r + 1); k++)
+            if (f.too_many[k]) {
+                snprintf(err, errlen, "more than %d attachments named %s: a clerk decides",
+                         SAME_NAME_MAX, wanted[k]);
+                return AB_E_INVAL;
+            }
+        int rc = stream_of(q, f.spec[r][0], xml, n, err, errlen);
+        if (rc == AB_OK && (rc = agree(q, &f, r, *xml, *n, err, errlen)) < 0) {
             mem_free(*xml);
             *xml = NULL;
         }
-        snprintf(name, 64, "%s", wanted[r]);
         return rc;
     }
     snprintf(err, errlen, "no invoice XML attached (factur-x.xml, xrechnung.xml, zugferd-invoice.xml)");

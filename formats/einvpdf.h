@@ -8,8 +8,9 @@
  * zugferd-invoice.xml (ZUGFeRD 2.0); ZUGFeRD-invoice.xml (ZUGFeRD 1.0) only
  * when none of these is there.  A PDF carrying two of the first three with
  * different content is refused: which of two invoices to pay is a clerk's
- * decision.  Encrypted, damaged or oversized PDFs are refused with the
- * reason.  The caller frees *xml with mem_free.
+ * decision; so is one carrying two files of the same name (two
+ * factur-x.xml) that differ.  Encrypted, damaged or oversized PDFs are
+ * refused with the reason.  The caller frees *xml with mem_free.
  */
 #ifndef AB_EINVPDF_H
 #define AB_EINVPDF_H

@@ -206,7 +206,8 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                             e->has_buyer_ref ? e->buyer_ref : NULL,
                             e->has_buyer_ref ? lw : NULL, m && m->iban[0] ? m->iban : NULL,
                             m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
-                            cents, e->preceding[0] ? e->preceding : NULL, d->submitter};
+                            cents, e->preceding[0] ? e->preceding : NULL, d->submitter,
+                            e->payee_name[0] ? e->payee_name : NULL};
     pgsink_result *res = NULL;
     /* Known is the same seller and number, or (whatever the seller key)
      * the same number, payee IBAN and amount due: a seller sending an
@@ -221,13 +222,13 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
         " ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
         "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
         "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number,"
-        "   submitted_by)"
+        "   submitted_by, payee_name)"
         " SELECT $1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
-        "   $12, $13, $14, $15::bigint, $15::bigint, $16, $17"
+        "   $12, $13, $14, $15::bigint, $15::bigint, $16, $17, $18"
         " WHERE NOT EXISTS (SELECT 1 FROM known)"
         " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
         " SELECT (SELECT id FROM ins), (SELECT name FROM known)",
-        17, params, &res);
+        18, params, &res);
     if (rc < 0)
         return rc;
     *dup = pgsink_result_isnull(res, 0, 0);

@@ -16,6 +16,9 @@
  *       credit transfer file, pain.001.001.09, with EndToEndId ABG-<id>; the
  *       invoices become in_payment.  The bank reports the EndToEndId back
  *       on the statement, where reconcile finds each debit (invoices.c).
+ *       The creditor named beside the IBAN is the payee the invoice names
+ *       (BT-59), else its seller: the payer's bank checks that name
+ *       against the account's holder (verification of payee).
  *       The execution date (default today) is never in the past and always
  *       a TARGET2 business day; names and texts are in the SEPA character
  *       set (engine/sepa.h), since a bank may refuse a file for one
@@ -272,9 +275,9 @@ static void pain_head(FILE *f, const run *r, const char *now)
     fprintf(f, "    </FinInstnId>\n   </DbtrAgt>\n   <ChrgBr>SLEV</ChrgBr>\n");
 }
 
-/* Row: id, invoice_number, seller_name, iban, bic, remittance, cents.  The
- * texts in the SEPA character set (sepa.h): many banks refuse a whole file
- * for one character outside it. */
+/* Row: id, invoice_number, creditor (the payee, else the seller), iban,
+ * bic, remittance, cents.  The texts in the SEPA character set (sepa.h):
+ * many banks refuse a whole file for one character outside it. */
 static void pain_tx(FILE *f, const pgsink_result *res, int i)
 {
     char e2e[40], amt[32], text[512], iban[40];
@@ -321,12 +324,16 @@ static int write_pain(const char *tmp, run *r, const pgsink_result *res, const c
     return fclose(f) == 0 ? AB_OK : AB_E_IO;
 }
 
-/* The approved invoices due by the day, payable by SEPA transfer. */
+/* The approved invoices due by the day, payable by SEPA transfer.  The
+ * creditor is the payee an invoice names (BT-59), whose account the IBAN
+ * is: the payer's bank checks the name against the account's holder
+ * (verification of payee, sql/046); else the seller. */
 static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
 {
     const char *params[] = {due_by};
     return pgsink_query(db,
-        "SELECT id, invoice_number, seller_name, iban, bic, remittance, amount_due_cents"
+        "SELECT id, invoice_number, coalesce(nullif(btrim(payee_name), ''), seller_name),"
+        "   iban, bic, remittance, amount_due_cents"
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
         "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
         "   AND approved_by IS DISTINCT FROM submitted_by"

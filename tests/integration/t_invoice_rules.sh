@@ -1,8 +1,9 @@
 #!/bin/bash
 # E-invoice rules the third audit found broken (sql/041_invoice_rules.sql):
 # four eyes held by the database (no self-approval by SQL, no change of
-# the payee account or a higher amount after approval, no payment of an
-# approval without a second login); corrections act on the whole chain of
+# the payee account or a higher amount after approval, nor, sql/046, of
+# anything else the payment file says; no payment of an approval without
+# a second login); corrections act on the whole chain of
 # an invoice (a correction of a correction of a paid invoice owes only the
 # rest; of two corrections of one invoice only the later is payable); a
 # correction naming several invoices supersedes each; the same invoice
@@ -95,7 +96,8 @@ gen $TMP/fe1.xml FE-1
 gen $TMP/fe2.xml FE-2 net=200.00
 gen $TMP/cha.xml CH-A
 gen $TMP/mp1.xml MP-1
-ek import invoices $TMP/fe1.xml $TMP/fe2.xml $TMP/cha.xml $TMP/mp1.xml >/dev/null 2>&1 ||
+gen $TMP/fx1.xml FX-1 cur=USD
+ek import invoices $TMP/fe1.xml $TMP/fe2.xml $TMP/cha.xml $TMP/mp1.xml $TMP/fx1.xml >/dev/null 2>&1 ||
     fail "the importing login imports"
 
 # 1. Four eyes in the database.  The importer approving by SQL, without a
@@ -106,7 +108,7 @@ echo "$out" | grep -q "four eyes" || fail "why no self-approval: $out"
 out=$(qe "UPDATE abgleich.invoices SET status = 'in_payment' WHERE invoice_number = 'FE-1'") &&
     fail "an open invoice was put in payment by SQL"
 assert_eq "open|10700" "$(row FE-1)" "FE-1 still open"
-kl approve FE-1 CH-A MP-1 2>/dev/null
+kl approve FE-1 CH-A MP-1 FX-1 2>/dev/null
 # What was approved is paid: no other account, no higher amount.
 out=$(qe "UPDATE abgleich.invoices SET iban = 'DE89370400440532013000' WHERE invoice_number = 'FE-1'") &&
     fail "the payee IBAN of an approved invoice was changed by SQL"
@@ -121,6 +123,31 @@ qe "UPDATE abgleich.invoices SET amount_due_cents = 10600 WHERE invoice_number =
 assert_eq "approved|10600|DE79000000001234567890|kassenleiterin" \
     "$(q "SELECT status || '|' || amount_due_cents || '|' || iban || '|' || approved_by FROM abgleich.invoices WHERE invoice_number = 'FE-1'")" \
     "FE-1 as approved, lowered"
+# Nor anything else the payment file says or the run decides by (sql/046):
+# an approved invoice of 107.00 USD set to EUR was paid as 107.00 EUR; the
+# due date, the remittance text, the number, the payee's name could be
+# changed after the approval.  The treasury's logins may not write these
+# columns (column grants); the schema's owner may, by hand, and the
+# database holds against it too.
+# no_change INVOICE STATE SET...: each SET refused, naming the column.
+no_change() {
+    local inv=$1 state=$2 set out rc
+    shift 2
+    for set in "$@"; do
+        set +e; out=$(q "UPDATE abgleich.invoices SET $set WHERE invoice_number = '$inv'" 2>&1); rc=$?; set -e
+        [ $rc -ne 0 ] && echo "$out" | grep -q "invoice $inv is $state: ${set%% *} cannot be changed: " ||
+            fail "SET $set on the $state invoice $inv: ${out:-not refused}"
+    done
+}
+no_change FX-1 approved "currency = 'EUR'"
+no_change FE-1 approved "due_date = '2026-01-01'" "remittance = 'Neues Konto, siehe Anlage'" \
+    "invoice_number = 'FE-1X'" "seller_name = 'Jemand Anderes'" "seller_key = 'DE999999999'" \
+    "document_id = document_id + 1" "id = id + 1000"
+out=$(q "UPDATE abgleich.invoices SET currency = 'EUR' WHERE invoice_number = 'FX-1'" 2>&1) || true
+echo "$out" | grep -q "what was approved is what is paid (set it open again; it then needs a new approval)" ||
+    fail "the refusal says what to do: $out"
+assert_eq "approved|USD|10700" "$(q "SELECT status || '|' || currency || '|' || amount_due_cents FROM abgleich.invoices WHERE invoice_number = 'FX-1'")" \
+    "FX-1 as approved"
 # An approval without a second login (as the audit made it, the trigger
 # set aside) is not paid (jobs/pay.c).
 q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'approved' WHERE invoice_number = 'FE-2'"
@@ -131,6 +158,18 @@ grep -q "<EndToEndId>ABG-$(id_of FE-2)</EndToEndId>" $TMP/pain1.xml && fail "an 
 assert_eq "3 320.00" "$(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="NbOfTxs"])' $TMP/pain1.xml) $(xmllint --xpath 'string(//*[local-name()="GrpHdr"]/*[local-name()="CtrlSum"])' $TMP/pain1.xml)" \
     "FE-1 (106.00), CH-A and MP-1 (107.00 each) paid; FE-2 not"
 grep -q "<InstdAmt Ccy=\"EUR\">106.00</InstdAmt>" $TMP/pain1.xml || fail "FE-1 paid as lowered"
+# In payment, the file is written: not even a lower amount, nor the
+# EndToEndId the bank reports back, nor the file.
+no_change FE-1 in_payment "amount_due_cents = 10000" "end_to_end_id = 'ABG-999999'" \
+    "payment_file = 'other.xml'" "remittance = 'x'" "currency = 'USD'"
+out=$(q "UPDATE abgleich.invoices SET amount_due_cents = 10000 WHERE invoice_number = 'FE-1'" 2>&1) || true
+echo "$out" | grep -q "amount_due_cents cannot be changed: the payment file is written" || fail "why not in payment: $out"
+assert_eq "in_payment|10600|ABG-$(id_of FE-1)" "$(q "SELECT status || '|' || amount_due_cents || '|' || end_to_end_id FROM abgleich.invoices WHERE invoice_number = 'FE-1'")" \
+    "FE-1 as paid out"
+# Set open again, it may be changed, and needs a new approval.
+q "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'FX-1'"
+q "UPDATE abgleich.invoices SET due_date = '2026-12-01' WHERE invoice_number = 'FX-1'"
+assert_eq "open|2026-12-01" "$(q "SELECT status || '|' || due_date FROM abgleich.invoices WHERE invoice_number = 'FX-1'")" "open again, changed"
 settle CH-A MP-1
 assert_eq "paid|10700 paid|10700" "$(row CH-A) $(row MP-1)" "CH-A and MP-1 paid"
 
@@ -203,3 +242,19 @@ ek import invoices $TMP/cu1.xml >/dev/null 2>&1
 ek import invoices $TMP/cugs.xml >/dev/null 2>$TMP/cugs.txt || fail "the USD credit note: $(cat $TMP/cugs.txt)"
 assert_eq "open|357 open|-357" "$(row CU-1) $(row CU-GS)" "no credit across currencies"
 grep -q "refers to invoice CU-1 in EUR, but is in USD: not linked, a clerk decides" $TMP/cugs.txt || fail "the import says why: $(cat $TMP/cugs.txt)"
+
+# 7. What the engine itself changes on an approved invoice stays possible
+# under sql/046: a credit note lowers it (LO-1), and a correction approved
+# before its original arrived is linked to it then (LK-2, preceding_ids).
+gen $TMP/lo1.xml LO-1
+gen $TMP/lk2.xml LK-2 type=384 prec=LK-1
+ek import invoices $TMP/lo1.xml $TMP/lk2.xml >/dev/null 2>&1
+kl approve LO-1 LK-2 2>/dev/null
+gen $TMP/logs.xml LO-GS type=81 net=10.00 prec=LO-1 # 81: a credit note an Invoice may carry
+ek import invoices $TMP/logs.xml >/dev/null 2>$TMP/logs.txt || fail "a credit note for an approved invoice: $(cat $TMP/logs.txt)"
+assert_eq "approved|9630 credited|0" "$(row LO-1) $(row LO-GS)" "the approved invoice lowered by the credit note"
+gen $TMP/lk1.xml LK-1
+ek import invoices $TMP/lk1.xml >/dev/null 2>$TMP/lk1.txt || fail "the original of an approved correction: $(cat $TMP/lk1.txt)"
+assert_eq "superseded|10700 approved|10700|$(id_of LK-1)" \
+    "$(row LK-1) $(row LK-2)|$(q "SELECT array_to_string(preceding_ids, ',') FROM abgleich.invoices WHERE invoice_number = 'LK-2'")" \
+    "the approved correction linked to its original, which it supersedes"

@@ -46,6 +46,17 @@ $ABGLEICH import invoices $E/ubl/xrts__xr30_380_basic_sepa58.xml >/dev/null 2>$T
 grep -q "already imported; nothing changed" $TMP/again.txt || fail "re-import: $(cat $TMP/again.txt)"
 assert_eq 40 "$(q "SELECT count(*) FROM abgleich.invoice_documents")" "no second document row"
 
+# Two embedded files named factur-x.xml that differ (the second pays another
+# account): before, the first one met was paid; now the PDF is refused.
+P=$FIXTURES/einvpdf
+expect_exit 3 $ABGLEICH import invoices $P/two_facturx_differ.pdf $P/facturx_af_differs.pdf
+for f in two_facturx_differ facturx_af_differs; do
+    grep -q "^$P/$f.pdf: document: two attachments named factur-x.xml that differ: a clerk decides" $TMP/stderr ||
+        fail "$f.pdf not refused: $(cat $TMP/stderr)"
+done
+assert_eq "rejected|rejected" "$(q "SELECT string_agg(outcome, '|') FROM abgleich.invoice_documents WHERE name LIKE '$P/%'")" \
+    "both archived as rejected"
+
 # Four eyes: the approver is the database login, never the one that
 # imported the invoice; a name on the command line proves nothing (an audit
 # found one clerk importing and approving with --as).

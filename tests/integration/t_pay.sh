@@ -7,7 +7,9 @@
 #  - approve --iban takes an IBAN as a clerk types it (spaces, lower case),
 #    clears the old BIC (sql/042), and is refused for more than one invoice;
 #  - pay --execution-date is never in the past and never a day TARGET2 is
-#    closed; without it, the same rule applies to today.
+#    closed; without it, the same rule applies to today;
+#  - the creditor beside the IBAN is the payee an invoice names (BT-59),
+#    not its seller (verification of payee, sql/046).
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -39,10 +41,11 @@ inv S-1 'Café Müller &amp; Söhne «Bäckerei»' '&lt;Kd#4711&gt; 50€ @ a_b;
 inv S-2 'MÜLLER GROß GmbH' 'Rechnung S-2'
 inv S-3 '株式会社' 'Rechnung S-3'
 $ABGLEICH import invoices $TMP/S-1.xml $TMP/S-2.xml $TMP/S-3.xml 2>/dev/null
-kl approve S-1 S-2 S-3 2>/dev/null
 # Longer than the import keeps of BT-83 (formats/einvoice.h), as a clerk's
-# correction could make it: 89 characters, 169 once transliterated.
+# correction could make it (before the approval: sql/046): 89 characters,
+# 169 once transliterated.
 q "UPDATE abgleich.invoices SET remittance = 'Rechnung ' || repeat('ü', 80) WHERE invoice_number = 'S-2'"
+kl approve S-1 S-2 S-3 2>/dev/null
 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/s.xml --account DE02120300000000202051 --name "Stadtkasse Köln & Co_KG" 2>$TMP/s.txt
 valid $TMP/s.xml
 grep -q "invoice S-3: the payee's name has no letter or digit of the SEPA character set; left out" $TMP/s.txt ||
@@ -105,3 +108,25 @@ assert_eq 2027-03-30 "$(dt $TMP/d5.xml)" "Good Friday and Easter Monday 2027"
 $ABGLEICH pay --due-by 2026-11-06 --out $TMP/d6.xml $PAY 2>/dev/null
 assert_eq 2026-11-23 "$(dt $TMP/d6.xml)" "without --execution-date on a business day: today"
 for n in 1 2 3 4 5 6; do valid $TMP/d$n.xml; done
+
+# --- 4: the payee ------------------------------------------------------------
+# An invoice naming a payee (BT-59) other than the seller, a factoring bank:
+# the IBAN is the payee's, and the payer's bank checks the creditor's name
+# against the account's holder (verification of payee).  Before, the seller
+# was named beside the payee's IBAN.  Without a payee, the seller is paid.
+inv P-1 'Lieferant Eins GmbH' 'Rechnung P-1'
+sed -i 's|</cac:AccountingCustomerParty>|&<cac:PayeeParty><cac:PartyName><cbc:Name>Factoring Bank AG</cbc:Name></cac:PartyName></cac:PayeeParty>|' $TMP/P-1.xml
+grep -q "Factoring Bank AG" $TMP/P-1.xml || fail "P-1 names no payee"
+inv P-2 'Lieferant Zwei GmbH' 'Rechnung P-2'
+$ABGLEICH import invoices $TMP/P-1.xml $TMP/P-2.xml 2>/dev/null
+assert_eq "Factoring Bank AG|-" "$(q "SELECT string_agg(coalesce(payee_name, '-'), '|' ORDER BY invoice_number) FROM abgleich.invoices WHERE invoice_number IN ('P-1', 'P-2')")" \
+    "the payee kept, and none where the invoice names none"
+kl approve P-1 P-2 2>/dev/null
+# Held after the approval, as the seller's name is (sql/046).
+set +e; out=$(q "UPDATE abgleich.invoices SET payee_name = 'Jemand Anderes' WHERE invoice_number = 'P-1'" 2>&1); rc=$?; set -e
+[ $rc -ne 0 ] && echo "$out" | grep -q "invoice P-1 is approved: payee_name cannot be changed" || fail "the payee of an approved invoice changed: $out"
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/p.xml $PAY 2>$TMP/p.txt || fail "pay: $(cat $TMP/p.txt)"
+valid $TMP/p.xml
+cdtr() { xp "string(//*[local-name()='CdtTrfTxInf'][.//*[local-name()='EndToEndId']='ABG-$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'")']//*[local-name()='Cdtr']/*[local-name()='Nm'])" $TMP/p.xml; }
+assert_eq "Factoring Bank AG" "$(cdtr P-1)" "the payee is the creditor beside its IBAN"
+assert_eq "Lieferant Zwei GmbH" "$(cdtr P-2)" "without a payee, the seller"

@@ -99,6 +99,31 @@ Test(einvoice, every_sample_gives_the_table)
     }
 }
 
+/* The payee (BT-59), whose account the IBAN is when it is not the
+ * seller's: pay names it as the creditor (sql/046). */
+Test(einvoice, payee_name_is_read_in_both_syntaxes)
+{
+    static const char *const cases[][2] = {
+        {"ubl/xrts__xr30_2vat_allow_charge_prepaid_due0.xml", "[Payee name]"},
+        {"cii/xrts__xr30_2vat_allow_charge_prepaid_due0.xml", "[Payee name]"},
+        {"ubl/csharp__xr30_creditnote_381_three_vat_rates.xml", "Abweichender Zahlungsempf\xc3\xa4nger"},
+        {"cii/xrts__xr30ext_diga_buyerref_literal.xml", "Payee"},
+        {"ubl/xrts__xr30_380_basic_sepa58.xml", ""},
+        {"cii/xrts__xr30_380_basic_sepa58.xml", ""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char path[256], err[256];
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", cases[i][0]);
+        char *xml = slurp(path, &n);
+        einvoice e;
+        cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s: %s", path, err);
+        cr_expect_str_eq(e.payee_name, cases[i][1], "%s: BT-59", path);
+        einvoice_free(&e);
+        free(xml);
+    }
+}
+
 Test(einvoice, credit_note_is_what_we_are_owed)
 {
     size_t n;
@@ -322,6 +347,39 @@ Test(einvoice, refused_pdfs_say_why)
         cr_expect(strstr(err, unusable[i][1]), "%s: %s", path, err);
         mem_free(xml);
     }
+}
+
+/* Two embedded files named factur-x.xml (tests/fixtures/einvpdf/make.py):
+ * the first met was taken, and the other, which may pay another account,
+ * was never looked at.  Now two that differ are refused, naming the
+ * attachment, whether both are in the name tree or the second only in /AF;
+ * two copies of the same bytes are one invoice. */
+Test(einvoice, two_attachments_of_one_name_that_differ_are_refused)
+{
+    static const char *const refused[] = {"two_facturx_differ.pdf", "facturx_af_differs.pdf"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char path[256], err[256] = "", name[64];
+        char *xml = NULL;
+        size_t n;
+        snprintf(path, sizeof path, "tests/fixtures/einvpdf/%s", refused[i]);
+        cr_expect_eq(einvpdf_extract(path, &xml, &n, name, err, sizeof err), AB_E_INVAL, "%s", path);
+        cr_expect_null(xml, "%s", path);
+        cr_expect_str_eq(err, "two attachments named factur-x.xml that differ: a clerk decides",
+                         "%s", path);
+        mem_free(xml);
+    }
+    char err[256], name[64];
+    char *xml;
+    size_t n;
+    cr_assert_eq(einvpdf_extract("tests/fixtures/einvpdf/two_facturx_same.pdf", &xml, &n, name, err,
+                                 sizeof err), AB_OK, "%s", err);
+    cr_expect_str_eq(name, "factur-x.xml");
+    einvoice e;
+    cr_assert_eq(einvoice_parse(xml, n, &e, err, sizeof err), AB_OK, "%s", err);
+    cr_expect_str_eq(e.number, "123456XX");
+    cr_expect_str_eq(e.means[0].iban, "DE79000000001234567890");
+    einvoice_free(&e);
+    mem_free(xml);
 }
 
 /* Found by fuzz_einvoice: an empty type code made the code-list lookup
