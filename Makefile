@@ -91,7 +91,13 @@ build/gen/xsd_embed.c: data/xsd/embed.sh $(XSD)
 	@mkdir -p build/gen
 	sh data/xsd/embed.sh $@ $(XSD)
 
-build/gen/sql_embed.c: sql/embed.sh $(SQL)
+# The list of migrations as a file that changes only when the list does, so
+# that a migration removed or renamed rebuilds the embedded SQL too (a
+# dependency on the files alone notices only new or changed ones).
+SQL_LIST = build/gen/sql.list
+$(shell mkdir -p build/gen && (echo '$(SQL)' | cmp -s - $(SQL_LIST) || echo '$(SQL)' > $(SQL_LIST)))
+
+build/gen/sql_embed.c: sql/embed.sh $(SQL) $(SQL_LIST)
 	@mkdir -p build/gen
 	sh sql/embed.sh $@ $(SQL)
 
