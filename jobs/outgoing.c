@@ -29,7 +29,9 @@
 #include "../engine/log.h"
 
 static const char pay_sql[] =
-    "WITH m AS (SELECT i.id, i.invoice_number, i.seller_name, $1::bigint AS file_id,"
+    "WITH m AS (SELECT i.id, i.invoice_number, $1::bigint AS file_id,"
+    "     CASE WHEN coalesce(i.payee_name, '') IN ('', i.seller_name) THEN i.seller_name"
+    "          ELSE i.payee_name || ' (' || i.seller_name || ')' END AS seller_name,"
     "     p.tx_seq AS seq, i.amount_due_cents AS amount_cents, p.how"
     "   FROM abgleich.invoice_debit_pairs($1::bigint) p"
     "   JOIN abgleich.invoices i ON i.id = p.invoice_id),"

@@ -35,7 +35,7 @@ assert_eq "40|18|13|9" "$(q "SELECT count(*), count(*) FILTER (WHERE outcome = '
 assert_eq "$(sha256sum $E/pdf/mustang__en16931_einfach_flate.pdf | cut -c1-64)|$(stat -c %s $E/pdf/mustang__en16931_einfach_flate.pdf)" \
     "$(q "SELECT sha256, length(content) FROM abgleich.invoice_documents WHERE name LIKE '%mustang__en16931_einfach_flate.pdf'")" "the original file archived with its hash"
 assert_eq 18 "$(q "SELECT count(*) FROM abgleich.payables")" "18 invoices accepted for payment"
-assert_eq "123456XX|[Seller name]|2016-04-04||33690|DE79000000001234567890|open" \
+assert_eq "123456XX|[Seller name]|2016-04-04||33690|DE79000000001234567890|open|" \
     "$(q "SELECT * FROM abgleich.payables WHERE invoice_number = '123456XX'")" "a payable row"
 assert_eq "-357|-22514|-812000" "$(q "SELECT string_agg(amount_due_cents::text, '|' ORDER BY invoice_number) FROM abgleich.payables WHERE invoice_number IN ('1234567890', '123', '123456789') AND amount_due_cents < 0")" \
     "credit notes are what the seller owes us; a negative invoice stays negative"
@@ -150,7 +150,11 @@ assert_eq 0 "$(q "SELECT count(*) FROM abgleich.clarifications")" "no debit goes
 for n in R-1 R-12; do
     sed "s|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>$n</cbc:ID>|" $E/ubl/xrts__xr30_380_basic_sepa58.xml > $TMP/rent_$n.xml
 done
+# R-1 names a payee (BT-59), who holds the IBAN (sql/046, 049).
+sed -i 's|</cac:AccountingCustomerParty>|&<cac:PayeeParty><cac:PartyName><cbc:Name>Hausverwaltung AG</cbc:Name></cac:PartyName></cac:PayeeParty>|' $TMP/rent_R-1.xml
 $ABGLEICH import invoices $TMP/rent_R-1.xml $TMP/rent_R-12.xml 2>/dev/null
+assert_eq "Hausverwaltung AG|" "$(q "SELECT string_agg(coalesce(payee_name, ''), '|' ORDER BY invoice_number) FROM abgleich.payables WHERE invoice_number IN ('R-1', 'R-12')")" \
+    "the approver sees who is paid"
 kl approve R-1 R-12 2>/dev/null
 touch $TMP/pain3.xml
 expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/pain3.xml --account DE02120300000000202051 --name X
@@ -179,6 +183,8 @@ assert_eq "R-1|paid R-12|in_payment" "$(q "SELECT string_agg(invoice_number || '
     "one booked debit pays one invoice; a pending one pays none"
 assert_eq "1|33690" "$(q "SELECT count(*), sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id WHERE i.id IN ($r1, $r12)")" \
     "the ledger holds what left the account"
+assert_eq "Zahlung der Rechnung R-1 an Hausverwaltung AG ([Seller name]): die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE invoice_id = $r1")" "the explanation names the payee, and the seller"
 
 # The next day: a debit with R-12's EndToEndId but another amount, one with
 # 103767's again (paid the day before: twice?), and our transfer for
