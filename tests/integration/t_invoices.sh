@@ -183,6 +183,13 @@ assert_eq "R-1|paid R-12|in_payment" "$(q "SELECT string_agg(invoice_number || '
     "one booked debit pays one invoice; a pending one pays none"
 assert_eq "1|33690" "$(q "SELECT count(*), sum(a.amount_cents) FROM abgleich.allocations a JOIN abgleich.invoices i ON i.id = a.invoice_id WHERE i.id IN ($r1, $r12)")" \
     "the ledger holds what left the account"
+# A paid invoice is the record of the payment (sql/050): not set open
+# again (to be paid twice), not lowered, not given another payee.
+for change in "status = 'open'" "amount_due_cents = 100" "payee_name = 'X'" "invoice_number = 'R-1b'"; do
+    set +e; out=$(q "UPDATE abgleich.invoices SET $change WHERE id = $r1" 2>&1); rc=$?; set -e
+    [ $rc -ne 0 ] && echo "$out" | grep -q "invoice R-1 is paid" || fail "a paid invoice changed ($change): $out"
+done
+assert_eq "R-1|paid|33690" "$(q "SELECT invoice_number || '|' || status || '|' || amount_due_cents FROM abgleich.invoices WHERE id = $r1")" "still as paid"
 assert_eq "Zahlung der Rechnung R-1 an Hausverwaltung AG ([Seller name]): die Bank meldet die EndToEndId unseres Zahlungsauftrags zurück" \
     "$(q "SELECT explanation FROM abgleich.allocations WHERE invoice_id = $r1")" "the explanation names the payee, and the seller"
 
