@@ -10,7 +10,10 @@
  *                    StVG, 20 + 3.50 EUR) instead of the fine; any other
  *                    offense: the case is dismissed;
  * objection       -> a fine or cost notice within its objection period is
- *                    not final and not due; escalate leaves it (sql/048);
+ *                    not final and not due; escalate leaves it (sql/048).
+ *                    --received DATE: the day it came in, when it is
+ *                    entered later, also after the night made the notice
+ *                    final or dunned it (sql/052);
  * objection withdrawn -> the notice is final that day;
  * dismiss         -> nothing is owed any more.
  * The answers are a hearing's only; a fine notice is refused once the
@@ -37,7 +40,7 @@
 #define PARKING_ARRAY_MAX (64u * 1024u)
 
 typedef struct case_args {
-    const char *reference, *answer, *as_of_arg, *by;
+    const char *reference, *answer, *as_of_arg, *by, *received;
 } case_args;
 
 static int parse(int argc, char **argv, case_args *a)
@@ -58,6 +61,8 @@ static int parse(int argc, char **argv, case_args *a)
             a->answer = ans;
         } else if (!strcmp(argv[i], "--as-of") && v) {
             a->as_of_arg = argv[++i];
+        } else if (!strcmp(argv[i], "--received") && v) {
+            a->received = argv[++i];
         } else if (!strcmp(argv[i], "--by") && v) {
             a->by = argv[++i];
         } else if (argv[i][0] != '-' && !a->reference) {
@@ -66,6 +71,8 @@ static int parse(int argc, char **argv, case_args *a)
             return AB_E_USAGE;
         }
     }
+    if (a->received && (!a->answer || strcmp(a->answer, "objection") != 0))
+        return AB_E_USAGE; /* the day an objection came in, for it alone */
     return a->reference && a->answer ? AB_OK : AB_E_USAGE;
 }
 
@@ -118,10 +125,12 @@ static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const c
         return rc;
     char ref[AB_REF_MAX + 1];
     normalise_ref(a->reference, ref, sizeof ref);
-    const char *params[] = {ref, a->answer, day, parking, a->by};
+    const char *params[] = {ref, a->answer, day, parking, a->by, a->received};
     pgsink_result *res = NULL;
-    rc = pgsink_query(db, "SELECT id FROM abgleich.fines_case($1, $2, $3::date, $4::text[], $5)",
-                      5, params, &res);
+    rc = pgsink_query(db,
+                      "SELECT id FROM abgleich.fines_case($1, $2, $3::date, $4::text[], $5,"
+                      " $6::date)",
+                      6, params, &res);
     if (rc < 0)
         return rc;
     pgsink_result_free(res);
@@ -146,8 +155,8 @@ int job_case(const cli_opts *o, int argc, char **argv)
     case_args a;
     int32_t as_of;
     if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
-        fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown|--objection"
-                        "|--objection-withdrawn|--dismiss"
+        fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown"
+                        "|--objection [--received YYYY-MM-DD]|--objection-withdrawn|--dismiss"
                         " [--as-of YYYY-MM-DD] [--by NAME]\n");
         return AB_E_USAGE;
     }

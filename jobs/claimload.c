@@ -104,10 +104,12 @@ static int load_full(claimload *r)
     if (rc < 0)
         return rc;
     /* Paid claims are loaded too, so that a second payment is recognised as
-     * claim_already_paid instead of unknown_reference. */
+     * claim_already_paid instead of unknown_reference.  A claim without a
+     * due date (a notice under objection, a closed claim) is due last:
+     * 31 Dec 9999, as in claimsnap_changes (sql/052). */
     return pgsink_copy_out(r->db,
                            "COPY (SELECT id, reference, owed_cents, open_cents,"
-                           " coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate"
+                           " coalesce(due_date, date '9999-12-31') - date '1970-01-01', plate"
                            " FROM abgleich.claim_ledger"
                            " ORDER BY id) TO STDOUT", /* owed after escalation: 004_fines.sql */
                            load_claim_line, r->ix);
@@ -185,7 +187,7 @@ static int load_delta(claimload *r, int fd, const claimsnap_meta *file, const cl
     char sql[512];
     snprintf(sql, sizeof sql,
              "COPY (SELECT id, reference, amount_cents, amount_cents,"
-             " coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate"
+             " coalesce(due_date, date '9999-12-31') - date '1970-01-01', plate"
              " FROM abgleich.claims WHERE id > %lld ORDER BY id) TO STDOUT",
              (long long)file->max_claim);
     rc = pgsink_copy_out(r->db, sql, fresh_line, &d);

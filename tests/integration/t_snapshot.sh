@@ -109,9 +109,9 @@ same_ledger "night 3"
 rebuilt="SELECT c.id, c.reference, c.amount_cents + coalesce(ch.added_cents, 0),
                 c.amount_cents + coalesce(ch.added_cents, 0) - coalesce(ch.paid_cents, 0),
                 CASE WHEN ch.due_moved THEN ch.due_day
-                     ELSE coalesce(c.due_date, date '1970-01-01') - date '1970-01-01' END, c.plate
+                     ELSE coalesce(c.due_date, date '9999-12-31') - date '1970-01-01' END, c.plate
          FROM abgleich.claims c LEFT JOIN abgleich.claimsnap_changes(0, 0) ch ON ch.claim_id = c.id"
-ledger_rows="SELECT id, reference, owed_cents, open_cents, coalesce(due_date, date '1970-01-01') - date '1970-01-01', plate FROM abgleich.claim_ledger"
+ledger_rows="SELECT id, reference, owed_cents, open_cents, coalesce(due_date, date '9999-12-31') - date '1970-01-01', plate FROM abgleich.claim_ledger"
 assert_eq "0|0" "$(q "SELECT (SELECT count(*) FROM ($ledger_rows EXCEPT ALL $rebuilt) x) || '|' || (SELECT count(*) FROM ($rebuilt EXCEPT ALL $ledger_rows) y)")" \
     "claims + claimsnap_changes(0, 0) = claim_ledger"
 assert_eq "16" "$(q "SELECT count(*) FROM ($rebuilt) z")" "every claim"
