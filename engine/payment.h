@@ -42,13 +42,21 @@ typedef struct payment {
     const char *return_reason;
     int64_t charges_cents;      /* the bank's charges on it (Chrgs), >= 0, apart from amount */
     /* The entry the transaction belongs to, as a camt.054 and the camt.053
-     * it notifies both state it; "" / 0 when the reader has none (MT940). */
+     * it notifies both state it (jobs/entrylink.c ties the two together);
+     * "" / 0 when the reader has none (MT940). */
     const char *entry_ref;      /* Ntry/AcctSvcrRef, even where the transaction has its own */
     const char *batch_msg_id;   /* Ntry/NtryDtls/Btch/MsgId */
     const char *batch_pmt_inf_id; /* Ntry/NtryDtls/Btch/PmtInfId */
     int64_t entry_cents;        /* Ntry/Amt: the entry's booked amount, > 0 */
     char entry_direction;       /* Ntry/CdtDbtInd: PAY_CREDIT or PAY_DEBIT */
     uint32_t entry_txs;         /* transactions of the entry (1 for one without details) */
+    /* Set by reconcile, never by a reader (jobs/entrylink.c): the same
+     * booking came already in the file named (a camt.053 and the camt.054
+     * of the same entry), so this sighting is stored and never matched; or
+     * it may have, and more than one entry there could be it: a clerk
+     * decides.  NULL when neither. */
+    const char *booked_in;
+    const char *maybe_booked_in;
 } payment;
 
 /* A statement (camt.053 Stmt, camt.052 Rpt, camt.054 Ntfctn). */

@@ -395,7 +395,7 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
 }
 
 /* The days a statement's entries were booked on, so that a camt.054 is
- * found by the days of a later statement's entries. */
+ * found by the days of a later statement's entries (jobs/entrylink.c). */
 static void booked_range(statement *st, const char *day)
 {
     if (!day[0])
