@@ -363,6 +363,15 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
     r->reason = MR_NONE;
     r->clar_cents = 0;
     r->slot = CLAIMIDX_NONE;
+    if (p->maybe_booked_in) {
+        /* A camt.053 entry and a camt.054 entry may be one booking, but
+         * more than one entry could be the other (jobs/entrylink.c): a
+         * clerk decides, before anything is paid or settled twice. */
+        clarify(r, p->batch_txs > 1 ? MR_BATCH_AMBIGUOUS : MR_POSSIBLE_DUPLICATE,
+                p->amount_cents, CLAIMIDX_NONE);
+        r->outcome = MATCH_CLARIFY;
+        return;
+    }
     if (p->reversal && booked(p)) {
         /* Resolved against the earlier allocation after the ledger is
          * written (reconcile.c); what stays unresolved is this. */
@@ -576,6 +585,29 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                        " diesen Klärfall erledigen. Die Summe weder zuordnen noch erstatten.",
             a, (unsigned)p->batch_txs);
         break;
+    case MR_BATCH_AMBIGUOUS:
+        put(x, x->en ? "Batch booking of %s EUR with %u payments and no details. More than one"
+                       " camt.054 entry could resolve it, or its camt.054 entry could resolve"
+                       " another batch too: %s. Not linked automatically; the single payments"
+                       " pay the claims. Close the total once its payments are found."
+                     : "Sammelbuchung über %s EUR mit %u Posten ohne Einzelangaben. Mehr als"
+                       " ein Posten einer camt.054 kommt für sie in Frage, oder ihr Posten auch"
+                       " für eine andere Sammelbuchung: %s. Nicht automatisch verknüpft; die"
+                       " Einzelzahlungen bezahlen die Forderungen. Die Summe schließen, sobald"
+                       " ihre Zahlungen gefunden sind.",
+            a, (unsigned)p->batch_txs, p->maybe_booked_in ? p->maybe_booked_in : "-");
+        break;
+    case MR_POSSIBLE_DUPLICATE:
+        put(x, x->en ? "Transaction of %s EUR that may have been booked already from another"
+                       " file (a camt.053 and a camt.054 state the same entry), but more than"
+                       " one entry there could be it: %s. Not matched: allocate it if it is a"
+                       " payment of its own, close it if it was booked there."
+                     : "Umsatz über %s EUR, der womöglich schon aus einer anderen Datei gebucht"
+                       " ist (camt.053 und camt.054 nennen denselben Posten), aber mehr als ein"
+                       " Posten dort kommt in Frage: %s. Nicht abgeglichen: zuordnen, wenn es"
+                       " eine eigene Zahlung ist, schließen, wenn sie dort gebucht ist.",
+            a, p->maybe_booked_in ? p->maybe_booked_in : "-");
+        break;
     case MR_INVOICE_DEBIT: /* jobs/outgoing.c writes these naming the invoice */
         put(x, x->en ? "Debit of %s EUR with the end-to-end id of one of our payment orders"
                        " that pays no invoice; sort it out with the bank."
@@ -607,6 +639,15 @@ size_t matcher_explain(const claimidx *ix, const payment *p, const match_scan *s
     xb x = {.buf = buf, .len = len, .en = lang && !strcmp(lang, "en"), .ix = ix};
     if (len)
         buf[0] = '\0';
+    if (r->outcome == MATCH_SKIPPED && p->booked_in) {
+        char a[32];
+        put(&x, x.en ? "Transaction of %s EUR booked already from %s (a camt.053 and a camt.054"
+                       " state the same entry); not matched a second time."
+                     : "Umsatz über %s EUR, bereits gebucht aus %s (camt.053 und camt.054 nennen"
+                       " denselben Posten); nicht ein zweites Mal abgeglichen.",
+            eur(&x, p->amount_cents, a, sizeof a), p->booked_in);
+        return x.used;
+    }
     if (r->outcome == MATCH_SKIPPED && p->provisional) {
         char a[32];
         put(&x, x.en ? "Transaction of %s EUR from an intraday report (camt.052, MT942); the"

@@ -42,7 +42,9 @@ enum match_outcome {
     X(RETURN, "return_without_original")           \
     X(RETURNED_TRANSFER, "returned_transfer")      \
     X(INVOICE_DEBIT, "invoice_debit_mismatch")     \
-    X(BATCH, "batch_without_details")
+    X(BATCH, "batch_without_details")              \
+    X(BATCH_AMBIGUOUS, "batch_ambiguous")          \
+    X(POSSIBLE_DUPLICATE, "possible_duplicate")
 
 enum match_reason {
 #define MATCH_REASON_ENUM(name, text) MR_##name,

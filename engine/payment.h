@@ -29,7 +29,7 @@ typedef struct payment {
     char value_date[11];        /* YYYY-MM-DD, or empty */
     uint32_t entry_no;          /* 1-based position of the entry in its statement */
     uint32_t tx_no;             /* 1-based position of the transaction in its entry */
-    const char *acct_svcr_ref;  /* entry AcctSvcrRef (or TxDtls Refs/AcctSvcrRef) */
+    const char *acct_svcr_ref;  /* TxDtls Refs/AcctSvcrRef, else the entry's AcctSvcrRef */
     const char *end_to_end_id;  /* Refs/EndToEndId, "" when absent */
     const char *debtor_name;    /* RltdPties/Dbtr[/Pty]/Nm; of a debit: Cdtr (the other party) */
     const char *debtor_iban;    /* RltdPties/DbtrAcct/Id/IBAN; of a debit: CdtrAcct */
@@ -41,6 +41,22 @@ typedef struct payment {
      * code of an MT940 ?34 return key (902 -> AC04); "" or NULL when none. */
     const char *return_reason;
     int64_t charges_cents;      /* the bank's charges on it (Chrgs), >= 0, apart from amount */
+    /* The entry the transaction belongs to, as a camt.054 and the camt.053
+     * it notifies both state it (jobs/entrylink.c ties the two together);
+     * "" / 0 when the reader has none (MT940). */
+    const char *entry_ref;      /* Ntry/AcctSvcrRef, even where the transaction has its own */
+    const char *batch_msg_id;   /* Ntry/NtryDtls/Btch/MsgId */
+    const char *batch_pmt_inf_id; /* Ntry/NtryDtls/Btch/PmtInfId */
+    int64_t entry_cents;        /* Ntry/Amt: the entry's booked amount, > 0 */
+    char entry_direction;       /* Ntry/CdtDbtInd: PAY_CREDIT or PAY_DEBIT */
+    uint32_t entry_txs;         /* transactions of the entry (1 for one without details) */
+    /* Set by reconcile, never by a reader (jobs/entrylink.c): the same
+     * booking came already in the file named (a camt.053 and the camt.054
+     * of the same entry), so this sighting is stored and never matched; or
+     * it may have, and more than one entry there could be it: a clerk
+     * decides.  NULL when neither. */
+    const char *booked_in;
+    const char *maybe_booked_in;
 } payment;
 
 /* A statement (camt.053 Stmt, camt.052 Rpt, camt.054 Ntfctn). */
@@ -58,6 +74,8 @@ typedef struct statement {
     uint32_t transactions;      /* payments emitted */
     int64_t credit_cents;       /* sum of booked credit entries */
     int64_t debit_cents;        /* sum of booked debit entries (positive) */
+    char first_booking[11];     /* the earliest and the latest BookgDt of its entries, */
+    char last_booking[11];      /*   YYYY-MM-DD, "" when none (camt only) */
 } statement;
 
 #endif

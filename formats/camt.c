@@ -37,7 +37,7 @@
     X(AmtDtls) X(TxAmt) X(RltdPties) X(Dbtr) X(Pty) X(Nm) X(DbtrAcct) X(RmtInf) X(Ustrd) \
     X(Cdtr) X(CdtrAcct) \
     X(Strd) X(CdtrRefInf) X(Ref) X(AddtlNtryInf) X(RtrInf) X(Rsn) X(Chrgs) \
-    X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf) X(Btch) X(NbOfTxs)
+    X(TtlChrgsAndTaxAmt) X(Rcrd) X(AddtlTxInf) X(Btch) X(NbOfTxs) X(MsgId) X(PmtInfId)
 
 enum el {
 #define EL_ENUM(n) E_##n,
@@ -71,6 +71,7 @@ typedef struct entry {
     uint32_t batch_n;         /* NtryDtls/Btch/NbOfTxs, 0 if none */
     char booking[11], value[11];
     const char *acct_svcr_ref, *bank_tx_code, *info;
+    const char *btch_msg, *btch_pmt; /* NtryDtls/Btch/MsgId, PmtInfId: "" if none */
     int64_t charges;          /* entry-level Chrgs, given to a lone transaction */
     int has_charges_total;
     tx_node *head, *tail;
@@ -286,7 +287,7 @@ static void entry_begin(camt_reader *r)
     announce(r);
     arena_reset(r->ea);
     memset(&r->e, 0, sizeof r->e);
-    r->e.acct_svcr_ref = r->e.bank_tx_code = r->e.info = "";
+    r->e.acct_svcr_ref = r->e.bank_tx_code = r->e.info = r->e.btch_msg = r->e.btch_pmt = "";
     r->in_ntry = 1;
     r->st.entries++;
 }
@@ -305,7 +306,7 @@ static void tx_begin(camt_reader *r)
     memset(t, 0, sizeof *t);
     t->p.acct_svcr_ref = t->p.end_to_end_id = t->p.debtor_name = t->p.debtor_iban = "";
     t->p.remittance = t->p.creditor_ref = t->p.bank_tx_code = t->p.entry_info = "";
-    t->p.return_reason = "";
+    t->p.return_reason = t->p.entry_ref = t->p.batch_msg_id = t->p.batch_pmt_inf_id = "";
     if (r->e.tail)
         r->e.tail->next = t;
     else
@@ -362,6 +363,15 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
     memcpy(p->currency, r->e.ccy[0] ? r->e.ccy : r->currency, sizeof p->currency);
     if (!p->acct_svcr_ref[0])
         p->acct_svcr_ref = r->e.acct_svcr_ref;
+    /* The entry's own facts stay apart from the transaction's: a camt.054
+     * names its entry by the AcctSvcrRef of the camt.053's entry even where
+     * each transaction carries a reference of its own (PostFinance). */
+    p->entry_ref = r->e.acct_svcr_ref;
+    p->batch_msg_id = r->e.btch_msg;
+    p->batch_pmt_inf_id = r->e.btch_pmt;
+    p->entry_cents = r->e.amount;
+    p->entry_direction = r->e.cdi;
+    p->entry_txs = r->e.ntx;
     if (!p->bank_tx_code[0])
         p->bank_tx_code = r->e.bank_tx_code;
     p->entry_info = r->e.info;
@@ -384,6 +394,18 @@ static void fill_from_entry(camt_reader *r, tx_node *t)
         p->remittance = r->e.info;
 }
 
+/* The days a statement's entries were booked on, so that a camt.054 is
+ * found by the days of a later statement's entries (jobs/entrylink.c). */
+static void booked_range(statement *st, const char *day)
+{
+    if (!day[0])
+        return;
+    if (!st->first_booking[0] || strcmp(day, st->first_booking) < 0)
+        memcpy(st->first_booking, day, sizeof st->first_booking);
+    if (strcmp(day, st->last_booking) > 0)
+        memcpy(st->last_booking, day, sizeof st->last_booking);
+}
+
 static void entry_end(camt_reader *r)
 {
     r->in_ntry = 0;
@@ -401,6 +423,7 @@ static void entry_end(camt_reader *r)
     r->in_tx = 0;
     if (r->e.ntx > 1 && check_batch(r) < 0)
         return;
+    booked_range(&r->st, r->e.booking);
     if (!strcmp(r->e.status, "BOOK") || !r->e.status[0]) {
         if (r->e.cdi == 'C')
             r->st.credit_cents += r->e.amount;
@@ -558,6 +581,10 @@ static void entry_text(camt_reader *r, enum el e, const char *s, size_t n)
         r->e.info = keep(r, s, n);
     else if (e == E_NbOfTxs && p1 == E_Btch)
         r->e.batch_n = batch_count(s, n);
+    else if (e == E_MsgId && p1 == E_Btch && !r->e.btch_msg[0])
+        r->e.btch_msg = keep(r, s, n);
+    else if (e == E_PmtInfId && p1 == E_Btch && !r->e.btch_pmt[0])
+        r->e.btch_pmt = keep(r, s, n);
     else if (!(up(r, 2) == E_Ntry || up(r, 3) == E_Ntry) ||
              !charges_text(r, e, s, n, &r->e.charges, &r->e.has_charges_total))
         code_text(r, e, s, n);

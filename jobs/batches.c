@@ -5,14 +5,15 @@
  *
  * The matcher makes such a total a clarification batch_without_details
  * and never matches it (engine/matcher.c); the camt.054's transactions pay
- * the claims.  Here, once a file's clarifications are written, each open
- * batch clarification that this file brought, or whose camt.054 this file
- * brought, is settled by a ledger row 'batch_resolved' naming the camt.054
- * (sql/038_batches.sql).  The two belong together when the camt.054 has an
- * entry with the batch's account and bank reference (AcctSvcrRef) whose
- * transactions add up to the batch's amount; they may come in either
- * order.  Before, the total was a clarification "no_reference" beside the
- * single payments: refunded by a clerk, the money went out twice.
+ * the claims.  Which camt.054 entry is the total's was decided while the
+ * later of the two files was read (jobs/entrylink.c, by the strongest
+ * identifier both state, sql/047_entry_links.sql).  Here, once that file's
+ * clarifications are written, each batch total it linked is settled by a
+ * ledger row 'batch_resolved' naming the camt.054 and how the two were
+ * tied (sql/038_batches.sql); either may have come first.  Before 038 the
+ * total was a clarification "no_reference" beside the single payments:
+ * refunded by a clerk, the money went out twice; before 047 a camt.054
+ * whose transactions carried their own AcctSvcrRef was not found.
  */
 #include "batches.h"
 
@@ -20,40 +21,40 @@
 
 #include "../engine/log.h"
 
+/* How a link was made, as a clerk reads it (sql/047, entry_pair_level). */
+#define HOW_DE                                                                                  \
+    "CASE k.how WHEN 'bank_reference' THEN 'die Bankreferenz (AcctSvcrRef)'"                   \
+    " WHEN 'payment_information' THEN 'die Sammler-Referenz (Btch/PmtInfId)'"                 \
+    " WHEN 'batch_message' THEN 'die Nachrichten-Referenz des Sammlers (Btch/MsgId)'"          \
+    " WHEN 'end_to_end' THEN 'End-to-End-Referenzen'"                                          \
+    " ELSE 'Betrag, Buchungstag und Postenzahl, die nur auf diese passen' END"
+#define HOW_EN                                                                                  \
+    "CASE k.how WHEN 'bank_reference' THEN 'the bank reference (AcctSvcrRef)'"                 \
+    " WHEN 'payment_information' THEN 'the batch reference (Btch/PmtInfId)'"                  \
+    " WHEN 'batch_message' THEN 'the batch message id (Btch/MsgId)'"                            \
+    " WHEN 'end_to_end' THEN 'end-to-end ids'"                                                 \
+    " ELSE 'amount, booking day and count, which fit these alone' END"
+
 static const char settle_sql[] =
-    "WITH k AS (SELECT k.id, k.file_id, k.tx_seq, k.amount_cents, t.acct_svcr_ref,"
-    "   f.name AS dname, g.file_id AS dfile"
-    "  FROM abgleich.clarifications k"
+    "WITH k AS (SELECT k.id, k.file_id, k.tx_seq, k.amount_cents,"
+    "   coalesce(abgleich.usable_id(t.acct_svcr_ref), '-') AS ref, l.how, f.name AS dname"
+    "  FROM abgleich.entry_links l"
+    "  JOIN abgleich.clarifications k ON (k.file_id, k.tx_seq) = (l.stmt_file, l.stmt_seq)"
     "  JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq)"
-    /* An entry is its statement's (one Ntfctn of the file) entry_no. */
-    "  CROSS JOIN LATERAL (SELECT c.file_id, c.statement_id, c.entry_no FROM ("
-    "    SELECT DISTINCT u.file_id, u.statement_id, u.entry_no"
-    "    FROM abgleich.bank_transactions u"
-    "    JOIN abgleich.statements s ON s.id = u.statement_id"
-    "    WHERE u.acct_svcr_ref = t.acct_svcr_ref AND u.account = t.account"
-    "     AND abgleich.message_kind(s.format) = 'camt.054' AND NOT u.provisional) c"
-    "   WHERE (SELECT sum(CASE WHEN v.direction = t.direction THEN v.amount_cents"
-    "                     ELSE -v.amount_cents END)"
-    "          FROM abgleich.bank_transactions v"
-    "          WHERE v.statement_id = c.statement_id AND v.entry_no = c.entry_no"
-    "           AND v.file_id = c.file_id) = t.amount_cents"
-    "   ORDER BY c.file_id, c.statement_id, c.entry_no LIMIT 1) g"
-    "  JOIN abgleich.input_files f ON f.id = g.file_id"
-    "  WHERE k.reason = 'batch_without_details'"
-    "   AND coalesce(t.acct_svcr_ref, '') NOT IN ('', 'NONREF')"
-    "   AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.clarification_id = k.id)"
-    "   AND $1::bigint IN (k.file_id, g.file_id)),"
+    "  JOIN abgleich.input_files f ON f.id = l.ntf_file"
+    "  WHERE l.file_id = $1::bigint AND l.total AND k.reason = 'batch_without_details'"
+    "   AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.clarification_id = k.id)),"
     " ins AS (INSERT INTO abgleich.allocations (file_id, tx_seq, amount_cents, method,"
     "   confidence, explanation, explanation_en, clarification_id)"
     "  SELECT k.file_id, k.tx_seq, k.amount_cents, 'batch_resolved', 100,"
     "   format('Sammelbuchung über %s EUR (Bankreferenz %s), aufgelöst durch die"
-    " Einzelzahlungen der camt.054 %s; diese bezahlen die Forderungen.',"
-    "    abgleich.cents_de(k.amount_cents), k.acct_svcr_ref, k.dname),"
+    " Einzelzahlungen der camt.054 %s (verknüpft über %s); diese bezahlen die Forderungen.',"
+    "    abgleich.cents_de(k.amount_cents), k.ref, k.dname, " HOW_DE "),"
     "   format('Batch booking of %s EUR (bank reference %s), resolved by the single payments"
-    " of the camt.054 %s, which pay the claims.',"
-    "    abgleich.cents_en(k.amount_cents), k.acct_svcr_ref, k.dname), k.id"
+    " of the camt.054 %s (linked by %s), which pay the claims.',"
+    "    abgleich.cents_en(k.amount_cents), k.ref, k.dname, " HOW_EN "), k.id"
     "  FROM k ORDER BY k.id RETURNING 1)"
-    " SELECT k.file_id = $1::bigint, k.amount_cents, k.acct_svcr_ref, k.dname,"
+    " SELECT k.file_id = $1::bigint, k.amount_cents, k.ref, k.dname, k.how,"
     "  (SELECT count(*) FROM ins) FROM k ORDER BY k.id";
 
 int batches_settle(pgsink *db, const char *file_id, batches_summary *s)
@@ -66,8 +67,9 @@ int batches_settle(pgsink *db, const char *file_id, batches_summary *s)
         return rc;
     for (int i = 0; i < pgsink_result_rows(res); i++) {
         int64_t cents = strtoll(pgsink_result_value(res, i, 1), NULL, 10);
-        log_info("batch booking %s resolved by the camt.054 %s", pgsink_result_value(res, i, 2),
-                 pgsink_result_value(res, i, 3));
+        log_info("batch booking %s resolved by the camt.054 %s (linked by %s)",
+                 pgsink_result_value(res, i, 2), pgsink_result_value(res, i, 3),
+                 pgsink_result_value(res, i, 4));
         if (*pgsink_result_value(res, i, 0) == 't') {
             s->here++;
             s->here_cents += cents;

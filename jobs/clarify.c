@@ -4,7 +4,8 @@
  *   abgleich clarify                              list what is open
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
- *   abgleich clarify ID --close [--by NAME]       a debit or batch total sorted out elsewhere
+ *   abgleich clarify ID --close [--by NAME]       a debit, a batch total or a possible
+ *                                                 duplicate sorted out elsewhere
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
  *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
@@ -170,10 +171,14 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
 
 /* Money that left the account cannot pay a claim or be refunded (it would
  * count money twice that is gone); money that came in cannot just be
- * closed (it must go to a claim or back to the payer); a batch total
- * without details is paid out by its single payments (jobs/batches.c). */
-static int fits_direction(const decision *d, int debit, int batch)
+ * closed (it must go to a claim or back to the payer), unless it may be a
+ * booking that another file brought already (possible_duplicate,
+ * jobs/entrylink.c); a batch total without details is paid out by its
+ * single payments (jobs/batches.c). */
+static int fits_direction(const decision *d, int debit, const char *reason)
 {
+    int batch = !strcmp(reason, "batch_without_details") || !strcmp(reason, "batch_ambiguous");
+    int twice = !strcmp(reason, "possible_duplicate");
     if (batch && !d->close) {
         log_error("clarification #%s is the total of a batch booking without details: its"
                   " single payments come with the bank's camt.054, which pay the claims and"
@@ -188,7 +193,7 @@ static int fits_direction(const decision *d, int debit, int batch)
                   " (clarify %s --close)", d->id, d->id);
         return AB_E_INVAL;
     }
-    if (!debit && !batch && d->close) {
+    if (!debit && !batch && !twice && d->close) {
         log_error("clarification #%s is money that came in: allocate it to a claim or refund"
                   " it", d->id);
         return AB_E_INVAL;
@@ -227,8 +232,7 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
                      1, kp, &k, msg);
     if (rc < 0)
         return rc;
-    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D',
-                        !strcmp(pgsink_result_value(k, 0, 4), "batch_without_details"));
+    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D', pgsink_result_value(k, 0, 4));
     if (rc < 0) {
         pgsink_result_free(k);
         return rc;

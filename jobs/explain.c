@@ -18,7 +18,19 @@
 static const char tx_sql[] =
     "SELECT t.file_id, t.seq, coalesce(t.booking_date::text, ''), t.amount_cents, t.direction,"
     " coalesce(t.debtor_name, ''), coalesce(t.remittance, ''), coalesce(t.end_to_end_id, ''),"
-    " f.name, t.provisional"
+    " f.name, t.provisional,"
+    /* The other sighting of the same entry (sql/047): 'b' it was booked
+     * from there, 's' it was stated there again. */
+    " coalesce((SELECT CASE WHEN t.provisional THEN 'b' ELSE 's' END || o.name || ' Ntry '"
+    "   || CASE WHEN mine THEN l.stmt_entry ELSE l.ntf_entry END"
+    "  FROM abgleich.entry_links l"
+    "  CROSS JOIN LATERAL (SELECT (l.ntf_statement, l.ntf_entry) = (t.statement_id, t.entry_no)"
+    "   AS mine) m"
+    "  JOIN abgleich.input_files o ON o.id = CASE WHEN mine THEN l.stmt_file ELSE l.ntf_file END"
+    "  WHERE NOT l.total AND (mine OR (l.stmt_statement, l.stmt_entry)"
+    "   = (t.statement_id, t.entry_no))), ''),"
+    " (SELECT abgleich.message_kind(s.format) IN ('camt.052', 'MT942')"
+    "  FROM abgleich.statements s WHERE s.id = t.statement_id)"
     " FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id"
     " WHERE t.end_to_end_id = $1 OR t.acct_svcr_ref = $1 ORDER BY t.file_id, t.seq";
 
@@ -115,7 +127,16 @@ static int explain_one(pgsink *db, int en, const char *id)
                pgsink_result_value(tx, i, 2), pgsink_result_value(tx, i, 5),
                pgsink_result_value(tx, i, 8), key[1]);
         printf(en ? "  remittance: %s\n" : "  Verwendungszweck: %s\n", pgsink_result_value(tx, i, 6));
-        if (*pgsink_result_value(tx, i, 9) == 't') /* sql/037_intraday.sql */
+        const char *twice = pgsink_result_value(tx, i, 10);
+        if (*twice == 'b') /* sql/047_entry_links.sql */
+            printf(en ? "  booked already from %s (a camt.053 and a camt.054 state the same"
+                        " entry): not matched here\n"
+                      : "  bereits gebucht aus %s (camt.053 und camt.054 nennen denselben"
+                        " Posten): hier nicht abgeglichen\n", twice + 1);
+        else if (*twice == 's')
+            printf(en ? "  stated again in %s, which is not matched\n"
+                      : "  erneut genannt in %s, dort nicht abgeglichen\n", twice + 1);
+        if (*pgsink_result_value(tx, i, 11) == 't') /* sql/037_intraday.sql */
             puts(en ? "  from an intraday report (camt.052, MT942): not matched; the statement"
                       " of the day states it again and is matched"
                     : "  aus einer untertägigen Meldung (camt.052, MT942): nicht abgeglichen;"

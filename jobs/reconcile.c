@@ -87,6 +87,29 @@ static void copy_opt_str(pgsink *db, const char *s)
         pgsink_copy_null(db);
 }
 
+static void copy_opt_int(pgsink *db, int64_t v)
+{
+    if (v)
+        pgsink_copy_int(db, v);
+    else
+        pgsink_copy_null(db);
+}
+
+/* The entry's facts, as jobs/entrylink.c compares them (sql/047). */
+static void write_entry_cols(pgsink *db, const payment *p)
+{
+    const char *eref = entrylink_entry_ref(p);
+    if (eref)
+        pgsink_copy_cstr(db, eref); /* "" too: only the transaction names itself */
+    else
+        pgsink_copy_null(db);
+    copy_opt_int(db, entrylink_entry_cents(p));
+    copy_opt_int(db, entrylink_entry_txs(p));
+    copy_opt_int(db, entrylink_batch_txs(p));
+    copy_opt_str(db, p->batch_msg_id);
+    copy_opt_str(db, p->batch_pmt_inf_id);
+}
+
 /* The stored account, booking date, entry and transaction number must be
  * the values returns_tx_key hashes: the unique index behind tx_key leads
  * with them (sql/021_write_paths.sql), so equal keys are refused only
@@ -123,6 +146,7 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     pgsink_copy_int(r->db, p->charges_cents);
     pgsink_copy_cstr(r->db, key);
     pgsink_copy_cstr(r->db, p->provisional ? "t" : "f");
+    write_entry_cols(r->db, p);
     return pgsink_copy_end_row(r->db);
 }
 
@@ -164,13 +188,40 @@ static void booking_order(reconciler *r)
         r->order[i] = k[i].i;
 }
 
+static int start_tx_copy(reconciler *r);
+
+static payment *item_at(void *ctx, size_t i, uint32_t *seq)
+{
+    reconciler *r = ctx;
+    *seq = r->items[i].seq;
+    return &r->items[i].p;
+}
+
+/* A camt.053 and a camt.054 may state one entry; before the batch is
+ * matched, its entries are tied to the other message's (jobs/entrylink.c).
+ * The link's query needs the connection, so the statement's COPY pauses. */
+static int link_entries(reconciler *r)
+{
+    int rc = entrylink_gather(r->link, item_at, r, r->n_items);
+    if (rc <= 0)
+        return rc;
+    rc = pgsink_copy_finish(r->db);
+    r->copy_open = 0;
+    if (rc == AB_OK)
+        rc = entrylink_run(r->link, r->db, item_at, r, r->n_items);
+    return rc == AB_OK ? start_tx_copy(r) : rc;
+}
+
 static int process_batch(reconciler *r, const statement *st)
 {
     if (r->n_items == 0)
         return AB_OK;
+    int rc = link_entries(r);
+    if (rc < 0)
+        return rc;
     pool_run(r->workers, r->n_items, scan_slice, r);
     booking_order(r);
-    int rc = rec_rev_load_originals(r);
+    rc = rec_rev_load_originals(r);
     for (size_t i = 0; i < r->n_items && rc == AB_OK; i++) {
         rec_item *it = &r->items[r->order[i]];
         if (i + MATCH_APPLY_AHEAD < r->n_items)
@@ -203,7 +254,8 @@ static int stash(reconciler *r, const payment *p)
     it->p = *p;
     const char **fields[] = {&it->p.acct_svcr_ref, &it->p.end_to_end_id, &it->p.debtor_name,
                              &it->p.debtor_iban,   &it->p.remittance,    &it->p.creditor_ref,
-                             &it->p.bank_tx_code,  &it->p.entry_info};
+                             &it->p.bank_tx_code,  &it->p.entry_info,   &it->p.entry_ref,
+                             &it->p.batch_msg_id,  &it->p.batch_pmt_inf_id};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *src = *fields[i];
         if (!(*fields[i] = keep(r->batch, src)))
@@ -267,7 +319,9 @@ static int start_tx_copy(reconciler *r)
                                " direction, reversal, status, currency, acct_svcr_ref,"
                                " end_to_end_id, debtor_name, debtor_iban, remittance,"
                                " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
-                               " charges_cents, tx_key, provisional) FROM STDIN");
+                               " charges_cents, tx_key, provisional, entry_ref, entry_cents,"
+                               " entry_txs, batch_txs, batch_msg_id, batch_pmt_inf_id)"
+                               " FROM STDIN");
     if (rc == AB_OK)
         r->copy_open = 1;
     return rc;
@@ -311,7 +365,8 @@ static int on_statement(void *ctx, const statement *st)
         if (rc < 0)
             return rc;
         snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", seen);
-        return start_tx_copy(r);
+        rc = entrylink_statement(r->link, r->db, r->path, r->file_id, seen, st);
+        return rc < 0 ? rc : start_tx_copy(r);
     }
     const char *params[] = {r->file_id,  st->format,   st->account,
                             st->stmt_id, st->elec_seq, st->created};
@@ -326,7 +381,8 @@ static int on_statement(void *ctx, const statement *st)
     snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", pgsink_result_value(res, 0, 0));
     pgsink_result_free(res);
     r->fs.statements++;
-    return start_tx_copy(r);
+    rc = entrylink_statement(r->link, r->db, r->path, r->file_id, r->stmt_db_id, st);
+    return rc < 0 ? rc : start_tx_copy(r);
 }
 
 /* The end of a statement met again: the same or an earlier state of it
@@ -380,13 +436,17 @@ static int on_statement_end(void *ctx, const statement *st)
     snprintf(v[4], 24, "%lld", (long long)st->credit_cents);
     snprintf(v[5], 24, "%lld", (long long)st->debit_cents);
     const char *params[] = {st->has_opening ? v[0] : NULL, st->has_closing ? v[1] : NULL,
-                            v[2], v[3], v[4], v[5], r->stmt_db_id};
+                            v[2], v[3], v[4], v[5], r->stmt_db_id,
+                            st->first_booking[0] ? st->first_booking : NULL,
+                            st->last_booking[0] ? st->last_booking : NULL};
+    /* The booked days: a later camt.053 finds a camt.054's entries by them. */
     return pgsink_query(r->db,
                         "UPDATE abgleich.statements SET opening_cents = $1::bigint,"
                         " closing_cents = $2::bigint, entries = $3::int, transactions = $4::int,"
-                        " credit_cents = $5::bigint, debit_cents = $6::bigint"
-                        " WHERE id = $7::bigint",
-                        7, params, NULL);
+                        " credit_cents = $5::bigint, debit_cents = $6::bigint,"
+                        " booked_from = least(booked_from, $8::date),"
+                        " booked_to = greatest(booked_to, $9::date) WHERE id = $7::bigint",
+                        9, params, NULL);
 }
 
 /* --- one file ---------------------------------------------------------- */
@@ -600,6 +660,8 @@ int reconciler_open(reconciler **out, pgsink *db, const cli_opts *o)
         goto fail;
     if ((rc = revtrack_create(&r->rt, AB_REVERSAL_TRACK)) < 0)
         goto fail;
+    if ((rc = entrylink_create(&r->link)) < 0)
+        goto fail;
     if ((rc = arena_create(&r->batch, BATCH_ARENA_BYTES)) < 0)
         goto fail;
     if ((rc = pool_create(&r->workers, o->threads)) < 0)
@@ -634,6 +696,7 @@ void reconciler_close(reconciler *r)
     mem_free(r->order);
     revtrack_destroy(r->rt);
     stmtgrow_free(r->grow);
+    entrylink_destroy(r->link);
     pgsink_result_free(r->originals);
     pgsink_close(r->lookup);
     pool_destroy(r->workers);

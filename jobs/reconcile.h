@@ -28,6 +28,8 @@ typedef struct rec_summary {
     int64_t invoices_returned, invoices_returned_cents; /* credits: our transfers back */
     int64_t batches_resolved;           /* batch totals settled by their camt.054 */
     int64_t not_booked, not_booked_cents; /* pending/info entries: stored, not matched */
+    int64_t already_booked, already_booked_cents; /* a camt.053/054 entry the other message
+                                                     booked: stored, not matched again */
 } rec_summary;
 
 typedef struct reconciler reconciler;

@@ -29,6 +29,7 @@
 #include "../engine/revtrack.h"
 #include "claimload.h"
 #include "cli.h"
+#include "entrylink.h"
 #include "reconcile.h"
 #include "stmtgrow.h"
 
@@ -59,6 +60,7 @@ struct reconciler {
     uint32_t seq;
     int copy_open;
     stmtgrow *grow;       /* the statement being read was imported before */
+    entrylink *link;      /* its camt.053/054 entries and the other message's */
     FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
     uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
     size_t n_resolved;

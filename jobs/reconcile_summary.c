@@ -35,7 +35,10 @@ void rec_summary_count(rec_summary *fs, const rec_item *it)
     fs->transactions_cents += p->amount_cents;
     const match_result *m = &it->res;
     if (m->outcome == MATCH_SKIPPED) {
-        if (p->direction == PAY_DEBIT) {
+        if (p->booked_in) { /* the other message's sighting paid (jobs/entrylink.c) */
+            fs->already_booked++;
+            fs->already_booked_cents += p->amount_cents;
+        } else if (p->direction == PAY_DEBIT) {
             fs->debits++;
             fs->debits_cents += p->amount_cents;
         } else {
@@ -94,6 +97,8 @@ void rec_summary_json(const rec_summary *s)
     jsonw_kint(&w, "batches_resolved", s->batches_resolved);
     jsonw_kint(&w, "invoice_payments_returned", s->invoices_returned);
     jsonw_kint(&w, "invoice_payments_returned_cents", s->invoices_returned_cents);
+    jsonw_kint(&w, "already_booked", s->already_booked);
+    jsonw_kint(&w, "already_booked_cents", s->already_booked_cents);
     jsonw_kint(&w, "not_booked", s->not_booked);
     jsonw_kint(&w, "not_booked_cents", s->not_booked_cents);
     jsonw_obj_end(&w);
@@ -130,6 +135,8 @@ void rec_summary_print(const rec_summary *s)
     if (s->invoices_returned)
         line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
     line("debits (not matched)", s->debits, s->debits_cents);
+    if (s->already_booked)
+        line("booked from the other file", s->already_booked, s->already_booked_cents);
     if (s->not_booked)
         line("not booked (pending)", s->not_booked, s->not_booked_cents);
 }

@@ -53,6 +53,9 @@ typedef struct got {
     struct gpay {
         long long cents, charges;
         char dir, status[8], e2e[64], rmt[256], ref[128], why[8], code[40], key[33];
+        char svcr[64], eref[64];
+        long long ecents;
+        unsigned etxs;
         int reversal, is_return;
     } p[MAXP];
 } got;
@@ -85,6 +88,10 @@ static int on_pay(void *ctx, const statement *s, const payment *p)
     snprintf(q->why, sizeof q->why, "%s", p->return_reason);
     snprintf(q->code, sizeof q->code, "%s", p->bank_tx_code);
     returns_tx_key(s, p, q->key);
+    snprintf(q->svcr, sizeof q->svcr, "%s", p->acct_svcr_ref);
+    snprintf(q->eref, sizeof q->eref, "%s", p->entry_ref ? p->entry_ref : "(null)");
+    q->ecents = p->entry_cents;
+    q->etxs = p->entry_txs;
     return 0;
 }
 
@@ -220,6 +227,32 @@ Test(camt054_samples, postfinance_batch_and_returns)
     cr_assert_eq(g.p[4].cents, 1553);
     cr_assert_eq(g.p[4].charges, 70);
     cr_assert(g.p[4].reversal);
+}
+
+/* PostFinance gives each transaction of a batch an AcctSvcrRef of its own
+ * beside the entry's; the camt.053 that books the batch knows the entry's.
+ * Both are kept, with the entry's amount and count, so that the camt.054
+ * is found by its entry (jobs/entrylink.c; before, the entry's reference
+ * was lost and the batch total stayed open). */
+Test(camt054_samples, entry_facts_apart_from_the_transactions)
+{
+    static got g;
+    char err[512];
+    cr_assert_eq(read_any(FIX "camt054/viafintech__v04_postfinance_ch_batch_returns_charges.xml",
+                          &g, err, sizeof err), AB_OK, "%s", err);
+    cr_assert_str_eq(g.p[0].svcr, "TST_201-2091644-9");
+    cr_assert_str_eq(g.p[1].svcr, "TST_201-2091644-8");
+    cr_assert_str_eq(g.p[0].eref, "20160410375244000000000000000081");
+    cr_assert_str_eq(g.p[1].eref, "20160410375244000000000000000081");
+    cr_assert_eq(g.p[0].ecents, 2400);
+    cr_assert_eq(g.p[0].etxs, 2);
+    cr_assert_str_eq(g.p[2].eref, "20160410375244000000000000000071");
+    cr_assert_eq(g.p[2].etxs, 1);
+    /* MT940 names no entry apart from its line. */
+    cr_assert_eq(read_any(FIX "mt940/betterplace__sepa_de_26_statements_returns_reversal_crlf.sta",
+                          &g, err, sizeof err),
+                 AB_OK, "%s", err);
+    cr_assert_eq(g.p[0].etxs, 0);
 }
 
 /* --- MT940 returns ------------------------------------------------------------ */

@@ -23,8 +23,11 @@ typedef struct got {
         char dir, status[8], booking[11], value[11], e2e[64], name[64], iban[40], rmt[256], ref[64];
         char ccy[4];
         int reversal;
+        char svcr[32], eref[32], bmsg[32], bpmt[32], edir;
+        long long ecents;
+        unsigned etxs, btxs;
     } p[MAXP];
-    char account[64], stmt_id[64];
+    char account[64], stmt_id[64], first[11], last[11];
 } got;
 
 static int on_end(void *ctx, const statement *s)
@@ -36,6 +39,8 @@ static int on_end(void *ctx, const statement *s)
     g->debit += s->debit_cents;
     snprintf(g->account, sizeof g->account, "%s", s->account);
     snprintf(g->stmt_id, sizeof g->stmt_id, "%s", s->stmt_id);
+    snprintf(g->first, sizeof g->first, "%s", s->first_booking);
+    snprintf(g->last, sizeof g->last, "%s", s->last_booking);
     return 0;
 }
 
@@ -57,6 +62,14 @@ static int on_pay(void *ctx, const statement *s, const payment *p)
     snprintf(q->rmt, sizeof q->rmt, "%s", p->remittance);
     snprintf(q->ref, sizeof q->ref, "%s", p->creditor_ref);
     snprintf(q->ccy, sizeof q->ccy, "%s", p->currency);
+    snprintf(q->svcr, sizeof q->svcr, "%s", p->acct_svcr_ref);
+    snprintf(q->eref, sizeof q->eref, "%s", p->entry_ref);
+    snprintf(q->bmsg, sizeof q->bmsg, "%s", p->batch_msg_id);
+    snprintf(q->bpmt, sizeof q->bpmt, "%s", p->batch_pmt_inf_id);
+    q->edir = p->entry_direction;
+    q->ecents = p->entry_cents;
+    q->etxs = p->entry_txs;
+    q->btxs = p->batch_txs;
     return 0;
 }
 
@@ -278,6 +291,44 @@ Test(camt_crafted, batch_sum_must_match_entry)
     doc(d, sizeof d, "0", "6.00", NTRY("6.00", "CRDT", "false", TX("B1", "3.50", "") TX("B2", "2.00", "")));
     cr_assert_eq(read_mem(d, 0, &g, err), AB_E_PARSE);
     cr_assert(strstr(err, "add up to 5.50, the entry says 6.00"), "%s", err);
+}
+
+/* What ties a camt.054 to the statement's entry (jobs/entrylink.c) is the
+ * entry's: its AcctSvcrRef even where each transaction has its own, the
+ * batch's MsgId and PmtInfId, its amount, direction and count; and the
+ * statement says the days its entries were booked on. */
+Test(camt_crafted, entry_facts_kept_apart)
+{
+    char d[8192], err[512];
+    got g;
+    doc(d, sizeof d, "0", "10.00",
+        "<Ntry><Amt Ccy=\"EUR\">6.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>2026-11-19</Dt></BookgDt><AcctSvcrRef>ENTRY-1</AcctSvcrRef><NtryDtls>"
+        "<Btch><MsgId>MSG-1</MsgId><PmtInfId>PMT-1</PmtInfId><NbOfTxs>2</NbOfTxs></Btch>"
+        "<TxDtls><Refs><AcctSvcrRef>TX-1</AcctSvcrRef><PmtInfId>OTHER</PmtInfId>"
+        "<EndToEndId>B1</EndToEndId></Refs><Amt Ccy=\"EUR\">3.50</Amt></TxDtls>"
+        "<TxDtls><Refs><EndToEndId>B2</EndToEndId></Refs><Amt Ccy=\"EUR\">2.50</Amt></TxDtls>"
+        "</NtryDtls></Ntry>"
+        "<Ntry><Amt Ccy=\"EUR\">4.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>"
+        "<BookgDt><Dt>2026-11-18</Dt></BookgDt><NtryDtls><Btch><NbOfTxs>3</NbOfTxs></Btch>"
+        "</NtryDtls></Ntry>");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, 3);
+    cr_assert_str_eq(g.p[0].svcr, "TX-1", "the transaction's own reference");
+    cr_assert_str_eq(g.p[0].eref, "ENTRY-1", "and its entry's, kept apart");
+    cr_assert_str_eq(g.p[1].svcr, "ENTRY-1", "a transaction without one has the entry's");
+    cr_assert_str_eq(g.p[1].eref, "ENTRY-1");
+    cr_assert_str_eq(g.p[0].bmsg, "MSG-1");
+    cr_assert_str_eq(g.p[1].bpmt, "PMT-1", "the batch's, not a transaction's Refs/PmtInfId");
+    cr_assert_eq(g.p[0].ecents, 600);
+    cr_assert_eq(g.p[0].etxs, 2);
+    cr_assert_eq(g.p[0].edir, 'C');
+    cr_assert_eq(g.p[0].btxs, 0, "a batch with its details is no total");
+    cr_assert_str_eq(g.p[2].eref, "", "no AcctSvcrRef");
+    cr_assert_eq(g.p[2].btxs, 3, "a total without details");
+    cr_assert_eq(g.p[2].etxs, 1, "which is its own one payment");
+    cr_assert_str_eq(g.first, "2026-11-18");
+    cr_assert_str_eq(g.last, "2026-11-19");
 }
 
 /* One transaction is its entry: the booked amount in the account's
