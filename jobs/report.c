@@ -60,6 +60,14 @@ static void eur(const rep *r, const char *cents)
 /* Queries name the files in scope as IN_SCOPE (the temporary table
  * report_scope, filled by set_scope). */
 #define IN_SCOPE " file_id IN (SELECT id FROM report_scope) "
+/* A bank transaction the account saw once, of rows t: not a provisional
+ * sighting (an intraday report's, or the second file stating the same
+ * transactions, sql/037 and 047), and not a batch total whose camt.054
+ * parts are here (sql/047's entry_links): those parts are the money. */
+#define BOOKED_ONCE                                                                        \
+    " NOT t.provisional AND NOT (t.batch_txs IS NOT NULL AND EXISTS (SELECT 1"               \
+    "   FROM abgleich.entry_links l WHERE l.total AND l.stmt_file = t.file_id"              \
+    "   AND l.stmt_seq = t.seq)) "
 
 static int query(rep *r, const char *sql, pgsink_result **res)
 {
@@ -97,9 +105,10 @@ static int totals(rep *r)
         /* Row 0: every transaction, its sum the net of credits less debits
          * (a debit added to the credits was a sum of nothing); rows 7 and 8
          * show them apart. */
-        "SELECT (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE "),"
+        "SELECT (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND"
+        BOOKED_ONCE "),"
         " (SELECT coalesce(sum(CASE WHEN direction = 'C' THEN amount_cents ELSE -amount_cents END),"
-        "   0) FROM abgleich.bank_transactions WHERE " IN_SCOPE "),"
+        "   0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND" BOOKED_ONCE "),"
         " (SELECT count(DISTINCT (file_id, tx_seq)) FROM abgleich.allocations a WHERE " IN_SCOPE ""
         "   AND amount_cents > 0 AND method IN ('exact_reference','fuzzy_reference','plate_amount')),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
@@ -119,10 +128,10 @@ static int totals(rep *r)
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.clarifications WHERE " IN_SCOPE "),"
         /* Debits that paid an e-invoice are not "not matched" (row 5). */
         " (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND direction = 'D'"
-        "   AND NOT reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a"
+        "   AND" BOOKED_ONCE "AND NOT reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a"
         "   WHERE a.file_id = t.file_id AND a.tx_seq = t.seq AND a.invoice_id IS NOT NULL)),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
-        "   AND direction = 'D' AND NOT reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a"
+        "   AND direction = 'D' AND" BOOKED_ONCE "AND NOT reversal AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a"
         "   WHERE a.file_id = t.file_id AND a.tx_seq = t.seq AND a.invoice_id IS NOT NULL)),"
         " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'invoice_payment'),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
@@ -131,12 +140,14 @@ static int totals(rep *r)
         " (SELECT count(*) FROM abgleich.allocations WHERE " IN_SCOPE " AND method = 'invoice_return'),"
         " (SELECT coalesce(-sum(amount_cents), 0) FROM abgleich.allocations WHERE " IN_SCOPE ""
         "   AND method = 'invoice_return'),"
-        " (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE " AND direction = 'C'),"
-        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions WHERE " IN_SCOPE ""
-        "   AND direction = 'C'),"
-        " (SELECT count(*) FROM abgleich.bank_transactions WHERE " IN_SCOPE " AND direction = 'D'),"
-        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions WHERE " IN_SCOPE ""
-        "   AND direction = 'D')", &q);
+        " (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND direction = 'C'"
+        "   AND" BOOKED_ONCE "),"
+        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
+        "   AND direction = 'C' AND" BOOKED_ONCE "),"
+        " (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND direction = 'D'"
+        "   AND" BOOKED_ONCE "),"
+        " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
+        "   AND direction = 'D' AND" BOOKED_ONCE ")", &q);
     if (rc < 0)
         return rc;
     /* A row's id (countN) is its column pair in the query and stays what
@@ -205,7 +216,7 @@ static int match_rate(rep *r)
         " abgleich.allocations a WHERE a.file_id = f.id AND a.amount_cents > 0 AND a.method IN"
         " ('exact_reference','fuzzy_reference','plate_amount')) / greatest(1, (SELECT count(*)"
         " FROM abgleich.bank_transactions t WHERE t.file_id = f.id AND t.direction = 'C'"
-        " AND NOT t.reversal)))::bigint FROM (SELECT * FROM abgleich.input_files WHERE kind ="
+        " AND NOT t.reversal AND" BOOKED_ONCE ")))::bigint FROM (SELECT * FROM abgleich.input_files WHERE kind ="
         " 'statement' ORDER BY id DESC LIMIT 30) f ORDER BY f.id", 0, NULL, &q);
     if (rc < 0)
         return rc;

@@ -28,6 +28,15 @@ assert_eq "paid|2500" "$(q "SELECT status || '|' || paid_cents FROM abgleich.cla
 assert_eq "camt.052|1|0 camt.053|1|1" \
     "$(q "SELECT string_agg(abgleich.message_kind(s.format) || '|' || (SELECT count(*) FROM abgleich.bank_transactions t WHERE t.statement_id = s.id) || '|' || (SELECT count(*) FROM abgleich.allocations a JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) WHERE t.statement_id = s.id), ' ' ORDER BY s.id) FROM abgleich.statements s")" \
     "two statements, one ledger row"
+# The morning report counts the booking once: the intraday report's row is
+# a sighting, not a second credit (jobs/report.c, BOOKED_ONCE).
+$ABGLEICH report -o $TMP/rep.html 2>/dev/null
+row() { grep -o "id=\"count$1\">[^<]*</td><td class=\"n\">[^&]*" $2 | sed -E 's/^id="count[0-9]+">([^<]*)<\/td><td class="n">/\1|/'; }
+all=$(q "SELECT count(*) FROM abgleich.bank_transactions WHERE direction = 'C'")
+once=$(q "SELECT count(*) || '|' || abgleich.cents_de(sum(amount_cents)::bigint) FROM abgleich.bank_transactions WHERE direction = 'C' AND NOT provisional")
+[ "$all" -gt "${once%%|*}" ] || fail "the fixture has a provisional credit"
+assert_eq "$once" "$(row 7 $TMP/rep.html)" "credits counted once, without the intraday sighting"
+
 # The same statement again is still known as such.
 cp $I/statement053.xml $TMP/again.xml && echo >> $TMP/again.xml
 $ABGLEICH reconcile $TMP/again.xml 2>$TMP/r3.txt
