@@ -2,8 +2,11 @@
  * outgoing.c - our own transfers on a bank statement: what reconcile does
  * with the money the city sent (jobs/pay.c writes the pain.001).
  *
- * Three statements per statement file, in the file's transaction, after
- * its ledger rows and clarifications are written:
+ * Three steps per statement file, in the file's transaction, after its
+ * ledger rows and clarifications are written.  Where a step writes ledger
+ * rows and changes invoices, the invoices change in a statement after the
+ * rows': the database lets an invoice become paid or returned only as the
+ * ledger says (sql/051), and a statement does not see its own rows.
  *   1. A booked debit pays an invoice in payment when it carries the
  *      EndToEndId of our pain.001 (ABG-<id>), or names the invoice number
  *      as a word of its remittance text, or goes to the invoice's IBAN;
@@ -34,7 +37,11 @@ static const char pay_sql[] =
     "          ELSE i.payee_name || ' (' || i.seller_name || ')' END AS seller_name,"
     "     p.tx_seq AS seq, i.amount_due_cents AS amount_cents, p.how"
     "   FROM abgleich.invoice_debit_pairs($1::bigint) p"
-    "   JOIN abgleich.invoices i ON i.id = p.invoice_id),"
+    "   JOIN abgleich.invoices i ON i.id = p.invoice_id"
+    /* Locked, and still in payment once locked: a clerk who set the
+     * invoice open meanwhile (sql/051) wins, and its debit is a
+     * clarification (2.) rather than a payment of an open invoice. */
+    "   WHERE i.status = 'in_payment' FOR UPDATE OF i),"
     " ins AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
     "     method, confidence, explanation, explanation_en)"
     "   SELECT m.id, m.file_id, m.seq, m.amount_cents, 'invoice_payment',"
@@ -47,10 +54,16 @@ static const char pay_sql[] =
     "       CASE m.how WHEN 'e2e' THEN 'the bank reports the EndToEndId of our payment order back'"
     "            WHEN 'number' THEN 'the invoice number is in the remittance text and the amount matches'"
     "            ELSE 'the amount and the payee IBAN match the invoice' END)"
-    "   FROM m RETURNING invoice_id, amount_cents),"
-    " upd AS (UPDATE abgleich.invoices SET status = 'paid'"
-    "   WHERE id IN (SELECT invoice_id FROM ins) RETURNING 1)"
+    "   FROM m RETURNING invoice_id, amount_cents)"
     " SELECT count(*), coalesce(sum(amount_cents), 0) FROM ins";
+
+/* The invoices the ledger rows of pay_sql paid, in a statement of their
+ * own: sql/051's trigger lets an invoice become paid only with such a row,
+ * and the sub-statements of one statement do not see each other's rows. */
+static const char paid_sql[] =
+    "UPDATE abgleich.invoices SET status = 'paid'"
+    " WHERE id IN (SELECT a.invoice_id FROM abgleich.allocations a"
+    "  WHERE a.file_id = $1::bigint AND a.method = 'invoice_payment')";
 
 /* An invoice's status in the clerk's words. */
 #define STATUS_DE(s)                                                                       \
@@ -126,10 +139,16 @@ static const char returned_sql[] =
     "    k.invoice_number)"
     "   || CASE WHEN k.back < k.paid THEN format(' The banks kept %s EUR.',"
     "    abgleich.cents_en(k.paid - k.back)) ELSE '' END, k.kid"
-    "  FROM k ORDER BY k.tx_seq RETURNING 1),"
-    " upd AS (UPDATE abgleich.invoices SET status = 'returned'"
-    "  WHERE id IN (SELECT invoice_id FROM rev) RETURNING 1)"
+    "  FROM k ORDER BY k.tx_seq RETURNING 1)"
     " SELECT k.invoice_number, k.seller_name, k.back, k.why FROM k ORDER BY k.tx_seq";
+
+/* The invoices whose payment returned_sql reversed, after it (as paid_sql
+ * after pay_sql): sql/051 lets a paid invoice become returned only when no
+ * payment of it is left in the ledger. */
+static const char returned_status_sql[] =
+    "UPDATE abgleich.invoices SET status = 'returned'"
+    " WHERE id IN (SELECT a.invoice_id FROM abgleich.allocations a"
+    "  WHERE a.file_id = $1::bigint AND a.method = 'invoice_return')";
 
 /* A statement whose one row is (count, cents). */
 static int count_query(pgsink *db, const char *sql, const char *file_id, int64_t *n,
@@ -164,13 +183,16 @@ static int settle_returns(pgsink *db, const char *file_id, outgoing_summary *s)
         s->returned_cents += strtoll(pgsink_result_value(res, i, 2), NULL, 10);
     }
     pgsink_result_free(res);
-    return AB_OK;
+    return pgsink_query(db, returned_status_sql, 1, params, NULL);
 }
 
 int outgoing_settle(pgsink *db, const char *file_id, outgoing_summary *s)
 {
     *s = (outgoing_summary){0};
+    const char *params[] = {file_id};
     int rc = count_query(db, pay_sql, file_id, &s->paid, &s->paid_cents);
+    if (rc == AB_OK)
+        rc = pgsink_query(db, paid_sql, 1, params, NULL);
     if (rc == AB_OK)
         rc = count_query(db, mismatch_sql, file_id, &s->mismatched, &s->mismatched_cents);
     if (rc == AB_OK)

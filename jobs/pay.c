@@ -5,8 +5,9 @@
  *   approve INVOICE... [--seller KEY] [--iban IBAN]
  *       open (or returned by the bank) -> approved.  The approver is the
  *       database login, which must not be the one that imported the
- *       invoice (four eyes: sql/011's CHECK on logins sql/032 records);
- *       who and when are kept.  --iban replaces the payee's bank details
+ *       invoice (four eyes: sql/011's CHECK on logins sql/032 records),
+ *       nor the one that took it out of payment (set it open again while
+ *       it was in payment, reset_by, sql/051); who and when are kept.  --iban replaces the payee's bank details
  *       of a transfer that came back: of one invoice, stored without spaces
  *       and in upper case, as the payment file needs it.
  *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
@@ -68,7 +69,7 @@ static int session_login(pgsink *db, char out[64])
 }
 
 /* Why invoice row 0 of res (id, status, imported_by, iban, amount, seller,
- * submitted_by) cannot
+ * submitted_by, reset_by) cannot
  * be approved by `who` with payee IBAN `iban` (NULL: as imported), or NULL. */
 static const char *refusal(pgsink_result *res, const char *who, const char *iban)
 {
@@ -80,6 +81,9 @@ static const char *refusal(pgsink_result *res, const char *who, const char *iban
     if (!pgsink_result_isnull(res, 0, 6) && !strcmp(pgsink_result_value(res, 0, 6), who))
         return "was handed in by this login (the owner of the file serve imported), which"
                " cannot also approve it (four eyes)";
+    if (!pgsink_result_isnull(res, 0, 7) && !strcmp(pgsink_result_value(res, 0, 7), who))
+        return "was taken out of payment by this login (set open again while in payment),"
+               " which cannot also approve it again: another login does (four eyes)";
     if (iban && strcmp(status, "returned"))
         return "--iban replaces the bank details of a transfer that came back; this one did not";
     if (iban && !einvcheck_iban(iban))
@@ -96,7 +100,8 @@ static int approve_one(pgsink *db, const char *number, const char *seller, const
     const char *params[] = {number, seller};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db,
-        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by"
+        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by,"
+        "   reset_by"
         " FROM abgleich.invoices"
         " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)",
         2, params, &res);
@@ -336,7 +341,7 @@ static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
         "   iban, bic, remittance, amount_due_cents"
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
         "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
-        "   AND approved_by IS DISTINCT FROM submitted_by"
+        "   AND approved_by IS DISTINCT FROM submitted_by AND approved_by IS DISTINCT FROM reset_by"
         "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
         " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
         1, params, res);

@@ -9,21 +9,26 @@
 # correction naming several invoices supersedes each; the same invoice
 # under another seller key (VAT id, then only a tax number) is a
 # duplicate; the transfer among several payment means is the one paid to;
-# no link across currencies.  Each check fails without its fix.
+# no link across currencies; (sql/051) paid and returned only as the ledger
+# says, and an invoice taken out of payment approved again only by another
+# login.  Each check fails without its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
 UBL=$E/ubl/xrts__xr30_380_basic_sepa58.xml
 
 $ABGLEICH init 2>/dev/null
-for r in kassenleiterin einkauf; do
+for r in kassenleiterin einkauf kaemmerer; do
     psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE $r LOGIN IN ROLE abgleich_treasury;
         EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
 done
 kl() { ABGLEICH_DB="$ABGLEICH_DB user=kassenleiterin" "$ABGLEICH" "$@"; }
 ek() { ABGLEICH_DB="$ABGLEICH_DB user=einkauf" "$ABGLEICH" "$@"; }
+km() { ABGLEICH_DB="$ABGLEICH_DB user=kaemmerer" "$ABGLEICH" "$@"; }
 # qe SQL: as the importing login; prints psql's error, exit status kept.
 qe() { psql -XAtq -v ON_ERROR_STOP=1 -U einkauf -c "$1" 2>&1; }
+# qk SQL: the same as the approving login, kassenleiterin.
+qk() { psql -XAtq -v ON_ERROR_STOP=1 -U kassenleiterin -c "$1" 2>&1; }
 PAY="--account DE02120300000000202051 --name Stadtkasse"
 
 # gen OUT NUMBER [type=T] [net=EUROS] [cur=C] [prec=N1,N2] [iban=I] [novat] [card]:
@@ -89,6 +94,27 @@ EOF
         done
         echo '</Stmt></BkToCstmrStmt></Document>'
     } > $TMP/stmt$stmt_no.xml
+    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+}
+# A statement bringing our transfer for INVOICE back (account closed, AC04).
+bounce() { # INVOICE
+    local amt e2e
+    stmt_no=$((stmt_no + 1))
+    amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")
+    e2e="ABG-$(id_of $1)"
+    cat > $TMP/stmt$stmt_no.xml <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>
+<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>B$stmt_no$1</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung $1</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+EOF
     $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 
@@ -258,3 +284,85 @@ ek import invoices $TMP/lk1.xml >/dev/null 2>$TMP/lk1.txt || fail "the original 
 assert_eq "superseded|10700 approved|10700|$(id_of LK-1)" \
     "$(row LK-1) $(row LK-2)|$(q "SELECT array_to_string(preceding_ids, ',') FROM abgleich.invoices WHERE invoice_number = 'LK-2'")" \
     "the approved correction linked to its original, which it supersedes"
+
+# 8. One treasury login paying an invoice twice (sql/051).  The status of
+# an invoice follows the ledger: paid only with the debit reconcile booked,
+# returned only when its transfer came back; in payment, only paid or open
+# again, and the login that set it open cannot approve it again.
+# e2e_count FILE INVOICE: how often the payment file pays the invoice.
+e2e_count() { grep -c "<EndToEndId>ABG-$(id_of $2)</EndToEndId>" "$1" || true; }
+who() { q "SELECT status || '|' || coalesce(approved_by, '') || '|' || coalesce(reset_by, '') FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+paid_sum() { q "SELECT coalesce(sum(amount_cents), 0) FROM abgleich.allocations WHERE invoice_id = $(id_of $1)"; }
+# refused SQL_HELPER SQL REGEX MESSAGE: the UPDATE fails, saying REGEX.
+refused() {
+    local out rc
+    set +e; out=$($1 "$2" 2>&1); rc=$?; set -e
+    [ $rc -ne 0 ] && echo "$out" | grep -Eq "$3" || fail "$4 ($1): ${out:-not refused}"
+}
+gen $TMP/dp1.xml DP-1
+gen $TMP/dp2.xml DP-2
+ek import invoices $TMP/dp1.xml $TMP/dp2.xml >/dev/null 2>&1
+kl approve DP-1 DP-2 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/dp.xml $PAY 2>/dev/null || fail "the approver's login pays"
+assert_eq "1 1" "$(e2e_count $TMP/dp.xml DP-1) $(e2e_count $TMP/dp.xml DP-2)" "DP-1 and DP-2 in the payment file"
+# Paid only with the debit in the ledger: not by SQL, not even the owner's.
+for h in qk q; do
+    refused $h "UPDATE abgleich.invoices SET status = 'paid' WHERE invoice_number = 'DP-1'" \
+        "invoice DP-1 is in_payment: it becomes paid only when reconcile books the debit" \
+        "an invoice in payment set paid by SQL"
+done
+settle DP-1
+assert_eq "paid|10700|10700" "$(row DP-1)|$(paid_sum DP-1)" "reconcile marks the invoice paid, its debit in the ledger"
+# (a) Paid, set returned although no transfer came back, then approved
+# again by the same login and paid again: refused at the first step,
+# whoever asks.
+for h in qk q; do
+    refused $h "UPDATE abgleich.invoices SET status = 'returned' WHERE invoice_number = 'DP-1'" \
+        "invoice DP-1 is paid: it becomes returned only when reconcile finds its transfer came back.*its payment stands" \
+        "a paid invoice set returned by SQL"
+done
+# Nor returned from anything but paid (then approved with another IBAN).
+refused qk "UPDATE abgleich.invoices SET status = 'returned' WHERE invoice_number = 'FX-1'" \
+    "invoice FX-1 is open: .*it was not paid" "an open invoice set returned"
+expect_exit 3 kl approve DP-1
+expect_exit 0 kl pay --due-by 2026-12-31 --out $TMP/dp_a.xml $PAY
+[ -e $TMP/dp_a.xml ] && [ "$(e2e_count $TMP/dp_a.xml DP-1)" != 0 ] && fail "the paid DP-1 paid a second time"
+assert_eq "paid|10700" "$(row DP-1)" "DP-1 still paid"
+# A transfer that really comes back: reconcile reverses the payment and the
+# invoice is returned; approved again with the payee's new account, it is
+# paid again, and the new debit marks it paid (below).
+bounce DP-1
+assert_eq "returned|10700|0" "$(row DP-1)|$(paid_sum DP-1)" "a transfer that came back: returned, the payment reversed"
+kl approve DP-1 --iban DE89370400440532013000 2>/dev/null || fail "a returned invoice is approved again with a new IBAN"
+kl pay --due-by 2026-12-31 --out $TMP/dp_b.xml $PAY 2>/dev/null
+assert_eq "1 0" "$(e2e_count $TMP/dp_b.xml DP-1) $(e2e_count $TMP/dp_b.xml DP-2)" "DP-1 paid again after its return; DP-2 not twice"
+# (b) In payment, set approved again straight away, or open and approved
+# again by the same login, and paid again: refused.
+refused qk "UPDATE abgleich.invoices SET status = 'approved' WHERE invoice_number = 'DP-2'" \
+    "invoice DP-2 is in payment: it becomes paid \(reconcile\) or is set open again" \
+    "an invoice in payment set approved again"
+# The file the bank refused: set open again, by the login that approved it.
+qk "UPDATE abgleich.invoices SET status = 'open', approved_by = 'kassenleiterin' WHERE invoice_number = 'DP-2'" >/dev/null ||
+    fail "an invoice in payment can be set open again (a file the bank refused)"
+assert_eq "open||kassenleiterin" "$(who DP-2)" "who set it open is kept; its approval is gone"
+expect_exit 3 kl approve DP-2
+grep -q "invoice DP-2: was taken out of payment by this login" $TMP/stderr || fail "why not: $(cat $TMP/stderr)"
+refused qk "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'DP-2'" \
+    "invoice DP-2 was taken out of payment by kassenleiterin .*another login approves it again" \
+    "the login that set it open approved it again by SQL"
+refused qk "UPDATE abgleich.invoices SET reset_by = NULL WHERE invoice_number = 'DP-2'" \
+    "permission denied" "a treasury login wiped who took it out of payment"
+refused q "UPDATE abgleich.invoices SET reset_by = NULL WHERE invoice_number = 'DP-2'" \
+    "who took invoice DP-2 out of payment is recorded by the database" "who took it out of payment was wiped"
+expect_exit 3 ek approve DP-2
+expect_exit 0 kl pay --due-by 2026-12-31 --out $TMP/dp_c.xml $PAY
+[ -e $TMP/dp_c.xml ] && [ "$(e2e_count $TMP/dp_c.xml DP-2)" != 0 ] && fail "DP-2 paid twice by one login"
+assert_eq "open||kassenleiterin" "$(who DP-2)" "DP-2 waits for another login"
+# The recovery: another login approves it again, and it is paid again.
+km approve DP-2 2>/dev/null || fail "another login approves the invoice taken out of payment"
+assert_eq "approved|kaemmerer|kassenleiterin" "$(who DP-2)" "approved by the other login"
+kl pay --due-by 2026-12-31 --out $TMP/dp_d.xml $PAY 2>/dev/null
+assert_eq "1" "$(e2e_count $TMP/dp_d.xml DP-2)" "DP-2 in the new payment file"
+settle DP-1 DP-2
+assert_eq "paid|10700 paid|10700" "$(row DP-1) $(row DP-2)" "both paid by the debits reconcile booked"
+assert_eq "10700|10700" "$(paid_sum DP-1)|$(paid_sum DP-2)" "the ledger holds one payment of each"

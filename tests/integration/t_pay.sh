@@ -66,8 +66,10 @@ xp "//*[local-name()='Nm' or local-name()='Ustrd']/text()" $TMP/s.xml > $TMP/tex
 inv I-1 'Lieferant Eins' 'Rechnung I-1'
 inv I-2 'Lieferant Zwei' 'Rechnung I-2'
 $ABGLEICH import invoices $TMP/I-1.xml $TMP/I-2.xml 2>/dev/null
-# Their transfers came back (as reconcile marks them, t_invoices.sh).
-q "UPDATE abgleich.invoices SET status = 'returned', bic = 'COBADEFFXXX' WHERE invoice_number IN ('I-1', 'I-2')"
+# Their transfers came back (as reconcile marks them, t_invoices.sh and
+# t_invoice_rules.sh; set here with the triggers aside, since only a
+# return reversed in the ledger makes an invoice returned, sql/051).
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'returned', bic = 'COBADEFFXXX' WHERE invoice_number IN ('I-1', 'I-2')"
 expect_exit 2 kl approve I-1 I-2 --iban DE89370400440532013000
 grep -q -- "--iban names one payee's account: approve one invoice with it" $TMP/stderr || fail "one IBAN for two invoices: $(cat $TMP/stderr)"
 assert_eq "returned|returned" "$(q "SELECT string_agg(status, '|') FROM abgleich.invoices WHERE invoice_number IN ('I-1', 'I-2')")" "nothing approved"
