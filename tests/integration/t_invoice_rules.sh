@@ -217,6 +217,12 @@ gen $TMP/chg.xml CH-G type=384 net=50.00 prec=CH-A
 ek import invoices $TMP/chg.xml >/dev/null 2>$TMP/chg.txt
 assert_eq "superseded|2140 open|-5350" "$(row CH-C) $(row CH-G)" "a correction below what was paid: the seller owes it back"
 grep -q "the seller owes it back; left for a clerk" $TMP/chg.txt || fail "CH-G says so: $(cat $TMP/chg.txt)"
+# A superseded invoice stays superseded (sql/054): set open again by a
+# treasury login, it could be approved and paid beside its correction.
+out=$(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'CH-C'") &&
+    fail "a superseded invoice set open again: $out"
+echo "$out" | grep -q "invoice CH-C is superseded: it cannot become open" || fail "why not: $out"
+assert_eq "superseded|2140" "$(row CH-C)" "still superseded"
 # Two corrections naming the same open invoice: only the later one is
 # payable (before, both were).
 gen $TMP/chd.xml CH-D
