@@ -4,8 +4,8 @@
 # command of `abgleich --help`; `abgleich help COMMAND` answers.
 set -eu
 . tests/integration/lib.sh
-make -s install PREFIX=/opt/ab DESTDIR=$TMP/root >/dev/null 2>&1 || fail "make install"
-R=$TMP/root/opt/ab
+make -s install PREFIX=/opt/ab DESTDIR=$TMP/stage >/dev/null 2>&1 || fail "make install"
+R=$TMP/stage/opt/ab
 for f in bin/abgleich share/man/man1/abgleich.1 share/abgleich/sql/001_schema.sql \
     share/abgleich/data/btkat_owi_2024-08-22_all.csv share/abgleich/data/PROVENANCE.md; do
     [ -s "$R/$f" ] || fail "installed: $f"
