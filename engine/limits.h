@@ -54,7 +54,8 @@
 /* Worker threads at most. */
 #define AB_MAX_THREADS 64u
 
-/* COPY buffer flushed to PostgreSQL when it holds this many bytes. */
+/* COPY buffer; engine/pgsink.c sends it once a row ends past its half, so
+ * that a row never has to wait for a second buffer. */
 #define AB_COPY_BUF_BYTES (1024u * 1024u)
 /* Largest single COPY row we build. */
 #define AB_COPY_ROW_MAX (64u * 1024u)

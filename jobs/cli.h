@@ -24,6 +24,9 @@ typedef struct cli_opts {
     enum cd_scheme scheme;     /* --check-digit SCHEME (default iso7064-11-10) */
     const char *state_dir;     /* --state-dir DIR: claim snapshots (engine/claimsnap.h) */
     bool no_snapshot;          /* --no-snapshot: load every claim, write no snapshot */
+    /* Which of threads, scheme and lang the command line gave: serve's
+     * configuration file yields to a flag given (docs/serve.md). */
+    bool threads_given, scheme_given, lang_given;
 } cli_opts;
 
 typedef int (*job_fn)(const cli_opts *o, int argc, char **argv);

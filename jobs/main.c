@@ -26,11 +26,13 @@ static const char usage_text[] =
     "                             import ticket batches (CSV or WiNOWiG XML) as claims\n"
     "  import invoices FILE...    e-invoices (XRechnung UBL/CII, ZUGFeRD/Factur-X PDF)\n"
     "                             checked by rule and archived; accepted ones are payables\n"
-    "  approve INVOICE... [--seller KEY] [--iban IBAN]\n"
+    "  approve INVOICE... [--seller KEY] [--iban IBAN] [--as LOGIN]\n"
     "                             release invoices for payment: the database login\n"
     "                             approves, never the one that imported them; --iban\n"
-    "                             for a transfer that came back\n"
+    "                             for a transfer that came back; --as refuses to run\n"
+    "                             unless connected as LOGIN\n"
     "  pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]\n"
+    "      [--execution-date DATE]\n"
     "                             SEPA credit transfers (pain.001.001.09) of approved\n"
     "                             invoices due by DATE\n"
     "  reconcile FILE...          match bank statements (CAMT.052/053/054, MT940/MT942,\n"
@@ -73,8 +75,8 @@ static const char usage_text[] =
     "                             record what the hearing brought, or an objection\n"
     "  account --plate P | --reference R\n"
     "                             a citizen's claims, payments, states and history\n"
-    "  pg start|stop|status --dir DIR\n"
-    "                             manage a private PostgreSQL cluster\n"
+    "  pg start|stop|status [--dir DIR]\n"
+    "                             manage a private PostgreSQL cluster (default var/pg)\n"
     "  serve [--config FILE] [--inbox DIR] [--listen ADDR:PORT|off] [--workers N]\n"
     "        [--lease-seconds N] [--scan-interval-ms N]\n"
     "                             run unattended: watch DIR/tickets, DIR/statements,\n"
@@ -144,7 +146,11 @@ static int take_options(cli_opts *o, int *argc, char **argv)
             o->no_snapshot = true;
         } else if (!strcmp(a, "--log-pii")) {
             log_set_pii(1);
-        } else if (!strcmp(a, "--log-format") && val && (!strcmp(val, "json") || !strcmp(val, "plain"))) {
+        } else if (!strcmp(a, "--log-format")) {
+            if (!val || (strcmp(val, "json") && strcmp(val, "plain"))) {
+                fprintf(stderr, "abgleich: --log-format takes plain or json\n");
+                return AB_E_USAGE;
+            }
             log_set_format(!strcmp(val, "json") ? LOG_JSON : LOG_PLAIN);
             i++;
         } else if (!strcmp(a, "--db") || !strcmp(a, "--threads") || !strcmp(a, "--lang") ||
@@ -164,14 +170,18 @@ static int take_options(cli_opts *o, int *argc, char **argv)
                     return AB_E_USAGE;
                 }
                 o->lang = val;
+                o->lang_given = true;
             } else if (!strcmp(a, "--threads")) {
                 if (parse_threads(val, &o->threads) < 0) {
                     fprintf(stderr, "abgleich: --threads takes 0..%u\n", AB_MAX_THREADS);
                     return AB_E_USAGE;
                 }
+                o->threads_given = true;
             } else if (cd_scheme_parse(val, &o->scheme) < 0) {
                 fprintf(stderr, "abgleich: unknown check-digit scheme '%s'\n", val);
                 return AB_E_USAGE;
+            } else {
+                o->scheme_given = true;
             }
         } else {
             argv[out++] = argv[i];

@@ -103,6 +103,8 @@ typedef struct serve {
     uv_loop_t *loop;
     serve_config cfg;
     const char *cfg_path;
+    int argc;                    /* serve's own flags, applied again on SIGHUP */
+    char **argv;
     cli_opts o;
     char conninfo[CONFIG_URL_MAX];
     char owner[160];
@@ -656,13 +658,47 @@ static void apply_log(const serve_config *c)
     log_set_pii(c->log_pii);
 }
 
+/* The file's threads, check digit and language, unless a flag gave them. */
 static void apply_opts(serve *s)
 {
-    s->o.threads = s->cfg.threads ? s->cfg.threads : s->o.threads;
-    s->o.scheme = s->cfg.scheme;
-    s->o.lang = s->cfg.lang;
+    if (!s->o.threads_given)
+        s->o.threads = s->cfg.threads;
+    if (!s->o.scheme_given)
+        s->o.scheme = s->cfg.scheme;
+    if (!s->o.lang_given)
+        s->o.lang = s->cfg.lang;
     s->o.quiet = true;
     s->o.json = false;
+}
+
+static const char *const serve_flags[][2] = {
+    {"--inbox", "inbox"}, {"--listen", "listen"}, {"--workers", "workers"},
+    {"--lease-seconds", "lease_seconds"}, {"--scan-interval-ms", "scan_interval_ms"}};
+enum { SERVE_NFLAGS = sizeof serve_flags / sizeof serve_flags[0] };
+
+/* serve's own flags over c (which holds the file's values): flags win, at
+ * the start and on every SIGHUP.  AB_E_USAGE for an unknown flag or one
+ * without a value (*bad names it, err is empty), AB_E_INVAL for a bad
+ * value (err says why). */
+static int apply_flags(serve_config *c, int argc, char **argv, const char **bad, char *err,
+                       unsigned long errlen)
+{
+    err[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--check-config")) {
+            i++;
+            continue;
+        }
+        size_t f = 0;
+        while (f < SERVE_NFLAGS && strcmp(argv[i], serve_flags[f][0]))
+            f++;
+        *bad = argv[i];
+        if (f == SERVE_NFLAGS || i + 1 >= argc)
+            return AB_E_USAGE;
+        if (config_set(c, "serve", serve_flags[f][1], argv[++i], err, errlen) < 0)
+            return AB_E_INVAL;
+    }
+    return AB_OK;
 }
 
 /* SIGHUP: the file again; what a running loop can change changes now,
@@ -675,7 +711,10 @@ static void reload(serve *s)
     }
     serve_config c = s->cfg;
     char err[AB_ERRMSG_MAX];
-    if (config_load(&c, s->cfg_path, err, sizeof err) < 0 || config_check(&c, err, sizeof err) < 0) {
+    const char *bad;
+    if (config_load(&c, s->cfg_path, err, sizeof err) < 0 ||
+        apply_flags(&c, s->argc, s->argv, &bad, err, sizeof err) < 0 ||
+        config_check(&c, err, sizeof err) < 0) {
         log_error("SIGHUP: %s; keeping the running configuration", err);
         return;
     }
@@ -690,8 +729,10 @@ static void reload(serve *s)
     uv_timer_start(&s->scan_timer, on_scan_tick, s->cfg.scan_interval_ms, s->cfg.scan_interval_ms);
     uv_timer_start(&s->lease_timer, on_lease_tick, s->cfg.lease_seconds * 1000u / 3,
                    s->cfg.lease_seconds * 1000u / 3);
-    log_info("configuration read again from %s: %u workers, scans every %u ms, lease %u s",
-             s->cfg_path, s->cfg.workers, s->cfg.scan_interval_ms, s->cfg.lease_seconds);
+    log_info("configuration read again from %s (flags win): %u workers, scans every %u ms,"
+             " lease %u s, %u matcher threads (0: the cores), check digit %s, language %s",
+             s->cfg_path, s->cfg.workers, s->cfg.scan_interval_ms, s->cfg.lease_seconds,
+             s->o.threads, cd_scheme_name(s->o.scheme), s->o.lang);
     maybe_claim(s);
 }
 
@@ -747,12 +788,9 @@ static const char serve_usage[] =
     "                      [--workers N] [--lease-seconds N] [--scan-interval-ms N]\n"
     "       abgleich serve --check-config FILE\n";
 
-/* Flags over the file over the defaults. */
+/* Flags over the file over the defaults (common flags: apply_opts). */
 static int parse_args(serve *s, int argc, char **argv, const char **check)
 {
-    static const char *const flags[][2] = {
-        {"--inbox", "inbox"}, {"--listen", "listen"}, {"--workers", "workers"},
-        {"--lease-seconds", "lease_seconds"}, {"--scan-interval-ms", "scan_interval_ms"}};
     char err[AB_ERRMSG_MAX];
     for (int i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--check-config")) {
@@ -766,21 +804,16 @@ static int parse_args(serve *s, int argc, char **argv, const char **check)
         fprintf(stderr, "abgleich serve: %s\n", err);
         return AB_E_INVAL;
     }
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--config") || !strcmp(argv[i], "--check-config")) {
-            i++;
-            continue;
-        }
-        size_t f = 0;
-        while (f < sizeof flags / sizeof flags[0] && strcmp(argv[i], flags[f][0]))
-            f++;
-        if (f == sizeof flags / sizeof flags[0] || i + 1 >= argc)
-            goto usage;
-        if (config_set(&s->cfg, "serve", flags[f][1], argv[++i], err, sizeof err) < 0) {
-            fprintf(stderr, "abgleich serve: %s: %s\n", argv[i - 1], err);
-            return AB_E_USAGE;
-        }
+    const char *bad = NULL;
+    int rc = apply_flags(&s->cfg, argc, argv, &bad, err, sizeof err);
+    if (rc == AB_E_USAGE)
+        goto usage;
+    if (rc < 0) {
+        fprintf(stderr, "abgleich serve: %s: %s\n", bad, err);
+        return AB_E_USAGE;
     }
+    s->argc = argc;
+    s->argv = argv;
     if (s->o.db && *s->o.db)
         snprintf(s->cfg.db, sizeof s->cfg.db, "%s", s->o.db);
     if (config_check(&s->cfg, err, sizeof err) < 0) {
@@ -870,8 +903,10 @@ static int run(serve *s)
     s->loop->data = s;
     if ((rc = start_handles(s)) < 0)
         return rc;
-    log_info("serving %s as %s: %u workers, listening on %s", s->cfg.inbox, s->owner,
-             s->cfg.workers, s->http ? s->cfg.listen : "nothing");
+    log_info("serving %s as %s: %u workers, listening on %s, %u matcher threads (0: the"
+             " cores), check digit %s, language %s", s->cfg.inbox, s->owner, s->cfg.workers,
+             s->http ? s->cfg.listen : "nothing", s->o.threads, cd_scheme_name(s->o.scheme),
+             s->o.lang);
     uv_run(s->loop, UV_RUN_DEFAULT);
     return AB_OK;
 }

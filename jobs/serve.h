@@ -14,6 +14,7 @@
 
 #include "../engine/err.h"
 #include "import.h"
+#include "invoices.h"
 #include "reconcile.h"
 
 enum serve_kind { SK_TICKETS, SK_STATEMENTS, SK_INVOICES, SK_COUNT };
@@ -69,6 +70,7 @@ typedef struct serve_job {
     int committed, lease_lost;
     import_summary isum;
     rec_summary rsum;
+    invoices_summary vsum;
 } serve_job;
 
 /* Runs one job on the calling (worker) thread: imports or reconciles the

@@ -117,11 +117,11 @@ static void file_owner(const char *path, char *out, size_t n)
  * approve it (four eyes, sql/043). */
 static int run_invoices(serve_job *j, pgsink *db, const char *path)
 {
-    invoices_summary s = {0};
+    invoices_summary *s = &j->vsum;
     char owner[256];
     file_owner(path, owner, sizeof owner);
-    int rc = invoices_import_file(db, path, owner[0] ? owner : NULL, &s);
-    return rc == AB_OK && (s.rejected || s.duplicates) ? AB_E_REJECTED : rc;
+    int rc = invoices_import_file(db, path, owner[0] ? owner : NULL, s);
+    return rc == AB_OK && (s->rejected || s->duplicates) ? AB_E_REJECTED : rc;
 }
 
 static int (*const runners[SK_COUNT])(serve_job *, pgsink *, const char *) = {
@@ -147,6 +147,10 @@ static void summary(serve_job *j, char *why, size_t n)
     if (j->kind == SK_TICKETS)
         snprintf(why, n, "%lld claims imported, %lld rows rejected", (long long)j->isum.claims,
                  (long long)j->isum.rejected);
+    else if (j->kind == SK_INVOICES)
+        snprintf(why, n, "invoices: %lld accepted, %lld rejected, %lld already imported",
+                 (long long)j->vsum.accepted, (long long)j->vsum.rejected,
+                 (long long)j->vsum.duplicates);
     else
         snprintf(why, n, "%lld transactions, %lld allocated, %lld to clarify",
                  (long long)j->rsum.transactions, (long long)j->rsum.allocated,

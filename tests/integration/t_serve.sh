@@ -2,7 +2,8 @@
 # abgleich serve: two instances on one inbox and one database take 200
 # ticket files dropped at once, each exactly once (one input_files row, one
 # job at attempt 1, every claim once); a statement is reconciled; a broken
-# file and an invoice go to failed/ with a .log of why; the same file again
+# file goes to failed/ with a .log of why, a document that is no e-invoice
+# to done/ (archived as rejected) with its .log; the same file again
 # is "already imported"; /metrics moves during the run; /accounts answers;
 # SIGTERM ends both with exit 0; --check-config judges a file; an invoice
 # dropped into the inbox cannot be approved by the login of its file's owner.
@@ -112,6 +113,8 @@ assert_eq 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$pa/no
 me=$(id -un)
 cp $FIXTURES/einvoice/ubl/xrts__xr30_380_basic_sepa58.xml $TMP/inbox/invoices/inv2.xml
 wait_jobs 204 60
+grep -q "invoices: 1 accepted, 0 rejected, 0 already imported" $TMP/inbox/invoices/done/inv2.xml.log \
+    || fail "the invoice's .log counts invoices: $(cat $TMP/inbox/invoices/done/inv2.xml*.log)"
 assert_eq "$me|abgleich|open" "$(q "SELECT submitted_by || '|' || imported_by || '|' || status FROM abgleich.invoices WHERE invoice_number = '123456XX'")" \
     "the file's owner is kept as who handed it in"
 for who in "$me" kl_serve; do

@@ -5,7 +5,8 @@
 # same files through `import tickets` and `reconcile` into another
 # database).  serve runs against a private cluster of its own (pg start),
 # so that stopping it leaves the harness's cluster alone.  Also: SIGHUP
-# reads the configuration file again.
+# reads the configuration file again; flags win over the file, at the start
+# and after SIGHUP (the common --threads, --check-digit, --lang as well).
 set -eu
 . tests/integration/lib.sh
 . tests/integration/serve_lib.sh
@@ -26,11 +27,16 @@ inbox = $TMP/inbox
 workers = 2
 scan_interval_ms = 100
 lease_seconds = 5
+threads = 1
+check_digit = none
+lang = en
 [database]
 url = $conn
 reconnect_max_ms = 400
 INI
-start_serve a $port --config $TMP/serve.ini
+start_serve a $port --config $TMP/serve.ini --workers 2 --threads 2 --check-digit iso7064-11-10 --lang de
+grep -q "2 workers, .* 2 matcher threads (0: the cores), check digit iso7064-11-10, language de" $TMP/a.log \
+    || fail "the flags win over the file: $(grep serving $TMP/a.log)"
 
 mv $TMP/stage/*.csv $TMP/inbox/tickets/
 for _ in $(seq 300); do
@@ -69,14 +75,17 @@ assert_eq 2 "$(psql -XAtq "$conn" -c "SELECT attempts FROM abgleich.jobs WHERE k
 notdone=$(psql -XAtq "$conn" -c "SELECT kind || ' ' || name || ' ' || state || ' after ' || attempts || ': ' || coalesce(error, '-') FROM abgleich.jobs WHERE state <> 'done'")
 [ -z "$notdone" ] || fail "every job done, but: $notdone; serve said: $(tail -30 $TMP/a.log)"
 
-# SIGHUP: a new scan interval and log level from the file.
-sed -i 's/scan_interval_ms = 100/scan_interval_ms = 150/' $TMP/serve.ini
+# SIGHUP: a new scan interval and log level from the file; what a flag
+# gave stays (the file's workers = 3 yields to --workers 2).
+sed -i 's/scan_interval_ms = 100/scan_interval_ms = 150/; s/workers = 2/workers = 3/' $TMP/serve.ini
 kill -HUP "$(cat $TMP/a.pid)"
 for _ in $(seq 50); do
     grep -q "configuration read again .* scans every 150 ms" $TMP/a.log && break
     sleep 0.1
 done
 grep -q "configuration read again .* scans every 150 ms" $TMP/a.log || fail "SIGHUP reads the file again"
+grep -q "configuration read again .* (flags win): 2 workers, .* 2 matcher threads (0: the cores), check digit iso7064-11-10, language de" $TMP/a.log \
+    || fail "flags still win after SIGHUP: $(grep 'read again' $TMP/a.log)"
 stop_serve a
 
 # The clean run, in the harness's database.
