@@ -2,7 +2,8 @@
 # init creates the schema and is idempotent (also when two run at once); the
 # public views have exactly the documented columns; money is bigint; the
 # allocation ledger refuses UPDATE, DELETE and TRUNCATE; an unreachable
-# database and a migration recorded under another name fail with exit 4.
+# database and a migration recorded under another name fail with exit 4;
+# a bad --log-format is refused (exit 2).
 set -eu
 . tests/integration/lib.sh
 
@@ -160,3 +161,7 @@ expect_exit 4 $ABGLEICH init
 assert_match "migration 1 is recorded as 001_other.sql" "$(cat "$TMP/stderr")" "name mismatch reported"
 q "UPDATE abgleich.schema_migrations SET name = '001_schema.sql' WHERE version = 1"
 expect_exit 0 $ABGLEICH init
+
+# A common option with a bad value is refused before anything runs.
+expect_exit 2 $ABGLEICH --log-format xml init
+assert_match "--log-format takes plain or json" "$(cat $TMP/stderr)" "a bad --log-format is named"
