@@ -11,7 +11,8 @@
 # duplicate; the transfer among several payment means is the one paid to;
 # no link across currencies; (sql/051) paid and returned only as the ledger
 # says, and an invoice taken out of payment approved again only by another
-# login.  Each check fails without its fix.
+# login; (sql/056) the ledger rows of an invoice's payment and return only as
+# the statement says.  Each check fails without its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -69,7 +70,8 @@ gen() {
 row() { q "SELECT status || '|' || amount_due_cents FROM abgleich.invoices WHERE invoice_number = '$1'"; }
 id_of() { q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'"; }
 
-# A statement booking our transfers (EndToEndId ABG-<id>), one per invoice.
+# A statement booking our transfers (EndToEndId ABG-<id>), one per invoice,
+# of the amount due (AMT=EUROS: of that amount instead).
 stmt_no=0
 settle() { # INVOICE...
     local n
@@ -82,7 +84,7 @@ settle() { # INVOICE...
         echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
         for n in "$@"; do
             local amt e2e
-            amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$n'")
+            amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$n'")}
             e2e="ABG-$(id_of $n)"
             cat <<EOF
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
@@ -96,11 +98,12 @@ EOF
     } > $TMP/stmt$stmt_no.xml
     $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
-# A statement bringing our transfer for INVOICE back (account closed, AC04).
+# A statement bringing our transfer for INVOICE back (account closed, AC04;
+# AMT=EUROS as for settle).
 bounce() { # INVOICE
     local amt e2e
     stmt_no=$((stmt_no + 1))
-    amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")
+    amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")}
     e2e="ABG-$(id_of $1)"
     cat > $TMP/stmt$stmt_no.xml <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -372,3 +375,21 @@ assert_eq "1" "$(e2e_count $TMP/dp_d.xml DP-2)" "DP-2 in the new payment file"
 settle DP-1 DP-2
 assert_eq "paid|10700 paid|10700" "$(row DP-1) $(row DP-2)" "both paid by the debits reconcile booked"
 assert_eq "10700|10700" "$(paid_sum DP-1)|$(paid_sum DP-2)" "the ledger holds one payment of each"
+
+# 9. Ledger rows only reconcile writes (sql/056).  The treasury's login, as
+# which the binary runs, may insert into the ledger; a return of DP-1's
+# second payment written by SQL, naming the credit that brought its first
+# transfer back, would let DP-1 become returned, be approved and paid a
+# third time.  Refused, whoever asks; so is one naming a debit.
+p2=$(q "SELECT max(id) FROM abgleich.allocations WHERE invoice_id = $(id_of DP-1) AND method = 'invoice_payment'")
+back=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE method = 'invoice_return' AND invoice_id = $(id_of DP-1)")
+paid2=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE id = $p2")
+for h in qk q; do
+    refused $h "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of DP-1), $back, -10700, 'invoice_return', 100, $p2)" \
+        "ledger row invoice_return for invoice DP-1: only reconcile writes it, as the bank statement says: the credit brought back another payment already" \
+        "a return of DP-1's payment forged with the credit of its first return"
+done
+refused qk "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of DP-1), $paid2, -10700, 'invoice_return', 100, $p2)" \
+    "invoice_return for invoice DP-1: .*no booked credit bringing back the invoice's transfer" "a return of DP-1 naming its debit"
+assert_eq "paid|10700|10700" "$(row DP-1)|$(paid_sum DP-1)" "DP-1 stays paid, once"
+
