@@ -12,7 +12,8 @@
 # no link across currencies; (sql/051) paid and returned only as the ledger
 # says, and an invoice taken out of payment approved again only by another
 # login; (sql/056) the ledger rows of an invoice's payment and return only as
-# the statement says.  Each check fails without its fix.
+# the statement says; (sql/060) an invoice whose transfer went out with
+# another amount is not set open again.  Each check fails without its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -393,3 +394,39 @@ refused qk "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amoun
     "invoice_return for invoice DP-1: .*no booked credit bringing back the invoice's transfer" "a return of DP-1 naming its debit"
 assert_eq "paid|10700|10700" "$(row DP-1)|$(paid_sum DP-1)" "DP-1 stays paid, once"
 
+# 10. An invoice whose transfer went out with another amount (sql/060).
+# The bank executed PA-1 with 80,00 EUR instead of 107,00: reconcile pays
+# nothing (a clarification invoice_debit_mismatch) and the invoice stays in
+# payment.  Set open again (051 allowed it), another login would approve it
+# and it would be paid again in full.
+gen $TMP/pa1.xml PA-1
+ek import invoices $TMP/pa1.xml >/dev/null 2>&1
+kl approve PA-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pa.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/pa.xml PA-1)" "PA-1 in the payment file"
+AMT=80.00 settle PA-1
+assert_eq "in_payment|10700|0" "$(row PA-1)|$(paid_sum PA-1)" "a debit of another amount pays nothing"
+pa_e2e="ABG-$(id_of PA-1)"
+assert_eq "invoice_debit_mismatch|8000" "$(q "SELECT k.reason || '|' || k.amount_cents FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pa_e2e'")" \
+    "the debit is a clarification"
+grep -q "bleibt in Zahlung, bis das Geld zurückkommt" <<<"$(q "SELECT k.explanation FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pa_e2e'")" ||
+    fail "the clarification tells the clerk the invoice stays in payment"
+for h in qk q; do
+    refused $h "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'" \
+        "invoice PA-1 cannot be set open again: its transfer went out; the bank booked a debit of 80.00 EUR with its EndToEndId $pa_e2e on 2026-12-05 \(clarification #[0-9]+\), the invoice is for 107.00 EUR" \
+        "an invoice whose transfer went out (another amount) set open again"
+done
+assert_eq "in_payment|kassenleiterin|" "$(who PA-1)" "PA-1 still in payment, nobody took it out"
+refused qk "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence) SELECT $(id_of PA-1), file_id, seq, 10700, 'invoice_payment', 100 FROM abgleich.bank_transactions WHERE end_to_end_id = '$pa_e2e'" \
+    "ledger row invoice_payment for invoice PA-1: only reconcile writes it, .*the amounts of the row, the debit and the invoice differ" \
+    "the partial debit booked as the invoice's payment by SQL"
+# The money comes back (the payee's bank returns the 80,00 EUR): now PA-1
+# may be set open, another login approves it, and it is paid once in full.
+AMT=80.00 bounce PA-1
+qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'" >/dev/null ||
+    fail "PA-1 set open once its money came back: $(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'")"
+km approve PA-1 2>/dev/null || fail "PA-1 approved again by another login"
+kl pay --due-by 2026-12-31 --out $TMP/pa2.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/pa2.xml PA-1)" "PA-1 in the new payment file"
+settle PA-1
+assert_eq "paid|10700|10700" "$(row PA-1)|$(paid_sum PA-1)" "PA-1 paid once, in full"
