@@ -27,6 +27,12 @@
 --     created_by on the surplus it moves) still write it.
 --   * `clarify --by NAME` no longer writes created_by (jobs/clarify.c): the
 --     name goes into the explanation, beside the login when they differ.
+-- The outbox (004, 016, 029) tells other departments that a claim became
+-- paid, or open again; either group could INSERT a 'paid' row for any
+-- reference by SQL, and a department closes its file on it.  Its writers
+-- are triggers: the paid feedback on the ledger (now SECURITY DEFINER, its
+-- names all qualified, search_path pinned) and 028/035's settling of a
+-- claim event (SECURITY DEFINER already); the groups' INSERT is revoked.
 -- A later migration that adds a column to one of these tables grants
 -- INSERT on it to the group (a table-wide GRANT would give back the
 -- columns withheld here).
@@ -79,6 +85,18 @@ BEGIN
         EXECUTE format('REVOKE INSERT ON %s FROM %I', g.tab, g.grp);
         EXECUTE format('GRANT INSERT (%s) ON %s TO %I', cols, g.tab, g.grp);
     END LOOP;
+END
+$$;
+
+ALTER FUNCTION abgleich.fines_paid_feedback() SECURITY DEFINER
+    SET search_path = pg_catalog, pg_temp;
+DO $$
+BEGIN
+    IF (SELECT count(*) FROM pg_roles
+        WHERE rolname IN ('abgleich_fines', 'abgleich_treasury', 'abgleich_readonly')) < 3 THEN
+        RETURN;
+    END IF;
+    REVOKE INSERT ON abgleich.outbox FROM abgleich_fines, abgleich_treasury;
 END
 $$;
 

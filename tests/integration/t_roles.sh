@@ -59,6 +59,15 @@ sql_refused treasury "INSERT INTO abgleich.allocations (claim_id, amount_cents, 
     "a ledger row dated by hand"
 sql_refused treasury "INSERT INTO abgleich.allocations (id, claim_id, amount_cents, method) VALUES (1000000, $c1, 100, 'manual')" \
     "a ledger row with an id of its choice"
+# The outbox that tells departments a claim is paid is written by the
+# ledger's trigger only (sql/056): the run wrote its rows as the treasury
+# login, and neither group may add one by SQL.
+assert_eq "paid:4 unpaid:1" "$(q "SELECT string_agg(topic || ':' || n, ' ' ORDER BY topic) FROM (SELECT topic, count(*) AS n FROM abgleich.outbox GROUP BY topic) o")" \
+    "the run's feedback: four claims paid, one of them open again (its payment reversed)"
+for g in treasury fines; do
+    sql_refused $g "INSERT INTO abgleich.outbox (topic, reference, claim_id, payload) VALUES ('paid', 'X', $c1, '{}')" \
+        "a paid notice for the departments forged by SQL"
+done
 assert_eq "t_roles_treasury" "$(psql -XAtq -v ON_ERROR_STOP=1 -U t_roles_treasury -c "BEGIN" -c "SET ROLE abgleich_treasury" \
     -c "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) VALUES ($c1, 1, 'manual') RETURNING created_by" -c "ROLLBACK")" \
     "a row written by SQL after SET ROLE names the login, not the group"
