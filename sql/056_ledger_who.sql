@@ -14,7 +14,8 @@
 --   * created_by defaults to session_user, the login, as 032's imported_by
 --     and approved_by on invoices; invoice_documents.received_by too;
 --   * the groups may INSERT every column of these tables but id,
---     created_at and created_by (received_at, received_by): the database
+--     created_at and created_by (received_at, received_by; imported_at,
+--     imported_by below): the database
 --     fills them, and an INSERT or COPY naming one of them is refused
 --     ("permission denied").  Column privileges cost nothing per row:
 --     they are checked once per statement, and the night's COPY, which
@@ -25,6 +26,13 @@
 --     every privilege: SECURITY DEFINER functions that copy a name from
 --     an earlier row (035's fines_surplus_out: the claim event's
 --     created_by on the surplus it moves) still write it.
+--   * an input file (tickets, a statement, a sheet of decisions) records
+--     the login that imported it (input_files.imported_by, new, the same
+--     way; NULL for files imported before): its claims, statements and
+--     bank transactions name their file, so they name the login too.  The
+--     treasury writes bank transactions and statements itself, and a rule
+--     that rests on them (the checks below) holds against a login that
+--     would forge a statement only in that the forged file bears its name;
 --   * `clarify --by NAME` no longer writes created_by (jobs/clarify.c): the
 --     name goes into the explanation, beside the login when they differ.
 -- The outbox (004, 016, 029) tells other departments that a claim became
@@ -63,6 +71,8 @@
 ALTER TABLE abgleich.allocations ALTER COLUMN created_by SET DEFAULT session_user;
 ALTER TABLE abgleich.claim_events ALTER COLUMN created_by SET DEFAULT session_user;
 ALTER TABLE abgleich.invoice_documents ALTER COLUMN received_by SET DEFAULT session_user;
+ALTER TABLE abgleich.input_files ADD COLUMN imported_by text;
+ALTER TABLE abgleich.input_files ALTER COLUMN imported_by SET DEFAULT session_user;
 
 DO $$
 DECLARE
@@ -77,7 +87,10 @@ BEGIN
             ('abgleich.allocations', 'abgleich_treasury', ARRAY['id', 'created_at', 'created_by']),
             ('abgleich.claim_events', 'abgleich_fines', ARRAY['id', 'created_at', 'created_by']),
             ('abgleich.invoice_documents', 'abgleich_treasury',
-             ARRAY['id', 'received_at', 'received_by'])) v(tab, grp, kept) LOOP
+             ARRAY['id', 'received_at', 'received_by']),
+            ('abgleich.input_files', 'abgleich_fines', ARRAY['id', 'imported_at', 'imported_by']),
+            ('abgleich.input_files', 'abgleich_treasury',
+             ARRAY['id', 'imported_at', 'imported_by'])) v(tab, grp, kept) LOOP
         SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
         FROM pg_attribute a
         WHERE a.attrelid = g.tab::regclass AND a.attnum > 0 AND NOT a.attisdropped

@@ -26,6 +26,8 @@ refused readonly "import tickets" import tickets $M/tickets.csv
 refused treasury "import tickets" import tickets $M/tickets.csv
 as fines import tickets $M/tickets.csv 2>$TMP/err.txt
 assert_eq 7 "$(q 'SELECT count(*) FROM abgleich.claims')" "the fines office imported the claims"
+assert_eq "t_roles_fines" "$(q "SELECT imported_by FROM abgleich.input_files WHERE kind = 'tickets'")" \
+    "the ticket file names the login that imported it (sql/056)"
 # and, though it does not own the tables, analyzed them (sql/019_stats.sql)
 grep -q "statistics" $TMP/err.txt && fail "refresh_stats as the fines office: $(cat $TMP/err.txt)"
 assert_eq "t" "$(q "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = 'abgleich.claims'::regclass")" \
@@ -51,6 +53,12 @@ sql_refused() { # sql_refused WHO SQL MESSAGE: refused for want of a privilege
     [ $rc -ne 0 ] && echo "$out" | grep -q "permission denied" || fail "$3 ($1): ${out:-not refused}"
 }
 c1=$(q "SELECT id FROM abgleich.claims ORDER BY id LIMIT 1")
+assert_eq "t_roles_treasury" "$(q "SELECT imported_by FROM abgleich.input_files WHERE kind = 'statement'")" \
+    "the statement file names the login that imported it"
+for g in treasury fines; do
+    sql_refused $g "INSERT INTO abgleich.input_files (kind, name, content_hash, imported_by) VALUES ('statement', 'x', 'x', 't_roles_treasury2')" \
+        "a file imported under another name"
+done
 sql_refused treasury "INSERT INTO abgleich.allocations (claim_id, amount_cents, method, created_by) VALUES ($c1, 100, 'manual', 't_roles_treasury2')" \
     "a ledger row under a colleague's name"
 sql_refused treasury "COPY abgleich.allocations (claim_id, amount_cents, method, created_by) FROM STDIN" \
