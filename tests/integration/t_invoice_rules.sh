@@ -72,7 +72,8 @@ row() { q "SELECT status || '|' || amount_due_cents FROM abgleich.invoices WHERE
 id_of() { q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'"; }
 
 # A statement booking our transfers (EndToEndId ABG-<id>), one per invoice,
-# of the amount due (AMT=EUROS: of that amount instead).
+# of the amount due (AMT=EUROS: of that amount instead); reconciled as a
+# treasury login, whose ledger rows sql/056 checks like anyone's.
 stmt_no=0
 settle() { # INVOICE...
     local n
@@ -97,7 +98,7 @@ EOF
         done
         echo '</Stmt></BkToCstmrStmt></Document>'
     } > $TMP/stmt$stmt_no.xml
-    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+    kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 # A statement bringing our transfer for INVOICE back (account closed, AC04;
 # AMT=EUROS as for settle).
@@ -119,7 +120,7 @@ bounce() { # INVOICE
 <RmtInf><Ustrd>Rechnung $1</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>
 EOF
-    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+    kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 
 gen $TMP/fe1.xml FE-1
@@ -382,6 +383,9 @@ assert_eq "10700|10700" "$(paid_sum DP-1)|$(paid_sum DP-2)" "the ledger holds on
 # second payment written by SQL, naming the credit that brought its first
 # transfer back, would let DP-1 become returned, be approved and paid a
 # third time.  Refused, whoever asks; so is one naming a debit.
+assert_eq "invoice_payment:kassenleiterin invoice_return:kassenleiterin" \
+    "$(q "SELECT string_agg(DISTINCT method || ':' || created_by, ' ') FROM abgleich.allocations WHERE invoice_id IS NOT NULL")" \
+    "reconcile as a treasury login wrote the payments and the return, under that login"
 p2=$(q "SELECT max(id) FROM abgleich.allocations WHERE invoice_id = $(id_of DP-1) AND method = 'invoice_payment'")
 back=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE method = 'invoice_return' AND invoice_id = $(id_of DP-1)")
 paid2=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE id = $p2")
