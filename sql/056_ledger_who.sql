@@ -15,9 +15,8 @@
 --     and approved_by on invoices; invoice_documents.received_by too;
 --   * the groups may INSERT every column of these tables but id,
 --     created_at and created_by (received_at, received_by; imported_at,
---     imported_by below): the database
---     fills them, and an INSERT or COPY naming one of them is refused
---     ("permission denied").  Column privileges cost nothing per row:
+--     imported_by below): the database fills them, and an INSERT or COPY
+--     naming one of them is refused ("permission denied").  Column privileges cost nothing per row:
 --     they are checked once per statement, and the night's COPY, which
 --     names its columns (jobs/reconcile_spill.c), goes on as before.
 --     id is left out as well: an id chosen by hand below the sequence
@@ -55,8 +54,8 @@
 --                    return), of an invoice in payment, that carries no
 --                    EndToEndId of another invoice of ours, and that pays
 --                    nothing else;
---   invoice_return   of a paid invoice, reverses its invoice_payment by its full
---                    amount and names a booked credit with the invoice's
+--   invoice_return   of a paid invoice, reverses its invoice_payment by
+--                    its full amount and names a booked credit with the invoice's
 --                    EndToEndId that reconcile found to be a transfer of
 --                    ours coming back (a returned_transfer clarification),
 --                    of at most the payment's amount, that settles no
