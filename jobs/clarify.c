@@ -12,6 +12,10 @@
  *
  * Every decision is a new row of the allocation ledger (method "manual",
  * "refund" or "closed", naming the clarification it settles, who and when).
+ * Who is the database login: created_by is set by the database, never by
+ * the client (sql/056_ledger_who.sql); --by NAME (or a sheet's clerk
+ * column) is the name the explanation gives, with the login beside it when
+ * the two differ.
  * Money that came in is allocated to a claim or refunded; money that left
  * the account without an original (a reversal or return of nothing we
  * hold, a return of money already refunded) can only be closed, once the
@@ -45,6 +49,7 @@
 
 typedef struct decision {
     const char *id, *claim, *amount, *by, *reverse, *from;
+    const char *login; /* session_user: whom the ledger row names */
     int refund, close;
     /* From a sheet: the amount read already (has_cents), and what the sheet
      * says is open (check_open: the decision stands only if that is still
@@ -57,7 +62,6 @@ typedef struct decision {
 static int parse(int argc, char **argv, decision *d)
 {
     memset(d, 0, sizeof *d);
-    d->by = getenv("USER") ? getenv("USER") : "unknown";
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(argv[i], "--refund"))
@@ -201,22 +205,34 @@ static int fits_direction(const decision *d, int debit, const char *reason)
     return AB_OK;
 }
 
+/* The name an explanation gives: the login, or the name the clerk gave
+ * with the login beside it (the ledger's created_by is the login). */
+static void who_text(const decision *d, char *out, size_t n)
+{
+    if (!d->by || !*d->by || !strcmp(d->by, d->login))
+        snprintf(out, n, "%s", d->login);
+    else
+        snprintf(out, n, "%s (Login %s)", d->by, d->login);
+}
+
 static void decision_text(const decision *d, const char *de_eur, const char *en_eur, char *de,
                           char *en, size_t n)
 {
+    char by[192];
+    who_text(d, by, sizeof by);
     if (d->close) {
-        snprintf(de, n, "Klärfall #%s über %s EUR geschlossen durch %s.", d->id, de_eur, d->by);
-        snprintf(en, n, "Clarification #%s of %s EUR closed by %s.", d->id, en_eur, d->by);
+        snprintf(de, n, "Klärfall #%s über %s EUR geschlossen durch %s.", d->id, de_eur, by);
+        snprintf(en, n, "Clarification #%s of %s EUR closed by %s.", d->id, en_eur, by);
     } else if (d->refund) {
         snprintf(de, n, "Erstattung von %s EUR aus Klärfall #%s, entschieden von %s.", de_eur,
-                 d->id, d->by);
+                 d->id, by);
         snprintf(en, n, "Refund of %s EUR from clarification #%s, decided by %s.", en_eur, d->id,
-                 d->by);
+                 by);
     } else {
         snprintf(de, n, "Manuell zugeordnet: %s EUR aus Klärfall #%s an Forderung %s, durch %s.",
-                 de_eur, d->id, d->claim, d->by);
+                 de_eur, d->id, d->claim, by);
         snprintf(en, n, "Allocated by hand: %s EUR from clarification #%s to claim %s, by %s.",
-                 en_eur, d->id, d->claim, d->by);
+                 en_eur, d->id, d->claim, by);
     }
 }
 
@@ -279,17 +295,28 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
         decision_text(d, de_eur, en_eur, de, en, sizeof de);
         const char *ip[] = {claim_id, pgsink_result_value(k, 0, 0), pgsink_result_value(k, 0, 1),
                             amt, d->close ? "closed" : d->refund ? "refund" : "manual", de, en,
-                            d->id, d->by};
+                            d->id};
         rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
                               " amount_cents, method, confidence, explanation, explanation_en,"
-                              " clarification_id, created_by) VALUES ($1::bigint, $2::bigint,"
-                              " $3::int, $4::bigint, $5, 100, $6, $7, $8::bigint, $9)",
-                          9, ip, NULL);
+                              " clarification_id) VALUES ($1::bigint, $2::bigint,"
+                              " $3::int, $4::bigint, $5, 100, $6, $7, $8::bigint)",
+                          8, ip, NULL);
         if (rc == AB_OK)
             log_info("%s", strcmp(o->lang, "en") ? de : en);
     }
     pgsink_result_free(c);
     pgsink_result_free(k);
+    return rc;
+}
+
+/* Who is connected: the login the database names on the ledger row. */
+static int session_login(pgsink *db, char out[64])
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
+    if (rc == AB_OK)
+        snprintf(out, 64, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
     return rc;
 }
 
@@ -384,22 +411,22 @@ static int reverse(pgsink *db, const cli_opts *o, const decision *d)
         pgsink_result_free(a);
         return AB_E_INVAL;
     }
-    char neg[24], de[200], en[200];
+    char neg[24], by[192], de[256], en[256];
     snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));
-    snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, d->by);
-    snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, d->by);
+    who_text(d, by, sizeof by);
+    snprintf(de, sizeof de, "Zuordnung #%s aufgehoben durch %s.", d->reverse, by);
+    snprintf(en, sizeof en, "Allocation #%s reversed by %s.", d->reverse, by);
     int refund = !strcmp(method, "refund"), closed = !strcmp(method, "closed");
     const char *ip[] = {pgsink_result_isnull(a, 0, 0) ? NULL : pgsink_result_value(a, 0, 0),
                         pgsink_result_value(a, 0, 1), pgsink_result_value(a, 0, 2), neg,
                         refund ? "refund_reversal" : closed ? "closed_reversal" : "manual_reversal",
                         de, en, d->reverse,
-                        pgsink_result_isnull(a, 0, 5) ? NULL : pgsink_result_value(a, 0, 5),
-                        d->by};
+                        pgsink_result_isnull(a, 0, 5) ? NULL : pgsink_result_value(a, 0, 5)};
     rc = pgsink_query(db, "INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq,"
                           " amount_cents, method, confidence, explanation, explanation_en,"
-                          " reverses, clarification_id, created_by) VALUES ($1::bigint,"
+                          " reverses, clarification_id) VALUES ($1::bigint,"
                           " $2::bigint, $3::int, $4::bigint, $5, 100, $6, $7, $8::bigint,"
-                          " $9::bigint, $10)", 10, ip, NULL);
+                          " $9::bigint)", 9, ip, NULL);
     /* Money of an automatic allocation goes back to the clerk's queue. */
     if (rc == AB_OK && pgsink_result_isnull(a, 0, 5))
         rc = pgsink_query(db, "INSERT INTO abgleich.clarifications (file_id, tx_seq, reason,"
@@ -467,7 +494,7 @@ static int seen_add(seen_set *h, int64_t id, unsigned long line, unsigned long *
 typedef struct sheet {
     pgsink *db;
     const cli_opts *o;
-    const char *path, *by;
+    const char *path, *by, *login;
     int col[6];          /* id, action, claim, amount, clerk, open; -1: absent */
     int header_done;
     long decided, errors;
@@ -538,7 +565,8 @@ static int sheet_cells(sheet *sh, unsigned long line, const char *const *cells,
         return AB_OK; /* no decision on this row */
     decision d = {.id = cell(sh, cells, n, 0), .claim = cell(sh, cells, n, 2),
                   .amount = cell(sh, cells, n, 3),
-                  .by = *cell(sh, cells, n, 4) ? cell(sh, cells, n, 4) : sh->by, .line = line};
+                  .by = *cell(sh, cells, n, 4) ? cell(sh, cells, n, 4) : sh->by,
+                  .login = sh->login, .line = line};
     if (!*d.amount)
         d.amount = NULL;
     const char *why = NULL, *field = clarifications_header(CLAR_COL_ACTION, 0);
@@ -660,7 +688,7 @@ static int sheet_seen(pgsink *db, const char *path, const char *hash)
  * nothing, so the clerk fixes it and reads it in again. */
 static int from_sheet(pgsink *db, const cli_opts *o, const decision *d)
 {
-    sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by};
+    sheet sh = {.db = db, .o = o, .path = d->from, .by = d->by, .login = d->login};
     size_t len = strlen(d->from);
     char hash[33];
     int64_t size = 0;
@@ -709,11 +737,15 @@ int job_clarify(const cli_opts *o, int argc, char **argv)
         return AB_E_USAGE;
     }
     pgsink *db = NULL;
+    char login[64];
     int rc = pgsink_connect(&db, o->db);
     if (rc == AB_OK && !d.id && !d.reverse && !d.from) {
         rc = list_open(db, o);
     } else if (rc == AB_OK) {
-        rc = pgsink_begin(db);
+        rc = session_login(db, login);
+        d.login = login;
+        if (rc == AB_OK)
+            rc = pgsink_begin(db);
         if (rc == AB_OK)
             rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
         if (rc == AB_OK)

@@ -15,7 +15,9 @@
  *   2. A booked debit that carries the EndToEndId of one of our payment
  *      orders and paid nothing in 1 (another amount, or an invoice not in
  *      payment: paid twice?) becomes a clarification
- *      invoice_debit_mismatch; before, nobody heard of it.
+ *      invoice_debit_mismatch; before, nobody heard of it.  An invoice in
+ *      payment whose debit went out with another amount is not set open
+ *      again until the money comes back (sql/060).
  *   3. A credit the matcher found to be a transfer of ours that came back
  *      (clarification returned_transfer) and that carries the EndToEndId of
  *      a paid invoice reverses that invoice's payment (ledger row
@@ -87,14 +89,16 @@ static const char mismatch_sql[] =
     "  SELECT d.file_id, d.seq, 'invoice_debit_mismatch', d.amount_cents,"
     "   format('Abgang über %s EUR mit der End-to-End-Referenz %s unseres Zahlungsauftrags für"
     " die Rechnung %s an %s über %s EUR, ' || CASE WHEN d.status = 'in_payment'"
-    " THEN 'aber mit anderem Betrag: die Rechnung gilt nicht als bezahlt.'"
+    " THEN 'aber mit anderem Betrag: die Rechnung gilt nicht als bezahlt und bleibt in Zahlung,"
+    " bis das Geld zurückkommt (wieder geöffnet würde sie ein zweites Mal voll gezahlt).'"
     " ELSE 'die ' || " STATUS_DE("d.status") " || ' ist: womöglich doppelt gezahlt.' END"
     " || ' Mit der Bank klären, dann den Klärfall schließen.',"
     "    abgleich.cents_de(d.amount_cents), d.end_to_end_id, d.invoice_number, d.seller_name,"
     "    abgleich.cents_de(d.due)),"
     "   format('Debit of %s EUR with the end-to-end id %s of our payment order for invoice %s"
     " to %s of %s EUR, ' || CASE WHEN d.status = 'in_payment'"
-    " THEN 'but of another amount: the invoice is not taken as paid.'"
+    " THEN 'but of another amount: the invoice is not taken as paid and stays in payment until"
+    " the money comes back (set open, it would be paid in full a second time).'"
     " ELSE 'which is ' || " STATUS_EN("d.status") " || ': perhaps paid twice.' END"
     " || ' Sort it out with the bank, then close the clarification.',"
     "    abgleich.cents_en(d.amount_cents), d.end_to_end_id, d.invoice_number, d.seller_name,"

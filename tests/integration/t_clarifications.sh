@@ -47,9 +47,11 @@ assert_eq 0 "$(q "SELECT count(*) FROM abgleich.allocations WHERE method IN ('ma
 sed -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;4000 0001 0033;;Frau Kluge\r/" \
     -e "s/^\($k8;.*\);;;;\r\$/\1;erstatten;;;\r/" $TMP/k.csv > $TMP/good.csv
 $ABGLEICH clarify --from $TMP/good.csv --by "Herr Sommer" 2>/dev/null
-assert_eq "manual|2500|Frau Kluge|$k3
-refund|1234|Herr Sommer|$k8" \
-    "$(q "SELECT method, amount_cents, created_by, clarification_id FROM abgleich.allocations WHERE method IN ('manual', 'refund') ORDER BY method")" \
+# The ledger names the login (sql/056); the clerk's name is in the text.
+me=$(q "SELECT session_user")
+assert_eq "manual|2500|$me|$k3|Frau Kluge (Login $me).
+refund|1234|$me|$k8|Herr Sommer (Login $me)." \
+    "$(q "SELECT method, amount_cents, created_by, clarification_id, regexp_replace(explanation, '^.* (durch|von) ', '') FROM abgleich.allocations WHERE method IN ('manual', 'refund') ORDER BY method")" \
     "decisions from the sheet, each with its clerk"
 assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010033'")" "the claim decided on is paid"
 assert_eq 1 "$(wc -l < <($ABGLEICH clarifications -o - 2>/dev/null))" "the list is empty now (header only)"
@@ -78,7 +80,7 @@ cat > $TMP/x/xl/worksheets/sheet1.xml <<XML
 XML
 (cd $TMP/x && zip -qr ../decisions.xlsx xl)
 $ABGLEICH clarify --from $TMP/decisions.xlsx 2>$TMP/xerr.txt || fail "xlsx decisions: $(cat $TMP/xerr.txt)"
-assert_eq "1250|Frau Kluge" "$(q "SELECT amount_cents, created_by FROM abgleich.allocations WHERE method = 'manual' AND id > $manual ORDER BY id DESC LIMIT 1")" \
+assert_eq "1250|$me|Frau Kluge (Login $me)." "$(q "SELECT amount_cents, created_by, regexp_replace(explanation, '^.* (durch|von) ', '') FROM abgleich.allocations WHERE method = 'manual' AND id > $manual ORDER BY id DESC LIMIT 1")" \
     "a decision from an XLSX: 12,50 EUR to ...041 by the clerk named in the sheet"
 assert_eq "partially_paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010041'")" "part of it"
 printf 'not a zip' > $TMP/bad.xlsx

@@ -85,7 +85,7 @@ $ABGLEICH clarifications -o $TMP/k.csv 2>/dev/null
 sed -e "s/^\($k8;.*\);;;;\r\$/\1;erstatten;;5,00 €;Frau Kluge\r/" \
     -e "s/^\($k3;.*\);;;;\r\$/\1;zuordnen;400000010033;10,00 EUR;Frau Kluge\r/" $TMP/k.csv > $TMP/d1.csv
 $ABGLEICH clarify --from $TMP/d1.csv 2>$TMP/err.txt || fail "the sheet: $(cat $TMP/err.txt)"
-assert_eq "manual|1000 refund|500" "$(q "SELECT string_agg(method || '|' || amount_cents, ' ' ORDER BY id) FROM abgleich.allocations WHERE clarification_id IN ($k8, $k3) AND created_by = 'Frau Kluge'")" \
+assert_eq "manual|1000 refund|500" "$(q "SELECT string_agg(method || '|' || amount_cents, ' ' ORDER BY id) FROM abgleich.allocations WHERE clarification_id IN ($k8, $k3) AND created_by = session_user AND explanation LIKE '%Frau Kluge (Login ' || session_user || ').'")" \
     "5,00 € refunded, 10,00 EUR allocated"
 assert_eq "decisions|$TMP/d1.csv" "$(q "SELECT kind || '|' || name FROM abgleich.input_files WHERE kind = 'decisions'")" \
     "the sheet is recorded as read"

@@ -11,7 +11,9 @@
 # duplicate; the transfer among several payment means is the one paid to;
 # no link across currencies; (sql/051) paid and returned only as the ledger
 # says, and an invoice taken out of payment approved again only by another
-# login.  Each check fails without its fix.
+# login; (sql/056) the ledger rows of an invoice's payment and return only as
+# the statement says; (sql/060) an invoice whose transfer went out with
+# another amount is not set open again.  Each check fails without its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -69,7 +71,9 @@ gen() {
 row() { q "SELECT status || '|' || amount_due_cents FROM abgleich.invoices WHERE invoice_number = '$1'"; }
 id_of() { q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'"; }
 
-# A statement booking our transfers (EndToEndId ABG-<id>), one per invoice.
+# A statement booking our transfers (EndToEndId ABG-<id>), one per invoice,
+# of the amount due (AMT=EUROS: of that amount instead); reconciled as a
+# treasury login, whose ledger rows sql/056 checks like anyone's.
 stmt_no=0
 settle() { # INVOICE...
     local n
@@ -82,7 +86,7 @@ settle() { # INVOICE...
         echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
         for n in "$@"; do
             local amt e2e
-            amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$n'")
+            amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$n'")}
             e2e="ABG-$(id_of $n)"
             cat <<EOF
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
@@ -94,13 +98,14 @@ EOF
         done
         echo '</Stmt></BkToCstmrStmt></Document>'
     } > $TMP/stmt$stmt_no.xml
-    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+    kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
-# A statement bringing our transfer for INVOICE back (account closed, AC04).
+# A statement bringing our transfer for INVOICE back (account closed, AC04;
+# AMT=EUROS as for settle).
 bounce() { # INVOICE
     local amt e2e
     stmt_no=$((stmt_no + 1))
-    amt=$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")
+    amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")}
     e2e="ABG-$(id_of $1)"
     cat > $TMP/stmt$stmt_no.xml <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
@@ -115,7 +120,7 @@ bounce() { # INVOICE
 <RmtInf><Ustrd>Rechnung $1</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>
 EOF
-    $ABGLEICH reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
+    kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 
 gen $TMP/fe1.xml FE-1
@@ -372,3 +377,60 @@ assert_eq "1" "$(e2e_count $TMP/dp_d.xml DP-2)" "DP-2 in the new payment file"
 settle DP-1 DP-2
 assert_eq "paid|10700 paid|10700" "$(row DP-1) $(row DP-2)" "both paid by the debits reconcile booked"
 assert_eq "10700|10700" "$(paid_sum DP-1)|$(paid_sum DP-2)" "the ledger holds one payment of each"
+
+# 9. Ledger rows only reconcile writes (sql/056).  The treasury's login, as
+# which the binary runs, may insert into the ledger; a return of DP-1's
+# second payment written by SQL, naming the credit that brought its first
+# transfer back, would let DP-1 become returned, be approved and paid a
+# third time.  Refused, whoever asks; so is one naming a debit.
+assert_eq "invoice_payment:kassenleiterin invoice_return:kassenleiterin" \
+    "$(q "SELECT string_agg(DISTINCT method || ':' || created_by, ' ') FROM abgleich.allocations WHERE invoice_id IS NOT NULL")" \
+    "reconcile as a treasury login wrote the payments and the return, under that login"
+p2=$(q "SELECT max(id) FROM abgleich.allocations WHERE invoice_id = $(id_of DP-1) AND method = 'invoice_payment'")
+back=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE method = 'invoice_return' AND invoice_id = $(id_of DP-1)")
+paid2=$(q "SELECT file_id || ', ' || tx_seq FROM abgleich.allocations WHERE id = $p2")
+for h in qk q; do
+    refused $h "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of DP-1), $back, -10700, 'invoice_return', 100, $p2)" \
+        "ledger row invoice_return for invoice DP-1: only reconcile writes it, as the bank statement says: the credit brought back another payment already" \
+        "a return of DP-1's payment forged with the credit of its first return"
+done
+refused qk "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of DP-1), $paid2, -10700, 'invoice_return', 100, $p2)" \
+    "invoice_return for invoice DP-1: .*no booked credit bringing back the invoice's transfer" "a return of DP-1 naming its debit"
+assert_eq "paid|10700|10700" "$(row DP-1)|$(paid_sum DP-1)" "DP-1 stays paid, once"
+
+# 10. An invoice whose transfer went out with another amount (sql/060).
+# The bank executed PA-1 with 80,00 EUR instead of 107,00: reconcile pays
+# nothing (a clarification invoice_debit_mismatch) and the invoice stays in
+# payment.  Set open again (051 allowed it), another login would approve it
+# and it would be paid again in full.
+gen $TMP/pa1.xml PA-1
+ek import invoices $TMP/pa1.xml >/dev/null 2>&1
+kl approve PA-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pa.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/pa.xml PA-1)" "PA-1 in the payment file"
+AMT=80.00 settle PA-1
+assert_eq "in_payment|10700|0" "$(row PA-1)|$(paid_sum PA-1)" "a debit of another amount pays nothing"
+pa_e2e="ABG-$(id_of PA-1)"
+assert_eq "invoice_debit_mismatch|8000" "$(q "SELECT k.reason || '|' || k.amount_cents FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pa_e2e'")" \
+    "the debit is a clarification"
+grep -q "bleibt in Zahlung, bis das Geld zurückkommt" <<<"$(q "SELECT k.explanation FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pa_e2e'")" ||
+    fail "the clarification tells the clerk the invoice stays in payment"
+for h in qk q; do
+    refused $h "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'" \
+        "invoice PA-1 cannot be set open again: its transfer went out; the bank booked a debit of 80.00 EUR with its EndToEndId $pa_e2e on 2026-12-05 \(clarification #[0-9]+\), the invoice is for 107.00 EUR" \
+        "an invoice whose transfer went out (another amount) set open again"
+done
+assert_eq "in_payment|kassenleiterin|" "$(who PA-1)" "PA-1 still in payment, nobody took it out"
+refused qk "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence) SELECT $(id_of PA-1), file_id, seq, 10700, 'invoice_payment', 100 FROM abgleich.bank_transactions WHERE end_to_end_id = '$pa_e2e'" \
+    "ledger row invoice_payment for invoice PA-1: only reconcile writes it, .*the amounts of the row, the debit and the invoice differ" \
+    "the partial debit booked as the invoice's payment by SQL"
+# The money comes back (the payee's bank returns the 80,00 EUR): now PA-1
+# may be set open, another login approves it, and it is paid once in full.
+AMT=80.00 bounce PA-1
+qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'" >/dev/null ||
+    fail "PA-1 set open once its money came back: $(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PA-1'")"
+km approve PA-1 2>/dev/null || fail "PA-1 approved again by another login"
+kl pay --due-by 2026-12-31 --out $TMP/pa2.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/pa2.xml PA-1)" "PA-1 in the new payment file"
+settle PA-1
+assert_eq "paid|10700|10700" "$(row PA-1)|$(paid_sum PA-1)" "PA-1 paid once, in full"

@@ -244,7 +244,7 @@ left=$(q "SELECT id FROM abgleich.open_clarifications")
 sed -e "s/^\($left;.*\);;;;\r\$/\1;schließen;;;Frau Kluge\r/" $TMP/k.csv > $TMP/close.csv
 grep -q ";schließen;" $TMP/close.csv || fail "the sheet row of #$left: $(cat $TMP/k.csv)"
 $ABGLEICH clarify --from $TMP/close.csv 2>$TMP/close.txt || fail "schließen in the sheet: $(cat $TMP/close.txt)"
-assert_eq "closed|68187|Frau Kluge" "$(q "SELECT method, amount_cents, created_by FROM abgleich.allocations WHERE clarification_id = $left")" \
+assert_eq "closed|68187|t|Frau Kluge (Login $(q "SELECT session_user"))." "$(q "SELECT method, amount_cents, created_by = session_user, regexp_replace(explanation, '^.* (durch|von) ', '') FROM abgleich.allocations WHERE clarification_id = $left")" \
     "the sheet's schließen closes a debit's clarification, with the clerk"
 assert_eq 0 "$(q "SELECT count(*) FROM abgleich.open_clarifications")" "nothing left for a clerk"
 # Approved again by a second login, with the payee's new account, and paid again.

@@ -60,7 +60,7 @@ k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactio
 assert_eq 2 "$($ABGLEICH clarify | wc -l)" "two open clarifications listed"
 $ABGLEICH clarify $k3 --claim "4000 0001 0033" --by "Frau Kluge" 2>/dev/null
 assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010033'")" "manual allocation pays the claim"
-assert_eq "manual|Frau Kluge|$k3" "$(q "SELECT method, created_by, clarification_id FROM abgleich.allocations WHERE method = 'manual'")" "who decided, for which clarification"
+assert_eq "manual|t|Frau Kluge (Login $(q "SELECT session_user")).|$k3" "$(q "SELECT method, created_by = session_user, regexp_replace(explanation, '^.* (durch|von) ', ''), clarification_id FROM abgleich.allocations WHERE method = 'manual'")" "who decided (the login, and the name given), for which clarification"
 set +e; $ABGLEICH clarify $k3 --claim 400000010041 2>/dev/null; rc=$?; set -e
 assert_eq 1 "$rc" "a decided clarification cannot be spent twice"
 $ABGLEICH clarify $k8 --refund --by "Herr Sommer" 2>/dev/null

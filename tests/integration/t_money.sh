@@ -64,7 +64,7 @@ grep -q "money that left the account" $TMP/stderr || fail "why not: $(cat $TMP/s
 expect_exit 3 $ABGLEICH clarify $k --refund
 $ABGLEICH clarify $k --close --by "Herr Sommer" >/dev/null 2>&1 || fail "close"
 assert_eq 0 "$(open_clar E-NONE)" "closed"
-assert_eq "closed|1200|Herr Sommer" "$(q "SELECT method, amount_cents, created_by FROM abgleich.allocations WHERE clarification_id = $k")" "the close is a ledger row with the clerk"
+assert_eq "closed|1200|t|Herr Sommer (Login $(q "SELECT session_user"))." "$(q "SELECT method, amount_cents, created_by = session_user, regexp_replace(explanation, '^.* (durch|von) ', '') FROM abgleich.allocations WHERE clarification_id = $k")" "the close is a ledger row with the login and the clerk's name"
 assert_eq 2500 "$(open_of $R5)" "no claim touched"
 expect_exit 3 $ABGLEICH clarify "$(clar_of E-NAT C)" --close
 
