@@ -2,8 +2,9 @@
 # A bank statement sent again under a new statement Id pays nothing twice
 # (jobs/reconcile.c, jobs/resent.c, sql/055_resent_statements.sql).
 # 1. The same camt.053 under a new Stmt/Id without ElctrncSeqNb is the
-#    statement met again (the same balances and first transaction): skipped.
-#    Before, every payment was matched again and the claims paid twice.
+#    statement met again (the same balances and first transaction): skipped;
+#    with a later booking changed, refused whole.  Before, every payment was
+#    matched again (the claims paid twice, or claim_already_paid).
 # 2. The same camt.053 under a new Id with the same ElctrncSeqNb: skipped.
 #    Before, its keys (which hashed the new Id) differed from the stored
 #    ones and the file was refused as a changed statement.
@@ -50,6 +51,15 @@ assert_eq "400000010017:1 400000010050:1" "$(rows)" "one ledger row each"
 assert_eq "" "$(clars)" "nothing for a clerk (before: claim_already_paid twice)"
 assert_eq "1|2" "$(q "SELECT (SELECT count(*) FROM abgleich.statements) || '|' || (SELECT count(*) FROM abgleich.bank_transactions)")" \
     "one statement, its two transactions, nothing stored of the second file"
+
+# The same balances and first booking, but the second changed: refused whole.
+sed -e 's/Kassenzeichen 400000010050/Kassenzeichen 400000010068/; s/STMT-20261121-031500/STMT-20261121-041500/g' \
+    $R/resent053.xml >$TMP/changed053.xml
+grep -q "Kassenzeichen 400000010068" $TMP/changed053.xml || fail "the second booking is changed"
+expect_exit 3 $ABGLEICH reconcile $TMP/changed053.xml
+grep -q "statement STMT-20261121-041500 of account .* was imported from .*first053.xml as statement STMT-20261120-220000; its transaction 2 is not the one imported there" $TMP/stderr ||
+    fail "a changed statement under a new Id: $(cat $TMP/stderr)"
+assert_eq "1|2" "$(q "SELECT (SELECT count(*) FROM abgleich.statements) || '|' || (SELECT count(*) FROM abgleich.bank_transactions)")" "nothing stored of it"
 
 # --- 2. a new Id, the same ElctrncSeqNb --------------------------------------
 fresh camt_seqnb
