@@ -230,7 +230,7 @@ static int link_entries(reconciler *r)
     if (link < 0)
         return link;
     int again = resent_gather(r->again, item_at, r, r->n_items);
-    if (again <= 0 && !link)
+    if (again < 0 || (!again && !link))
         return again;
     int rc = pgsink_copy_finish(r->db);
     r->copy_open = 0;

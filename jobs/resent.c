@@ -314,12 +314,15 @@ static const char *note(resent *s, const char *others)
 
 /* Marks the payments answered (rows: i, fits, entries, seen_file, seen_seq,
  * others); returns how many of them were certain. */
-static size_t mark(resent *s, const pgsink_result *res, entrylink_at at, void *ctx)
+static size_t mark(resent *s, const pgsink_result *res, entrylink_at at, void *ctx, size_t n)
 {
     size_t n_t = 0;
     for (int r = 0; r < pgsink_result_rows(res); r++) {
         uint32_t seq;
-        payment *p = at(ctx, (size_t)strtoul(pgsink_result_value(res, r, 0), NULL, 10), &seq);
+        size_t i = (size_t)strtoul(pgsink_result_value(res, r, 0), NULL, 10);
+        if (i >= n)
+            continue; /* not one of the batch (the JSON sent holds only those) */
+        payment *p = at(ctx, i, &seq);
         if (p->booked_in || p->maybe_booked_in)
             continue; /* entrylink's: the camt.053 and camt.054 of one entry */
         long fits = strtol(pgsink_result_value(res, r, 1), NULL, 10);
@@ -331,9 +334,7 @@ static size_t mark(resent *s, const pgsink_result *res, entrylink_at at, void *c
             p->booked_in = others;
             p->seen_file = strtoll(pgsink_result_value(res, r, 3), NULL, 10);
             p->seen_seq = (uint32_t)strtoul(pgsink_result_value(res, r, 4), NULL, 10);
-            s->t[n_t++] = (taken){.file = p->seen_file, .seq = p->seen_seq,
-                                  .i = (uint32_t)strtoul(pgsink_result_value(res, r, 0),
-                                                         NULL, 10)};
+            s->t[n_t++] = (taken){.file = p->seen_file, .seq = p->seen_seq, .i = (uint32_t)i};
         } else
             p->maybe_booked_in = others;
     }
@@ -370,7 +371,7 @@ int resent_run(resent *s, pgsink *db, const char *stmt_db_id, entrylink_at at, v
                           4, params, &res);
     if (rc == AB_OK) {
         arena_reset(s->notes);
-        share_taken(s, mark(s, res, at, ctx), at, ctx);
+        share_taken(s, mark(s, res, at, ctx, n), at, ctx);
         tell(s, at, ctx, n);
     }
     pgsink_result_free(res);

@@ -13,7 +13,8 @@
 #    stored provisional, counted already_booked, and explain names the
 #    earlier file; where more than one stored booking fits, a clerk decides
 #    (possible_duplicate).
-# 4. Two different statements of the same day, balances and amounts: both pay.
+# 4. Two different statements of the same day, balances and amounts: both
+#    pay; so do two whose entries all carry one AcctSvcrRef.
 # 5. MT940 under another statement number (:28C:): skipped, or grown.
 set -eu
 . tests/integration/lib.sh
@@ -120,6 +121,15 @@ for order in first-other other-first; do
     assert_eq "2|0" "$(q "SELECT (SELECT count(*) FROM abgleich.statements) || '|' || (SELECT count(*) FROM abgleich.bank_transactions WHERE provisional)")" \
         "$order: two statements, no second sighting"
 done
+
+# A bank that gives every entry one AcctSvcrRef (and no EndToEndIds): no
+# booking's own reference, so the amounts alike of the second statement of
+# the day are payments of their own.
+fresh generic
+rec a $R/generic_a053.xml
+rec b $R/generic_b053.xml
+assert_eq "400000010017=2500 400000010033=2500 400000010050=2000 400000010068=2000" "$(paid)" "both statements pay"
+assert_eq "0|" "$(q "SELECT count(*) FROM abgleich.bank_transactions WHERE provisional")|$(clars)" "no second sighting, nothing for a clerk"
 
 # --- 5. MT940 under another statement number ---------------------------------
 fresh mt940
