@@ -598,6 +598,21 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
             a, (unsigned)p->batch_txs, p->maybe_booked_in ? p->maybe_booked_in : "-");
         break;
     case MR_POSSIBLE_DUPLICATE:
+        if (p->resent) { /* jobs/resent.c */
+            put(x, x->en ? "Transaction of %s EUR whose bank reference, amount, direction and"
+                           " booking day are those of a booking of an earlier statement of the"
+                           " account (a statement sent again under another Id), but more than"
+                           " one booking there could be it: %s. Not matched: allocate it if it"
+                           " is a payment of its own, close it if it was booked there."
+                         : "Umsatz über %s EUR, dessen Bankreferenz, Betrag, Richtung und"
+                           " Buchungstag zu einer Buchung eines früheren Auszugs des Kontos"
+                           " passen (ein Auszug, unter neuer Kennung erneut gesandt), aber mehr"
+                           " als eine Buchung dort kommt in Frage: %s. Nicht abgeglichen:"
+                           " zuordnen, wenn es eine eigene Zahlung ist, schließen, wenn sie dort"
+                           " gebucht ist.",
+                a, p->maybe_booked_in ? p->maybe_booked_in : "-");
+            break;
+        }
         put(x, x->en ? "Transaction of %s EUR that may have been booked already from another"
                        " file (a camt.053 and a camt.054 state the same entry), but more than"
                        " one entry there could be it: %s. Not matched: allocate it if it is a"
@@ -639,6 +654,17 @@ size_t matcher_explain(const claimidx *ix, const payment *p, const match_scan *s
     xb x = {.buf = buf, .len = len, .en = lang && !strcmp(lang, "en"), .ix = ix};
     if (len)
         buf[0] = '\0';
+    if (r->outcome == MATCH_SKIPPED && p->booked_in && p->resent) {
+        char a[32];
+        put(&x, x.en ? "Transaction of %s EUR booked already from %s (the same statement sent"
+                       " again under another Id: the same bank reference, amount and day); not"
+                       " matched a second time."
+                     : "Umsatz über %s EUR, bereits gebucht aus %s (derselbe Auszug unter neuer"
+                       " Kennung erneut gesandt: gleiche Bankreferenz, gleicher Betrag und Tag);"
+                       " nicht ein zweites Mal abgeglichen.",
+            eur(&x, p->amount_cents, a, sizeof a), p->booked_in);
+        return x.used;
+    }
     if (r->outcome == MATCH_SKIPPED && p->booked_in) {
         char a[32];
         put(&x, x.en ? "Transaction of %s EUR booked already from %s (a camt.053 and a camt.054"

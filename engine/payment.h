@@ -57,6 +57,13 @@ typedef struct payment {
      * decides.  NULL when neither. */
     const char *booked_in;
     const char *maybe_booked_in;
+    /* Set by reconcile (jobs/resent.c): booked_in / maybe_booked_in name an
+     * earlier statement of the same kind, sent again under another Id, and
+     * the stored booking that paid (bank_transactions file and seq; 0 when
+     * not certain). */
+    bool resent;
+    int64_t seen_file;
+    uint32_t seen_seq;
 } payment;
 
 /* A statement (camt.053 Stmt, camt.052 Rpt, camt.054 Ntfctn). */

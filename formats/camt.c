@@ -691,7 +691,10 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     if ((e == E_Stmt || e == E_Rpt || e == E_Ntfctn) && r->depth == 3)
         stmt_begin(r);
     else if (e == E_Bal && r->in_stmt) {
-        announce(r);
+        /* Not announced here: the statement is announced at its first Ntry
+         * (or its end), with the balances that precede the entries read,
+         * which say with its first transaction which statement it is when
+         * its Id is new (jobs/reconcile.c, sql/055). */
         r->bal_type[0] = '\0';
         r->bal_amt = 0;
         r->bal_dbit = 0;

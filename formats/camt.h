@@ -4,8 +4,8 @@
  * camt.054, versions .001.02 to .001.13, matched by local name.
  *
  * Feed it bytes in chunks of any size; it calls the sink as it goes:
- * on_statement when a statement's header (Id, account) is known and before
- * its first entry, on_payment once per transaction of a finished entry, and
+ * on_statement when a statement's header (Id, account, and the balances
+ * that precede the entries) is known and before its first entry, on_payment once per transaction of a finished entry, and
  * on_statement_end after the statement's balance check has held.  The
  * document is never held whole: memory is one entry's transactions, capped by
  * AB_TX_PER_ENTRY and AB_ENTRY_ARENA_BYTES.  External entities and DTDs are

@@ -30,7 +30,11 @@ static const char tx_sql[] =
     "  WHERE NOT l.total AND (mine OR (l.stmt_statement, l.stmt_entry)"
     "   = (t.statement_id, t.entry_no))), ''),"
     " (SELECT abgleich.message_kind(s.format) IN ('camt.052', 'MT942')"
-    "  FROM abgleich.statements s WHERE s.id = t.statement_id)"
+    "  FROM abgleich.statements s WHERE s.id = t.statement_id),"
+    /* The earlier statement's booking, where its statement came again
+     * under another Id (sql/055). */
+    " coalesce((SELECT o.name FROM abgleich.input_files o WHERE o.id = t.seen_file), ''),"
+    " coalesce(t.seen_seq::text, '')"
     " FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id"
     " WHERE t.end_to_end_id = $1 OR t.acct_svcr_ref = $1 ORDER BY t.file_id, t.seq";
 
@@ -136,6 +140,13 @@ static int explain_one(pgsink *db, int en, const char *id)
         else if (*twice == 's')
             printf(en ? "  stated again in %s, which is not matched\n"
                       : "  erneut genannt in %s, dort nicht abgeglichen\n", twice + 1);
+        const char *seen = pgsink_result_value(tx, i, 12);
+        if (*seen) /* sql/055_resent_statements.sql */
+            printf(en ? "  booked already from %s, transaction %s (the same statement sent again"
+                        " under another Id): not matched here\n"
+                      : "  bereits gebucht aus %s, Umsatz %s (derselbe Auszug unter neuer"
+                        " Kennung erneut gesandt): hier nicht abgeglichen\n", seen,
+                   pgsink_result_value(tx, i, 13));
         if (*pgsink_result_value(tx, i, 11) == 't') /* sql/037_intraday.sql */
             puts(en ? "  from an intraday report (camt.052, MT942): not matched; the statement"
                       " of the day states it again and is matched"

@@ -6,7 +6,12 @@
  *   since: claimload.c) -> claimidx, once per run
  *   per file, one transaction:
  *     content hash -> seen? skip -> input_files row
- *     bank reader (CAMT or MT940, by content) -> payments, gathered into batches of AB_MATCH_BATCH
+ *     bank reader (CAMT or MT940, by content) -> per statement: met before
+ *     (by Id or sequence number, or under a new Id by its balances and first
+ *     transaction: stmtgrow.c compares it) or new -> payments, gathered into
+ *     batches of AB_MATCH_BATCH
+ *     -> entries tied to the other message's (entrylink.c), transactions an
+ *        earlier statement booked found by bank reference (resent.c)
  *     -> matcher_scan on the worker pool (pure, any thread order)
  *     -> matcher_apply on this thread in booking-date order, statement order
  *        for ties (updates open amounts; a reversal reopens its original's
@@ -110,6 +115,19 @@ static void write_entry_cols(pgsink *db, const payment *p)
     copy_opt_str(db, p->batch_pmt_inf_id);
 }
 
+/* The statement as its transaction keys name it: met again, under the Id
+ * and sequence number it was stored with, whatever this file calls it (a
+ * bank may send it again under another Id; sql/055). */
+static const statement *keyed(const reconciler *r, const statement *st, statement *tmp)
+{
+    if (!r->key_stored)
+        return st;
+    *tmp = *st;
+    tmp->stmt_id = r->key_id;
+    tmp->elec_seq = r->key_seq;
+    return tmp;
+}
+
 /* The stored account, booking date, entry and transaction number must be
  * the values returns_tx_key hashes: the unique index behind tx_key leads
  * with them (sql/021_write_paths.sql), so equal keys are refused only
@@ -140,13 +158,16 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     copy_opt_str(r->db, p->bank_tx_code);
     copy_opt_str(r->db, p->entry_info);
     char key[33];
-    returns_tx_key(st, p, key);
+    statement ks;
+    returns_tx_key(keyed(r, st, &ks), p, key);
     pgsink_copy_cstr(r->db, returns_is_return(p) ? "t" : "f");
     copy_opt_str(r->db, p->return_reason ? p->return_reason : "");
     pgsink_copy_int(r->db, p->charges_cents);
     pgsink_copy_cstr(r->db, key);
     pgsink_copy_cstr(r->db, p->provisional ? "t" : "f");
     write_entry_cols(r->db, p);
+    copy_opt_int(r->db, p->seen_file); /* the earlier sighting that paid (sql/055) */
+    copy_opt_int(r->db, p->seen_seq);
     return pgsink_copy_end_row(r->db);
 }
 
@@ -198,17 +219,25 @@ static payment *item_at(void *ctx, size_t i, uint32_t *seq)
 }
 
 /* A camt.053 and a camt.054 may state one entry; before the batch is
- * matched, its entries are tied to the other message's (jobs/entrylink.c).
- * The link's query needs the connection, so the statement's COPY pauses. */
+ * matched, its entries are tied to the other message's (jobs/entrylink.c),
+ * and its transactions that an earlier statement of the same kind booked
+ * are found by their bank reference (jobs/resent.c).  Their queries need
+ * the connection, so the statement's COPY pauses; a batch that has nothing
+ * to ask keeps it open. */
 static int link_entries(reconciler *r)
 {
-    int rc = entrylink_gather(r->link, item_at, r, r->n_items);
-    if (rc <= 0)
-        return rc;
-    rc = pgsink_copy_finish(r->db);
+    int link = entrylink_gather(r->link, item_at, r, r->n_items);
+    if (link < 0)
+        return link;
+    int again = resent_gather(r->again, item_at, r, r->n_items);
+    if (again < 0 || (!again && !link))
+        return again;
+    int rc = pgsink_copy_finish(r->db);
     r->copy_open = 0;
-    if (rc == AB_OK)
+    if (rc == AB_OK && link)
         rc = entrylink_run(r->link, r->db, item_at, r, r->n_items);
+    if (rc == AB_OK && again > 0) /* what entrylink marked it leaves */
+        rc = resent_run(r->again, r->db, r->stmt_db_id, item_at, r, r->n_items);
     return rc == AB_OK ? start_tx_copy(r) : rc;
 }
 
@@ -275,19 +304,189 @@ static bool intraday(const statement *st)
 static int known_before(reconciler *r, const statement *st, const payment *p)
 {
     char key[33];
-    returns_tx_key(st, p, key);
+    statement ks;
+    returns_tx_key(keyed(r, st, &ks), p, key);
     int v = stmtgrow_next(r->grow, key);
     if (v == AB_E_REJECTED)
-        log_error("%s: statement %s of account %s was imported from %s; its transaction %zu"
+        log_error("%s: statement %s of account %s was imported from %s%s%s; its transaction %zu"
                   " is not the one imported there: a statement may only grow at its end, so"
                   " nothing of this file is stored", r->path, st->stmt_id, st->account,
-                  stmtgrow_file(r->grow), stmtgrow_matched(r->grow) + 1);
+                  stmtgrow_file(r->grow), r->by_facts[0] ? " as statement " : "", r->by_facts,
+                  stmtgrow_matched(r->grow) + 1);
     return v;
+}
+
+static int start_tx_copy(reconciler *r)
+{
+    int rc = pgsink_copy_begin(r->db,
+                               "COPY abgleich.bank_transactions (file_id, seq, statement_id,"
+                               " entry_no, tx_no, account, booking_date, value_date, amount_cents,"
+                               " direction, reversal, status, currency, acct_svcr_ref,"
+                               " end_to_end_id, debtor_name, debtor_iban, remittance,"
+                               " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
+                               " charges_cents, tx_key, provisional, entry_ref, entry_cents,"
+                               " entry_txs, batch_txs, batch_msg_id, batch_pmt_inf_id,"
+                               " seen_file, seen_seq) FROM STDIN");
+    if (rc == AB_OK)
+        r->copy_open = 1;
+    return rc;
+}
+
+static bool is_mt940(const statement *st)
+{
+    return st->format && !strcmp(st->format, "MT940");
+}
+
+/* Balances that say which statement it is, together with its first
+ * transaction (sql/055): of a camt.053 its opening and closing balance, of
+ * an MT940 its :60F: balance and date (its :62F: comes at the end).
+ * Without them nothing is guessed. */
+static bool balances_identify(const statement *st)
+{
+    if (st->format && !strncmp(st->format, "camt.053", 8))
+        return st->has_opening && st->has_closing;
+    return is_mt940(st) && st->has_opening && st->created && st->created[0];
+}
+
+/* One row of abgleich.statement_met: met again by Id or sequence number
+ * (seen), a stored statement of the same balances, or a stored statement's
+ * booked days (for jobs/resent.c). */
+static int met_row(reconciler *r, const pgsink_result *res, int i, char seen[24])
+{
+    const char *what = pgsink_result_value(res, i, 0);
+    if (!strcmp(what, "id")) {
+        snprintf(seen, 24, "%s", pgsink_result_value(res, i, 1));
+        r->key_stored = 1;
+        snprintf(r->key_id, sizeof r->key_id, "%s", pgsink_result_value(res, i, 2));
+        snprintf(r->key_seq, sizeof r->key_seq, "%s", pgsink_result_value(res, i, 3));
+    } else if (!strcmp(what, "facts") && r->n_cand < REC_CANDS) {
+        rec_cand *c = &r->cand[r->n_cand++];
+        snprintf(c->id, sizeof c->id, "%s", pgsink_result_value(res, i, 1));
+        snprintf(c->stmt_id, sizeof c->stmt_id, "%s", pgsink_result_value(res, i, 2));
+        snprintf(c->elec_seq, sizeof c->elec_seq, "%s", pgsink_result_value(res, i, 3));
+        snprintf(c->first_key, sizeof c->first_key, "%s", pgsink_result_value(res, i, 4));
+        c->first_reversal = pgsink_result_value(res, i, 5)[0] == 't';
+        snprintf(c->file, sizeof c->file, "%s", pgsink_result_value(res, i, 6));
+    } else if (!strcmp(what, "days"))
+        return resent_add_days(r->again, pgsink_result_value(res, i, 7),
+                               pgsink_result_value(res, i, 8));
+    return AB_OK;
+}
+
+/* A statement seen before: of the same message type (camt.052, camt.053,
+ * MT940 ...: the bank numbers each apart, sql/037), same account and id,
+ * or the same electronic sequence number in the same year (DK restarts
+ * the number yearly); else the stored ones of the same balances, which its
+ * first transaction decides among.  One query per statement (sql/055). */
+static int statement_seen(reconciler *r, const statement *st, char seen[24])
+{
+    char year[5] = "", open[24], close[24];
+    if (st->created && strlen(st->created) >= 4)
+        memcpy(year, st->created, 4);
+    bool facts = balances_identify(st);
+    snprintf(open, sizeof open, "%lld", (long long)st->opening_cents);
+    snprintf(close, sizeof close, "%lld", (long long)st->closing_cents);
+    const char *params[] = {st->account, st->format, st->stmt_id,
+                            st->elec_seq ? st->elec_seq : "", year,
+                            facts ? open : NULL, facts && !is_mt940(st) ? close : NULL,
+                            facts && is_mt940(st) ? st->created : NULL};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db,
+                          "SELECT what, id, stmt_id, elec_seq, first_key, first_reversal,"
+                          " file_name, day_from, day_to FROM abgleich.statement_met($1, $2, $3, $4, $5, $6::bigint,"
+                          " $7::bigint, $8)",
+                          8, params, &res);
+    if (rc < 0)
+        return rc;
+    seen[0] = '\0';
+    for (int i = 0; i < pgsink_result_rows(res) && rc == AB_OK; i++)
+        rc = met_row(r, res, i, seen);
+    pgsink_result_free(res);
+    if (seen[0])
+        r->n_cand = 0; /* its Id says which it is */
+    return rc;
+}
+
+/* A statement not met before: stored, and its transactions matched. */
+static int new_statement(reconciler *r, const statement *st)
+{
+    r->key_stored = 0;
+    const char *params[] = {r->file_id,  st->format,   st->account,
+                            st->stmt_id, st->elec_seq, st->created};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(r->db,
+                          "INSERT INTO abgleich.statements (file_id, format, account, stmt_id,"
+                          " elec_seq, created) VALUES ($1::bigint, $2, $3, $4, nullif($5, ''),"
+                          " nullif($6, '')) RETURNING id",
+                          6, params, &res);
+    if (rc < 0)
+        return rc;
+    snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
+    r->fs.statements++;
+    rc = entrylink_statement(r->link, r->db, r->path, r->file_id, r->stmt_db_id, st);
+    return rc < 0 ? rc : start_tx_copy(r);
+}
+
+/* A statement met again (stored as seen): read whole, the same again, or
+ * grown at its end (stmtgrow.h); its keys under its stored Id (keyed). */
+static int met_again_begin(reconciler *r, const statement *st, const char *seen)
+{
+    int rc = stmtgrow_load(r->db, seen, &r->grow);
+    if (rc < 0)
+        return rc;
+    snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", seen);
+    rc = entrylink_statement(r->link, r->db, r->path, r->file_id, seen, st);
+    return rc < 0 ? rc : start_tx_copy(r);
+}
+
+/* The first transaction of a statement whose balances are those of stored
+ * ones: the stored statement whose first transaction it is (its key under
+ * that statement's Id) is this one, sent again under another Id; none: a
+ * statement of its own (a zero-balance account's next day). */
+static int decide_by_first(reconciler *r, const statement *st, const payment *p)
+{
+    r->tentative = 0;
+    for (size_t i = 0; i < r->n_cand; i++) {
+        const rec_cand *c = &r->cand[i];
+        statement ks = *st;
+        ks.stmt_id = c->stmt_id;
+        ks.elec_seq = c->elec_seq;
+        char key[33];
+        returns_tx_key(&ks, p, key);
+        if (strcmp(key, c->first_key) || p->reversal != c->first_reversal)
+            continue;
+        r->key_stored = 1;
+        snprintf(r->key_id, sizeof r->key_id, "%s", c->stmt_id);
+        snprintf(r->key_seq, sizeof r->key_seq, "%s", c->elec_seq);
+        snprintf(r->by_facts, sizeof r->by_facts, "%s", c->stmt_id);
+        snprintf(r->by_facts_file, sizeof r->by_facts_file, "%s", c->file);
+        return met_again_begin(r, st, c->id);
+    }
+    return new_statement(r, st);
+}
+
+/* The statement's booking days so far (stored at its end: an MT940 reader
+ * gives none, jobs/resent.c finds stored bookings by them). */
+static void track_day(reconciler *r, const char *day)
+{
+    if (strlen(day) != 10)
+        return;
+    if (!r->day_lo[0] || strcmp(day, r->day_lo) < 0)
+        memcpy(r->day_lo, day, sizeof r->day_lo);
+    if (strcmp(day, r->day_hi) > 0)
+        memcpy(r->day_hi, day, sizeof r->day_hi);
 }
 
 static int on_payment(void *ctx, const statement *st, const payment *p)
 {
     reconciler *r = ctx;
+    if (r->tentative) {
+        int rc = decide_by_first(r, st, p);
+        if (rc < 0)
+            return rc;
+    }
+    track_day(r, p->booking_date);
     if (r->grow) {
         int v = known_before(r, st, p);
         if (v != STMTGROW_NEW)
@@ -311,78 +510,26 @@ static int on_payment(void *ctx, const statement *st, const payment *p)
     return rc;
 }
 
-static int start_tx_copy(reconciler *r)
-{
-    int rc = pgsink_copy_begin(r->db,
-                               "COPY abgleich.bank_transactions (file_id, seq, statement_id,"
-                               " entry_no, tx_no, account, booking_date, value_date, amount_cents,"
-                               " direction, reversal, status, currency, acct_svcr_ref,"
-                               " end_to_end_id, debtor_name, debtor_iban, remittance,"
-                               " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
-                               " charges_cents, tx_key, provisional, entry_ref, entry_cents,"
-                               " entry_txs, batch_txs, batch_msg_id, batch_pmt_inf_id)"
-                               " FROM STDIN");
-    if (rc == AB_OK)
-        r->copy_open = 1;
-    return rc;
-}
-
-/* A statement seen before: of the same message type (camt.052, camt.053,
- * MT940 ...: the bank numbers each apart, sql/037), same account and id,
- * or the same electronic sequence number in the same year (DK restarts
- * the number yearly). */
-static int statement_seen(reconciler *r, const statement *st, char seen[24])
-{
-    char year[5] = "";
-    if (st->created && strlen(st->created) >= 4)
-        memcpy(year, st->created, 4);
-    const char *params[] = {st->account, st->stmt_id, st->elec_seq ? st->elec_seq : "", year,
-                            st->format};
-    pgsink_result *res = NULL;
-    int rc = pgsink_query(r->db,
-                          "SELECT id FROM abgleich.statements WHERE account = $1 AND"
-                          " abgleich.message_kind(format) = abgleich.message_kind($5) AND"
-                          " (stmt_id = $2 OR ($3 <> '' AND elec_seq = $3"
-                          "  AND left(coalesce(created, ''), 4) = $4)) ORDER BY id LIMIT 1",
-                          5, params, &res);
-    if (rc < 0)
-        return rc;
-    snprintf(seen, 24, "%s", pgsink_result_rows(res) ? pgsink_result_value(res, 0, 0) : "");
-    pgsink_result_free(res);
-    return AB_OK;
-}
-
 static int on_statement(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
     char seen[24];
+    r->key_stored = 0;
+    r->tentative = 0;
+    r->n_cand = 0;
+    r->by_facts[0] = r->by_facts_file[0] = '\0';
+    r->day_lo[0] = r->day_hi[0] = '\0';
+    resent_statement(r->again, r->path, st);
     int rc = statement_seen(r, st, seen);
     if (rc < 0)
         return rc;
-    if (seen[0]) {
-        /* Read it whole: the same again, or grown at its end (stmtgrow.h). */
-        rc = stmtgrow_load(r->db, seen, &r->grow);
-        if (rc < 0)
-            return rc;
-        snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", seen);
-        rc = entrylink_statement(r->link, r->db, r->path, r->file_id, seen, st);
-        return rc < 0 ? rc : start_tx_copy(r);
+    if (seen[0])
+        return met_again_begin(r, st, seen);
+    if (r->n_cand) {
+        r->tentative = 1; /* its first transaction decides (decide_by_first) */
+        return AB_OK;
     }
-    const char *params[] = {r->file_id,  st->format,   st->account,
-                            st->stmt_id, st->elec_seq, st->created};
-    pgsink_result *res = NULL;
-    rc = pgsink_query(r->db,
-                      "INSERT INTO abgleich.statements (file_id, format, account, stmt_id,"
-                      " elec_seq, created) VALUES ($1::bigint, $2, $3, $4, nullif($5, ''),"
-                      " nullif($6, '')) RETURNING id",
-                      6, params, &res);
-    if (rc < 0)
-        return rc;
-    snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", pgsink_result_value(res, 0, 0));
-    pgsink_result_free(res);
-    r->fs.statements++;
-    rc = entrylink_statement(r->link, r->db, r->path, r->file_id, r->stmt_db_id, st);
-    return rc < 0 ? rc : start_tx_copy(r);
+    return new_statement(r, st);
 }
 
 /* The end of a statement met again: the same or an earlier state of it
@@ -392,7 +539,11 @@ static void met_again_end(reconciler *r, const statement *st, int *same)
 {
     size_t stored = stmtgrow_stored(r->grow), matched = stmtgrow_matched(r->grow);
     *same = st->transactions == matched;
-    if (*same && matched == stored)
+    if (*same && matched == stored && r->by_facts[0])
+        log_info("%s: statement %s of account %s is statement %s imported from %s, sent again"
+                 " under another Id (the same balances and transactions); skipped", r->path,
+                 st->stmt_id, st->account, r->by_facts, r->by_facts_file);
+    else if (*same && matched == stored)
         log_info("%s: statement %s of account %s already imported; skipped", r->path,
                  st->stmt_id, st->account);
     else if (*same)
@@ -413,6 +564,12 @@ static int on_statement_end(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
     int same = 0;
+    if (r->tentative) { /* no transaction to decide by: a statement of its own */
+        r->tentative = 0;
+        int rc = new_statement(r, st);
+        if (rc < 0)
+            return rc;
+    }
     if (r->grow)
         met_again_end(r, st, &same);
     if (same) {
@@ -435,11 +592,13 @@ static int on_statement_end(void *ctx, const statement *st)
     snprintf(v[3], 24, "%u", st->transactions);
     snprintf(v[4], 24, "%lld", (long long)st->credit_cents);
     snprintf(v[5], 24, "%lld", (long long)st->debit_cents);
+    const char *first = st->first_booking[0] ? st->first_booking : r->day_lo;
+    const char *last = st->last_booking[0] ? st->last_booking : r->day_hi;
     const char *params[] = {st->has_opening ? v[0] : NULL, st->has_closing ? v[1] : NULL,
                             v[2], v[3], v[4], v[5], r->stmt_db_id,
-                            st->first_booking[0] ? st->first_booking : NULL,
-                            st->last_booking[0] ? st->last_booking : NULL};
-    /* The booked days: a later camt.053 finds a camt.054's entries by them. */
+                            first[0] ? first : NULL, last[0] ? last : NULL};
+    /* The booked days: a later camt.053 finds a camt.054's entries by them,
+     * a later statement its transactions booked here (jobs/resent.c). */
     return pgsink_query(r->db,
                         "UPDATE abgleich.statements SET opening_cents = $1::bigint,"
                         " closing_cents = $2::bigint, entries = $3::int, transactions = $4::int,"
@@ -598,6 +757,7 @@ int reconciler_file(reconciler *r, const char *path, rec_summary *sum)
     r->copy_open = 0;
     stmtgrow_free(r->grow); /* left by a file that failed inside a statement */
     r->grow = NULL;
+    r->tentative = 0;
     r->n_resolved = r->n_inplace = r->n_taken = 0;
     revtrack_reset(r->rt);
     arena_reset(r->batch);
@@ -660,7 +820,10 @@ int reconciler_open(reconciler **out, pgsink *db, const cli_opts *o)
         goto fail;
     if ((rc = revtrack_create(&r->rt, AB_REVERSAL_TRACK)) < 0)
         goto fail;
-    if ((rc = entrylink_create(&r->link)) < 0)
+    if ((rc = entrylink_create(&r->link)) < 0 || (rc = resent_create(&r->again)) < 0)
+        goto fail;
+    rc = AB_E_NOMEM;
+    if (!(r->cand = mem_calloc(REC_CANDS, sizeof *r->cand)))
         goto fail;
     if ((rc = arena_create(&r->batch, BATCH_ARENA_BYTES)) < 0)
         goto fail;
@@ -697,6 +860,8 @@ void reconciler_close(reconciler *r)
     revtrack_destroy(r->rt);
     stmtgrow_free(r->grow);
     entrylink_destroy(r->link);
+    resent_destroy(r->again);
+    mem_free(r->cand);
     pgsink_result_free(r->originals);
     pgsink_close(r->lookup);
     pool_destroy(r->workers);

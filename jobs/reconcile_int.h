@@ -21,6 +21,7 @@
 #include "../engine/arena.h"
 #include "../engine/claimidx.h"
 #include "../engine/err.h"
+#include "../engine/limits.h"
 #include "../engine/matcher.h"
 #include "../engine/payment.h"
 #include "../engine/pgsink.h"
@@ -31,6 +32,7 @@
 #include "cli.h"
 #include "entrylink.h"
 #include "reconcile.h"
+#include "resent.h"
 #include "stmtgrow.h"
 
 typedef struct rec_item {
@@ -39,6 +41,19 @@ typedef struct rec_item {
     match_result res;
     uint32_t seq;
 } rec_item;
+
+/* A stored statement that the one being read may be, sent again under
+ * another Id: the same balances (sql/055 statement_met).  Its first
+ * transaction decides (reconcile.c). */
+#define REC_CANDS 64
+typedef struct rec_cand {
+    char id[24];                    /* abgleich.statements.id */
+    char stmt_id[AB_ID_MAX + 1];    /* as stored: its keys name it */
+    char elec_seq[AB_ID_MAX + 1];
+    char first_key[33];             /* the tx_key of its first transaction, */
+    bool first_reversal;            /*   which the key does not tell */
+    char file[256];                 /* the file that brought it */
+} rec_cand;
 
 /* The kinds of record in the spill files (reconcile_spill.c). */
 enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
@@ -61,6 +76,19 @@ struct reconciler {
     int copy_open;
     stmtgrow *grow;       /* the statement being read was imported before */
     entrylink *link;      /* its camt.053/054 entries and the other message's */
+    resent *again;        /* its transactions booked by an earlier statement (resent.c) */
+    /* The statement met again: its keys are hashed under the Id and
+     * sequence number it was stored with, whatever this file calls it. */
+    int key_stored;
+    char key_id[AB_ID_MAX + 1], key_seq[AB_ID_MAX + 1];
+    /* A statement of the same balances as stored ones (cand), not yet
+     * decided: its first transaction tells whether it is one of them. */
+    int tentative;
+    size_t n_cand;
+    rec_cand *cand;       /* REC_CANDS */
+    char by_facts[AB_ID_MAX + 1]; /* met again by its facts: the stored Id, else "" */
+    char by_facts_file[256];
+    char day_lo[11], day_hi[11]; /* the statement's booking days so far */
     FILE *spill[2];       /* [0]: ledger rows; [1]: clarifications, candidates */
     uint32_t *resolved;   /* tx seqs of reversals matched to their original, sorted */
     size_t n_resolved;

@@ -261,6 +261,32 @@ Test(camt_crafted, any_chunking_gives_the_same)
     cr_assert_eq(memcmp(&whole, &bytes, sizeof whole), 0);
 }
 
+/* What on_statement sees: the balances before the entries are known then,
+ * which with its first transaction say which statement it is when its Id
+ * is new (jobs/reconcile.c, sql/055).  Before, it was announced at its
+ * first Bal, with no balance read. */
+static int on_begin(void *ctx, const statement *s)
+{
+    long long *b = ctx;
+    b[0] = s->has_opening ? s->opening_cents : -1;
+    b[1] = s->has_closing ? s->closing_cents : -1;
+    return 0;
+}
+
+Test(camt_crafted, the_statement_is_announced_with_its_balances)
+{
+    char d[8192];
+    doc(d, sizeof d, "100.00", "130.00", good_entries);
+    long long b[2] = {0, 0};
+    camt_sink s = {.ctx = b, .on_statement = on_begin};
+    camt_reader *r;
+    cr_assert_eq(camt_reader_create(&r, &s, "mem.xml"), AB_OK);
+    cr_assert_eq(camt_reader_feed(r, d, strlen(d), true), AB_OK, "%s", camt_reader_error(r));
+    camt_reader_destroy(r);
+    cr_assert_eq(b[0], 10000);
+    cr_assert_eq(b[1], 13000);
+}
+
 Test(camt_crafted, balance_mismatch_names_the_figures)
 {
     char d[8192], err[512];
