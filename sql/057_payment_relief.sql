@@ -56,7 +56,7 @@
 -- (045), claim_lifecycle (004), fines_transition (048), fines_store (004),
 -- fines_escalate (035), fines_letters (035, with two columns added at the
 -- end), fines_offset_surplus (052), claimsnap_changes (052), account_json
--- (036), claim_events_settle (035).
+-- (036), claim_events_settle (035), claim_status (028).
 
 ALTER TABLE abgleich.fines_config
     ADD COLUMN relief_grace_days int NOT NULL DEFAULT 7,          -- office's choice: a part late this long ends the relief
@@ -389,16 +389,19 @@ BEGIN
         ev.reason_de := format('Stundung bis %s (§ 93 OWiG): %s EUR (%s)',
                                to_char(first_due, 'DD.MM.YYYY'), abgleich.cents_de(l.open_cents), p_by);
     ELSE
-        ev.reason := format('%s instalments granted (§ 93 OWiG) of %s EUR: the first %s EUR due %s (with the %s cents left by the division), then %s EUR every %s months; a part unpaid %s days after its day ends the relief (%s)',
+        ev.reason := format('%s instalments granted (§ 93 OWiG) of %s EUR: the first %s EUR due %s (with the %s cents left by the division), then %s EUR %s; a part unpaid %s days after its day ends the relief (%s)',
                             p_parts, abgleich.cents_en(l.open_cents),
                             abgleich.cents_en(base + l.open_cents % p_parts), first_due,
-                            l.open_cents % p_parts, abgleich.cents_en(base), p_every,
+                            l.open_cents % p_parts, abgleich.cents_en(base),
+                            CASE p_every WHEN 1 THEN 'monthly' ELSE 'every ' || p_every || ' months' END,
                             f.relief_grace_days, p_by);
-        ev.reason_de := format('Ratenzahlung bewilligt (§ 93 OWiG): %s EUR in %s Raten, die erste über %s EUR fällig am %s (mit den %s Cent Rest der Teilung), dann %s EUR alle %s Monate; eine Rate, die %s Tage nach ihrem Termin nicht bezahlt ist, beendet die Zahlungserleichterung (%s)',
+        ev.reason_de := format('Ratenzahlung bewilligt (§ 93 OWiG): %s EUR in %s Raten, die erste über %s EUR fällig am %s (mit den %s Cent Rest der Teilung), dann %s EUR %s; eine Rate, die %s Tage nach ihrem Termin nicht bezahlt ist, beendet die Zahlungserleichterung (%s)',
                                abgleich.cents_de(l.open_cents), p_parts,
                                abgleich.cents_de(base + l.open_cents % p_parts),
                                to_char(first_due, 'DD.MM.YYYY'), l.open_cents % p_parts,
-                               abgleich.cents_de(base), p_every, f.relief_grace_days, p_by);
+                               abgleich.cents_de(base),
+                               CASE p_every WHEN 1 THEN 'monatlich' ELSE 'alle ' || p_every || ' Monate' END,
+                               f.relief_grace_days, p_by);
     END IF;
     ev := abgleich.fines_store(ev);
     rest := l.open_cents;
@@ -802,3 +805,16 @@ SELECT jsonb_build_object(
         END FROM typed k), '{}'::jsonb)
 FROM acct r
 $$;
+
+-- claim_status of 028: an enforcement-barred claim owes what was paid
+-- before the bar and is 'closed', not 'paid'.
+CREATE OR REPLACE VIEW abgleich.claim_status AS
+SELECT reference,
+       owed_cents AS amount_cents,
+       paid_cents,
+       open_cents,
+       CASE WHEN owed_cents <= 0 OR stage = 'enforcement_barred' THEN 'closed'
+            WHEN paid_cents = 0 THEN 'open'
+            WHEN paid_cents < owed_cents THEN 'partially_paid'
+            ELSE 'paid' END AS status
+FROM abgleich.claim_ledger;

@@ -22,16 +22,34 @@ set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
 K1=400000090016 K2=400000090024 K4=400000090049 K6=400000090057 K9=400000090104
+K10=400000090112 M1=400000090073 M2=400000090081
 life() { q "SELECT state || '|' || amount_cents || '|' || coalesce(due_date::text, '-') || '|' || coalesce(next_step_date::text, '-') || '|' || open_cents FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
 lim() { q "SELECT coalesce(limitation_date::text, '-') FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
 events() { q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1'"; }
 pay() { q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, $2, 'manual' FROM abgleich.claims WHERE reference = '$1'"; }
 last_event() { q "SELECT e.$2 FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1' ORDER BY e.id DESC LIMIT 1"; }
 
+# camt ID DATE AMOUNT REFERENCE: a statement with one credit naming REFERENCE.
+camt() {
+    echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
+    echo "<GrpHdr><MsgId>$1</MsgId><CreDtTm>$2T22:00:00</CreDtTm></GrpHdr>"
+    echo "<Stmt><Id>$1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>$2T22:00:00</CreDtTm>"
+    echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
+    echo "<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>$2</Dt></Dt></Bal>"
+    echo "<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$3</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>$2</Dt></Dt></Bal>"
+    echo "<Ntry><Amt Ccy=\"EUR\">$3</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>"
+    echo "<BookgDt><Dt>$2</Dt></BookgDt><ValDt><Dt>$2</Dt></ValDt><AcctSvcrRef>$1</AcctSvcrRef>"
+    echo '<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>'
+    echo "<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><Amt Ccy=\"EUR\">$3</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
+    echo "<RmtInf><Ustrd>Kassenzeichen $4</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+    echo '</Stmt></BkToCstmrStmt></Document>'
+}
+
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
-for k in $K1 $K4 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
+for k in $K1 $K4 $K6 $K9 $K10 $M2; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
 $ABGLEICH escalate --as-of 2026-11-25 --letters /dev/null >/dev/null
 assert_eq "final_due|8350|2026-12-08|2026-12-23|8350" "$(life $K1)" "final on 25 Nov, due 8 Dec"
 assert_eq "2029-11-24" "$(lim $K6)" "final on 25 Nov 2026: enforceable until 24 Nov 2029 (3 years, the day before the named day)"
@@ -58,13 +76,33 @@ assert_eq "1|2027-01-15|2784|5566 2|2027-02-15|2783|2783 3|2027-03-15|2783|0" \
     "three parts a month apart, 1 cent of remainder on the first"
 assert_eq "instalments|8350|2027-01-15|2027-01-23|8350" "$(life $K1)" "due on the first part; the relief ends if it is unpaid on 22 Jan"
 assert_eq "-" "$(lim $K1)" "the enforcement limitation rests while the plan is kept (§ 34(4) Nr. 3)"
-assert_match "^Ratenzahlung bewilligt \(§ 93 OWiG\): 83,50 EUR in 3 Raten, die erste über 27,84 EUR fällig am 15.01.2027 \(mit den 1 Cent Rest der Teilung\), dann 27,83 EUR alle 1 Monate" \
+assert_match "^Ratenzahlung bewilligt \(§ 93 OWiG\): 83,50 EUR in 3 Raten, die erste über 27,84 EUR fällig am 15.01.2027 \(mit den 1 Cent Rest der Teilung\), dann 27,83 EUR monatlich" \
     "$(last_event $K1 reason_de)" "the German reason states the plan"
 
 # A deferral to a Saturday is due the Monday after (§ 193 BGB).
 $ABGLEICH case $K9 --defer-to 2027-02-06 --as-of 2026-12-01 >/dev/null
 assert_eq "deferred|8350|2027-02-08|2027-02-23|8350" "$(life $K9)" "deferred to Sat 6 Feb: due Mon 8 Feb, reminder 14 days on"
 $ABGLEICH case $K4 --defer-to 2027-06-01 --as-of 2026-12-01 >/dev/null
+
+# Month ends and weekends: from Sun 31 Jan monthly, 31 Jan -> Mon 1 Feb,
+# 28 Feb (a Sunday) -> Mon 1 Mar, 31 Mar.  Without --first: one interval
+# (2 months) after the grant; 38.50 EUR in 4: 2 cents of remainder first.
+$ABGLEICH case $M2 --instalments 3 --first 2027-01-31 --as-of 2026-12-01 >/dev/null
+assert_eq "2027-02-01|1784 2027-03-01|1783 2027-03-31|1783" \
+    "$(q "SELECT string_agg(p.due_date || '|' || p.amount_cents, ' ' ORDER BY p.n) FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$M2'")" \
+    "53.50 EUR in 3: days off the weekend, the month end kept"
+$ABGLEICH case $K10 --instalments 4 --every-months 2 --as-of 2026-12-01 >/dev/null
+assert_eq "2027-02-01|964 2027-04-01|962 2027-06-01|962 2027-08-02|962" \
+    "$(q "SELECT string_agg(p.due_date || '|' || p.amount_cents, ' ' ORDER BY p.n) FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$K10'")" \
+    "every 2 months from 1 Feb; Sun 1 Aug -> Mon 2 Aug"
+
+# The same car's M1 (a 23.50 EUR cost notice) is paid 50 EUR: the 26.50
+# EUR over are not set off against M2 under payment relief.
+camt REL-2026-1 2026-12-01 50.00 $M1 > $TMP/m1.xml
+$ABGLEICH reconcile $TMP/m1.xml >/dev/null 2>$TMP/m1.txt || fail "reconcile: $(cat $TMP/m1.txt)"
+assert_eq "paid|2350|0" "$(life $M1 | cut -d'|' -f1,2,5)" "M1 paid"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.allocations WHERE method = 'surplus_offset'")" "no set-off against a claim under payment relief"
+assert_eq "2650" "$(q "SELECT sum(open_cents) FROM abgleich.open_clarifications WHERE reason = 'overpayment'")" "the 26.50 EUR wait for a clerk"
 
 # The plan's letter: a row per instalment, with its day and amount.
 $ABGLEICH escalate --as-of 2026-12-01 --letters $TMP/plan.csv >/dev/null
@@ -162,6 +200,7 @@ $ABGLEICH escalate --as-of 2029-11-25 --letters /dev/null >/dev/null
 assert_eq "enforcement_barred|1000|-|-|0" "$(life $K6)" "barred: the open 73.50 EUR taken off, the 10 EUR paid stay"
 assert_eq "-4500|-2500|-350" "$(last_event $K6 "fine_cents || '|' || e.fee_cents || '|' || e.expenses_cents")" "what was not paid, by component (§ 94)"
 assert_eq "$outbox" "$(q "SELECT count(*) FROM abgleich.outbox")" "no 'paid' feedback for a barred claim"
+assert_eq "closed" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '$K6'")" "claim_status: closed, not paid"
 assert_eq "dunning dunning" "$(life $K1 | cut -d'|' -f1) $(life $K4 | cut -d'|' -f1)" "their limitation rested"
 $ABGLEICH escalate --as-of 2030-03-16 --letters /dev/null >/dev/null
 assert_eq "dunning" "$(life $K1 | cut -d'|' -f1)" "K1 on its last day"
@@ -180,21 +219,7 @@ grep -q "is in state enforcement_barred" $TMP/stderr || fail "no relief for a ba
 
 # 20 EUR arriving for K6 afterwards: as on a time-barred claim, a
 # clarification for a clerk (to refund), nothing allocated.
-{
-    echo '<?xml version="1.0" encoding="UTF-8"?>'
-    echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
-    echo '<GrpHdr><MsgId>REL-1</MsgId><CreDtTm>2029-11-27T22:00:00</CreDtTm></GrpHdr>'
-    echo '<Stmt><Id>REL-2029-1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>2029-11-27T22:00:00</CreDtTm>'
-    echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
-    echo '<Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">0.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2029-11-27</Dt></Dt></Bal>'
-    echo '<Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">20.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2029-11-27</Dt></Dt></Bal>'
-    echo '<Ntry><Amt Ccy="EUR">20.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>'
-    echo '<BookgDt><Dt>2029-11-27</Dt></BookgDt><ValDt><Dt>2029-11-27</Dt></ValDt><AcctSvcrRef>REL1</AcctSvcrRef>'
-    echo '<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RCDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>'
-    echo "<NtryDtls><TxDtls><Refs><EndToEndId>NOTPROVIDED</EndToEndId></Refs><Amt Ccy=\"EUR\">20.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>"
-    echo "<RmtInf><Ustrd>Kassenzeichen $K6</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
-    echo '</Stmt></BkToCstmrStmt></Document>'
-} > $TMP/k6.xml
+camt REL-2029-1 2029-11-27 20.00 $K6 > $TMP/k6.xml
 $ABGLEICH reconcile $TMP/k6.xml >/dev/null 2>$TMP/k6.txt || fail "reconcile: $(cat $TMP/k6.txt)"
-assert_eq "claim_already_paid|2000" "$(q "SELECT reason || '|' || open_cents FROM abgleich.open_clarifications")" "money after the bar waits for a clerk"
+assert_eq "claim_already_paid|2000" "$(q "SELECT reason || '|' || open_cents FROM abgleich.open_clarifications ORDER BY id DESC LIMIT 1")" "money after the bar waits for a clerk"
 assert_eq "enforcement_barred|1000|-|-|0" "$(life $K6)" "nothing allocated to the barred claim"
