@@ -9,7 +9,11 @@
  * charges of the new state), and a CSV for the print shop of every letter
  * the as-of day's events need (those of `abgleich case` too), with the
  * amounts and deadlines the letter must state; German by default, English
- * with --lang en.  One transaction; under the reconcile lock, so a night
+ * with --lang en.  Since sql/057 also: a payment relief whose instalment is
+ * unpaid past the grace lapses (the remainder due at once, a letter), a
+ * deferral not paid is dunned, and a final notice past its enforcement
+ * limitation (§ 34 OWiG) becomes enforcement_barred; a kept relief is not
+ * dunned.  One transaction; under the reconcile lock, so a night
  * run never matches against amounts that are being escalated.
  */
 #include <stdio.h>
