@@ -316,28 +316,66 @@ BEGIN
 END;
 $$;
 
+-- The event of a relief (p_kind 'instalments' or 'deferred') of what is
+-- open on claim l, due first on p_first_due, with its reason in English
+-- and German; the next step is the lapse (instalments) or the reminder
+-- (a deferral).  Not stored.
+CREATE FUNCTION abgleich.fines_relief_event(l abgleich.claim_ledger, p_kind text, p_parts int,
+                                            p_first_due date, p_every int, p_as_of date,
+                                            p_by text)
+RETURNS abgleich.claim_events
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    f abgleich.fines_config;
+    ev abgleich.claim_events;
+    base bigint := l.open_cents / p_parts;
+    rem bigint := l.open_cents % p_parts;
+BEGIN
+    SELECT * INTO f FROM abgleich.fines_config WHERE id = 1;
+    ev := abgleich.fines_transition(l.id, p_kind, p_as_of, 'relief');
+    ev.due_date := p_first_due;
+    ev.next_step_date := p_first_due + CASE p_kind WHEN 'deferred' THEN f.dunning_after_days
+                                                   ELSE f.relief_grace_days END + 1;
+    IF p_kind = 'deferred' THEN
+        ev.reason := format('payment deferred to %s (§ 93 OWiG): %s EUR (%s)', p_first_due,
+                            abgleich.cents_en(l.open_cents), p_by);
+        ev.reason_de := format('Stundung bis %s (§ 93 OWiG): %s EUR (%s)',
+                               to_char(p_first_due, 'DD.MM.YYYY'), abgleich.cents_de(l.open_cents),
+                               p_by);
+        RETURN ev;
+    END IF;
+    ev.reason := format('%s instalments granted (§ 93 OWiG) of %s EUR: the first %s EUR due %s (with the %s cents left by the division), then %s EUR %s; a part unpaid %s days after its day ends the relief (%s)',
+                        p_parts, abgleich.cents_en(l.open_cents), abgleich.cents_en(base + rem),
+                        p_first_due, rem, abgleich.cents_en(base),
+                        CASE p_every WHEN 1 THEN 'monthly' ELSE 'every ' || p_every || ' months' END,
+                        f.relief_grace_days, p_by);
+    ev.reason_de := format('Ratenzahlung bewilligt (§ 93 OWiG): %s EUR in %s Raten, die erste über %s EUR fällig am %s (mit den %s Cent Rest der Teilung), dann %s EUR %s; eine Rate, die %s Tage nach ihrem Termin nicht bezahlt ist, beendet die Zahlungserleichterung (%s)',
+                           abgleich.cents_de(l.open_cents), p_parts, abgleich.cents_de(base + rem),
+                           to_char(p_first_due, 'DD.MM.YYYY'), rem, abgleich.cents_de(base),
+                           CASE p_every WHEN 1 THEN 'monatlich' ELSE 'alle ' || p_every || ' Monate' END,
+                           f.relief_grace_days, p_by);
+    RETURN ev;
+END;
+$$;
+
 -- A relief granted by a clerk (`abgleich case REF --instalments N
 -- [--first DATE] [--every-months M]` or `--defer-to DATE`): p_kind
--- 'instalments' (p_parts >= 2 parts, the first on p_first, then every
--- p_every months) or 'deferred' (one part on p_first).
+-- 'instalments' (p_parts >= 2 parts, the first on p_first, default
+-- p_every months on, then every p_every months) or 'deferred' (one part
+-- on p_first).  The event and its parts; the remainder of the division on
+-- the first part.
 CREATE FUNCTION abgleich.fines_relief(p_reference text, p_kind text, p_parts int, p_first date,
                                       p_every int, p_as_of date, p_by text)
 RETURNS abgleich.claim_events
 LANGUAGE plpgsql AS $$
 DECLARE
-    f abgleich.fines_config;
     l abgleich.claim_ledger;
     last_day date;
     ev abgleich.claim_events;
-    base bigint;
-    part bigint;
     rest bigint;
-    due date;
-    first_due date;
-    plan_de text := '';
-    plan_en text := '';
+    part bigint;
 BEGIN
-    SELECT * INTO f FROM abgleich.fines_config WHERE id = 1;
+    p_every := coalesce(p_every, 1);
     SELECT * INTO l FROM abgleich.claim_ledger WHERE reference = p_reference;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no claim with reference %', p_reference USING ERRCODE = 'P0002';
@@ -364,55 +402,27 @@ BEGIN
         RAISE EXCEPTION 'claim %: % instalments every % months: give 2 to 120 instalments of at least a cent, 1 to 12 months apart',
             p_reference, p_parts, p_every USING ERRCODE = 'P0003';
     END IF;
-    -- the first part, unless given: one interval after the grant
-    p_first := coalesce(p_first, (p_as_of + make_interval(months => coalesce(p_every, 1)))::date);
     IF p_kind = 'deferred' AND p_first <= p_as_of THEN
         RAISE EXCEPTION 'claim %: a deferral to % must lie after the day entered (%)',
             p_reference, p_first, p_as_of USING ERRCODE = 'P0003';
     END IF;
+    -- the first part, unless given: one interval after the grant
+    p_first := coalesce(p_first, (p_as_of + make_interval(months => p_every))::date);
     IF p_first < p_as_of THEN
         RAISE EXCEPTION 'claim %: the first instalment on % lies before the day entered (%)',
             p_reference, p_first, p_as_of USING ERRCODE = 'P0003';
     END IF;
-    IF p_kind = 'deferred' THEN
-        p_parts := 1;
-    END IF;
-    ev := abgleich.fines_transition(l.id, p_kind, p_as_of, 'relief');
-    base := l.open_cents / p_parts;
-    first_due := abgleich.deadline_end(p_first);
-    ev.due_date := first_due;
-    ev.next_step_date := first_due + CASE p_kind WHEN 'deferred' THEN f.dunning_after_days
-                                                 ELSE f.relief_grace_days END + 1;
-    IF p_kind = 'deferred' THEN
-        ev.reason := format('payment deferred to %s (§ 93 OWiG): %s EUR (%s)', first_due,
-                            abgleich.cents_en(l.open_cents), p_by);
-        ev.reason_de := format('Stundung bis %s (§ 93 OWiG): %s EUR (%s)',
-                               to_char(first_due, 'DD.MM.YYYY'), abgleich.cents_de(l.open_cents), p_by);
-    ELSE
-        ev.reason := format('%s instalments granted (§ 93 OWiG) of %s EUR: the first %s EUR due %s (with the %s cents left by the division), then %s EUR %s; a part unpaid %s days after its day ends the relief (%s)',
-                            p_parts, abgleich.cents_en(l.open_cents),
-                            abgleich.cents_en(base + l.open_cents % p_parts), first_due,
-                            l.open_cents % p_parts, abgleich.cents_en(base),
-                            CASE p_every WHEN 1 THEN 'monthly' ELSE 'every ' || p_every || ' months' END,
-                            f.relief_grace_days, p_by);
-        ev.reason_de := format('Ratenzahlung bewilligt (§ 93 OWiG): %s EUR in %s Raten, die erste über %s EUR fällig am %s (mit den %s Cent Rest der Teilung), dann %s EUR %s; eine Rate, die %s Tage nach ihrem Termin nicht bezahlt ist, beendet die Zahlungserleichterung (%s)',
-                               abgleich.cents_de(l.open_cents), p_parts,
-                               abgleich.cents_de(base + l.open_cents % p_parts),
-                               to_char(first_due, 'DD.MM.YYYY'), l.open_cents % p_parts,
-                               abgleich.cents_de(base),
-                               CASE p_every WHEN 1 THEN 'monatlich' ELSE 'alle ' || p_every || ' Monate' END,
-                               f.relief_grace_days, p_by);
-    END IF;
-    ev := abgleich.fines_store(ev);
+    p_parts := CASE p_kind WHEN 'deferred' THEN 1 ELSE p_parts END;
+    ev := abgleich.fines_store(abgleich.fines_relief_event(l, p_kind, p_parts,
+              abgleich.deadline_end(p_first), p_every, p_as_of, p_by));
     rest := l.open_cents;
     FOR k IN 1 .. p_parts LOOP
-        part := base + CASE WHEN k = 1 THEN l.open_cents % p_parts ELSE 0 END;
+        part := l.open_cents / p_parts + CASE WHEN k = 1 THEN l.open_cents % p_parts ELSE 0 END;
         rest := rest - part;
-        due := abgleich.deadline_end(
-                   (p_first + make_interval(months => (k - 1) * coalesce(p_every, 1)))::date);
         INSERT INTO abgleich.claim_relief_parts (event_id, claim_id, n, due_date, amount_cents,
                                                  rest_after_cents)
-        VALUES (ev.id, l.id, k, due, part, rest);
+        VALUES (ev.id, l.id, k, abgleich.deadline_end(
+                    (p_first + make_interval(months => (k - 1) * p_every))::date), part, rest);
     END LOOP;
     RETURN ev;
 END;
@@ -625,14 +635,18 @@ LANGUAGE sql STABLE AS $$
         SELECT coalesce(ev.claim_id, pd.claim_id) AS claim_id, coalesce(ev.added, 0) AS added,
                coalesce(pd.paid, 0) AS paid, ev.claim_id IS NOT NULL AS moved, ev.due
         FROM ev FULL JOIN pd ON pd.claim_id = ev.claim_id),
+    had AS MATERIALIZED (
+        -- the changed claims that ever had a relief (few: a hash semi-join),
+        -- before any per-claim lookup
+        SELECT ch.claim_id FROM ch
+        WHERE ch.claim_id IN (SELECT r.claim_id FROM abgleich.claim_relief_parts r)),
     relief AS (
-        -- the changed claims whose latest event is a relief
-        SELECT ch.claim_id, le.id AS event_id, le.due_date
-        FROM ch
+        -- those whose latest event is a relief
+        SELECT h.claim_id, le.id AS event_id, le.due_date
+        FROM had h
         CROSS JOIN LATERAL (SELECT e.id, e.state, e.due_date FROM abgleich.claim_events e
-                            WHERE e.claim_id = ch.claim_id ORDER BY e.id DESC LIMIT 1) le
-        WHERE ch.claim_id IN (SELECT r.claim_id FROM abgleich.claim_relief_parts r)
-          AND le.state IN ('instalments', 'deferred'))
+                            WHERE e.claim_id = h.claim_id ORDER BY e.id DESC LIMIT 1) le
+        WHERE le.state IN ('instalments', 'deferred'))
     SELECT ch.claim_id, ch.added::bigint, ch.paid::bigint, ch.moved OR r.claim_id IS NOT NULL,
            coalesce(CASE WHEN r.claim_id IS NOT NULL
                          THEN coalesce(abgleich.relief_next_due(r.event_id,

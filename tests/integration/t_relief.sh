@@ -214,6 +214,14 @@ $ABGLEICH --lang en account --reference $K6 >$TMP/acc6_en.txt
 grep -q "state: enforcement time-barred (§ 34 OWiG)" $TMP/acc6_en.txt || fail "English state: $(cat $TMP/acc6_en.txt)"
 grep -q "enforcement limitation ended 2029-11-24 (§ 34 OWiG)" $TMP/acc6_en.txt || fail "English reason: $(cat $TMP/acc6_en.txt)"
 assert_eq "false" "$(q "SELECT '$($ABGLEICH --json account --reference $K6)'::jsonb->'claims'->0->>'open'")" "closed in the JSON account"
+# K4's last day is 26 May 2030; on the 27th no relief is granted any more,
+# also before the night has recorded the bar.
+expect_exit 3 $ABGLEICH case $K4 --instalments 2 --as-of 2030-05-27
+grep -q "the enforcement limitation ended on 2030-05-26 (§ 34 OWiG)" $TMP/stderr || fail "past the limitation: $(cat $TMP/stderr)"
+$ABGLEICH escalate --as-of 2030-05-26 --letters /dev/null >/dev/null
+assert_eq "dunning" "$(life $K4 | cut -d'|' -f1)" "K4 on its last day"
+$ABGLEICH escalate --as-of 2030-05-27 --letters /dev/null >/dev/null
+assert_eq "enforcement_barred|0|-|-|0" "$(life $K4)" "K4 barred the day after; nothing was paid"
 expect_exit 3 $ABGLEICH case $K6 --instalments 2 --as-of 2029-11-26
 grep -q "is in state enforcement_barred" $TMP/stderr || fail "no relief for a barred claim: $(cat $TMP/stderr)"
 
