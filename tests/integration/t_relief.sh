@@ -91,7 +91,15 @@ $ABGLEICH case $M2 --instalments 3 --first 2027-01-31 --as-of 2026-12-01 >/dev/n
 assert_eq "2027-02-01|1784 2027-03-01|1783 2027-03-31|1783" \
     "$(q "SELECT string_agg(p.due_date || '|' || p.amount_cents, ' ' ORDER BY p.n) FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$M2'")" \
     "53.50 EUR in 3: days off the weekend, the month end kept"
-$ABGLEICH case $K10 --instalments 4 --every-months 2 --as-of 2026-12-01 >/dev/null
+# ... granted by a login of the fines office (sql/009_roles.sql); the
+# readonly group may not.
+for g in fines readonly; do
+    psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE t_relief_$g LOGIN IN ROLE abgleich_$g;
+        EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
+done
+ABGLEICH_DB="$ABGLEICH_DB user=t_relief_readonly" expect_exit 4 $ABGLEICH case $K10 --instalments 4 --every-months 2 --as-of 2026-12-01
+grep -q "permission denied" $TMP/stderr || fail "readonly: $(cat $TMP/stderr)"
+ABGLEICH_DB="$ABGLEICH_DB user=t_relief_fines" $ABGLEICH case $K10 --instalments 4 --every-months 2 --as-of 2026-12-01 >/dev/null
 assert_eq "2027-02-01|964 2027-04-01|962 2027-06-01|962 2027-08-02|962" \
     "$(q "SELECT string_agg(p.due_date || '|' || p.amount_cents, ' ' ORDER BY p.n) FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$K10'")" \
     "every 2 months from 1 Feb; Sun 1 Aug -> Mon 2 Aug"
