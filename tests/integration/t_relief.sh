@@ -21,7 +21,7 @@
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
-K1=400000090016 K2=400000090024 K4=400000090049 K6=400000090057 K9=400000090104
+K1=400000090016 K2=400000090024 K3=400000090032 K4=400000090049 K6=400000090057 K9=400000090104
 K10=400000090112 M1=400000090073 M2=400000090081
 life() { q "SELECT state || '|' || amount_cents || '|' || coalesce(due_date::text, '-') || '|' || coalesce(next_step_date::text, '-') || '|' || open_cents FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
 lim() { q "SELECT coalesce(limitation_date::text, '-') FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
@@ -130,6 +130,17 @@ $ABGLEICH escalate --as-of 2026-12-23 --letters /dev/null >/dev/null
 assert_eq "dunning" "$(life $K6 | cut -d'|' -f1)" "K6 without relief is dunned"
 assert_eq "$n1 $n4 $n9" "$(events $K1) $(events $K4) $(events $K9)" "no reminder under payment relief"
 
+# K3: the keeper's cost notice of 25 Nov, final on 10 Dec (escalate
+# recorded it only on 23 Dec: the day of finality counts, not the run's);
+# dunned with a 5 EUR fee, then given two instalments.
+assert_eq "final_due|2029-12-09" "$(life $K3 | cut -d'|' -f1)|$(lim $K3)" "a cost notice: 3 years from its finality"
+q "UPDATE abgleich.fines_config SET dunning_fee_cents = 500" >/dev/null
+$ABGLEICH escalate --as-of 2027-01-07 --letters /dev/null >/dev/null
+q "UPDATE abgleich.fines_config SET dunning_fee_cents = 0" >/dev/null
+assert_eq "dunning|2850|2027-01-14|-|2850" "$(life $K3)" "dunned with a 5 EUR fee"
+$ABGLEICH case $K3 --instalments 2 --as-of 2027-01-08 >/dev/null
+assert_eq "instalments|2850|2027-02-08|2027-02-16|2850" "$(life $K3)" "two parts of 14.25 EUR, the first a month on"
+
 # 55.67 EUR pay the first two parts: due on the third now.  The claim
 # index's delta (the snapshot's path) gives the same due day as a full load.
 wa=$(q "SELECT coalesce(max(id), 0) FROM abgleich.allocations")
@@ -168,6 +179,12 @@ grep -q "^    Rate 3 von 3: 27,83 EUR fällig 2027-03-15 - offen (10,00 EUR geza
 pay $K9 8350
 assert_eq "paid|8350|2027-02-08|-|0" "$(life $K9)" "a deferral paid in full"
 assert_eq 1 "$(q "SELECT count(*) FROM abgleich.outbox WHERE topic = 'paid' AND reference = '$K9'")" "paid feedback"
+
+# K3 pays nothing: on 16 Feb the relief lapses; the reminder's fee stays.
+$ABGLEICH escalate --as-of 2027-02-16 --letters /dev/null >/dev/null
+assert_eq "relief_lapsed|2850|2027-02-16|2027-03-03|2850" "$(life $K3)" "lapsed, the fee kept"
+assert_eq "2500" "$(q "SELECT fee_cents FROM abgleich.claim_lifecycle WHERE reference = '$K3'")" "20 EUR cost fee + 5 EUR reminder fee"
+assert_eq "2030-01-17" "$(lim $K3)" "rested the 39 days from 8 Jan to 16 Feb"
 
 # The third part (17.83 EUR left) unpaid 7 days after 15 Mar: on the 23rd
 # the relief lapses, the remainder due at once, the reminder 14 days on.
