@@ -469,7 +469,7 @@ BEGIN
             target := 'enforcement_barred';
             why := format('enforcement limitation ended %s (§ 34 OWiG): the final notice may no longer be enforced; the %s EUR open are taken off',
                           r.limitation_date, abgleich.cents_en(r.open_cents));
-            why_de := format('Vollstreckungsverjährung am %s eingetreten (§ 34 OWiG): der rechtskräftige Bescheid darf nicht mehr vollstreckt werden; die offenen %s EUR werden ausgebucht',
+            why_de := format('Vollstreckungsverjährung (§ 34 OWiG): die Frist endete am %s; der rechtskräftige Bescheid darf nicht mehr vollstreckt werden, die offenen %s EUR werden ausgebucht',
                              to_char(r.limitation_date, 'DD.MM.YYYY'), abgleich.cents_de(r.open_cents));
         ELSIF barred AND NOT (r.stage = 'hearing' AND parking) THEN
             target := 'time_barred';

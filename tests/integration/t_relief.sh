@@ -234,7 +234,7 @@ assert_eq "enforcement_barred|6567|-|-|0" "$(life $K1)" "K1 barred the day after
 
 $ABGLEICH account --reference $K6 >$TMP/acc6.txt
 grep -q "Stand: Vollstreckung verjährt (§ 34 OWiG)" $TMP/acc6.txt || fail "German state: $(cat $TMP/acc6.txt)"
-grep -q "Vollstreckungsverjährung am 24.11.2029 eingetreten (§ 34 OWiG)" $TMP/acc6.txt || fail "German reason: $(cat $TMP/acc6.txt)"
+grep -q "Vollstreckungsverjährung (§ 34 OWiG): die Frist endete am 24.11.2029; .* die offenen 73,50 EUR werden ausgebucht$" $TMP/acc6.txt || fail "German reason: $(cat $TMP/acc6.txt)"
 $ABGLEICH --lang en account --reference $K6 >$TMP/acc6_en.txt
 grep -q "state: enforcement time-barred (§ 34 OWiG)" $TMP/acc6_en.txt || fail "English state: $(cat $TMP/acc6_en.txt)"
 grep -q "enforcement limitation ended 2029-11-24 (§ 34 OWiG)" $TMP/acc6_en.txt || fail "English reason: $(cat $TMP/acc6_en.txt)"
