@@ -194,6 +194,10 @@ $ABGLEICH escalate --as-of 2027-03-23 --letters $TMP/lapse.csv >/dev/null
 assert_eq "relief_lapsed|8350|2027-03-23|2027-04-07|1783" "$(life $K1)" "lapsed: the remainder due at once"
 grep -q "^$K1;.*;Wegfall der Zahlungserleichterung, sofort fällig;2027-03-23;55,00;25,00;3,50;83,50;65,67;17,83;2027-03-23;;;$" $TMP/lapse.csv \
     || fail "the letter that the relief lapsed: $(cat $TMP/lapse.csv)"
+n1=$(events $K1)
+$ABGLEICH escalate --as-of 2027-03-23 --letters $TMP/lapse2.csv >/dev/null
+cmp -s $TMP/lapse.csv $TMP/lapse2.csv || fail "the same day again, other letters: $(diff $TMP/lapse.csv $TMP/lapse2.csv)"
+assert_eq "$n1" "$(events $K1)" "the same day again writes nothing"
 assert_eq "0|0|0" "$(last_event $K1 "fine_cents || '|' || e.fee_cents || '|' || e.expenses_cents")" "the lapse charges nothing"
 assert_match "^die Rate fällig am 15.03.2027 ist nicht innerhalb von 7 Tagen bezahlt: die Zahlungserleichterung ist entfallen" \
     "$(last_event $K1 reason_de)" "the lapse explains itself"
