@@ -185,6 +185,14 @@ $ABGLEICH escalate --as-of 2027-02-16 --letters /dev/null >/dev/null
 assert_eq "relief_lapsed|2850|2027-02-16|2027-03-03|2850" "$(life $K3)" "lapsed, the fee kept"
 assert_eq "2500" "$(q "SELECT fee_cents FROM abgleich.claim_lifecycle WHERE reference = '$K3'")" "20 EUR cost fee + 5 EUR reminder fee"
 assert_eq "2030-01-17" "$(lim $K3)" "rested the 39 days from 8 Jan to 16 Feb"
+# K10's plan lapsed the same night (its first part was due 1 Feb); a new
+# relief may follow (§ 93(3) sentence 2 OWiG): a deferral of all that is open.
+assert_eq "relief_lapsed|3850" "$(life $K10 | cut -d'|' -f1,5)" "K10 lapsed"
+$ABGLEICH case $K10 --defer-to 2027-04-01 --as-of 2027-02-17 >/dev/null
+assert_eq "deferred|3850|2027-04-01|2027-04-16|3850" "$(life $K10)" "deferred after the lapse"
+expect_exit 2 $ABGLEICH case $K10 --instalments 3 --every-months 0 --as-of 2027-02-17
+expect_exit 2 $ABGLEICH case $K10 --instalments x3 --as-of 2027-02-17
+expect_exit 2 $ABGLEICH case $K10 --instalments 3 --defer-to 2027-05-01 --as-of 2027-02-17
 
 # The third part (17.83 EUR left) unpaid 7 days after 15 Mar: on the 23rd
 # the relief lapses, the remainder due at once, the reminder 14 days on.
