@@ -452,10 +452,17 @@ BEGIN
           AND l.stage IN ('warning_open', 'hearing', 'fine_notice', 'cost_notice', 'final_due',
                           'dunning', 'instalments', 'deferred', 'relief_lapsed')
           AND (l.next_step_date <= p_as_of
-               -- prosecution limitation before a notice, enforcement
-               -- limitation once final (a notice's carried date is neither)
-               OR (l.stage NOT IN ('fine_notice', 'cost_notice')
-                   AND l.limitation_date < p_as_of))
+               -- prosecution limitation before a notice
+               OR (l.stage IN ('warning_open', 'hearing') AND l.limitation_date < p_as_of)
+               -- enforcement limitation once final (a notice's carried date
+               -- is neither); its last day lies at least the shorter period
+               -- after the offense, so younger claims skip its lookups
+               OR (l.stage IN ('final_due', 'dunning', 'instalments', 'deferred', 'relief_lapsed')
+                   AND CASE WHEN l.offense_time::date
+                                 >= (p_as_of - make_interval(years => least(
+                                        f.enforcement_years_small, f.enforcement_years_large)))::date + 2
+                            THEN false
+                            ELSE l.limitation_date < p_as_of END))
           AND NOT EXISTS (SELECT 1 FROM abgleich.claim_events e
                           WHERE e.claim_id = l.id AND e.event_date >= p_as_of)
         ORDER BY l.id
