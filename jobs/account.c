@@ -2,7 +2,8 @@
  * account.c - `abgleich account --plate P | --reference R [--json]`: the
  * citizen's account as OpenR@thaus shows it - every claim of a plate (or
  * one claim), open and settled, with due dates, amounts by component,
- * payments, state and history.
+ * payments, state and history, and a payment relief's plan (sql/057:
+ * each instalment, its day, paid or not).
  *
  * The data is one SQL function, abgleich.account_json(plate, reference)
  * (sql/004_fines.sql; by plate one car since sql/036_car_key.sql), which the HTTP server also answers GET /accounts
@@ -19,8 +20,9 @@
 #include "../engine/pgsink.h"
 #include "cli.h"
 
-/* One row per claim (kind 0), payment (1) and event (2), in claim order;
- * first (kind -1) why no car was looked up, when the plate named none. */
+/* One row per claim (kind 0), payment (1), event (2) and part of a
+ * payment relief (3, sql/057), in claim order; first (kind -1) why no car
+ * was looked up, when the plate named none. */
 static const char rows_sql[] =
     "WITH a AS (SELECT abgleich.account_json($1, $2) AS j),"
     " c AS (SELECT x, n FROM a, jsonb_array_elements(a.j->'claims') WITH ORDINALITY t(x, n))"
@@ -34,8 +36,14 @@ static const char rows_sql[] =
     " FROM c, jsonb_array_elements(x->'payments') WITH ORDINALITY u(p, m)"
     " UNION ALL"
     " SELECT n, 2, m, e->>'date', e->>'state', e->>'fine_cents', e->>'fee_cents',"
-    "  e->>'expenses_cents', e->>'due_date', e->>'reason', NULL, NULL, NULL, NULL, NULL, NULL,"
-    "  NULL FROM c, jsonb_array_elements(x->'history') WITH ORDINALITY u(e, m)"
+    "  e->>'expenses_cents', e->>'due_date', e->>'reason', e->>'reason_de', NULL, NULL, NULL,"
+    "  NULL, NULL, NULL FROM c, jsonb_array_elements(x->'history') WITH ORDINALITY u(e, m)"
+    " UNION ALL"
+    " SELECT n, 3, m, q->>'due_date', x->'relief'->>'kind', q->>'amount_cents',"
+    "  q->>'paid_cents', q->>'paid', x->'relief'->>'granted',"
+    "  jsonb_array_length(x->'relief'->'parts')::text, q->>'n', NULL, NULL, NULL, NULL, NULL,"
+    "  NULL FROM c, jsonb_array_elements(x->'relief'->'parts') WITH ORDINALITY u(q, m)"
+    " WHERE jsonb_typeof(x->'relief') = 'object'"
     " UNION ALL"
     " SELECT 0, -1, 0, j->>'message', j->>'message_en', NULL, NULL, NULL, NULL, NULL, NULL,"
     "  NULL, NULL, NULL, NULL, NULL, NULL FROM a WHERE j ? 'message'"
@@ -49,6 +57,12 @@ static const char *const states[][3] = {
     {"objection", "Einspruch eingelegt", "objection lodged"},
     {"final_due", "rechtskräftig, zu zahlen", "final, payable"},
     {"dunning", "Mahnung", "reminder"},
+    {"instalments", "Ratenzahlung bewilligt (§ 93 OWiG)", "instalments granted (§ 93 OWiG)"},
+    {"deferred", "gestundet (§ 93 OWiG)", "payment deferred (§ 93 OWiG)"},
+    {"relief_lapsed", "Zahlungserleichterung entfallen, Rest sofort fällig",
+     "payment relief lapsed, remainder due at once"},
+    {"enforcement_barred", "Vollstreckung verjährt (§ 34 OWiG)",
+     "enforcement time-barred (§ 34 OWiG)"},
     {"paid", "bezahlt", "paid"},
     {"time_barred", "verjährt", "time-barred"},
     {"dismissed", "eingestellt", "dismissed"},
@@ -95,6 +109,47 @@ static void print_claim(const pgsink_result *r, int i, int en)
            val(r, i, 8), val(r, i, 9));
 }
 
+/* A history line; the reason in English, and in German where the event
+ * has one (the steps of sql/057). */
+static void print_event(const pgsink_result *r, int i, int en)
+{
+    char x[32], y[32], z[32];
+    int de_why = !en && !pgsink_result_isnull(r, i, 10);
+    printf(en ? "  %s  %s: fine %s, fees %s, expenses %s; due %s - %s\n"
+              : "  %s  %s: Geldbuße %s, Gebühren %s, Auslagen %s; fällig %s%s%s\n",
+           val(r, i, 3), state_name(val(r, i, 4), en), eur(r, i, 5, en, x), eur(r, i, 6, en, y),
+           eur(r, i, 7, en, z), val(r, i, 8), en ? val(r, i, 9) : de_why ? " - " : "",
+           de_why ? val(r, i, 10) : "");
+}
+
+/* One part of a payment relief, under a heading before the first. */
+static void print_part(const pgsink_result *r, int i, int en)
+{
+    char a[32], b[32];
+    int deferred = !strcmp(val(r, i, 4), "deferred");
+    if (!strcmp(val(r, i, 2), "1")) {
+        if (deferred)
+            printf(en ? "  deferral (§ 93 OWiG) granted %s:\n"
+                      : "  Stundung (§ 93 OWiG) bewilligt am %s:\n", val(r, i, 8));
+        else
+            printf(en ? "  instalments (§ 93 OWiG) granted %s:\n"
+                      : "  Ratenzahlung (§ 93 OWiG) bewilligt am %s:\n", val(r, i, 8));
+    }
+    int paid = !strcmp(val(r, i, 7), "true");
+    int64_t part_paid = strtoll(val(r, i, 6), NULL, 10);
+    if (en)
+        printf("    %s %s of %s: %s EUR due %s - %s", deferred ? "payment" : "instalment",
+               val(r, i, 10), val(r, i, 9), eur(r, i, 5, en, a), val(r, i, 3),
+               paid ? "paid" : "open");
+    else
+        printf("    %s %s von %s: %s EUR fällig %s - %s", deferred ? "Zahlung" : "Rate",
+               val(r, i, 10), val(r, i, 9), eur(r, i, 5, en, a), val(r, i, 3),
+               paid ? "bezahlt" : "offen");
+    if (!paid && part_paid > 0)
+        printf(en ? " (%s EUR paid)" : " (%s EUR gezahlt)", eur(r, i, 6, en, b));
+    printf("\n");
+}
+
 static void print_text(const pgsink_result *r, const char *what, int en)
 {
     int claims = 0;
@@ -114,7 +169,7 @@ static void print_text(const pgsink_result *r, const char *what, int en)
            what, claims, a, b);
     for (int i = 0; i < pgsink_result_rows(r); i++) {
         const char *kind = pgsink_result_value(r, i, 1);
-        char x[32], y[32], z[32];
+        char x[32];
         if (!strcmp(kind, "-1"))
             printf("%s\n", val(r, i, en ? 4 : 3));
         else if (!strcmp(kind, "0"))
@@ -122,12 +177,10 @@ static void print_text(const pgsink_result *r, const char *what, int en)
         else if (!strcmp(kind, "1"))
             printf(en ? "  payment %s  %s EUR  (%s)\n" : "  Zahlung %s  %s EUR  (%s)\n",
                    val(r, i, 3), eur(r, i, 5, en, x), val(r, i, 4));
+        else if (!strcmp(kind, "2"))
+            print_event(r, i, en);
         else
-            printf(en ? "  %s  %s: fine %s, fees %s, expenses %s; due %s - %s\n"
-                      : "  %s  %s: Geldbuße %s, Gebühren %s, Auslagen %s; fällig %s\n",
-                   val(r, i, 3), state_name(val(r, i, 4), en), eur(r, i, 5, en, x),
-                   eur(r, i, 6, en, y), eur(r, i, 7, en, z), val(r, i, 8),
-                   en ? val(r, i, 9) : "");
+            print_part(r, i, en);
     }
 }
 

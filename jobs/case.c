@@ -15,11 +15,19 @@
  *                    entered later, also after the night made the notice
  *                    final or dunned it (sql/052);
  * objection withdrawn -> the notice is final that day;
- * dismiss         -> nothing is owed any more.
+ * dismiss         -> nothing is owed any more;
+ * instalments N [--first DATE] [--every-months M], defer-to DATE
+ *                 -> payment relief (§ 93 OWiG) for a final notice not
+ *                    paid: what is open split into N parts in cents (the
+ *                    remainder on the first), the first on DATE (default
+ *                    M months on), then every M (1) months; or one
+ *                    deferred date.  escalate does not dun it while it is
+ *                    kept and ends it when a part is late (sql/057).
  * The answers are a hearing's only; a fine notice is refused once the
  * limitation has ended, and no case is dated before the claim's last event
  * (sql/035_fines_rules.sql).
- * One dated event (sql/004_fines.sql: abgleich.fines_case), in one
+ * One dated event (sql/004_fines.sql: abgleich.fines_case; a relief:
+ * abgleich.fines_relief with its parts, sql/057), in one
  * transaction under the reconcile lock; the letter goes out with the
  * day's `abgleich escalate`.  Prints the new state and amounts.
  */
@@ -41,7 +49,48 @@
 
 typedef struct case_args {
     const char *reference, *answer, *as_of_arg, *by, *received;
+    const char *parts, *first, *every; /* a relief's, as typed */
+    char first_day[11];                /* --first or --defer-to, checked */
+    int first_given;                   /* --first, which --instalments alone takes */
 } case_args;
+
+/* A positive count as typed ("6"), nothing else. */
+static int positive(const char *v)
+{
+    char *end;
+    long n = strtol(v, &end, 10);
+    return *v && !*end && n > 0 && n <= 1000;
+}
+
+/* The options of a payment relief at argv[i]: how many arguments they
+ * took, 0 if argv[i] is none of them, AB_E_USAGE when malformed. */
+static int parse_relief(int argc, char **argv, int i, case_args *a)
+{
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    int is_inst = !strcmp(argv[i], "--instalments"), is_defer = !strcmp(argv[i], "--defer-to");
+    int is_first = !strcmp(argv[i], "--first"), is_every = !strcmp(argv[i], "--every-months");
+    if (!is_inst && !is_defer && !is_first && !is_every)
+        return 0;
+    if (!v || ((is_inst || is_defer) && a->answer))
+        return AB_E_USAGE;
+    if (is_inst || is_every) {
+        if (!positive(v))
+            return AB_E_USAGE;
+        *(is_inst ? &a->parts : &a->every) = v;
+        if (is_inst)
+            a->answer = "instalments";
+        return 2;
+    }
+    int32_t d;
+    if (date_parse_iso(v, strlen(v), &d) < 0)
+        return AB_E_USAGE;
+    date_format(d, a->first_day);
+    a->first = a->first_day;
+    a->first_given |= is_first;
+    if (is_defer)
+        a->answer = "deferred";
+    return 2;
+}
 
 static int parse(int argc, char **argv, case_args *a)
 {
@@ -49,6 +98,13 @@ static int parse(int argc, char **argv, case_args *a)
     a->by = getenv("USER") ? getenv("USER") : "unknown";
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int took = parse_relief(argc, argv, i, a);
+        if (took < 0)
+            return took;
+        if (took > 0) {
+            i += took - 1;
+            continue;
+        }
         const char *ans = !strcmp(argv[i], "--driver-known")          ? "driver_known"
                           : !strcmp(argv[i], "--driver-unknown")      ? "driver_unknown"
                           : !strcmp(argv[i], "--objection")           ? "objection"
@@ -73,6 +129,9 @@ static int parse(int argc, char **argv, case_args *a)
     }
     if (a->received && (!a->answer || strcmp(a->answer, "objection") != 0))
         return AB_E_USAGE; /* the day an objection came in, for it alone */
+    int inst = a->answer && !strcmp(a->answer, "instalments");
+    if ((a->every || a->first_given) && !inst)
+        return AB_E_USAGE; /* --first and --every-months belong to --instalments */
     return a->reference && a->answer ? AB_OK : AB_E_USAGE;
 }
 
@@ -127,10 +186,19 @@ static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const c
     normalise_ref(a->reference, ref, sizeof ref);
     const char *params[] = {ref, a->answer, day, parking, a->by, a->received};
     pgsink_result *res = NULL;
-    rc = pgsink_query(db,
-                      "SELECT id FROM abgleich.fines_case($1, $2, $3::date, $4::text[], $5,"
-                      " $6::date)",
-                      6, params, &res);
+    if (!strcmp(a->answer, "instalments") || !strcmp(a->answer, "deferred")) {
+        const char *rp[] = {ref, a->answer, a->parts, a->first, a->every ? a->every : "1", day,
+                            a->by};
+        rc = pgsink_query(db,
+                          "SELECT id FROM abgleich.fines_relief($1, $2, $3::int, $4::date,"
+                          " $5::int, $6::date, $7)",
+                          7, rp, &res);
+    } else {
+        rc = pgsink_query(db,
+                          "SELECT id FROM abgleich.fines_case($1, $2, $3::date, $4::text[], $5,"
+                          " $6::date)",
+                          6, params, &res);
+    }
     if (rc < 0)
         return rc;
     pgsink_result_free(res);
@@ -157,7 +225,8 @@ int job_case(const cli_opts *o, int argc, char **argv)
     if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
         fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown"
                         "|--objection [--received YYYY-MM-DD]|--objection-withdrawn|--dismiss"
-                        " [--as-of YYYY-MM-DD] [--by NAME]\n");
+                        "|--instalments N [--first YYYY-MM-DD] [--every-months M]"
+                        "|--defer-to YYYY-MM-DD [--as-of YYYY-MM-DD] [--by NAME]\n");
         return AB_E_USAGE;
     }
     char day[11];
@@ -182,7 +251,7 @@ int job_case(const cli_opts *o, int argc, char **argv)
             msg++;
         log_error("%s: %.*s", a.reference, ctx ? (int)(ctx - msg) : (int)strlen(msg), msg);
         /* P0003: wrong state, paid, time-barred, or dated before the claim's
-         * last event (sql/035_fines_rules.sql). */
+         * last event (sql/035_fines_rules.sql); a relief's refusals (sql/057). */
         if (!strcmp(pgsink_sqlstate(db), "P0002"))
             rc = AB_E_NOTFOUND;
         else if (!strcmp(pgsink_sqlstate(db), "P0003"))

@@ -9,7 +9,11 @@
  * charges of the new state), and a CSV for the print shop of every letter
  * the as-of day's events need (those of `abgleich case` too), with the
  * amounts and deadlines the letter must state; German by default, English
- * with --lang en.  One transaction; under the reconcile lock, so a night
+ * with --lang en.  Since sql/057 also: a payment relief whose instalment is
+ * unpaid past the grace lapses (the remainder due at once, a letter), a
+ * deferral not paid is dunned, and a final notice past its enforcement
+ * limitation (§ 34 OWiG) becomes enforcement_barred; a kept relief is not
+ * dunned.  One transaction; under the reconcile lock, so a night
  * run never matches against amounts that are being escalated.
  */
 #include <stdio.h>
@@ -60,39 +64,51 @@ static int write_line(void *ctx, char *line, size_t n)
 /* The letters of the day's events as CSV (';', German amounts) or, with
  * --lang en, (',' and '.'): the amounts as of each letter's event, and
  * the deadline it states (the answer's, the objection's last day; the
- * view's next_step_date is the day after it; sql/035_fines_rules.sql).  The day is our own formatted date, safe to
+ * view's next_step_date is the day after it; sql/035_fines_rules.sql).
+ * A plan of instalments is a row per instalment: its number and amount in
+ * the last two columns, its day as the due date (sql/057).  The day is our own formatted date, safe to
  * splice into the COPY statement (COPY takes no parameters). */
 static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f)
 {
     int en = !strcmp(o->lang, "en");
-    char amt[6][160];
-    const char *col[6] = {"fine_cents", "fee_cents", "expenses_cents",
-                          "owed_cents", "paid_cents", "greatest(open_cents, 0)"};
-    for (int i = 0; i < 6; i++) /* integer cents as "12,50": no float anywhere */
+    char amt[7][160];
+    const char *col[7] = {"fine_cents", "fee_cents", "expenses_cents",   "owed_cents",
+                          "paid_cents", "greatest(open_cents, 0)", "instalment_cents"};
+    for (int i = 0; i < 7; i++) /* integer cents as "12,50": no float anywhere */
         snprintf(amt[i], sizeof amt[i], "(%s / 100)::text || '%c' || lpad((%s %% 100)::text, 2, '0')",
                  col[i], en ? '.' : ',', col[i]);
-    char sql[4096];
-    snprintf(sql, sizeof sql,
+    char sql[6144];
+    int n = snprintf(sql, sizeof sql,
              "COPY (SELECT reference AS %s, plate AS %s, tbnr, offense_time AS %s,"
              " location AS %s, CASE state %s END AS %s, event_date AS %s,"
              " %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s, %s AS %s,"
-             " due_date AS %s, deadline AS %s"
-             " FROM abgleich.fines_letters WHERE event_date = '%s' ORDER BY event_id)"
+             " due_date AS %s, deadline AS %s, instalment AS %s, %s AS %s"
+             " FROM abgleich.fines_letters WHERE event_date = '%s'"
+             " ORDER BY event_id, instalment)"
              " TO STDOUT WITH (FORMAT csv, HEADER, DELIMITER '%c')",
              en ? "reference" : "kassenzeichen", en ? "plate" : "kennzeichen",
              en ? "offense_time" : "tatzeit", en ? "location" : "tatort",
              en ? "WHEN 'hearing' THEN 'hearing' WHEN 'fine_notice' THEN 'fine notice'"
                   " WHEN 'cost_notice' THEN 'cost notice (§ 25a StVG)'"
                   " WHEN 'dunning' THEN 'reminder' WHEN 'dismissed' THEN 'discontinuation'"
+                  " WHEN 'instalments' THEN 'instalments (§ 93 OWiG)'"
+                  " WHEN 'deferred' THEN 'deferral (§ 93 OWiG)'"
+                  " WHEN 'relief_lapsed' THEN 'payment relief lapsed, due at once'"
                 : "WHEN 'hearing' THEN 'Anhörung' WHEN 'fine_notice' THEN 'Bußgeldbescheid'"
                   " WHEN 'cost_notice' THEN 'Kostenbescheid (§ 25a StVG)'"
-                  " WHEN 'dunning' THEN 'Mahnung' WHEN 'dismissed' THEN 'Einstellung'",
+                  " WHEN 'dunning' THEN 'Mahnung' WHEN 'dismissed' THEN 'Einstellung'"
+                  " WHEN 'instalments' THEN 'Ratenzahlung (§ 93 OWiG)'"
+                  " WHEN 'deferred' THEN 'Stundung (§ 93 OWiG)'"
+                  " WHEN 'relief_lapsed' THEN 'Wegfall der Zahlungserleichterung, sofort fällig'",
              en ? "letter" : "schreiben", en ? "date" : "datum", amt[0],
              en ? "fine" : "geldbusse", amt[1], en ? "fees" : "gebuehren", amt[2],
              en ? "expenses" : "auslagen", amt[3], en ? "total" : "gesamt", amt[4],
              en ? "paid" : "bereits_gezahlt", amt[5], en ? "open" : "offen",
-             en ? "due_date" : "zahlbar_bis", en ? "deadline" : "frist_bis", day,
+             en ? "due_date" : "zahlbar_bis", en ? "deadline" : "frist_bis",
+             en ? "instalment" : "rate", amt[6], en ? "instalment_amount" : "ratenbetrag", day,
              en ? ',' : ';');
+    if (n < 0 || (size_t)n >= sizeof sql)
+        return AB_E_LIMIT;
     return pgsink_copy_out(db, sql, write_line, f);
 }
 

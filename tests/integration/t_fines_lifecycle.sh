@@ -29,7 +29,7 @@ assert_eq '{"as_of":"2026-11-09","moved":0,"states":{},"letters":"'$TMP'/l0.csv"
 $ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/l1.csv >/dev/null
 assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $A)" "hearing: 14 days to answer"
 assert_eq "7" "$(($(wc -l <$TMP/l1.csv) - 1))" "seven hearing letters (A B C D F H I)"
-grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-24$" $TMP/l1.csv \
+grep -q "^$A;HH-AB 1;112292;2026-11-01 10:00:00;Hafenstraße 1;Anhörung;2026-11-10;10,00;0,00;0,00;10,00;0,00;10,00;2026-11-24;2026-11-24;;$" $TMP/l1.csv \
     || fail "letter of A (answer by 24 Nov): $(cat $TMP/l1.csv)"
 assert_eq "2027-02-09" "$(q "SELECT limitation_date FROM abgleich.claim_lifecycle WHERE reference = '$A'")" \
     "the hearing of 10 Nov restarts the limitation; its last day is 9 Feb (the day before the named day)"
@@ -64,11 +64,11 @@ assert_eq "$A|hearing|fine_notice|0|2500|350" "$(q "SELECT c.reference, e.state_
 $ABGLEICH escalate --as-of 2026-11-25 --letters $TMP/l2.csv >/dev/null
 assert_eq "cost_notice|2350|2350|2026-12-23|2026-12-10" "$(state $C)" "no answer, parking: cost notice 23.50 EUR"
 assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $H)" "no answer, not parking: the hearing waits for a clerk"
-grep -q "^$C;M-Q 3;141312;.*;Kostenbescheid (§ 25a StVG);2026-11-25;0,00;20,00;3,50;23,50;0,00;23,50;2026-12-23;2026-12-09$" $TMP/l2.csv || fail "cost notice letter: $(cat $TMP/l2.csv)"
+grep -q "^$C;M-Q 3;141312;.*;Kostenbescheid (§ 25a StVG);2026-11-25;0,00;20,00;3,50;23,50;0,00;23,50;2026-12-23;2026-12-09;;$" $TMP/l2.csv || fail "cost notice letter: $(cat $TMP/l2.csv)"
 grep -q "^$A;.*;Bußgeldbescheid;" $TMP/l2.csv && fail "a letter of another day"
 $ABGLEICH --lang en escalate --as-of 2026-11-20 --letters $TMP/l3.csv >/dev/null
-head -1 $TMP/l3.csv | grep -q "^reference,plate,tbnr,offense_time,location,letter,date,fine,fees,expenses,total,paid,open,due_date,deadline$" || fail "English letters header: $(head -1 $TMP/l3.csv)"
-grep -q "^$A,HH-AB 1,112292,.*,fine notice,2026-11-20,10.00,25.00,3.50,38.50,0.00,38.50,2026-12-18,2026-12-04$" $TMP/l3.csv || fail "the clerk's cases of the day: $(cat $TMP/l3.csv)"
+head -1 $TMP/l3.csv | grep -q "^reference,plate,tbnr,offense_time,location,letter,date,fine,fees,expenses,total,paid,open,due_date,deadline,instalment,instalment_amount$" || fail "English letters header: $(head -1 $TMP/l3.csv)"
+grep -q "^$A,HH-AB 1,112292,.*,fine notice,2026-11-20,10.00,25.00,3.50,38.50,0.00,38.50,2026-12-18,2026-12-04,,$" $TMP/l3.csv || fail "the clerk's cases of the day: $(cat $TMP/l3.csv)"
 
 # Payments after escalation: A overpaid (57 EUR for 38.50), B in part.
 $ABGLEICH reconcile $F/statement.xml 2>$TMP/rec.txt
@@ -96,7 +96,7 @@ assert_eq "final_due|8350|2350|2026-12-18|2027-01-02" "$(state $B)" "no objectio
 q "UPDATE abgleich.fines_config SET dunning_fee_cents = 500" >/dev/null
 $ABGLEICH escalate --as-of 2027-01-02 --letters $TMP/l4.csv >/dev/null
 assert_eq "dunning|8850|2850|2027-01-11|-" "$(state $B)" "reminder with the configured fee; its week ends on Saturday, so Monday"
-grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-11;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
+grep -q "^$B;.*;Mahnung;2027-01-02;55,00;30,00;3,50;88,50;60,00;28,50;2027-01-11;;;$" $TMP/l4.csv || fail "reminder letter: $(cat $TMP/l4.csv)"
 assert_eq "2500 750000 3000 3000" "$(q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(100000000)") $(q "UPDATE abgleich.fines_config SET fee_min_cents = 3000"; q "SELECT abgleich.fines_fee(1000) || ' ' || abgleich.fines_fee(60000)")" \
     "fee: minimum 25 EUR, maximum 7 500 EUR; a Land's minimum of 30 EUR is taken"
 assert_eq "3008 3007" "$(q "SELECT abgleich.fines_fee(60150) || ' ' || abgleich.fines_fee(60149)")" \

@@ -53,14 +53,14 @@ assert_eq hearing "$(stage $K6)" "no event before the hearing"
 $ABGLEICH case $K1 --driver-known --as-of 2026-11-10 >/dev/null
 $ABGLEICH case $K6 --driver-known --as-of 2026-11-10 >/dev/null
 $ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/h2.csv >/dev/null
-grep -q "^$K1;HH-RA 1;112454;.*;Anhörung;2026-11-10;55,00;0,00;0,00;55,00;0,00;55,00;2026-11-24;2026-11-24$" $TMP/h2.csv ||
+grep -q "^$K1;HH-RA 1;112454;.*;Anhörung;2026-11-10;55,00;0,00;0,00;55,00;0,00;55,00;2026-11-24;2026-11-24;;$" $TMP/h2.csv ||
     fail "the hearing letter as of the hearing, answer by 24 Nov: $(cat $TMP/h2.csv)"
-grep -q "^$K1;HH-RA 1;112454;.*;Bußgeldbescheid;2026-11-10;55,00;25,00;3,50;83,50;0,00;83,50;2026-12-08;2026-11-24$" $TMP/h2.csv ||
+grep -q "^$K1;HH-RA 1;112454;.*;Bußgeldbescheid;2026-11-10;55,00;25,00;3,50;83,50;0,00;83,50;2026-12-08;2026-11-24;;$" $TMP/h2.csv ||
     fail "the fine notice letter, objection until 24 Nov: $(cat $TMP/h2.csv)"
 assert_eq "2026-11-25" "$(q "SELECT next_step_date FROM abgleich.fines_letters WHERE reference = '$K1' AND state = 'fine_notice'")" \
     "next_step_date stays the day after the objection period"
 $ABGLEICH --lang en escalate --as-of 2026-11-10 --letters $TMP/h2en.csv >/dev/null
-grep -q "^$K1,HH-RA 1,112454,.*,hearing,2026-11-10,55.00,0.00,0.00,55.00,0.00,55.00,2026-11-24,2026-11-24$" $TMP/h2en.csv ||
+grep -q "^$K1,HH-RA 1,112454,.*,hearing,2026-11-10,55.00,0.00,0.00,55.00,0.00,55.00,2026-11-24,2026-11-24,,$" $TMP/h2en.csv ||
     fail "English letter: $(cat $TMP/h2en.csv)"
 
 # 5. M1's keeper gets the cost notice: 23.50 EUR owed, 30 paid.  The 6.50
@@ -144,7 +144,7 @@ assert_eq "time_barred" "$(stage $K2)" "not parking: time-barred"
 assert_eq "cost_notice|2350|0|2350" "$(money $K4)" "parking hearing past its limitation: the keeper's cost notice"
 assert_eq "cost_notice|2350|0|2350" "$(money $M2)" "M2 too"
 assert_eq "final_due final_due" "$(stage $K1) $(stage $K6)" "the fine notices final"
-grep -q "^$K4;.*;Kostenbescheid (§ 25a StVG);2027-02-11;0,00;20,00;3,50;23,50;0,00;23,50;2027-03-11;2027-02-25$" $TMP/l211.csv ||
+grep -q "^$K4;.*;Kostenbescheid (§ 25a StVG);2027-02-11;0,00;20,00;3,50;23,50;0,00;23,50;2027-03-11;2027-02-25;;$" $TMP/l211.csv ||
     fail "the cost notice letter: $(cat $TMP/l211.csv)"
 m=$(events)
 $ABGLEICH escalate --as-of 2027-02-01 --letters /dev/null >/dev/null
