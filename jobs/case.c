@@ -45,6 +45,7 @@
 #include "../formats/jsonw.h"
 #include "cli.h"
 
+#define WHO_MAX 256 /* "NAME (Login LOGIN)" */
 #define PARKING_ARRAY_MAX (64u * 1024u)
 
 typedef struct case_args {
@@ -95,7 +96,6 @@ static int parse_relief(int argc, char **argv, int i, case_args *a)
 static int parse(int argc, char **argv, case_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->by = getenv("USER") ? getenv("USER") : "unknown";
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int took = parse_relief(argc, argv, i, a);
@@ -174,6 +174,23 @@ static void normalise_ref(const char *in, char *out, size_t cap)
     out[o] = '\0';
 }
 
+/* The name the event's reason gives: the login (the event's created_by,
+ * sql/056), or the name the clerk gave with --by and the login beside it. */
+static int who_text(pgsink *db, const char *by, char *out, size_t n)
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
+    if (rc < 0)
+        return rc;
+    const char *login = pgsink_result_value(res, 0, 0);
+    if (!by || !*by || !strcmp(by, login))
+        snprintf(out, n, "%s", login);
+    else
+        snprintf(out, n, "%s (Login %s)", by, login);
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
 static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const char *day)
 {
     static char parking[PARKING_ARRAY_MAX];
@@ -182,13 +199,15 @@ static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const c
     int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
     if (rc < 0)
         return rc;
-    char ref[AB_REF_MAX + 1];
+    char ref[AB_REF_MAX + 1], who[WHO_MAX];
     normalise_ref(a->reference, ref, sizeof ref);
-    const char *params[] = {ref, a->answer, day, parking, a->by, a->received};
+    if ((rc = who_text(db, a->by, who, sizeof who)) < 0)
+        return rc;
+    const char *params[] = {ref, a->answer, day, parking, who, a->received};
     pgsink_result *res = NULL;
     if (!strcmp(a->answer, "instalments") || !strcmp(a->answer, "deferred")) {
         const char *rp[] = {ref, a->answer, a->parts, a->first, a->every ? a->every : "1", day,
-                            a->by};
+                            who};
         rc = pgsink_query(db,
                           "SELECT id FROM abgleich.fines_relief($1, $2, $3::int, $4::date,"
                           " $5::int, $6::date, $7)",

@@ -35,8 +35,9 @@ assert_eq hearing "$(life $K2 | cut -d'|' -f1)" "the hearing stays"
 out=$($ABGLEICH --lang en case $K1 --objection --as-of 2026-11-24 --by clerk1)
 echo "$out" | grep -q "^$K1: objection as of 2026-11-24, owed 83,50 EUR, open 83,50 EUR, due -$" || fail "case prints: $out"
 assert_eq "objection|8350|-|-|8350" "$(life $K1)" "under objection: owed, not due, no next step"
-assert_eq "objection to the notice received (clerk1)" \
-    "$(q "SELECT e.reason FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$K1' ORDER BY e.id DESC LIMIT 1")" "the reason names the clerk"
+login=$(q "SELECT session_user")
+assert_eq "objection to the notice received (clerk1 (Login $login))" \
+    "$(q "SELECT e.reason FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$K1' ORDER BY e.id DESC LIMIT 1")" "the reason names the clerk, beside the login the event names"
 
 $ABGLEICH account --reference $K1 >$TMP/acc.txt
 grep -q "Einspruch eingelegt" $TMP/acc.txt || fail "the account names the objection: $(cat $TMP/acc.txt)"
@@ -109,7 +110,7 @@ expect_exit 3 $ABGLEICH case $K6 --objection --received 2027-01-06 --as-of 2027-
 grep -q "lies after the day entered" $TMP/stderr || fail "received in the future: $(cat $TMP/stderr)"
 $ABGLEICH case $K6 --objection --received 2026-11-24 --as-of 2027-01-05 --by clerk2 >/dev/null
 assert_eq "objection|8350|-|-|8350" "$(life $K6)" "in time: not final, not due, the reminder's fee gone"
-assert_eq "objection to the notice received on 2026-11-24 (clerk2)|-500" \
+assert_eq "objection to the notice received on 2026-11-24 (clerk2 (Login $login))|-500" \
     "$(q "SELECT e.reason || '|' || e.fee_cents FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$K6' ORDER BY e.id DESC LIMIT 1")" \
     "the day received in the reason; the fee taken back"
 expect_exit 3 $ABGLEICH case $K6 --objection --received 2026-11-24 --as-of 2027-01-06

@@ -92,6 +92,8 @@ assert_eq "overpayment|1000" "$(q "SELECT k.reason, k.amount_cents FROM abgleich
 # cannot name another.
 assert_eq "t_roles_fines|t_roles_fines" "$(q "SELECT e.created_by || '|' || a.created_by FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id JOIN abgleich.allocations a ON a.claim_id = c.id AND a.method = 'surplus_to_clarification' WHERE c.reference = '400000010050' AND e.state = 'dismissed'")" \
     "who dismissed the claim, on the event and on the surplus moved"
+assert_match "^dismissed by t_roles_fines$" "$(q "SELECT e.reason FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '400000010050' AND e.state = 'dismissed'")" \
+    "without --by the reason names the login, not \$USER"
 sql_refused fines "INSERT INTO abgleich.claim_events (claim_id, event_date, state_from, state, reason, created_by) VALUES ($c1, '2026-11-23', 'warning', 'hearing', 'x', 't_roles_treasury')" \
     "a claim event under another login's name"
 sql_refused fines "INSERT INTO abgleich.claim_events (claim_id, event_date, state_from, state, reason, created_at) VALUES ($c1, '2026-11-23', 'warning', 'hearing', 'x', now() - interval '1 year')" \
