@@ -60,6 +60,13 @@ for order in 940-054 054-940; do
             "$stmt $order: 45.00 came once and went to claims once"
         assert_match "^Sammelbuchung über 45,00 EUR .*aufgelöst durch die Einzelzahlungen der camt.054 .*$ntf.xml" \
             "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'batch_resolved'")" "$stmt $order: the settlement says how"
+        # The morning report of the day's files counts the money once: the
+        # camt.054's two credits, not the MT940's total beside them
+        # (jobs/report.c, BOOKED_ONCE).
+        $ABGLEICH report --date "$(q 'SELECT current_date')" -o $TMP/rep.html 2>/dev/null ||
+            fail "$stmt $order: report"
+        assert_eq "2|45,00" "$(grep -o 'id="count7">[^<]*</td><td class="n">[^&]*' $TMP/rep.html | sed -E 's/^id="count7">([^<]*)<\/td><td class="n">/\1|/')" \
+            "$stmt $order: credits counted once in the report"
     done
 done
 
