@@ -70,6 +70,24 @@ for order in 940-054 054-940; do
     done
 done
 
+# Two Sammler totals alike in one statement and one camt.054 that fits both:
+# neither is tied, in either order (the MT940 rows compete as camt.053 ones).
+sed -e '/^:61:/{N;p}' -e '/^:62F:/s/EUR45,00/EUR90,00/' $B/sammler940_bare.sta >$TMP/twototals.sta
+assert_eq "2|1" "$(grep -c '^:61:' $TMP/twototals.sta)|$(grep -c 'EUR90,00' $TMP/twototals.sta)" "two totals, closing at 90,00"
+fresh two_first
+rec a $TMP/twototals.sta
+rec b $B/ownref054_bare.xml
+grep -q "could resolve more than one batch total" $TMP/b.txt || fail "warned: $(cat $TMP/b.txt)"
+assert_eq "" "$(how)" "054 after: no link"
+assert_eq "batch_without_details=4500 batch_without_details=4500" "$(open_k)" "both totals stay with the clerk"
+assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "the camt.054 pays its payments"
+fresh two_after
+rec a $B/ownref054_bare.xml
+rec b $TMP/twototals.sta
+assert_eq "" "$(how)" "054 first: no link"
+assert_eq "batch_ambiguous=4500 batch_ambiguous=4500" "$(open_k)" "both totals are left to the clerk as ambiguous"
+assert_match "ownref054_bare.xml Ntry 1" "$(q "SELECT min(explanation) FROM abgleich.clarifications")" "naming the camt.054 entry"
+
 # --- 3. a count that differs, or none: never tied ----------------------------
 sed 's/SAMMLER-ANZAHL 2/SAMMLER-ANZAHL 3/' $B/sammler940.sta >$TMP/three.sta
 grep -q "ANZAHL 3" $TMP/three.sta || fail "the count is 3"
