@@ -765,7 +765,7 @@ Test(mt940_sammler, count_forms_and_conflicts)
 {
     static got g;
     char d[4096], err[512];
-    doc(d, sizeof d, "C261120EUR0,", "C261121EUR100,",
+    doc(d, sizeof d, "C261120EUR0,", "C261121EUR0,",
         /* two statements that disagree: no count */
         ":61:2611211121C10,00NMSCNONREF\r\n:86:194?00SAMMLER?20Anzahl 3?21mit 4 Zahlungen\r\n"
         /* in the :61: supplementary details */
@@ -773,15 +773,22 @@ Test(mt940_sammler, count_forms_and_conflicts)
         /* an umlaut, as UTF-8 */
         ":61:2611211121C30,00NMSCNONREF\r\n:86:196?00SAMMLER?203 Ums\xC3\xA4tze\r\n"
         /* an amount is no count */
-        ":61:2611211121C40,00NMSCNONREF\r\n:86:194?00SAMMLER?20Anzahl 12,50 EUR\r\n");
+        ":61:2611211121C40,00NMSCNONREF\r\n:86:194?00SAMMLER?20Anzahl 12,50 EUR\r\n"
+        /* the count in the booking text; "Anzahl der Posten:" */
+        ":61:2611211121DR60,00NMSCNONREF\r\n:86:079?00SAMMLER 12 POSTEN\r\n"
+        ":61:2611211121DR40,00NMSCNONREF\r\n:86:197?20Anzahl der Posten: 7\r\n");
     cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
-    cr_assert_eq(g.np, 4);
+    cr_assert_eq(g.np, 6);
     cr_assert_eq(g.p[0].batch, PAY_BATCH_GVC);
     cr_assert_eq(g.p[0].batch_txs, 0, "3 against 4: unknown");
     cr_assert_eq(g.p[1].batch_txs, 5);
     cr_assert_eq(g.p[2].batch_txs, 3);
     cr_assert_eq(g.p[3].batch, PAY_BATCH_GVC);
     cr_assert_eq(g.p[3].batch_txs, 0);
+    cr_assert_eq(g.p[4].batch, PAY_BATCH_TEXT);
+    cr_assert_eq(g.p[4].batch_txs, 12);
+    cr_assert_eq(g.p[5].batch, PAY_BATCH_GVC);
+    cr_assert_eq(g.p[5].batch_txs, 7);
 }
 
 Test(mt940_sammler, sample_sammler_soll_and_haben)
