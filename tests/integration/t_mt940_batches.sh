@@ -60,6 +60,10 @@ for order in 940-054 054-940; do
             "$stmt $order: 45.00 came once and went to claims once"
         assert_match "^Sammelbuchung über 45,00 EUR .*aufgelöst durch die Einzelzahlungen der camt.054 .*$ntf.xml" \
             "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'batch_resolved'")" "$stmt $order: the settlement says how"
+        [ $want = bank_reference ] && says="the bank reference \(the MT940 :61: after //" ||
+            says="amount, booking day and count"
+        assert_match "of the camt.054 .*$ntf.xml \(linked by $says" \
+            "$(q "SELECT explanation_en FROM abgleich.allocations WHERE method = 'batch_resolved'")" "$stmt $order: in English"
         # The morning report of the day's files counts the money once: the
         # camt.054's two credits, not the MT940's total beside them
         # (jobs/report.c, BOOKED_ONCE).
