@@ -1095,9 +1095,11 @@ static const char *tx_code(mt940_reader *r)
 /* --- collective bookings (Sammler) ---------------------------------------- */
 
 /* The GVCs of collective bookings (Sammler) in the DK's SEPA list
- * (DFUe-Abkommen Anlage 3; research note bank-formats.md §2.3): 188/189
- * SCT Inst Sammler Soll/Haben, 191/194 SCT Sammler Soll/Haben, 192/195
- * SDD Core Sammler Haben/Soll, 196/197 SDD B2B Sammler Haben/Soll. */
+ * (DFUe-Abkommen Anlage 3): 191/194 SCT Sammler Soll/Haben (research note
+ * bank-formats.md §2.3, from the Deutsche Bank SEPA MT940 description);
+ * 188/189 SCT Inst Sammler Soll/Haben, 192/195 SDD Core Sammler Haben/Soll,
+ * 196/197 SDD B2B Sammler Haben/Soll (a public overview of the SEPA GVCs
+ * in MT940, creatinespresso/SEPA-CAMT-DTA-MT940-ETC). */
 static const char collective_gvc[][4] = {"188", "189", "191", "192", "194", "195", "196", "197"};
 
 /* Words that follow the count ("mit 004 Zahlungen", "12 Posten"). */
