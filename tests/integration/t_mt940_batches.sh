@@ -40,6 +40,9 @@ assert_match "Batch booking of 45.00 EUR with 2 payments and no details.*transac
     "$(q "SELECT explanation_en FROM abgleich.clarifications")" "and in English"
 $ABGLEICH --lang en explain BATCH-7 >$TMP/x.txt 2>&1 || fail "explain: $(cat $TMP/x.txt)"
 grep -q "batch_without_details" $TMP/x.txt || fail "explain names the reason: $(cat $TMP/x.txt)"
+grep -q "collective booking by its transaction code (GVC) 194" $TMP/x.txt || fail "explain in English: $(cat $TMP/x.txt)"
+$ABGLEICH explain BATCH-7 >$TMP/x.txt 2>&1 || fail "explain: $(cat $TMP/x.txt)"
+grep -q "mit dem Geschäftsvorfallcode 194 als Sammelbuchung" $TMP/x.txt || fail "explain in German: $(cat $TMP/x.txt)"
 k=$(q "SELECT id FROM abgleich.clarifications")
 expect_exit 3 $ABGLEICH clarify $k --claim 400000010033
 expect_exit 3 $ABGLEICH clarify $k --refund
