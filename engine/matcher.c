@@ -367,7 +367,7 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
         /* A camt.053 entry and a camt.054 entry may be one booking, but
          * more than one entry could be the other (jobs/entrylink.c): a
          * clerk decides, before anything is paid or settled twice. */
-        clarify(r, p->batch_txs > 1 ? MR_BATCH_AMBIGUOUS : MR_POSSIBLE_DUPLICATE,
+        clarify(r, p->batch ? MR_BATCH_AMBIGUOUS : MR_POSSIBLE_DUPLICATE,
                 p->amount_cents, CLAIMIDX_NONE);
         r->outcome = MATCH_CLARIFY;
         return;
@@ -394,10 +394,12 @@ void matcher_apply(claimidx *ix, const payment *p, const match_scan *sc, match_r
         r->outcome = MATCH_CLARIFY;
         return;
     }
-    if (p->batch_txs > 1) {
+    if (p->batch) {
         /* A batch total: its single payments come with the camt.054, which
          * pays the claims and settles this (jobs/batches.c); a match or a
-         * refund of the total would count them twice. */
+         * refund of the total would count them twice.  So also an MT940
+         * Sammler whose count is not stated: its text is the bank's, and a
+         * reference in it names one of its payments at most. */
         clarify(r, MR_BATCH, p->amount_cents, CLAIMIDX_NONE);
         r->outcome = MATCH_CLARIFY;
         return;
@@ -507,6 +509,47 @@ static void explain_allocs(xb *x, const payment *p, const match_scan *sc, const 
     }
 }
 
+/* What marks an MT940 entry as a batch total: its GVC or its booking text. */
+static void explain_batch_sign(xb *x, const payment *p)
+{
+    if (p->batch == PAY_BATCH_GVC)
+        put(x, x->en ? " The bank marks it a collective booking by its transaction code (GVC)"
+                       " %s."
+                     : " Die Bank kennzeichnet sie mit dem Geschäftsvorfallcode %s als"
+                       " Sammelbuchung.", p->gvc);
+    else if (p->batch == PAY_BATCH_TEXT)
+        put(x, x->en ? " The bank marks it a collective booking by its booking text '%s'."
+                     : " Die Bank kennzeichnet sie mit dem Buchungstext „%s“ als"
+                       " Sammelbuchung.", p->entry_info ? p->entry_info : "");
+}
+
+/* A batch total: with its count it waits for its camt.054 (jobs/batches.c);
+ * without one no camt.054 can be tied to it (the count is one of the facts
+ * both must state, sql/047), so the clerk closes it once its payments came. */
+static void explain_batch(xb *x, const payment *p, const char *a)
+{
+    if (p->batch_txs)
+        put(x, x->en ? "Batch booking of %s EUR with %u payments and no details; the bank's"
+                       " camt.054 brings the single payments, which pay the claims and settle"
+                       " this. Neither allocate nor refund the total."
+                     : "Sammelbuchung über %s EUR mit %u Posten ohne Einzelangaben; die camt.054"
+                       " der Bank bringt die Einzelzahlungen, die die Forderungen bezahlen und"
+                       " diesen Klärfall erledigen. Die Summe weder zuordnen noch erstatten.",
+            a, (unsigned)p->batch_txs);
+    else
+        put(x, x->en ? "Batch booking of %s EUR without details, and the bank does not state how"
+                       " many payments it holds; its single payments (the bank's camt.054) pay"
+                       " the claims, but without the count none can be tied to it"
+                       " automatically. Neither allocate nor refund the total; close it once"
+                       " its payments are booked."
+                     : "Sammelbuchung über %s EUR ohne Einzelangaben, und die Bank nennt die"
+                       " Zahl ihrer Posten nicht; ihre Einzelzahlungen (die camt.054 der Bank)"
+                       " bezahlen die Forderungen, aber ohne die Postenzahl lässt sich keine"
+                       " automatisch mit ihr verknüpfen. Die Summe weder zuordnen noch"
+                       " erstatten; schließen, sobald ihre Zahlungen gebucht sind.", a);
+    explain_batch_sign(x, p);
+}
+
 static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
                                   const match_result *r)
 {
@@ -577,13 +620,7 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
             p->currency);
         break;
     case MR_BATCH:
-        put(x, x->en ? "Batch booking of %s EUR with %u payments and no details; the bank's"
-                       " camt.054 brings the single payments, which pay the claims and settle"
-                       " this. Neither allocate nor refund the total."
-                     : "Sammelbuchung über %s EUR mit %u Posten ohne Einzelangaben; die camt.054"
-                       " der Bank bringt die Einzelzahlungen, die die Forderungen bezahlen und"
-                       " diesen Klärfall erledigen. Die Summe weder zuordnen noch erstatten.",
-            a, (unsigned)p->batch_txs);
+        explain_batch(x, p, a);
         break;
     case MR_BATCH_AMBIGUOUS:
         put(x, x->en ? "Batch booking of %s EUR with %u payments and no details. More than one"

@@ -3,7 +3,7 @@
  * matcher and the PostgreSQL sink consume.
  *
  * A payment is one transaction as the engine matches it: a CAMT TxDtls, or
- * the entry itself where it has none (later: an MT940 :61:/:86: pair).
+ * the entry itself where it has none, or an MT940 :61: with its :86:.
  * Strings are NUL-terminated and owned by the reader's per-entry arena; they
  * are valid only during the callback that hands the payment over.  Money is
  * int64 cents, always positive; the direction says which way it went.
@@ -16,13 +16,27 @@
 
 enum pay_direction { PAY_CREDIT = 'C', PAY_DEBIT = 'D' };
 
+/* What makes a payment a batch total (payment.batch). */
+enum pay_batch {
+    PAY_BATCH_NONE = 0,
+    PAY_BATCH_COUNT,            /* CAMT: Btch/NbOfTxs above 1 and no TxDtls */
+    PAY_BATCH_GVC,              /* MT940: a collective GVC (191, 192, 194, ...) */
+    PAY_BATCH_TEXT,             /* MT940: the booking text ?00 says SAMMLER / SAMMEL- */
+};
+
 typedef struct payment {
     int64_t amount_cents;       /* > 0 (zero-amount entries are kept as 0) */
     char direction;             /* PAY_CREDIT or PAY_DEBIT */
     bool reversal;              /* RvslInd true */
     bool provisional;           /* from an intraday report (camt.052, MT942): never matched */
-    uint32_t batch_txs;         /* a batch booking of this many payments without their
-                                   details (a camt.054 brings them), else 0 */
+    /* A batch total: one booking of several payments without their details
+     * (a camt.054 brings them), never matched as one payment; what says so
+     * (PAY_BATCH_*, 0 when it is no batch total), and how many payments it
+     * holds (camt Btch/NbOfTxs, the count an MT940 :86: states), 0 when the
+     * bank does not say. */
+    uint8_t batch;
+    uint32_t batch_txs;
+    char gvc[4];                /* MT940 :86: Geschaeftsvorfallcode ("194"), else "" */
     char status[8];             /* BOOK, PDNG, INFO (empty: unknown) */
     char currency[4];           /* ISO 4217 of the amount */
     char booking_date[11];      /* YYYY-MM-DD, or empty */
@@ -43,7 +57,8 @@ typedef struct payment {
     int64_t charges_cents;      /* the bank's charges on it (Chrgs), >= 0, apart from amount */
     /* The entry the transaction belongs to, as a camt.054 and the camt.053
      * it notifies both state it (jobs/entrylink.c ties the two together);
-     * "" / 0 when the reader has none (MT940). */
+     * "" / 0 when the reader has none.  An MT940 :61: is its own entry:
+     * its bank reference (after '//'), its amount, one transaction. */
     const char *entry_ref;      /* Ntry/AcctSvcrRef, even where the transaction has its own */
     const char *batch_msg_id;   /* Ntry/NtryDtls/Btch/MsgId */
     const char *batch_pmt_inf_id; /* Ntry/NtryDtls/Btch/PmtInfId */

@@ -418,8 +418,10 @@ static void entry_end(camt_reader *r)
     int no_details = r->e.ntx == 0;
     if (no_details)
         tx_begin(r); /* an entry without details is itself one payment */
-    if (no_details && r->e.batch_n > 1 && r->tx)
-        r->tx->p.batch_txs = r->e.batch_n; /* a batch whose parts a camt.054 brings */
+    if (no_details && r->e.batch_n > 1 && r->tx) {
+        r->tx->p.batch = PAY_BATCH_COUNT; /* a batch whose parts a camt.054 brings */
+        r->tx->p.batch_txs = r->e.batch_n;
+    }
     r->in_tx = 0;
     if (r->e.ntx > 1 && check_batch(r) < 0)
         return;

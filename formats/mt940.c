@@ -22,6 +22,15 @@
  * ?60-?63 -> remittance lines joined by '\n', ?30/?31 -> counterparty
  * bank/account, ?32+?33 -> name, EREF+ of the joined remittance ->
  * end_to_end_id.  Anything else is free text kept whole as remittance.
+ *
+ * Collective bookings (Sammler): a structured ':86:' with a Sammler GVC
+ * (188/189, 191/194, 192/195, 196/197) or SAMMLER / SAMMEL- in its booking
+ * text ?00, and no EREF+ (the DK gives that only to a transaction), is a
+ * batch total (payment.batch), never one payment; its count is what ?00,
+ * the remittance subfields or the ':61:' supplementary details state
+ * ("Anz:4", "Anzahl 12", "mit 004 Zahlungen"), 0 when none does or two
+ * disagree.  Free text (GVC 999, unstructured) is not judged: there the
+ * bank's words and the payer's are one text.
  */
 #include "mt940.h"
 
@@ -135,6 +144,7 @@ struct mt940_reader {
     const char *supplement;
     info86 info;
     joined j;
+    char fold[MT_TEXT_MAX + 1];             /* a text folded for the Sammler tests */
 };
 
 /* --- errors and small helpers ------------------------------------------- */
@@ -983,6 +993,12 @@ static void field_61(mt940_reader *r)
     }
     r->p.bank_tx_code = keep(r, r->type, strlen(r->type));
     r->p.entry_info = r->supplement;
+    /* The :61: is its own entry, as a camt entry without details: its bank
+     * reference, amount and direction (jobs/entrylink.c compares them). */
+    r->p.entry_ref = r->p.acct_svcr_ref;
+    r->p.entry_cents = r->p.amount_cents;
+    r->p.entry_direction = r->p.direction;
+    r->p.entry_txs = 1;
     r->p.charges_cents = supplement_charges(r->supplement);
     r->have_entry = r->rc == AB_OK;
 }
@@ -1076,12 +1092,181 @@ static const char *tx_code(mt940_reader *r)
     return keep(r, b, strlen(b));
 }
 
+/* --- collective bookings (Sammler) ---------------------------------------- */
+
+/* The GVCs of collective bookings (Sammler) in the DK's SEPA list
+ * (DFUe-Abkommen Anlage 3): 191/194 SCT Sammler Soll/Haben (research note
+ * bank-formats.md §2.3, from the Deutsche Bank SEPA MT940 description);
+ * 188/189 SCT Inst Sammler Soll/Haben, 192/195 SDD Core Sammler Haben/Soll,
+ * 196/197 SDD B2B Sammler Haben/Soll (a public overview of the SEPA GVCs
+ * in MT940, creatinespresso/SEPA-CAMT-DTA-MT940-ETC). */
+static const char collective_gvc[][4] = {"188", "189", "191", "192", "194", "195", "196", "197"};
+
+/* Words that follow the count ("mit 004 Zahlungen", "12 Posten"). */
+static const char *const count_units[] = {
+    "POSTEN",      "ZAHLUNGEN",     "ZAHLUNG",     "UMSAETZE",    "UMSATZ",
+    "BUCHUNGEN",   "BUCHUNG",       "TRANSAKTIONEN", "TRANSAKTION", "LASTSCHRIFTEN",
+    "LASTSCHRIFT", "UEBERWEISUNGEN", "UEBERWEISUNG", "GUTSCHRIFTEN", "GUTSCHRIFT",
+    "EINZELPOSTEN", "AUFTRAEGE",    "AUFTRAG",
+};
+
+#define NUNITS (sizeof count_units / sizeof count_units[0])
+/* No batch holds more payments than an entry may (engine/limits.h). */
+#define MT_COUNT_MAX AB_TX_PER_ENTRY
+
+static int is_letter(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+
+/* s[0..n) as upper-case ASCII for the word tests: a-z upper, the UTF-8
+ * umlauts and sharp s as AE/OE/UE/SS (two bytes for two), any other byte
+ * above 0x7F a blank; punctuation stays.  out holds n + 1 bytes. */
+static void fold(const char *s, size_t n, char *out)
+{
+    static const char um[][3] = {{'\x84', 'A', 'E'}, {'\x96', 'O', 'E'}, {'\x9C', 'U', 'E'},
+                                 {'\xA4', 'A', 'E'}, {'\xB6', 'O', 'E'}, {'\xBC', 'U', 'E'},
+                                 {'\x9F', 'S', 'S'}};
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c >= 'a' && c <= 'z' ? (char)(c - 32) : c < 0x80 ? (char)c : ' ';
+        for (size_t k = 0; c == 0xC3 && i + 1 < n && k < sizeof um / sizeof um[0]; k++) {
+            if (s[i + 1] == um[k][0]) {
+                out[i] = um[k][1];
+                out[++i] = um[k][2];
+                break;
+            }
+        }
+    }
+    out[n] = '\0';
+}
+
+/* Whether the word w starts at u[i] and ends there (no letter after it). */
+static int word_at(const char *u, size_t n, size_t i, const char *w)
+{
+    size_t k = strlen(w);
+    return i + k <= n && !memcmp(u + i, w, k) && (i + k == n || !is_letter(u[i + k]));
+}
+
+/* The word that ends just before u[e] (letters only): its start, or e. */
+static size_t word_before(const char *u, size_t e)
+{
+    size_t q = e;
+    while (q > 0 && is_letter(u[q - 1]))
+        q--;
+    return q;
+}
+
+/* Whether "ANZAHL", "ANZ" (also "SAMMLER-ANZAHL", "Anzahl der Posten")
+ * stands before u[i], across blanks and ". : = # -". */
+static int count_key_before(const char *u, size_t i)
+{
+    for (int words = 0; words < 3; words++) {
+        while (i > 0 && strchr(" .:=#-", u[i - 1]))
+            i--;
+        size_t q = word_before(u, i);
+        if (q == i)
+            return 0;
+        if (word_at(u, i, q, "ANZAHL") || word_at(u, i, q, "ANZ"))
+            return 1;
+        if (!word_at(u, i, q, "DER") && !word_at(u, i, q, "POSTEN"))
+            return 0;
+        i = q;
+    }
+    return 0;
+}
+
+/* Whether a unit word ("Zahlungen", "Posten") follows u[e]. */
+static int count_unit_after(const char *u, size_t n, size_t e)
+{
+    if (e < n && u[e] == ' ')
+        e++;
+    for (size_t k = 0; k < NUNITS; k++)
+        if (word_at(u, n, e, count_units[k]))
+            return 1;
+    return 0;
+}
+
+/* The number of payments a folded text states ("Anzahl 12", "Anz:4",
+ * "SAMMLER-ANZAHL 12", "mit 004 Zahlungen", "12 Posten"): merged into
+ * *count (0 none yet); -1 when two statements disagree. */
+static void count_in(const char *u, size_t n, long *count)
+{
+    for (size_t i = 0; i < n && *count >= 0; i++) {
+        if (!is_digit(u[i]) || (i > 0 && (is_digit(u[i - 1]) || is_letter(u[i - 1]))))
+            continue;
+        size_t e = i;
+        long v = 0;
+        while (e < n && is_digit(u[e]) && v <= MT_COUNT_MAX)
+            v = v * 10 + (u[e++] - '0');
+        int amount_or_date = e + 1 < n && (u[e] == ',' || u[e] == '.') && is_digit(u[e + 1]);
+        int ok = v >= 1 && v <= MT_COUNT_MAX && (e == n || !is_letter(u[e])) && !amount_or_date;
+        if (ok && (count_key_before(u, i) || count_unit_after(u, n, e)))
+            *count = *count && *count != v ? -1 : v;
+        i = e;
+    }
+}
+
+/* Whether the booking text (?00) names a collective booking: a word that
+ * begins with SAMMEL or SAMMLER ("SAMMLER", "SEPA-SAMMLER-GUTSCHR.",
+ * "SAMMEL-LS", "SAMMELUEB."). */
+static int collective_text(const char *u, size_t n)
+{
+    for (size_t i = 0; i + 6 <= n; i++)
+        if ((i == 0 || !is_letter(u[i - 1])) &&
+            (!memcmp(u + i, "SAMMEL", 6) || (i + 7 <= n && !memcmp(u + i, "SAMMLER", 7))))
+            return 1;
+    return 0;
+}
+
+/* count_in over s[0..n) folded. */
+static void count_text(mt940_reader *r, const char *s, size_t n, long *count)
+{
+    fold(s, n, r->fold);
+    count_in(r->fold, n, count);
+}
+
+/* Marks the waiting entry a batch total (payment.batch) when its structured
+ * :86: says it is a collective booking: a Sammler GVC, or SAMMLER in the
+ * booking text (?00).  A collective booking carries no end-to-end id (DK:
+ * EREF+ only on the level of a transaction, KREF+ of the file), so one
+ * with an EREF+ is one payment of a batch booked singly.  The count is
+ * what ?00, the remittance subfields or the :61: supplementary details
+ * state, 0 when none does or two disagree.  The subfields are read joined
+ * (a bank cuts "Zahlu" "ngen") and each alone (joined, "Anzahl 3" and
+ * "mit ..." would read "3mit"). */
+static void collective(mt940_reader *r)
+{
+    payment *p = &r->p;
+    const info86 *f = &r->info;
+    const char *v;
+    size_t n = sub_get(f, 0, &v);
+    fold(v, n, r->fold);
+    int by = collective_text(r->fold, n) ? PAY_BATCH_TEXT : PAY_BATCH_NONE;
+    for (size_t k = 0; k < sizeof collective_gvc / sizeof collective_gvc[0]; k++)
+        if (!strcmp(f->gvc, collective_gvc[k]))
+            by = PAY_BATCH_GVC;
+    const char *e2e = p->end_to_end_id;
+    if (!by || (e2e[0] && strcmp(e2e, "NOTPROVIDED")))
+        return;
+    long count = 0;
+    count_in(r->fold, n, &count);
+    count_text(r, r->j.t, r->j.n, &count);
+    for (unsigned i = 0; i < f->ns; i++)
+        if (is_remit(f->s[i].num))
+            count_text(r, f->t + f->s[i].start, f->s[i].len, &count);
+    count_text(r, r->supplement, strlen(r->supplement), &count);
+    p->batch = (uint8_t)by;
+    p->batch_txs = count > 0 ? (uint32_t)count : 0;
+}
+
 /* :86: of the waiting entry. */
 static void field_86(mt940_reader *r)
 {
     info86 *f = &r->info;
     payment *p = &r->p;
     split_86(r->text, r->text_len, f);
+    memcpy(p->gvc, f->gvc, sizeof p->gvc);
     p->bank_tx_code = tx_code(r);
     const char *tk;
     size_t tl = sub_get(f, 34, &tk);
@@ -1104,6 +1289,7 @@ static void field_86(mt940_reader *r)
     join_remittance(f, &r->j);
     n = keyword(&r->j, "EREF", &v);
     p->end_to_end_id = keep(r, v, n);
+    collective(r);
 }
 
 /* --- the other fields ------------------------------------------------------ */

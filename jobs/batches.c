@@ -1,7 +1,8 @@
 /*
  * batches.c - a batch booking without details (a camt.053 entry with
- * Btch/NbOfTxs > 1 and no TxDtls) is settled by the camt.054 that resolves
- * it into its single payments.
+ * Btch/NbOfTxs > 1 and no TxDtls, or an MT940 Sammler with its count,
+ * sql/058) is settled by the camt.054 that resolves it into its single
+ * payments.
  *
  * The matcher makes such a total a clarification batch_without_details
  * and never matches it (engine/matcher.c); the camt.054's transactions pay
@@ -23,13 +24,17 @@
 
 /* How a link was made, as a clerk reads it (sql/047, entry_pair_level). */
 #define HOW_DE                                                                                  \
-    "CASE k.how WHEN 'bank_reference' THEN 'die Bankreferenz (AcctSvcrRef)'"                   \
+    "CASE k.how WHEN 'bank_reference' THEN CASE k.kind WHEN 'MT940' THEN 'die Bankreferenz"    \
+    " (im MT940 nach // in :61:, in der camt.054 AcctSvcrRef)' ELSE"                           \
+    " 'die Bankreferenz (AcctSvcrRef)' END"                                                     \
     " WHEN 'payment_information' THEN 'die Sammler-Referenz (Btch/PmtInfId)'"                 \
     " WHEN 'batch_message' THEN 'die Nachrichten-Referenz des Sammlers (Btch/MsgId)'"          \
     " WHEN 'end_to_end' THEN 'End-to-End-Referenzen'"                                          \
     " ELSE 'Betrag, Buchungstag und Postenzahl, die nur auf diese passen' END"
 #define HOW_EN                                                                                  \
-    "CASE k.how WHEN 'bank_reference' THEN 'the bank reference (AcctSvcrRef)'"                 \
+    "CASE k.how WHEN 'bank_reference' THEN CASE k.kind WHEN 'MT940' THEN 'the bank reference"  \
+    " (the MT940 :61: after //, the camt.054 AcctSvcrRef)' ELSE"                               \
+    " 'the bank reference (AcctSvcrRef)' END"                                                   \
     " WHEN 'payment_information' THEN 'the batch reference (Btch/PmtInfId)'"                  \
     " WHEN 'batch_message' THEN 'the batch message id (Btch/MsgId)'"                            \
     " WHEN 'end_to_end' THEN 'end-to-end ids'"                                                 \
@@ -37,10 +42,12 @@
 
 static const char settle_sql[] =
     "WITH k AS (SELECT k.id, k.file_id, k.tx_seq, k.amount_cents,"
-    "   coalesce(abgleich.usable_id(t.acct_svcr_ref), '-') AS ref, l.how, f.name AS dname"
+    "   coalesce(abgleich.usable_id(t.acct_svcr_ref), '-') AS ref, l.how, f.name AS dname,"
+    "   abgleich.message_kind(s.format) AS kind"
     "  FROM abgleich.entry_links l"
     "  JOIN abgleich.clarifications k ON (k.file_id, k.tx_seq) = (l.stmt_file, l.stmt_seq)"
     "  JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq)"
+    "  JOIN abgleich.statements s ON s.id = l.stmt_statement"
     "  JOIN abgleich.input_files f ON f.id = l.ntf_file"
     "  WHERE l.file_id = $1::bigint AND l.total AND k.reason = 'batch_without_details'"
     "   AND NOT EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.clarification_id = k.id)),"

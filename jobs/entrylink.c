@@ -2,7 +2,8 @@
  * entrylink.c - a camt.054 entry and the camt.053 entry it notifies; see
  * entrylink.h.
  *
- * Pipeline per batch of a camt.053 or camt.054 statement: the payments
+ * Pipeline per batch of a camt.053, MT940 or camt.054 statement (an MT940
+ * stands as a camt.053, with its Sammler totals only): the payments
  * that may have another sighting (booked, dated; of a camt.053 only those
  * whose entry fits a camt.054 entry that waits: day, direction, amount,
  * count) -> JSON, as bank_transactions rows
@@ -59,6 +60,7 @@ typedef struct wait_key {
 
 struct entrylink {
     enum kind kind;
+    int mt940;             /* an MT940 statement: its Sammler totals stand as camt.053 entries */
     const char *path;
     char file_id[24], stmt_id[24];
     char account[AB_ID_MAX + 1];
@@ -114,16 +116,19 @@ uint32_t entrylink_entry_txs(const payment *p)
 
 uint32_t entrylink_batch_txs(const payment *p)
 {
-    return p->batch_txs > 1 ? p->batch_txs : 0;
+    return p->batch ? p->batch_txs : 0;
 }
 
+/* An MT940 statement books a batch as a camt.053 does (one :61: of the
+ * total, a Sammler), so its totals are tied to their camt.054 as camt.053
+ * entries; its single payments are not (wanted). */
 static enum kind kind_of(const char *format)
 {
-    if (format && !strncmp(format, "camt.053", 8))
+    if (format && (!strncmp(format, "camt.053", 8) || !strcmp(format, "MT940")))
         return K_053;
     if (format && !strncmp(format, "camt.054", 8))
         return K_054;
-    return K_NONE; /* camt.052 never pays; MT940 names no batch */
+    return K_NONE; /* camt.052 and MT942 never pay */
 }
 
 static int key_cmp(const void *a, const void *b)
@@ -144,13 +149,16 @@ static int load_waiting(entrylink *l, pgsink *db, const statement *st)
     char day[11] = "";
     if (st->created && strlen(st->created) >= 10)
         snprintf(day, sizeof day, "%.10s", st->created);
-    const char *params[] = {st->account, day[0] ? day : NULL};
+    /* An MT940's date is its opening balance's, which may lie days before
+     * its bookings (a weekend): no upper bound there. */
+    const char *params[] = {st->account, day[0] ? day : NULL, l->mt940 ? "f" : "t"};
     pgsink_result *res = NULL;
     int rc = pgsink_query(db,
                           "SELECT to_char(day, 'YYYY-MM-DD'), dir, cents, txs FROM"
                           " abgleich.entry_waiting_054($1,"
-                          " $2::date - " WINDOW_DAYS ", $2::date + 1)",
-                          2, params, &res);
+                          " $2::date - " WINDOW_DAYS ","
+                          " CASE WHEN $3::boolean THEN $2::date + 1 END)",
+                          3, params, &res);
     if (rc < 0)
         return rc;
     int rows = pgsink_result_rows(res);
@@ -176,6 +184,7 @@ int entrylink_statement(entrylink *l, pgsink *db, const char *path, const char *
                         const char *stmt_db_id, const statement *st)
 {
     l->kind = kind_of(st->format);
+    l->mt940 = st->format && !strcmp(st->format, "MT940");
     l->path = path;
     snprintf(l->file_id, sizeof l->file_id, "%s", file_id);
     snprintf(l->stmt_id, sizeof l->stmt_id, "%s", stmt_db_id);
@@ -207,6 +216,11 @@ static wait_key key_of(const payment *p)
 static int wanted(const entrylink *l, const payment *p)
 {
     if (p->provisional || !p->booking_date[0] || (p->status[0] && strcmp(p->status, "BOOK")))
+        return 0;
+    /* A total whose count no one states is never tied: the count is one of
+     * the facts both sides must state (an MT940 Sammler without "Anzahl");
+     * of an MT940 only totals are, its own payments are not notified. */
+    if ((p->batch && !p->batch_txs) || (l->mt940 && !p->batch))
         return 0;
     if (l->kind == K_054)
         return 1;
@@ -308,7 +322,7 @@ static void mark(payment *p, int linked, int cur_total, int other_total,
 static void tell(const entrylink *l, const char *entry, int linked, int cur_total,
                  int other_total, const char *how, const char *others)
 {
-    const char *me = l->kind == K_054 ? "camt.054" : "camt.053";
+    const char *me = l->kind == K_054 ? "camt.054" : l->mt940 ? "MT940" : "camt.053";
     if (linked && !cur_total && !other_total)
         log_info("%s: %s Ntry %s is %s (linked by %s): its payments were booked from there and"
                  " are not matched again", l->path, me, entry, others, how);

@@ -6,7 +6,8 @@
  * A bank books a batch once on the statement (camt.053) and may tell its
  * single payments again in a notification (camt.054), in either order.
  * Before a batch of payments is matched, the entries of a camt.053 or
- * camt.054 statement are compared with the other message's stored entries;
+ * camt.054 statement (and the Sammler totals of an MT940 statement, which
+ * stands as a camt.053) are compared with the other message's stored entries;
  * a link is recorded in abgleich.entry_links, and the payments of an entry
  * that the other message booked already are marked (payment.booked_in:
  * stored, never matched), or, when more than one entry there could be it,

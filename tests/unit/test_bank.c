@@ -248,11 +248,15 @@ Test(camt054_samples, entry_facts_apart_from_the_transactions)
     cr_assert_eq(g.p[0].etxs, 2);
     cr_assert_str_eq(g.p[2].eref, "20160410375244000000000000000071");
     cr_assert_eq(g.p[2].etxs, 1);
-    /* MT940 names no entry apart from its line. */
+    /* MT940 names no entry apart from its line: the :61: is its own entry,
+     * of one transaction, with its bank reference (after '//'). */
     cr_assert_eq(read_any(FIX "mt940/betterplace__sepa_de_26_statements_returns_reversal_crlf.sta",
                           &g, err, sizeof err),
                  AB_OK, "%s", err);
-    cr_assert_eq(g.p[0].etxs, 0);
+    cr_assert_eq(g.p[0].etxs, 1);
+    cr_assert_eq(g.p[0].ecents, 30000);
+    cr_assert_str_eq(g.p[0].svcr, "0724710345313905");
+    cr_assert_str_eq(g.p[0].eref, "0724710345313905");
 }
 
 /* --- MT940 returns ------------------------------------------------------------ */

@@ -278,3 +278,32 @@ Test(matcher, a_returned_transfer_pays_no_claim)
     cr_assert_eq(r.reason, MR_RETURNED_TRANSFER);
     explain_has(&p, &sc, &r, "en", "(reason AC04): a transfer of ours came back");
 }
+
+Test(matcher, an_mt940_sammler_is_a_batch_total_never_one_payment)
+{
+    /* An MT940 collective booking (GVC 194) whose bank text happens to
+     * name a claim with the total's amount: before, the whole batch's money
+     * went to that one claim. */
+    match_scan sc;
+    payment p = pay(2500, "SAMMLER 400000010017");
+    p.batch = PAY_BATCH_GVC;
+    memcpy(p.gvc, "194", 4);
+    match_result r = run(&p, &sc);
+    cr_assert_eq(r.n_allocs, 0);
+    cr_assert_eq(r.outcome, MATCH_CLARIFY);
+    cr_assert_eq(r.reason, MR_BATCH);
+    cr_assert_eq(claimidx_open(ix, c17), 2500, "the claim stays open");
+    explain_has(&p, &sc, &r, "de", "nennt die Zahl ihrer Posten nicht");
+    explain_has(&p, &sc, &r, "de", "mit dem Geschäftsvorfallcode 194 als Sammelbuchung");
+    explain_has(&p, &sc, &r, "en", "does not state how many payments");
+    p.batch_txs = 2;
+    r = run(&p, &sc);
+    explain_has(&p, &sc, &r, "de", "Sammelbuchung über 25,00 EUR mit 2 Posten ohne Einzelangaben");
+    p.batch = PAY_BATCH_TEXT;
+    p.entry_info = "SAMMEL-LS";
+    r = run(&p, &sc);
+    cr_assert_eq(r.reason, MR_BATCH);
+    explain_has(&p, &sc, &r, "en", "by its booking text 'SAMMEL-LS'");
+    p.batch = PAY_BATCH_NONE;
+    cr_assert_eq(run(&p, &sc).outcome, MATCH_ALLOCATED, "the same payment, no batch: paid");
+}

@@ -1,0 +1,119 @@
+#!/bin/bash
+# An MT940 collective booking (Sammler) is a batch total, as a camt.053
+# entry without details is (formats/mt940.c, jobs/entrylink.c,
+# sql/058_mt940_batches.sql): never allocated as one payment, even when its
+# text names a claim (before: 25.00 of the batch's 45.00 went to that claim,
+# the rest to an overpayment); a clarification batch_without_details that
+# says why; settled by its camt.054 in either order, by the bank reference
+# after '//' in :61: or by amount, day and count.  Without a count it is
+# never tied, and the clerk closes it.  (Crafted fixtures: PROVENANCE.md.)
+set -eu
+. tests/integration/lib.sh
+export ABGLEICH_TODAY=2026-11-24
+B=$FIXTURES/batches
+base_db=$ABGLEICH_DB
+
+fresh() {
+    export PGDATABASE="${PGDATABASE%%__*}__$1"
+    psql -XAtq -d postgres -c "CREATE DATABASE \"$PGDATABASE\" TEMPLATE template0"
+    export ABGLEICH_DB="$base_db dbname=$PGDATABASE" ABGLEICH_STATE_DIR="$TMP/state_$1"
+    $ABGLEICH init 2>/dev/null
+    $ABGLEICH import tickets $FIXTURES/matching/tickets.csv 2>/dev/null
+}
+rec() { # rec NAME FILE: reconciles FILE, its summary in $TMP/NAME.json, messages in .txt
+    $ABGLEICH --json reconcile "$2" >"$TMP/$1.json" 2>"$TMP/$1.txt" || fail "$2: $(cat "$TMP/$1.txt")"
+}
+paid() { q "SELECT coalesce(string_agg(reference || '=' || paid_cents, ' ' ORDER BY reference), '') FROM abgleich.claim_status WHERE paid_cents <> 0"; }
+rows() { q "SELECT string_agg(c.reference || ':' || n, ' ' ORDER BY c.reference) FROM (SELECT claim_id, count(*) n FROM abgleich.allocations WHERE amount_cents > 0 AND claim_id IS NOT NULL GROUP BY claim_id) a JOIN abgleich.claims c ON c.id = a.claim_id"; }
+open_k() { q "SELECT coalesce(string_agg(reason || '=' || open_cents, ' ' ORDER BY id), '') FROM abgleich.open_clarifications"; }
+how() { q "SELECT coalesce(string_agg(l.how || '|' || l.total, ' '), '') FROM abgleich.entry_links l"; }
+
+# --- 1. the Sammler alone: not allocated, a clarification that says why -------
+fresh alone
+rec a $B/sammler940.sta
+assert_eq "" "$(paid)" "the total pays no claim, though its text names 400000010033"
+assert_eq "batch_without_details=4500" "$(open_k)" "the total waits for its camt.054"
+assert_eq "2" "$(q "SELECT batch_txs FROM abgleich.bank_transactions")" "stored as a batch total of 2"
+assert_match "Sammelbuchung über 45,00 EUR mit 2 Posten ohne Einzelangaben.*Geschäftsvorfallcode 194 als Sammelbuchung" \
+    "$(q "SELECT explanation FROM abgleich.clarifications")" "says why, in German"
+assert_match "Batch booking of 45.00 EUR with 2 payments and no details.*transaction code \(GVC\) 194" \
+    "$(q "SELECT explanation_en FROM abgleich.clarifications")" "and in English"
+$ABGLEICH --lang en explain BATCH-7 >$TMP/x.txt 2>&1 || fail "explain: $(cat $TMP/x.txt)"
+grep -q "batch_without_details" $TMP/x.txt || fail "explain names the reason: $(cat $TMP/x.txt)"
+grep -q "collective booking by its transaction code (GVC) 194" $TMP/x.txt || fail "explain in English: $(cat $TMP/x.txt)"
+$ABGLEICH explain BATCH-7 >$TMP/x.txt 2>&1 || fail "explain: $(cat $TMP/x.txt)"
+grep -q "mit dem Geschäftsvorfallcode 194 als Sammelbuchung" $TMP/x.txt || fail "explain in German: $(cat $TMP/x.txt)"
+k=$(q "SELECT id FROM abgleich.clarifications")
+expect_exit 3 $ABGLEICH clarify $k --claim 400000010033
+expect_exit 3 $ABGLEICH clarify $k --refund
+
+# --- 2. and its camt.054, in both orders -------------------------------------
+for order in 940-054 054-940; do
+    for pair in sammler940:ownref054:bank_reference sammler940_bare:ownref054_bare:amount_day_count; do
+        IFS=: read -r stmt ntf want <<<"$pair"
+        fresh "${stmt}_${order/-/_}"
+        if [ $order = 940-054 ]; then rec a $B/$stmt.sta; rec b $B/$ntf.xml
+        else rec a $B/$ntf.xml; rec b $B/$stmt.sta; fi
+        grep -q '"batches_resolved":1' $TMP/b.json || fail "$stmt $order: settled: $(cat $TMP/b.json) $(cat $TMP/b.txt)"
+        assert_eq "$want|true" "$(how)" "$stmt $order: tied by $want"
+        assert_eq "" "$(open_k)" "$stmt $order: nothing left for a clerk"
+        assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$stmt $order: the single payments pay"
+        assert_eq "400000010033:1 400000010050:1" "$(rows)" "$stmt $order: each once"
+        assert_eq "4500|0" "$(q "SELECT (SELECT sum(amount_cents) FROM abgleich.allocations WHERE claim_id IS NOT NULL) || '|' || (SELECT coalesce(sum(open_cents), 0) FROM abgleich.open_clarifications)")" \
+            "$stmt $order: 45.00 came once and went to claims once"
+        assert_match "^Sammelbuchung über 45,00 EUR .*aufgelöst durch die Einzelzahlungen der camt.054 .*$ntf.xml" \
+            "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'batch_resolved'")" "$stmt $order: the settlement says how"
+        [ $want = bank_reference ] && says="the bank reference \(the MT940 :61: after //" ||
+            says="amount, booking day and count"
+        assert_match "of the camt.054 .*$ntf.xml \(linked by $says" \
+            "$(q "SELECT explanation_en FROM abgleich.allocations WHERE method = 'batch_resolved'")" "$stmt $order: in English"
+        # The morning report of the day's files counts the money once: the
+        # camt.054's two credits, not the MT940's total beside them
+        # (jobs/report.c, BOOKED_ONCE).
+        $ABGLEICH report --date "$(q 'SELECT current_date')" -o $TMP/rep.html 2>/dev/null ||
+            fail "$stmt $order: report"
+        assert_eq "2|45,00" "$(grep -o 'id="count7">[^<]*</td><td class="n">[^&]*' $TMP/rep.html | sed -E 's/^id="count7">([^<]*)<\/td><td class="n">/\1|/')" \
+            "$stmt $order: credits counted once in the report"
+    done
+done
+
+# Two Sammler totals alike in one statement and one camt.054 that fits both:
+# neither is tied, in either order (the MT940 rows compete as camt.053 ones).
+sed -e '/^:61:/{N;p}' -e '/^:62F:/s/EUR45,00/EUR90,00/' $B/sammler940_bare.sta >$TMP/twototals.sta
+assert_eq "2|1" "$(grep -c '^:61:' $TMP/twototals.sta)|$(grep -c 'EUR90,00' $TMP/twototals.sta)" "two totals, closing at 90,00"
+fresh two_first
+rec a $TMP/twototals.sta
+rec b $B/ownref054_bare.xml
+grep -q "could resolve more than one batch total" $TMP/b.txt || fail "warned: $(cat $TMP/b.txt)"
+assert_eq "" "$(how)" "054 after: no link"
+assert_eq "batch_without_details=4500 batch_without_details=4500" "$(open_k)" "both totals stay with the clerk"
+assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "the camt.054 pays its payments"
+fresh two_after
+rec a $B/ownref054_bare.xml
+rec b $TMP/twototals.sta
+assert_eq "" "$(how)" "054 first: no link"
+assert_eq "batch_ambiguous=4500 batch_ambiguous=4500" "$(open_k)" "both totals are left to the clerk as ambiguous"
+assert_match "ownref054_bare.xml Ntry 1" "$(q "SELECT min(explanation) FROM abgleich.clarifications")" "naming the camt.054 entry"
+
+# --- 3. a count that differs, or none: never tied ----------------------------
+sed 's/SAMMLER-ANZAHL 2/SAMMLER-ANZAHL 3/' $B/sammler940.sta >$TMP/three.sta
+grep -q "ANZAHL 3" $TMP/three.sta || fail "the count is 3"
+for f in $TMP/three.sta $B/sammler940_nocount.sta; do
+    n=$(basename $f .sta)
+    fresh "$n"
+    rec a $f
+    rec b $B/ownref054.xml
+    assert_eq "" "$(how)" "$n: not tied"
+    assert_eq "batch_without_details=4500" "$(open_k)" "$n: the total stays with the clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$n: the camt.054 pays its own"
+done
+assert_eq "" "$(q "SELECT coalesce(batch_txs::text, '') FROM abgleich.bank_transactions WHERE amount_cents = 4500")" \
+    "no count stated: none stored"
+assert_match "nennt die Zahl ihrer Posten nicht.*Buchungstext „SAMMLER“ als Sammelbuchung" \
+    "$(q "SELECT explanation FROM abgleich.clarifications")" "says that the count is missing"
+assert_match "does not state how many payments.*close it once its payments are booked" \
+    "$(q "SELECT explanation_en FROM abgleich.clarifications")" "in English too"
+k=$(q "SELECT id FROM abgleich.clarifications")
+expect_exit 3 $ABGLEICH clarify $k --refund
+$ABGLEICH clarify $k --close --by kluge 2>/dev/null || fail "a clerk closes the total"
+assert_eq "" "$(open_k)" "closed"
