@@ -1,7 +1,8 @@
 /*
  * reconcile_int.h - what the reconcile files share (reconcile.c,
- * reconcile_spill.c, reconcile_rev.c, reconcile_summary.c): the reconciler,
- * a payment of the batch, and the calls one of them makes into another.
+ * reconcile_stmt.c, reconcile_spill.c, reconcile_rev.c, reconcile_summary.c):
+ * the reconciler, a payment of the batch, and the calls one of them makes
+ * into another.
  * Private to those files; everyone else uses reconcile.h.
  *
  * Ownership: reconciler_open (reconcile.c) allocates the reconciler and
@@ -44,7 +45,7 @@ typedef struct rec_item {
 
 /* A stored statement that the one being read may be, sent again under
  * another Id: the same balances (sql/055 statement_met).  Its first
- * transaction decides (reconcile.c). */
+ * transaction decides (reconcile_stmt.c). */
 #define REC_CANDS 64
 typedef struct rec_cand {
     char id[24];                    /* abgleich.statements.id */
@@ -106,6 +107,24 @@ struct reconciler {
     progress *prog;
     int64_t bytes_base;
 };
+
+/* reconcile.c: one batch scanned, applied, its transactions written and
+ * its outcomes spilled; the statement's COPY of bank_transactions begun
+ * (r->copy_open). */
+int process_batch(reconciler *r, const statement *st) AB_MUSTCHECK;
+int start_tx_copy(reconciler *r) AB_MUSTCHECK;
+
+/* reconcile_stmt.c: the reader's statement callbacks (the statement met
+ * again or new, begun; at its end skipped or finished and stored); of a
+ * tentative statement, its first payment deciding which it is; of a
+ * statement met again, whether a payment was imported with it (a
+ * STMTGROW_* value, or AB_E_REJECTED); the statement as its transaction
+ * keys name it (met again: tmp, under its stored Id and number). */
+int on_statement(void *ctx, const statement *st) AB_MUSTCHECK;
+int on_statement_end(void *ctx, const statement *st) AB_MUSTCHECK;
+int decide_by_first(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
+int known_before(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
+const statement *keyed(const reconciler *r, const statement *st, statement *tmp);
 
 /* reconcile_spill.c: one applied payment's ledger rows, clarification and
  * candidates into the spill files; a kind's records into its table. */
