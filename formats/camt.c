@@ -696,7 +696,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         /* Not announced here: the statement is announced at its first Ntry
          * (or its end), with the balances that precede the entries read,
          * which say with its first transaction which statement it is when
-         * its Id is new (jobs/reconcile.c, sql/055). */
+         * its Id is new (jobs/reconcile_stmt.c, sql/055). */
         r->bal_type[0] = '\0';
         r->bal_amt = 0;
         r->bal_dbit = 0;

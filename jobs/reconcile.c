@@ -148,7 +148,7 @@ static int write_tx_row(reconciler *r, const statement *st, const rec_item *it)
     copy_opt_str(r->db, p->entry_info);
     char key[33];
     statement ks;
-    returns_tx_key(keyed(r, st, &ks), p, key);
+    returns_tx_key(rec_stmt_keyed(r, st, &ks), p, key);
     pgsink_copy_cstr(r->db, returns_is_return(p) ? "t" : "f");
     copy_opt_str(r->db, p->return_reason ? p->return_reason : "");
     pgsink_copy_int(r->db, p->charges_cents);
@@ -225,10 +225,10 @@ static int link_entries(reconciler *r)
         rc = entrylink_run(r->link, r->db, item_at, r, r->n_items);
     if (rc == AB_OK && again > 0) /* what entrylink marked it leaves */
         rc = resent_run(r->again, r->db, r->stmt_db_id, item_at, r, r->n_items);
-    return rc == AB_OK ? start_tx_copy(r) : rc;
+    return rc == AB_OK ? rec_start_tx_copy(r) : rc;
 }
 
-int process_batch(reconciler *r, const statement *st)
+int rec_process_batch(reconciler *r, const statement *st)
 {
     if (r->n_items == 0)
         return AB_OK;
@@ -287,7 +287,7 @@ static bool intraday(const statement *st)
     return st->format && (!strncmp(st->format, "camt.052", 8) || !strcmp(st->format, "MT942"));
 }
 
-int start_tx_copy(reconciler *r)
+int rec_start_tx_copy(reconciler *r)
 {
     int rc = pgsink_copy_begin(r->db,
                                "COPY abgleich.bank_transactions (file_id, seq, statement_id,"
@@ -319,18 +319,18 @@ static int on_payment(void *ctx, const statement *st, const payment *p)
 {
     reconciler *r = ctx;
     if (r->tentative) {
-        int rc = decide_by_first(r, st, p);
+        int rc = rec_stmt_decide_by_first(r, st, p);
         if (rc < 0)
             return rc;
     }
     track_day(r, p->booking_date);
     if (r->grow) {
-        int v = known_before(r, st, p);
+        int v = rec_stmt_known_before(r, st, p);
         if (v != STMTGROW_NEW)
             return v < 0 ? v : AB_OK;
     }
     if (r->n_items == AB_MATCH_BATCH) {
-        int rc = process_batch(r, st);
+        int rc = rec_process_batch(r, st);
         if (rc < 0)
             return rc;
     }
@@ -338,7 +338,7 @@ static int on_payment(void *ctx, const statement *st, const payment *p)
     if (rc == AB_E_LIMIT) {
         /* The arena filled before the batch did: flush (which resets it)
          * and stash again. */
-        rc = process_batch(r, st);
+        rc = rec_process_batch(r, st);
         if (rc == AB_OK)
             rc = stash(r, p);
     }
@@ -397,8 +397,8 @@ static void on_bytes(void *ctx, int64_t bytes)
  * progress by bytes. */
 static int parse_file(reconciler *r)
 {
-    camt_sink sink = {.ctx = r, .on_statement = on_statement, .on_payment = on_payment,
-                      .on_statement_end = on_statement_end};
+    camt_sink sink = {.ctx = r, .on_statement = rec_stmt_begin, .on_payment = on_payment,
+                      .on_statement_end = rec_stmt_end};
     char fmt[64], err[AB_ERRMSG_MAX + 64];
     int rc = bankread_path(r->path, &sink, on_bytes, r, fmt, sizeof fmt, err, sizeof err);
     if (rc < 0 && rc != AB_E_DB)

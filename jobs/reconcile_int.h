@@ -111,8 +111,8 @@ struct reconciler {
 /* reconcile.c: one batch scanned, applied, its transactions written and
  * its outcomes spilled; the statement's COPY of bank_transactions begun
  * (r->copy_open). */
-int process_batch(reconciler *r, const statement *st) AB_MUSTCHECK;
-int start_tx_copy(reconciler *r) AB_MUSTCHECK;
+int rec_process_batch(reconciler *r, const statement *st) AB_MUSTCHECK;
+int rec_start_tx_copy(reconciler *r) AB_MUSTCHECK;
 
 /* reconcile_stmt.c: the reader's statement callbacks (the statement met
  * again or new, begun; at its end skipped or finished and stored); of a
@@ -120,11 +120,11 @@ int start_tx_copy(reconciler *r) AB_MUSTCHECK;
  * statement met again, whether a payment was imported with it (a
  * STMTGROW_* value, or AB_E_REJECTED); the statement as its transaction
  * keys name it (met again: tmp, under its stored Id and number). */
-int on_statement(void *ctx, const statement *st) AB_MUSTCHECK;
-int on_statement_end(void *ctx, const statement *st) AB_MUSTCHECK;
-int decide_by_first(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
-int known_before(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
-const statement *keyed(const reconciler *r, const statement *st, statement *tmp);
+int rec_stmt_begin(void *ctx, const statement *st) AB_MUSTCHECK;
+int rec_stmt_end(void *ctx, const statement *st) AB_MUSTCHECK;
+int rec_stmt_decide_by_first(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
+int rec_stmt_known_before(reconciler *r, const statement *st, const payment *p) AB_MUSTCHECK;
+const statement *rec_stmt_keyed(const reconciler *r, const statement *st, statement *tmp);
 
 /* reconcile_spill.c: one applied payment's ledger rows, clarification and
  * candidates into the spill files; a kind's records into its table. */

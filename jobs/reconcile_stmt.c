@@ -1,6 +1,6 @@
 /*
  * reconcile_stmt.c - which statement is being read: one met again, or a new
- * one.  The reader's on_statement and on_statement_end land here, and so do
+ * one.  The reader's rec_stmt_begin and rec_stmt_end land here, and so do
  * two steps of on_payment (reconcile.c).
  *
  * A statement is met again (sql/055, abgleich.statement_met, one query per
@@ -8,23 +8,23 @@
  * year, within its message type and account (statement_seen); else, under
  * another Id, when its balances are those of stored statements
  * (balances_identify) and its first transaction is the first of one of
- * them (decide_by_first: until that transaction comes, the statement is
+ * them (rec_stmt_decide_by_first: until that transaction comes, the statement is
  * tentative and nothing of it is written).  Not met: stored as new
  * (new_statement).  Met again: read against what was stored (stmtgrow.h,
- * known_before): the same or an earlier state of it is skipped, one grown
+ * rec_stmt_known_before): the same or an earlier state of it is skipped, one grown
  * at its end adds its new transactions, one changed is refused and the
  * file with it.
  * Data in: the reader's statement and, of a tentative or met-again
  * statement, its payments; the stored statements.  Data out: r->stmt_db_id
  * (the statements row, inserted or met), r->grow, the Id and sequence
- * number its keys are hashed under (r->key_*, keyed), r->by_facts*, the
- * statement's COPY begun (start_tx_copy) and finished, its balances, counts
+ * number its keys are hashed under (r->key_*, rec_stmt_keyed), r->by_facts*, the
+ * statement's COPY begun (rec_start_tx_copy) and finished, its balances, counts
  * and booked days into abgleich.statements, r->fs.statements and
  * statements_skipped.
  * Invariants: a statement met again hashes its transaction keys under the
- * Id and sequence number it was stored with (keyed), so the same
+ * Id and sequence number it was stored with (rec_stmt_keyed), so the same
  * transaction gets the same key whatever the file calls the statement.
- * on_statement resets what was known of the previous statement (r->key_*,
+ * rec_stmt_begin resets what was known of the previous statement (r->key_*,
  * r->tentative, r->cand, r->by_facts*, its booked days); met_again_end
  * frees r->grow (reconciler_file too, after a failure).
  */
@@ -43,7 +43,7 @@
 /* The statement as its transaction keys name it: met again, under the Id
  * and sequence number it was stored with, whatever this file calls it (a
  * bank may send it again under another Id; sql/055). */
-const statement *keyed(const reconciler *r, const statement *st, statement *tmp)
+const statement *rec_stmt_keyed(const reconciler *r, const statement *st, statement *tmp)
 {
     if (!r->key_stored)
         return st;
@@ -54,11 +54,11 @@ const statement *keyed(const reconciler *r, const statement *st, statement *tmp)
 }
 
 /* A transaction of a statement met again: 1 if it was imported with it. */
-int known_before(reconciler *r, const statement *st, const payment *p)
+int rec_stmt_known_before(reconciler *r, const statement *st, const payment *p)
 {
     char key[33];
     statement ks;
-    returns_tx_key(keyed(r, st, &ks), p, key);
+    returns_tx_key(rec_stmt_keyed(r, st, &ks), p, key);
     int v = stmtgrow_next(r->grow, key);
     if (v == AB_E_REJECTED)
         log_error("%s: statement %s of account %s was imported from %s%s%s; its transaction %zu"
@@ -162,11 +162,11 @@ static int new_statement(reconciler *r, const statement *st)
     pgsink_result_free(res);
     r->fs.statements++;
     rc = entrylink_statement(r->link, r->db, r->path, r->file_id, r->stmt_db_id, st);
-    return rc < 0 ? rc : start_tx_copy(r);
+    return rc < 0 ? rc : rec_start_tx_copy(r);
 }
 
 /* A statement met again (stored as seen): read whole, the same again, or
- * grown at its end (stmtgrow.h); its keys under its stored Id (keyed). */
+ * grown at its end (stmtgrow.h); its keys under its stored Id (rec_stmt_keyed). */
 static int met_again_begin(reconciler *r, const statement *st, const char *seen)
 {
     int rc = stmtgrow_load(r->db, seen, &r->grow);
@@ -174,14 +174,14 @@ static int met_again_begin(reconciler *r, const statement *st, const char *seen)
         return rc;
     snprintf(r->stmt_db_id, sizeof r->stmt_db_id, "%s", seen);
     rc = entrylink_statement(r->link, r->db, r->path, r->file_id, seen, st);
-    return rc < 0 ? rc : start_tx_copy(r);
+    return rc < 0 ? rc : rec_start_tx_copy(r);
 }
 
 /* The first transaction of a statement whose balances are those of stored
  * ones: the stored statement whose first transaction it is (its key under
  * that statement's Id) is this one, sent again under another Id; none: a
  * statement of its own (a zero-balance account's next day). */
-int decide_by_first(reconciler *r, const statement *st, const payment *p)
+int rec_stmt_decide_by_first(reconciler *r, const statement *st, const payment *p)
 {
     r->tentative = 0;
     for (size_t i = 0; i < r->n_cand; i++) {
@@ -203,7 +203,7 @@ int decide_by_first(reconciler *r, const statement *st, const payment *p)
     return new_statement(r, st);
 }
 
-int on_statement(void *ctx, const statement *st)
+int rec_stmt_begin(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
     char seen[24];
@@ -219,7 +219,7 @@ int on_statement(void *ctx, const statement *st)
     if (seen[0])
         return met_again_begin(r, st, seen);
     if (r->n_cand) {
-        r->tentative = 1; /* its first transaction decides (decide_by_first) */
+        r->tentative = 1; /* its first transaction decides (rec_stmt_decide_by_first) */
         return AB_OK;
     }
     return new_statement(r, st);
@@ -253,7 +253,7 @@ static void met_again_end(reconciler *r, const statement *st, int *same)
     r->grow = NULL;
 }
 
-int on_statement_end(void *ctx, const statement *st)
+int rec_stmt_end(void *ctx, const statement *st)
 {
     reconciler *r = ctx;
     int same = 0;
@@ -271,7 +271,7 @@ int on_statement_end(void *ctx, const statement *st)
         r->copy_open = 0;
         return rc;
     }
-    int rc = process_batch(r, st);
+    int rc = rec_process_batch(r, st);
     if (rc < 0)
         return rc;
     rc = pgsink_copy_finish(r->db);

@@ -4,7 +4,7 @@
  * (jobs/resent.c, sql/055_resent_statements.sql; used by reconcile).
  *
  * A bank may send a statement again under a new statement Id; when the
- * statement is not recognised as a whole (jobs/reconcile.c: by its Id, its
+ * statement is not recognised as a whole (jobs/reconcile_stmt.c: by its Id, its
  * sequence number, or its balances and first transaction), its
  * transactions are: one whose bank reference (AcctSvcrRef; not NONREF and
  * the like, not one repeated over several entries of the batch) names a

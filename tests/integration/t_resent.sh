@@ -1,6 +1,6 @@
 #!/bin/bash
 # A bank statement sent again under a new statement Id pays nothing twice
-# (jobs/reconcile.c, jobs/resent.c, sql/055_resent_statements.sql).
+# (jobs/reconcile_stmt.c, jobs/resent.c, sql/055_resent_statements.sql).
 # 1. The same camt.053 under a new Stmt/Id without ElctrncSeqNb is the
 #    statement met again (the same balances and first transaction): skipped;
 #    with a later booking changed, refused whole.  Before, every payment was

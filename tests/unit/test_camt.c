@@ -263,7 +263,7 @@ Test(camt_crafted, any_chunking_gives_the_same)
 
 /* What on_statement sees: the balances before the entries are known then,
  * which with its first transaction say which statement it is when its Id
- * is new (jobs/reconcile.c, sql/055).  Before, it was announced at its
+ * is new (jobs/reconcile_stmt.c, sql/055).  Before, it was announced at its
  * first Bal, with no balance read. */
 static int on_begin(void *ctx, const statement *s)
 {
