@@ -583,9 +583,19 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
             ref, a, eur(x, claimidx_open(x->ix, r->slot), b, sizeof b));
         break;
     case MR_CLAIM_ALREADY_PAID:
-        put(x, x->en ? "Claim %s is already paid in full; %s EUR not allocated a second time."
-                     : "Forderung %s ist bereits vollständig bezahlt; %s EUR werden nicht ein"
-                       " zweites Mal zugeordnet.", ref, a);
+        /* Nothing open and nothing owed: never paid, the case was closed
+         * (dismissed, time-barred, no longer enforceable: docs/fines.md). */
+        if (claimidx_amount(x->ix, r->slot) == 0)
+            put(x, x->en ? "Claim %s is closed and owes nothing (dismissed, time-barred or no"
+                           " longer enforceable); %s EUR not allocated to it."
+                         : "Forderung %s ist abgeschlossen, es ist nichts geschuldet"
+                           " (eingestellt, verjährt oder nicht mehr vollstreckbar); %s EUR"
+                           " werden ihr nicht zugeordnet.", ref, a);
+        else
+            put(x, x->en ? "Claim %s is already paid in full; %s EUR not allocated a second"
+                           " time."
+                         : "Forderung %s ist bereits vollständig bezahlt; %s EUR werden nicht"
+                           " ein zweites Mal zugeordnet.", ref, a);
         break;
     case MR_AMBIGUOUS:
         put(x, x->en ? "Several claims come into question; none is allocated automatically."

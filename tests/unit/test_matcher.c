@@ -96,6 +96,25 @@ Test(matcher, exact_partial_over_and_paid)
     cr_assert_eq(r.n_allocs, 0, "never a second allocation");
     cr_assert_eq(r.n_cands, 1);
     cr_assert_eq(r.cands[0].slot, c17);
+    explain_has(&p, &sc, &r, "de", "Forderung 400000010017 ist bereits vollständig bezahlt");
+    explain_has(&p, &sc, &r, "en", "Claim 400000010017 is already paid in full");
+}
+
+/* A claim closed with nothing owed (dismissed, time-barred): the money waits
+ * for a clerk, and the text does not call the claim paid. */
+Test(matcher, closed_claim_owing_nothing)
+{
+    uint32_t c76 = add("400000010076", 0, 100, NULL);
+    match_scan sc;
+    payment p = pay(2000, "400000010076");
+    match_result r = run(&p, &sc);
+    cr_assert_eq(r.outcome, MATCH_CLARIFY);
+    cr_assert_eq(r.reason, MR_CLAIM_ALREADY_PAID);
+    cr_assert_eq(r.slot, c76);
+    explain_has(&p, &sc, &r, "de", "Forderung 400000010076 ist abgeschlossen, es ist nichts"
+                                   " geschuldet (eingestellt, verjährt oder nicht mehr"
+                                   " vollstreckbar)");
+    explain_has(&p, &sc, &r, "en", "Claim 400000010076 is closed and owes nothing");
 }
 
 Test(matcher, several_references)
