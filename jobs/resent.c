@@ -247,6 +247,8 @@ static int write_json(resent *s, entrylink_at at, void *ctx)
         jsonw_key(&w, "rvsl");
         jsonw_bool(&w, p->reversal);
         jsonw_kstr(&w, "e2e", p->end_to_end_id ? p->end_to_end_id : "");
+        jsonw_kstr(&w, "iban", p->debtor_iban ? p->debtor_iban : ""); /* sql/062 */
+        jsonw_kstr(&w, "rmt", p->remittance ? p->remittance : "");
         jsonw_obj_end(&w);
     }
     jsonw_arr_end(&w);

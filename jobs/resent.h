@@ -8,9 +8,10 @@
  * sequence number, or its balances and first transaction), its
  * transactions are: one whose bank reference (AcctSvcrRef; not NONREF and
  * the like, not one repeated over several entries of the batch) names a
- * stored, booked, not provisional transaction of the account in another
- * statement of the same kind, with the same amount, direction and booking
- * day, is that booking seen again.  One stored booking fits: the payment is
+ * stored, booked transaction of the account in another statement of the
+ * same kind (not itself a sighting marked here; one entrylink stored as
+ * provisional counts), with the same amount, direction, booking day,
+ * payer's IBAN and remittance text (sql/062), is that booking seen again.  One stored booking fits: the payment is
  * marked booked (payment.booked_in, .seen_file/.seen_seq; stored as
  * provisional, never matched, counted already_booked).  More than one fits:
  * payment.maybe_booked_in, provisional (a clarification possible_duplicate).

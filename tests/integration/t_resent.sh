@@ -12,7 +12,10 @@
 #    again (the same AcctSvcrRef, amount, direction and day): those are
 #    stored provisional, counted already_booked, and explain names the
 #    earlier file; where more than one stored booking fits, a clerk decides
-#    (possible_duplicate).
+#    (possible_duplicate).  A booking counts as the same only with the same
+#    payer's IBAN and text (062: a bank reference reused for another
+#    citizen's payment pays), and a camt.053 stored as a camt.054's second
+#    sighting counts as booked.
 # 4. Two different statements of the same day, balances and amounts: both
 #    pay; so do two whose entries all carry one AcctSvcrRef.
 # 5. MT940 under another statement number (:28C:): skipped, or grown.
@@ -95,22 +98,58 @@ rec c $R/again053.xml
 grep -q "already imported" $TMP/c.txt || fail "again: $(cat $TMP/c.txt)"
 assert_eq "400000010017:1 400000010025:1 400000010050:1" "$(rows)" "still one ledger row each"
 
-# Two stored bookings fit (a batch of two 25.00 under the entry's reference,
-# no EndToEndIds): a clerk decides; nothing is allocated twice.
-fresh camt_maybe
+# A batch of two 25.00 under the entry's reference, no EndToEndIds, stated
+# again: each part is its own earlier booking by the payer's text (062).
+fresh camt_batch
 rec a $R/batch053.xml
 assert_eq "400000010033=2500 400000010041=2500" "$(paid)" "the batch pays"
 rec b $R/batchagain053.xml
+grep -q "2 transactions of account DE44500105175407324931 were booked already from an earlier statement" $TMP/b.txt ||
+    fail "the batch's parts known: $(cat $TMP/b.txt)"
+assert_eq "400000010025=5500 400000010033=2500 400000010041=2500" "$(paid)" "the new payment pays, the batch not again"
+assert_eq "400000010025:1 400000010033:1 400000010041:1" "$(rows)" "one ledger row each"
+assert_eq "" "$(clars)" "nothing for a clerk"
+assert_eq "3|2|2" "$(stored batchagain053.xml)" "stored provisional, each naming its earlier booking"
+
+# Two stored bookings fit (the batch's two parts alike in every field): a
+# clerk decides; nothing is allocated twice.
+fresh camt_maybe
+rec a $R/twinbatch053.xml
+assert_eq "400000010033=2500 400000010041=2500" "$(paid)" "the batch pays"
+rec b $R/twinbatchagain053.xml
 grep -q "2 transactions of account .* may have been booked already" $TMP/b.txt ||
     fail "warned: $(cat $TMP/b.txt)"
 assert_eq "400000010025=5500 400000010033=2500 400000010041=2500" "$(paid)" "the new payment pays, the batch not again"
 assert_eq "400000010025:1 400000010033:1 400000010041:1" "$(rows)" "one ledger row each"
 assert_eq "possible_duplicate=2500 possible_duplicate=2500" "$(clars)" "both for a clerk"
-assert_eq "3|2|0" "$(stored batchagain053.xml)" "stored provisional, no earlier booking named for certain"
-assert_match "Bankreferenz.*batch053.xml Ntry 1, .*batch053.xml Ntry 1" \
+assert_eq "3|2|0" "$(stored twinbatchagain053.xml)" "stored provisional, no earlier booking named for certain"
+assert_match "Bankreferenz.*twinbatch053.xml Ntry 1, .*twinbatch053.xml Ntry 1" \
     "$(q "SELECT min(explanation) FROM abgleich.clarifications")" "naming the earlier bookings"
 k=$(q "SELECT min(id) FROM abgleich.clarifications")
 $ABGLEICH clarify $k --close --by kluge 2>/dev/null || fail "a clerk closes a sighting booked already"
+
+# A bank reference reused for another citizen's booking of the same amount
+# and day, in the day's second statement: a payment of its own (before 062:
+# stored as a sighting of the first, never matched, its claim left open).
+fresh reused
+rec a $R/reused_a053.xml
+rec b $R/reused_b053.xml
+assert_eq "400000010017=2500 400000010033=2500" "$(paid)" "both citizens' payments pay"
+assert_eq "0|" "$(q "SELECT count(*) FROM abgleich.bank_transactions WHERE provisional")|$(clars)" "no sighting, nothing for a clerk"
+
+# A camt.054 paid first; its camt.053 came and was stored as the second
+# sighting (047); the camt.053 sent again under a new Id with a new payment:
+# its two bookings are known (before 062: matched again, 45.00 to refund).
+fresh camt054_first
+rec n $R/first054.xml
+assert_eq "400000010017=2500 400000010050=2000" "$(paid)" "the camt.054 pays"
+rec a $R/first053.xml
+assert_eq "2" "$(q "SELECT count(*) FROM abgleich.bank_transactions t JOIN abgleich.input_files f ON f.id = t.file_id WHERE f.name LIKE '%/first053.xml' AND t.provisional")" \
+    "the camt.053 is the camt.054's second sighting"
+rec b $R/again053.xml
+assert_eq "400000010017=2500 400000010025=5500 400000010050=2000" "$(paid)" "only the new payment pays"
+assert_eq "400000010017:1 400000010025:1 400000010050:1" "$(rows)" "one ledger row each"
+assert_eq "" "$(clars)" "nothing for a clerk"
 
 # --- 4. two statements alike, but other bookings -----------------------------
 for order in first-other other-first; do
