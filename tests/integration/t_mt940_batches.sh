@@ -1,6 +1,6 @@
 #!/bin/bash
 # An MT940 collective booking (Sammler) is a batch total, as a camt.053
-# entry without details is (formats/mt940.c, jobs/entrylink.c,
+# entry without details is (formats/mt940_86.c, jobs/entrylink.c,
 # sql/058_mt940_batches.sql): never allocated as one payment, even when its
 # text names a claim (before: 25.00 of the batch's 45.00 went to that claim,
 # the rest to an overpayment); a clarification batch_without_details that
