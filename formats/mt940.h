@@ -15,8 +15,9 @@
  * booked sums.  RC (reversal of a credit) is a debit, RD a credit, both with
  * reversal set.  A collective booking (a Sammler GVC or SAMMLER in ?00) is
  * a batch total: payment.batch set, batch_txs the count its text states or
- * 0, and no end-to-end id (mt940.c).  Statement ids are ':20:/number/date' (the :20: reference of
- * the first page, the :28C: statement number, the opening balance date or
+ * 0, and no end-to-end id (mt940_86.c).  Statement ids are ':20:/number/date'
+ * (the :20: reference of the first page, the :28C: statement number, the
+ * opening balance date or
  * the MT942 ':13D:' time) because ':20:' alone ("STARTUMS") and the yearly
  * statement number repeat; elec_seq is left empty for the same reason.
  * All strings are valid UTF-8: a field that is valid UTF-8 stays, any other

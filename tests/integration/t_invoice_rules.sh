@@ -434,3 +434,37 @@ kl pay --due-by 2026-12-31 --out $TMP/pa2.xml $PAY 2>/dev/null
 assert_eq 1 "$(e2e_count $TMP/pa2.xml PA-1)" "PA-1 in the new payment file"
 settle PA-1
 assert_eq "paid|10700|10700" "$(row PA-1)|$(paid_sum PA-1)" "PA-1 paid once, in full"
+
+# 11. An invoice whose transfer an intraday report shows booked (sql/063):
+# before the day's statement, a clerk could set it open while the morning's
+# camt.052 already showed the debit, and the next run paid it again.
+gen $TMP/pb1.xml PB-1
+ek import invoices $TMP/pb1.xml >/dev/null 2>&1
+kl approve PB-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pb.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/pb.xml PB-1)" "PB-1 in the payment file"
+day="2026-12-0$((stmt_no + 1))"
+pb_e2e="ABG-$(id_of PB-1)"
+cat > $TMP/rpt.xml <<EOF2
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.08"><BkToCstmrAcctRpt>
+<GrpHdr><MsgId>RULES-RPT-1</MsgId><CreDtTm>${day}T10:00:00</CreDtTm></GrpHdr>
+<Rpt><Id>RULES-RPT-1</Id><ElctrncSeqNb>1</ElctrncSeqNb><CreDtTm>${day}T10:00:00</CreDtTm>
+<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>$day</Dt></BookgDt><ValDt><Dt>$day</Dt></ValDt><AcctSvcrRef>RPT1PB-1</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$pb_e2e</EndToEndId></Refs><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung PB-1</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Rpt></BkToCstmrAcctRpt></Document>
+EOF2
+kl reconcile $TMP/rpt.xml 2>$TMP/rpt.txt || fail "the intraday report: $(cat $TMP/rpt.txt)"
+assert_eq "in_payment|10700|0" "$(row PB-1)|$(paid_sum PB-1)" "an intraday report pays nothing"
+for h in qk q; do
+    refused $h "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PB-1'" \
+        "invoice PB-1 cannot be set open again: the intraday report .*rpt.xml shows its transfer booked, a debit of 107.00 EUR with its EndToEndId $pb_e2e on $day" \
+        "an invoice whose transfer the intraday report shows booked set open again"
+done
+# The day's statement books it: paid, once.
+settle PB-1
+assert_eq "paid|10700|10700" "$(row PB-1)|$(paid_sum PB-1)" "PB-1 paid by the statement, once"
