@@ -105,6 +105,7 @@ typedef struct serve {
     const char *cfg_path;
     int argc;                    /* serve's own flags, applied again on SIGHUP */
     char **argv;
+    int db_flag;                 /* --db was given: it wins over the file's url */
     cli_opts o;
     char conninfo[CONFIG_URL_MAX];
     char owner[160];
@@ -718,6 +719,8 @@ static void reload(serve *s)
         log_error("SIGHUP: %s; keeping the running configuration", err);
         return;
     }
+    if (s->db_flag) /* --db wins over the file, as at the start */
+        snprintf(c.db, sizeof c.db, "%s", s->cfg.db);
     if (strcmp(c.inbox, s->cfg.inbox) || strcmp(c.listen, s->cfg.listen) || strcmp(c.db, s->cfg.db))
         log_warn("SIGHUP: inbox, listen and database url change on restart only");
     snprintf(c.inbox, sizeof c.inbox, "%s", s->cfg.inbox);
@@ -814,8 +817,10 @@ static int parse_args(serve *s, int argc, char **argv, const char **check)
     }
     s->argc = argc;
     s->argv = argv;
-    if (s->o.db && *s->o.db)
+    if (s->o.db && *s->o.db) {
         snprintf(s->cfg.db, sizeof s->cfg.db, "%s", s->o.db);
+        s->db_flag = 1;
+    }
     if (config_check(&s->cfg, err, sizeof err) < 0) {
         fprintf(stderr, "abgleich serve: %s\n", err);
         return AB_E_INVAL;

@@ -31,10 +31,10 @@ threads = 1
 check_digit = none
 lang = en
 [database]
-url = $conn
+url = $conn application_name=from_the_file
 reconnect_max_ms = 400
 INI
-start_serve a $port --config $TMP/serve.ini --workers 2 --threads 2 --check-digit iso7064-11-10 --lang de
+start_serve a $port --config $TMP/serve.ini --db "$conn" --workers 2 --threads 2 --check-digit iso7064-11-10 --lang de
 grep -q "2 workers, .* 2 matcher threads (0: the cores), check digit iso7064-11-10, language de" $TMP/a.log \
     || fail "the flags win over the file: $(grep serving $TMP/a.log)"
 
@@ -86,6 +86,7 @@ done
 grep -q "configuration read again .* scans every 150 ms" $TMP/a.log || fail "SIGHUP reads the file again"
 grep -q "configuration read again .* (flags win): 2 workers, .* 2 matcher threads (0: the cores), check digit iso7064-11-10, language de" $TMP/a.log \
     || fail "flags still win after SIGHUP: $(grep 'read again' $TMP/a.log)"
+! grep -q "change on restart only" $TMP/a.log || fail "--db wins over the file's url: SIGHUP sees no change to warn of"
 stop_serve a
 
 # The clean run, in the harness's database.
