@@ -17,13 +17,13 @@
  * end_to_end_id.  Anything else is free text kept whole as remittance.
  *
  * Collective bookings (Sammler): a structured ':86:' with a Sammler GVC
- * (188/189, 191/194, 192/195, 196/197) or SAMMLER / SAMMEL- in its booking
- * text ?00, and no EREF+ (the DK gives that only to a transaction), is a
- * batch total (payment.batch), never one payment; its count is what ?00,
- * the remittance subfields or the ':61:' supplementary details state
- * ("Anz:4", "Anzahl 12", "mit 004 Zahlungen"), 0 when none does or two
- * disagree.  Free text (GVC 999, unstructured) is not judged: there the
- * bank's words and the payer's are one text.
+ * of the DK's table (098, 185, 188-192, 194-198) or SAMMLER / SAMMEL- in
+ * its booking text ?00, and no EREF+ (the DK gives that only to a
+ * transaction), is a batch total (payment.batch), never one payment; its
+ * count is what ?00, the remittance subfields or the ':61:' supplementary
+ * details state ("Anz:4", "Anzahl 12", "mit 004 Zahlungen"), 0 when none
+ * does or two disagree.  Free text (GVC 999, unstructured) is not judged:
+ * there the bank's words and the payer's are one text.
  *
  * Invariants: at most MT_SUBFIELDS subfields and MT_KEYWORDS keywords are
  * looked at in one :86:; nothing here allocates beyond the entry arena
@@ -332,13 +332,25 @@ static const char *tx_code(mt940_reader *r)
 
 /* --- collective bookings (Sammler) ---------------------------------------- */
 
-/* The GVCs of collective bookings (Sammler) in the DK's SEPA list
- * (DFUe-Abkommen Anlage 3): 191/194 SCT Sammler Soll/Haben (research note
- * bank-formats.md §2.3, from the Deutsche Bank SEPA MT940 description);
- * 188/189 SCT Inst Sammler Soll/Haben, 192/195 SDD Core Sammler Haben/Soll,
- * 196/197 SDD B2B Sammler Haben/Soll (a public overview of the SEPA GVCs
- * in MT940, creatinespresso/SEPA-CAMT-DTA-MT940-ETC). */
-static const char collective_gvc[][4] = {"188", "189", "191", "192", "194", "195", "196", "197"};
+/* The GVCs the DK's table (DFUe-Abkommen Anlage 3, Geschaeftsvorfallcodes)
+ * names a Sammler, as adorsys/multibanking reproduces it word for word
+ * (onlinebanking-bankinggateway/src/main/resources/buchungstexte.csv):
+ *   098 GeldKarte (Sammlergutschrift fuer Haendler)
+ *   185 Scheckbelastung (Sammler, Soll)
+ *   188/189 SEPA Credit Transfer Instant (Sammler-Soll / Sammler-Haben)
+ *   190/198 SEPA Cards Clearing (Sammler-Soll / Sammler-Haben)
+ *   191/194 SEPA Credit Transfer (Sammler-Soll / Sammler-Haben)
+ *   192/195 SEPA Direct Debit (Sammler-Haben / Sammler-Soll, Core)
+ *   196/197 SEPA Direct Debit (Sammler-Haben / Sammler-Soll, B2B)
+ * A German camt.053 example in the DK's pattern (camt_germany_01.xml of
+ * moiristo/camt, "Beispiel 3b") books a SEPA transfer batch as NTRF+191
+ * "SEPA Credit Transfer (Sammler-Soll)", and every GVC 191 of the Deutsche
+ * Bank sample (shared/samples) is a file total ("Datei mit 0000005
+ * Zahlungen").  Not here: 079 "Sammler", the pre-SEPA DTA code, left to
+ * its booking text (every 079 line seen says SAMMLER in ?00); 193 and 199,
+ * a single reversal. */
+static const char collective_gvc[][4] = {"098", "185", "188", "189", "190", "191",
+                                         "192", "194", "195", "196", "197", "198"};
 
 /* Words that follow the count ("mit 004 Zahlungen", "12 Posten"). */
 static const char *const count_units[] = {

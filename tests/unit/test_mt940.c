@@ -791,6 +791,42 @@ Test(mt940_sammler, count_forms_and_conflicts)
     cr_assert_eq(g.p[5].batch_txs, 7);
 }
 
+Test(mt940_sammler, every_sammler_gvc_of_the_dk_table)
+{
+    /* The DK's table (Anlage 3, as adorsys/multibanking reproduces it) names
+     * these a Sammler; the ?00 here says nothing of a batch, so the GVC
+     * alone decides.  Its neighbours are single bookings: 193/199 a
+     * reversal, 171 one collected direct debit, 168 one instant credit. */
+    static const char *const batch[] = {"098", "185", "188", "189", "190", "191",
+                                        "192", "194", "195", "196", "197", "198"};
+    static const char *const single[] = {"079", "168", "171", "193", "199"};
+    enum { NB = sizeof batch / sizeof batch[0], NS = sizeof single / sizeof single[0] };
+    static got g;
+    char d[8192], body[6144], err[512];
+    size_t o = 0;
+    for (int i = 0; i < NB + NS; i++)
+        o += (size_t)snprintf(body + o, sizeof body - o,
+                              ":61:2611211121C10,00NMSCNONREF\r\n"
+                              ":86:%s?00KARTENUMSATZ?100599?20Abrechnung 3 Posten\r\n",
+                              i < NB ? batch[i] : single[i - NB]);
+    cr_assert_lt(o, sizeof body);
+    char close[32];
+    snprintf(close, sizeof close, "C261121EUR%d,00", 10 * (NB + NS));
+    doc(d, sizeof d, "C261120EUR0,", close, body);
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, NB + NS);
+    for (int i = 0; i < NB; i++) {
+        cr_assert_str_eq(g.p[i].gvc, batch[i]);
+        cr_assert_eq(g.p[i].batch, PAY_BATCH_GVC, "GVC %s", batch[i]);
+        cr_assert_eq(g.p[i].batch_txs, 3, "GVC %s: 3 Posten", batch[i]);
+    }
+    for (int i = NB; i < NB + NS; i++) {
+        cr_assert_str_eq(g.p[i].gvc, single[i - NB]);
+        cr_assert_eq(g.p[i].batch, PAY_BATCH_NONE, "GVC %s", single[i - NB]);
+        cr_assert_eq(g.p[i].batch_txs, 0, "GVC %s", single[i - NB]);
+    }
+}
+
 Test(mt940_sammler, sample_sammler_soll_and_haben)
 {
     /* Every Sammler of the Deutsche Bank sample file: GVC 191 (SEPA
