@@ -17,12 +17,19 @@
 #   named day (final 25 Nov 2026: enforceable on 24 Nov 2029, barred from
 #   25 Nov); 5 years for a fine above the configured 1 000 EUR; resting
 #   while a relief is granted; the open amount taken off, payments before
-#   it kept, no 'paid' feedback; money after it is a clarification.
+#   it kept, no 'paid' feedback; money after it is a clarification;
+# - sql/065: a plan's rest ends on the day it lapsed by its terms (the
+#   missed part's day + 7 days of grace, the day after), not on the night
+#   escalate recorded the lapse weeks later (K7: enforceable on 11 Jan
+#   2030, barred on the 12th; K10); a kept plan past its grace whose
+#   limitation so counted has ended is barred, not lapsed, and gets no new
+#   relief (M2); a plan replaced before a miss rests on, one replaced after
+#   it not in between; a plan paid in full is paid.
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
 K1=400000090016 K2=400000090024 K3=400000090032 K4=400000090049 K6=400000090057 K9=400000090104
-K10=400000090112 M1=400000090073 M2=400000090081
+K10=400000090112 M1=400000090073 M2=400000090081 K7=400000090065
 life() { q "SELECT state || '|' || amount_cents || '|' || coalesce(due_date::text, '-') || '|' || coalesce(next_step_date::text, '-') || '|' || open_cents FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
 lim() { q "SELECT coalesce(limitation_date::text, '-') FROM abgleich.claim_lifecycle WHERE reference = '$1'"; }
 events() { q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1'"; }
@@ -49,7 +56,7 @@ camt() {
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
-for k in $K1 $K4 $K6 $K9 $K10 $M2; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
+for k in $K1 $K4 $K6 $K7 $K9 $K10 $M2; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
 $ABGLEICH escalate --as-of 2026-11-25 --letters /dev/null >/dev/null
 assert_eq "final_due|8350|2026-12-08|2026-12-23|8350" "$(life $K1)" "final on 25 Nov, due 8 Dec"
 assert_eq "2029-11-24" "$(lim $K6)" "final on 25 Nov 2026: enforceable until 24 Nov 2029 (3 years, the day before the named day)"
@@ -140,6 +147,13 @@ q "UPDATE abgleich.fines_config SET dunning_fee_cents = 0" >/dev/null
 assert_eq "dunning|2850|2027-01-14|-|2850" "$(life $K3)" "dunned with a 5 EUR fee"
 $ABGLEICH case $K3 --instalments 2 --as-of 2027-01-08 >/dev/null
 assert_eq "instalments|2850|2027-02-08|2027-02-16|2850" "$(life $K3)" "two parts of 14.25 EUR, the first a month on"
+# K7 (HH-RH 7, a fine notice final on 25 Nov like K6, dunned on 23 Dec):
+# two parts, the first on Wed 17 Feb; unpaid, the relief lapses by its
+# terms on 25 Feb (7 days' grace to the 24th), but escalate is not run
+# from 16 Feb to 22 Mar (sql/065).
+assert_eq "dunning|3850" "$(life $K7 | cut -d'|' -f1,2)" "K7 dunned"
+$ABGLEICH case $K7 --instalments 2 --first 2027-02-17 --as-of 2027-01-08 >/dev/null
+assert_eq "instalments|3850|2027-02-17|2027-02-25|3850" "$(life $K7)" "K7: the relief ends if the first part is unpaid on 24 Feb"
 
 # 55.67 EUR pay the first two parts: due on the third now.  The claim
 # index's delta (the snapshot's path) gives the same due day as a full load.
@@ -194,6 +208,13 @@ expect_exit 2 $ABGLEICH case $K10 --instalments 3 --every-months 0 --as-of 2027-
 expect_exit 2 $ABGLEICH case $K10 --instalments x3 --as-of 2027-02-17
 expect_exit 2 $ABGLEICH case $K10 --instalments 3 --defer-to 2027-05-01 --as-of 2027-02-17
 
+assert_eq "instalments|-" "$(life $K7 | cut -d'|' -f1)|$(lim $K7)" "K7 kept on 16 Feb: the limitation rests"
+# K10's rest (sql/065): from the grant on 1 Dec to the day its plan lapsed
+# by its terms (part 1 of 1 Feb, 7 days' grace: 9 Feb), not to the night
+# escalate recorded it (16 Feb): 70 days, not 77; then the deferral's 44
+# days (17 Feb to its day, 1 Apr): 24 Nov 2029 + 114.
+assert_eq "2030-03-18" "$(lim $K10)" "a lapse recorded a week late: the rest ends on the terms' lapse day; a new relief rests again"
+
 # The third part (17.83 EUR left) unpaid 7 days after 15 Mar: on the 23rd
 # the relief lapses, the remainder due at once, the reminder 14 days on.
 $ABGLEICH escalate --as-of 2027-03-22 --letters /dev/null >/dev/null
@@ -209,6 +230,14 @@ assert_eq "$n1" "$(events $K1)" "the same day again writes nothing"
 assert_eq "0|0|0" "$(last_event $K1 "fine_cents || '|' || e.fee_cents || '|' || e.expenses_cents")" "the lapse charges nothing"
 assert_match "^die Rate fällig am 15.03.2027 ist nicht innerhalb von 7 Tagen bezahlt: die Zahlungserleichterung ist entfallen" \
     "$(last_event $K1 reason_de)" "the lapse explains itself"
+# K7's lapse, recorded on 22 Mar, four weeks late: its reason names the
+# part escalate found unpaid (17 Feb), and the limitation rested only from
+# the grant on 8 Jan to the day the relief lapsed by its terms (25 Feb, the
+# grace over): 48 days, not the 73 to 22 Mar.  Final on 25 Nov 2026
+# (24 Nov 2029) + 48 = 11 Jan 2030.
+assert_eq "relief_lapsed|3850|2027-03-22|2027-04-06|3850" "$(life $K7)" "K7 lapsed on the night escalate ran"
+assert_match "^die Rate fällig am 17.02.2027 ist nicht innerhalb von 7 Tagen bezahlt" "$(last_event $K7 reason_de)" "the part escalate found unpaid"
+assert_eq "2030-01-11" "$(lim $K7)" "the rest ends on the lapse day of the terms (25 Feb), not on the night of 22 Mar"
 $ABGLEICH escalate --as-of 2027-04-06 --letters /dev/null >/dev/null
 assert_eq "relief_lapsed" "$(life $K1 | cut -d'|' -f1)" "no reminder before 7 Apr"
 $ABGLEICH escalate --as-of 2027-04-07 --letters /dev/null >/dev/null
@@ -239,8 +268,30 @@ assert_eq "-4500|-2500|-350" "$(last_event $K6 "fine_cents || '|' || e.fee_cents
 assert_eq "$outbox" "$(q "SELECT count(*) FROM abgleich.outbox")" "no 'paid' feedback for a barred claim"
 assert_eq "closed" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '$K6'")" "claim_status: closed, not paid"
 assert_eq "dunning dunning" "$(life $K1 | cut -d'|' -f1) $(life $K4 | cut -d'|' -f1)" "their limitation rested"
+# K7 on its last day, 11 Jan 2030, and barred on the 12th (before 065 its
+# rest ran to the night of the lapse: enforceable until 5 Feb 2030).
+$ABGLEICH escalate --as-of 2030-01-11 --letters /dev/null >/dev/null
+assert_eq "dunning" "$(life $K7 | cut -d'|' -f1)" "K7 enforceable on 11 Jan 2030"
+$ABGLEICH escalate --as-of 2030-01-12 --letters /dev/null >/dev/null
+assert_eq "enforcement_barred|0|-|-|0" "$(life $K7)" "K7 barred on 12 Jan 2030"
+assert_match "^Vollstreckungsverjährung \(§ 34 OWiG\): die Frist endete am 11.01.2030;" "$(last_event $K7 reason_de)" "the day in K7's reason"
+# M2 (dunned since its plan lapsed by its terms on 9 Feb 2027: 70 days of
+# rest, enforceable until 2 Feb 2030) gets a new plan on 13 Jan 2030, its
+# first part on Mon 21 Jan.  Unpaid, it lapses by its terms on 29 Jan: 16
+# more days, so enforceable until 18 Feb 2030.  No escalate runs until
+# 16 Mar: a new relief on 1 Mar is refused, and the night of 16 Mar bars
+# the claim instead of writing that the remainder is due at once.
+assert_eq "dunning|2030-02-02" "$(life $M2 | cut -d'|' -f1)|$(lim $M2)" "M2: 70 days of rest"
+$ABGLEICH case $M2 --instalments 2 --first 2030-01-21 --as-of 2030-01-13 >/dev/null
+assert_eq "instalments|5350|2030-01-21|2030-01-29|5350|-" "$(life $M2)|$(lim $M2)" "M2's new plan rests the limitation"
+expect_exit 3 $ABGLEICH case $M2 --defer-to 2030-06-01 --as-of 2030-03-01
+grep -q "the enforcement limitation ended on 2030-02-18 (§ 34 OWiG)" $TMP/stderr || fail "a plan lapsed by its terms, the limitation over since: $(cat $TMP/stderr)"
 $ABGLEICH escalate --as-of 2030-03-16 --letters /dev/null >/dev/null
 assert_eq "dunning" "$(life $K1 | cut -d'|' -f1)" "K1 on its last day"
+assert_eq "enforcement_barred|0|-|-|0" "$(life $M2)" "M2 barred, not lapsed, on the night after its limitation ended"
+assert_match "^Vollstreckungsverjährung \(§ 34 OWiG\): die Frist endete am 18.02.2030;" "$(last_event $M2 reason_de)" "the day in M2's reason"
+assert_eq "2030-02-18" "$(last_event $M2 limitation_date)" "the barred event keeps that day"
+assert_eq 0 "$(q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$M2' AND e.state = 'relief_lapsed' AND e.event_date > '2029-01-01'")" "no lapse letter for M2"
 $ABGLEICH escalate --as-of 2030-03-17 --letters /dev/null >/dev/null
 assert_eq "enforcement_barred|6567|-|-|0" "$(life $K1)" "K1 barred the day after"
 
@@ -268,3 +319,29 @@ camt REL-2029-1 2029-11-27 20.00 $K6 > $TMP/k6.xml
 $ABGLEICH reconcile $TMP/k6.xml >/dev/null 2>$TMP/k6.txt || fail "reconcile: $(cat $TMP/k6.txt)"
 assert_eq "claim_already_paid|2000" "$(q "SELECT reason || '|' || open_cents FROM abgleich.open_clarifications ORDER BY id DESC LIMIT 1")" "money after the bar waits for a clerk"
 assert_eq "enforcement_barred|1000|-|-|0" "$(life $K6)" "nothing allocated to the barred claim"
+
+# A plan replaced by a new relief (sql/065), in a database of its own: K1's
+# plan (first part 15 Jan) replaced on 10 Jan by a deferral to 1 Mar rests
+# without a gap: 40 days to the replacement, 51 of the deferral (10 Jan to
+# 1 Mar): 24 Nov 2029 + 91.  K6's plan (first part Mon 4 Jan) lapsed by its
+# terms on 12 Jan, escalate not run; replaced on 20 Jan it rested 42 days
+# (to 12 Jan), the deferral 41 (20 Jan to 1 Mar), the days between not:
+# + 83 (before 065: + 91).  A plan paid in full: paid, nothing to enforce.
+export PGDATABASE="${PGDATABASE}__replaced"
+psql -XAtq -d postgres -c "CREATE DATABASE \"$PGDATABASE\" TEMPLATE template0"
+export ABGLEICH_DB="$ABGLEICH_DB dbname=$PGDATABASE"
+$ABGLEICH init 2>/dev/null
+$ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
+$ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
+for k in $K1 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
+$ABGLEICH escalate --as-of 2026-11-25 --letters /dev/null >/dev/null
+$ABGLEICH case $K1 --instalments 3 --first 2027-01-15 --as-of 2026-12-01 >/dev/null
+$ABGLEICH case $K1 --defer-to 2027-03-01 --as-of 2027-01-10 >/dev/null
+assert_eq "deferred|2030-02-23" "$(life $K1 | cut -d'|' -f1)|$(lim $K1)" "a plan replaced before a part was missed: the rest goes on"
+$ABGLEICH case $K6 --instalments 2 --first 2027-01-04 --as-of 2026-12-01 >/dev/null
+$ABGLEICH case $K6 --defer-to 2027-03-01 --as-of 2027-01-20 >/dev/null
+assert_eq "deferred|2030-02-15" "$(life $K6 | cut -d'|' -f1)|$(lim $K6)" "a plan lapsed by its terms, then replaced: not rested in between"
+$ABGLEICH case $K9 --instalments 2 --first 2027-01-15 --as-of 2026-12-01 >/dev/null
+pay $K9 8350
+$ABGLEICH escalate --as-of 2027-06-01 --letters /dev/null >/dev/null
+assert_eq "paid|8350|2027-01-15|-|0|-" "$(life $K9)|$(lim $K9)" "a plan paid in full"
