@@ -5,8 +5,9 @@
 # text names a claim (before: 25.00 of the batch's 45.00 went to that claim,
 # the rest to an overpayment); a clarification batch_without_details that
 # says why; settled by its camt.054 in either order, by the bank reference
-# after '//' in :61: or by amount, day and count.  Without a count it is
-# never tied, and the clerk closes it.  (Crafted fixtures: PROVENANCE.md.)
+# after '//' in :61: or by amount, day and count.  Without a count only by
+# the bank reference (sql/064), else the clerk closes it.  (Crafted
+# fixtures: PROVENANCE.md.)
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-24
@@ -95,20 +96,57 @@ assert_eq "" "$(how)" "054 first: no link"
 assert_eq "batch_ambiguous=4500 batch_ambiguous=4500" "$(open_k)" "both totals are left to the clerk as ambiguous"
 assert_match "ownref054_bare.xml Ntry 1" "$(q "SELECT min(explanation) FROM abgleich.clarifications")" "naming the camt.054 entry"
 
-# --- 3. a count that differs, or none: never tied ----------------------------
+# --- 3. a count that differs: never tied -------------------------------------
 sed 's/SAMMLER-ANZAHL 2/SAMMLER-ANZAHL 3/' $B/sammler940.sta >$TMP/three.sta
 grep -q "ANZAHL 3" $TMP/three.sta || fail "the count is 3"
-for f in $TMP/three.sta $B/sammler940_nocount.sta; do
-    n=$(basename $f .sta)
-    fresh "$n"
-    rec a $f
-    rec b $B/ownref054.xml
-    assert_eq "" "$(how)" "$n: not tied"
-    assert_eq "batch_without_details=4500" "$(open_k)" "$n: the total stays with the clerk"
-    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$n: the camt.054 pays its own"
+fresh three
+rec a $TMP/three.sta
+rec b $B/ownref054.xml
+assert_eq "" "$(how)" "three: not tied"
+assert_eq "batch_without_details=4500" "$(open_k)" "three: the total stays with the clerk"
+assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "three: the camt.054 pays its own"
+
+# --- 4. no count stated: a total all the same (batch_txs 0, sql/064), tied
+# by the bank reference both state (//BATCH-7 and the camt.054's
+# AcctSvcrRef), in both orders, and then it has the camt.054's count.
+# Before, it was stored as an ordinary credit (batch_txs NULL), never tied,
+# and the report counted 3 credits of 90,00 for the 45,00 that came in.
+for order in 940-054 054-940; do
+    fresh "nocount_${order/-/_}"
+    if [ $order = 940-054 ]; then
+        rec a $B/sammler940_nocount.sta
+        assert_eq "0" "$(q "SELECT batch_txs FROM abgleich.bank_transactions")" \
+            "$order: stored as a total whose count is not stated"
+        rec b $B/ownref054.xml
+    else rec a $B/ownref054.xml; rec b $B/sammler940_nocount.sta; fi
+    grep -q '"batches_resolved":1' $TMP/b.json || fail "nocount $order: settled: $(cat $TMP/b.json) $(cat $TMP/b.txt)"
+    assert_eq "bank_reference|true" "$(how)" "nocount $order: tied by the bank reference"
+    assert_eq "" "$(open_k)" "nocount $order: nothing left for a clerk"
+    assert_eq "1" "$(q "SELECT count(*) FROM abgleich.allocations WHERE method = 'batch_resolved' AND amount_cents = 4500")" \
+        "nocount $order: the total is batch_resolved"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "nocount $order: the single payments pay"
+    assert_eq "400000010033:1 400000010050:1" "$(rows)" "nocount $order: each once"
+    assert_eq "2" "$(q "SELECT batch_txs FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id WHERE s.format = 'MT940'")" \
+        "nocount $order: the camt.054's count is the total's"
+    $ABGLEICH report --date "$(q 'SELECT current_date')" -o $TMP/rep.html 2>/dev/null || fail "nocount $order: report"
+    assert_eq "2|45,00" "$(grep -o 'id="count7">[^<]*</td><td class="n">[^&]*' $TMP/rep.html | sed -E 's/^id="count7">([^<]*)<\/td><td class="n">/\1|/')" \
+        "nocount $order: credits counted once in the report"
 done
-assert_eq "" "$(q "SELECT coalesce(batch_txs::text, '') FROM abgleich.bank_transactions WHERE amount_cents = 4500")" \
-    "no count stated: none stored"
+
+# Without a bank reference both state, never tied by amount and day alone
+# (any entry of the day and amount fits a count no one states): the clerk
+# closes it.  Alone, the report counts it once.
+fresh nocount_alone
+rec a $B/sammler940_nocount.sta
+$ABGLEICH report --date "$(q 'SELECT current_date')" -o $TMP/rep.html 2>/dev/null || fail "nocount alone: report"
+assert_eq "1|45,00" "$(grep -o 'id="count7">[^<]*</td><td class="n">[^&]*' $TMP/rep.html | sed -E 's/^id="count7">([^<]*)<\/td><td class="n">/\1|/')" \
+    "nocount alone: the total counted once in the report"
+rec b $B/ownref054_bare.xml
+assert_eq "" "$(how)" "nocount, no shared reference: not tied"
+assert_eq "batch_without_details=4500" "$(open_k)" "nocount, no shared reference: the total stays with the clerk"
+assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "nocount, no shared reference: the camt.054 pays its own"
+assert_eq "0" "$(q "SELECT batch_txs FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id WHERE s.format = 'MT940'")" \
+    "nocount, no shared reference: still a total whose count is not stated"
 assert_match "nennt die Zahl ihrer Posten nicht.*Buchungstext „SAMMLER“ als Sammelbuchung" \
     "$(q "SELECT explanation FROM abgleich.clarifications")" "says that the count is missing"
 assert_match "does not state how many payments.*close it once its payments are booked" \
