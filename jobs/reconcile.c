@@ -656,7 +656,7 @@ int job_reconcile(const cli_opts *o, int argc, char **argv)
     rc = rc == AB_OK ? orc : rc;
     progress_end(&p);
     if (!o->quiet)
-        rec_summary_print(&sum);
+        rec_summary_print(&sum, !strcmp(o->lang, "en"));
     if (o->json)
         rec_summary_json(&sum);
 out:
