@@ -6,7 +6,8 @@
  * stands as a camt.053, with its Sammler totals only): the payments
  * that may have another sighting (booked, dated; of a camt.053 only those
  * whose entry fits a camt.054 entry that waits: day, direction, amount,
- * count) -> JSON, as bank_transactions rows
+ * count, any count for a total whose count is not stated, sql/064) -> JSON,
+ * as bank_transactions rows
  * -> abgleich.link_entries (sql/047_entry_links.sql: candidates by index,
  * strength, uniqueness both ways, the link recorded) -> one row per entry
  * with a candidate -> the entry's payments marked.  The rule itself lives

@@ -162,3 +162,26 @@ k=$(q "SELECT id FROM abgleich.clarifications")
 expect_exit 3 $ABGLEICH clarify $k --refund
 $ABGLEICH clarify $k --close --by kluge 2>/dev/null || fail "a clerk closes the total"
 assert_eq "" "$(open_k)" "closed"
+
+# --- 5. a count-less total of a statement sent again under another number,
+# which two stored totals alike could be (jobs/resent.c): batch_ambiguous,
+# and its explanation says what is true (was: camt.054 entries, "mit 0
+# Posten").
+sed -e '/^:61:/{N;p}' -e '/^:62F:/s/EUR45,00/EUR90,00/' $B/sammler940_nocount.sta >$TMP/twins_nc.sta
+sed -e 's/^:28C:00021/:28C:00022/' -e 's/^:60F:C261118EUR0,00/:60F:C261121EUR90,00/' \
+    -e 's/^:62F:C261121EUR45,00/:62F:C261121EUR135,00/' $B/sammler940_nocount.sta >$TMP/again_nc.sta
+assert_eq "2|1" "$(grep -c '^:61:' $TMP/twins_nc.sta)|$(grep -c '^:61:' $TMP/again_nc.sta)" "two totals, then one"
+fresh resent_nocount
+rec a $TMP/twins_nc.sta
+rec b $TMP/again_nc.sta
+assert_eq "batch_without_details=4500 batch_without_details=4500 batch_ambiguous=4500" "$(open_k)" \
+    "the total sent again is left to the clerk"
+assert_eq "" "$(paid)" "nothing paid"
+k=$(q "SELECT id FROM abgleich.clarifications WHERE reason = 'batch_ambiguous'")
+assert_match "^Sammelbuchung über 45,00 EUR \(Postenzahl nicht genannt\) ohne Einzelangaben, womöglich schon aus einem früheren Auszug des Kontos gebucht .*twins_nc.sta Ntry 1, .*twins_nc.sta Ntry 2\. Nicht abgeglichen; die Summe schließen\.$" \
+    "$(q "SELECT explanation FROM abgleich.clarifications WHERE id = $k")" "says what it may be, in German"
+assert_match "^Batch booking of 45.00 EUR \(count not stated\) and no details that may have been booked already from an earlier statement" \
+    "$(q "SELECT explanation_en FROM abgleich.clarifications WHERE id = $k")" "and in English"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.clarifications WHERE id = $k AND (explanation LIKE '%camt.054%' OR explanation LIKE '% 0 Posten%')")" \
+    "no camt.054, no '0 Posten'"
+$ABGLEICH clarify $k --close --by kluge 2>/dev/null || fail "a clerk closes it"
