@@ -133,6 +133,22 @@ for order in 940-054 054-940; do
         "nocount $order: credits counted once in the report"
 done
 
+# The bank reference alone does not tie: amount (or day) must agree too.
+sed -e 's/CR45,00NMSC/CR45,01NMSC/' -e 's/^:62F:C261121EUR45,00/:62F:C261121EUR45,01/' \
+    $B/sammler940_nocount.sta >$TMP/nocount4501.sta
+grep -q "CR45,01NMSCNONREF//BATCH-7" $TMP/nocount4501.sta || fail "45,01 under BATCH-7"
+sed -e 's/^:61:2611211121/:61:2611221122/' $B/sammler940_nocount.sta >$TMP/nocount22.sta
+grep -q "^:61:2611221122CR45,00NMSCNONREF//BATCH-7" $TMP/nocount22.sta || fail "booked on the 22nd"
+for pair in nocount4501:4501 nocount22:4500; do
+    f=${pair%:*}
+    fresh "$f"
+    rec a $B/ownref054.xml
+    rec b $TMP/$f.sta
+    assert_eq "" "$(how)" "$f: the same bank reference, but not the same booking: not tied"
+    assert_eq "batch_without_details=${pair#*:}" "$(open_k)" "$f: the total stays with the clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$f: the camt.054 pays its own"
+done
+
 # Without a bank reference both state, never tied by amount and day alone
 # (any entry of the day and amount fits a count no one states): the clerk
 # closes it.  Alone, the report counts it once.
