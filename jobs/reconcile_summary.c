@@ -104,11 +104,21 @@ void rec_summary_json(const rec_summary *s)
     jsonw_obj_end(&w);
 }
 
+/* 28 columns for a label: printf pads by bytes, so a German label's
+ * umlauts (two bytes, one column) get their second bytes added. */
+static int label_width(const char *what)
+{
+    int w = 28;
+    for (const unsigned char *c = (const unsigned char *)what; *c; c++)
+        w += (*c & 0xC0) == 0x80;
+    return w;
+}
+
 static void line(const char *what, int64_t n, int64_t cents)
 {
     char eur[32];
     money_format_de(cents, eur, sizeof eur);
-    fprintf(stderr, "  %-28s %9lld  %16s EUR\n", what, (long long)n, eur);
+    fprintf(stderr, "  %-*s %9lld  %16s EUR\n", label_width(what), what, (long long)n, eur);
 }
 
 /* The label of a line in German or, when en, in English. */
@@ -137,8 +147,9 @@ void rec_summary_print(const rec_summary *s, int en)
     if (s->invoices)
         line(L("Abgänge für E-Rechnungen", "debits paying e-invoices"), s->invoices,
              s->invoices_cents);
+    const char *resolved = L("Sammelbuchungen aufgelöst", "batch totals resolved");
     if (s->batches_resolved)
-        fprintf(stderr, "  %-28s %9lld\n", L("Sammelbuchungen aufgelöst", "batch totals resolved"),
+        fprintf(stderr, "  %-*s %9lld\n", label_width(resolved), resolved,
                 (long long)s->batches_resolved);
     if (s->invoices_returned)
         line(L("eigene Überweisungen zurück", "our transfers back (invoices)"),
