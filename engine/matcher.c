@@ -536,18 +536,54 @@ static void explain_batch(xb *x, const payment *p, const char *a)
                        " der Bank bringt die Einzelzahlungen, die die Forderungen bezahlen und"
                        " diesen Klärfall erledigen. Die Summe weder zuordnen noch erstatten.",
             a, (unsigned)p->batch_txs);
-    else
-        put(x, x->en ? "Batch booking of %s EUR without details, and the bank does not state how"
-                       " many payments it holds; its single payments (the bank's camt.054) pay"
-                       " the claims, but without the count none can be tied to it"
-                       " automatically. Neither allocate nor refund the total; close it once"
-                       " its payments are booked."
-                     : "Sammelbuchung über %s EUR ohne Einzelangaben, und die Bank nennt die"
-                       " Zahl ihrer Posten nicht; ihre Einzelzahlungen (die camt.054 der Bank)"
-                       " bezahlen die Forderungen, aber ohne die Postenzahl lässt sich keine"
-                       " automatisch mit ihr verknüpfen. Die Summe weder zuordnen noch"
-                       " erstatten; schließen, sobald ihre Zahlungen gebucht sind.", a);
+    else /* tied by a bank reference only (sql/064) */
+        put(x, x->en ? "Batch booking of %s EUR without details; the bank does not state how many"
+                       " payments it holds. The bank's camt.054 settles it only when it states"
+                       " the same bank reference (never by amount and day alone); its single"
+                       " payments pay the claims. Neither allocate nor refund the total;"
+                       " otherwise close it once its payments are booked."
+                     : "Sammelbuchung über %s EUR ohne Einzelangaben; die Bank nennt die Zahl"
+                       " ihrer Posten nicht. Die camt.054 der Bank erledigt sie nur, wenn sie"
+                       " dieselbe Bankreferenz nennt (nie nach Betrag und Tag allein); ihre"
+                       " Einzelzahlungen bezahlen die Forderungen. Die Summe weder zuordnen noch"
+                       " erstatten; sonst schließen, sobald ihre Zahlungen gebucht sind.", a);
     explain_batch_sign(x, p);
+}
+
+/* A batch total a clerk decides about: its count as the bank states it
+ * (an MT940 Sammler may state none), and what it may be booked as already:
+ * an entry of a camt.054 (jobs/entrylink.c), or a booking of an earlier
+ * statement sent again under another Id (jobs/resent.c). */
+static void explain_batch_ambiguous(xb *x, const payment *p, const char *a)
+{
+    char n[48];
+    if (p->batch_txs)
+        snprintf(n, sizeof n, x->en ? "with %u payments" : "mit %u Posten",
+                 (unsigned)p->batch_txs);
+    else
+        snprintf(n, sizeof n, "%s", x->en ? "(count not stated)" : "(Postenzahl nicht genannt)");
+    const char *others = p->maybe_booked_in ? p->maybe_booked_in : "-";
+    if (p->resent)
+        put(x, x->en ? "Batch booking of %s EUR %s and no details that may have been booked"
+                       " already from an earlier statement of the account (sent again under"
+                       " another Id: the same bank reference, amount, direction and booking"
+                       " day), but more than one booking there could be it: %s. Not matched;"
+                       " close the total."
+                     : "Sammelbuchung über %s EUR %s ohne Einzelangaben, womöglich schon aus"
+                       " einem früheren Auszug des Kontos gebucht (unter neuer Kennung erneut"
+                       " gesandt: gleiche Bankreferenz, Betrag, Richtung und Buchungstag), aber"
+                       " mehr als eine Buchung dort kommt in Frage: %s. Nicht abgeglichen; die"
+                       " Summe schließen.", a, n, others);
+    else
+        put(x, x->en ? "Batch booking of %s EUR %s and no details. More than one camt.054 entry"
+                       " could resolve it, or its camt.054 entry could resolve another batch"
+                       " too: %s. Not linked automatically; the single payments pay the"
+                       " claims. Close the total once its payments are found."
+                     : "Sammelbuchung über %s EUR %s ohne Einzelangaben. Mehr als ein Posten"
+                       " einer camt.054 kommt für sie in Frage, oder ihr Posten auch für eine"
+                       " andere Sammelbuchung: %s. Nicht automatisch verknüpft; die"
+                       " Einzelzahlungen bezahlen die Forderungen. Die Summe schließen, sobald"
+                       " ihre Zahlungen gefunden sind.", a, n, others);
 }
 
 static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
@@ -633,16 +669,7 @@ static void explain_clarification(xb *x, const payment *p, const match_scan *sc,
         explain_batch(x, p, a);
         break;
     case MR_BATCH_AMBIGUOUS:
-        put(x, x->en ? "Batch booking of %s EUR with %u payments and no details. More than one"
-                       " camt.054 entry could resolve it, or its camt.054 entry could resolve"
-                       " another batch too: %s. Not linked automatically; the single payments"
-                       " pay the claims. Close the total once its payments are found."
-                     : "Sammelbuchung über %s EUR mit %u Posten ohne Einzelangaben. Mehr als"
-                       " ein Posten einer camt.054 kommt für sie in Frage, oder ihr Posten auch"
-                       " für eine andere Sammelbuchung: %s. Nicht automatisch verknüpft; die"
-                       " Einzelzahlungen bezahlen die Forderungen. Die Summe schließen, sobald"
-                       " ihre Zahlungen gefunden sind.",
-            a, (unsigned)p->batch_txs, p->maybe_booked_in ? p->maybe_booked_in : "-");
+        explain_batch_ambiguous(x, p, a);
         break;
     case MR_POSSIBLE_DUPLICATE:
         if (p->resent) { /* jobs/resent.c */

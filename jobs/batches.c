@@ -1,8 +1,9 @@
 /*
  * batches.c - a batch booking without details (a camt.053 entry with
- * Btch/NbOfTxs > 1 and no TxDtls, or an MT940 Sammler with its count,
- * sql/058) is settled by the camt.054 that resolves it into its single
- * payments.
+ * Btch/NbOfTxs > 1 and no TxDtls, or an MT940 Sammler, sql/058; one
+ * without a stated count tied by a bank reference only and then given the
+ * camt.054's count, sql/064) is settled by the camt.054 that resolves it
+ * into its single payments.
  *
  * The matcher makes such a total a clarification batch_without_details
  * and never matches it (engine/matcher.c); the camt.054's transactions pay
@@ -69,7 +70,14 @@ int batches_settle(pgsink *db, const char *file_id, batches_summary *s)
     *s = (batches_summary){0};
     const char *params[] = {file_id};
     pgsink_result *res = NULL;
-    int rc = pgsink_query(db, settle_sql, 1, params, &res);
+    /* A total whose count was not stated takes its camt.054's (sql/064). */
+    int rc = pgsink_query(db, "SELECT abgleich.batch_count_from_link($1::bigint)", 1, params,
+                          &res);
+    pgsink_result_free(res);
+    res = NULL;
+    if (rc < 0)
+        return rc;
+    rc = pgsink_query(db, settle_sql, 1, params, &res);
     if (rc < 0)
         return rc;
     for (int i = 0; i < pgsink_result_rows(res); i++) {

@@ -6,7 +6,8 @@
  * stands as a camt.053, with its Sammler totals only): the payments
  * that may have another sighting (booked, dated; of a camt.053 only those
  * whose entry fits a camt.054 entry that waits: day, direction, amount,
- * count) -> JSON, as bank_transactions rows
+ * count, any count for a total whose count is not stated, sql/064) -> JSON,
+ * as bank_transactions rows
  * -> abgleich.link_entries (sql/047_entry_links.sql: candidates by index,
  * strength, uniqueness both ways, the link recorded) -> one row per entry
  * with a candidate -> the entry's payments marked.  The rule itself lives
@@ -114,9 +115,9 @@ uint32_t entrylink_entry_txs(const payment *p)
     return p->entry_txs > 1 ? p->entry_txs : 0;
 }
 
-uint32_t entrylink_batch_txs(const payment *p)
+int64_t entrylink_batch_txs(const payment *p)
 {
-    return p->batch ? p->batch_txs : 0;
+    return p->batch ? (int64_t)p->batch_txs : -1;
 }
 
 /* An MT940 statement books a batch as a camt.053 does (one :61: of the
@@ -206,8 +207,23 @@ static wait_key key_of(const payment *p)
     int many = entrylink_entry_txs(p) > 0;
     k.dir = many ? p->entry_direction : p->direction;
     k.cents = many ? p->entry_cents : p->amount_cents;
-    k.txs = entrylink_batch_txs(p) ? entrylink_batch_txs(p) : many ? p->entry_txs : 1;
+    k.txs = p->batch ? p->batch_txs : many ? p->entry_txs : 1; /* 0: a total's count unstated */
     return k;
+}
+
+/* Whether a camt.054 entry of the key's day, direction and amount waits:
+ * of any count for a total whose count is not stated (0; the SQL ties it
+ * by a bank reference only, sql/064), else of the key's count. */
+static int waits(const entrylink *l, const wait_key *k)
+{
+    if (k->txs)
+        return bsearch(k, l->waiting, l->n_waiting, sizeof *k, key_cmp) != NULL;
+    for (size_t i = 0; i < l->n_waiting; i++) {
+        const wait_key *w = &l->waiting[i];
+        if (!strcmp(w->day, k->day) && w->dir == k->dir && w->cents == k->cents)
+            return 1;
+    }
+    return 0;
 }
 
 /* A booked, dated payment of a statement whose entries may be seen twice:
@@ -217,15 +233,13 @@ static int wanted(const entrylink *l, const payment *p)
 {
     if (p->provisional || !p->booking_date[0] || (p->status[0] && strcmp(p->status, "BOOK")))
         return 0;
-    /* A total whose count no one states is never tied: the count is one of
-     * the facts both sides must state (an MT940 Sammler without "Anzahl");
-     * of an MT940 only totals are, its own payments are not notified. */
-    if ((p->batch && !p->batch_txs) || (l->mt940 && !p->batch))
+    /* Of an MT940 only totals are: its own payments are not notified. */
+    if (l->mt940 && !p->batch)
         return 0;
     if (l->kind == K_054)
         return 1;
     wait_key k = key_of(p);
-    return bsearch(&k, l->waiting, l->n_waiting, sizeof k, key_cmp) != NULL;
+    return waits(l, &k);
 }
 
 static void opt_str(jsonw *w, const char *k, const char *v)
@@ -262,7 +276,8 @@ static void put_row(const entrylink *l, jsonw *w, const payment *p, uint32_t seq
         jsonw_kstr(w, "entry_ref", eref); /* "" too: the entry has none */
     opt_int(w, "entry_cents", entrylink_entry_cents(p));
     opt_int(w, "entry_txs", entrylink_entry_txs(p));
-    opt_int(w, "batch_txs", entrylink_batch_txs(p));
+    if (entrylink_batch_txs(p) >= 0)
+        jsonw_kint(w, "batch_txs", entrylink_batch_txs(p)); /* 0: its count unstated */
     opt_str(w, "batch_msg_id", p->batch_msg_id);
     opt_str(w, "batch_pmt_inf_id", p->batch_pmt_inf_id);
     jsonw_obj_end(w);

@@ -54,10 +54,10 @@ int entrylink_run(entrylink *l, pgsink *db, entrylink_at at, void *ctx, size_t n
  * compare: the entry's AcctSvcrRef where the transaction has its own
  * (else NULL), the entry's signed amount and count where it has more than
  * one transaction (else 0), the count of a batch total without details
- * (else 0). */
+ * (0 when the bank states none, sql/064; -1: no batch total, stored NULL). */
 const char *entrylink_entry_ref(const payment *p);
 int64_t entrylink_entry_cents(const payment *p);
 uint32_t entrylink_entry_txs(const payment *p);
-uint32_t entrylink_batch_txs(const payment *p);
+int64_t entrylink_batch_txs(const payment *p);
 
 #endif

@@ -112,7 +112,12 @@ static void write_entry_cols(pgsink *db, const payment *p)
         pgsink_copy_null(db);
     copy_opt_int(db, entrylink_entry_cents(p));
     copy_opt_int(db, entrylink_entry_txs(p));
-    copy_opt_int(db, entrylink_batch_txs(p));
+    /* A batch total's count, 0 when the bank states none (an MT940 Sammler
+     * without "Anzahl", sql/064): still a total, never an ordinary credit. */
+    if (entrylink_batch_txs(p) >= 0)
+        pgsink_copy_int(db, entrylink_batch_txs(p));
+    else
+        pgsink_copy_null(db);
     copy_opt_str(db, p->batch_msg_id);
     copy_opt_str(db, p->batch_pmt_inf_id);
 }
@@ -651,7 +656,7 @@ int job_reconcile(const cli_opts *o, int argc, char **argv)
     rc = rc == AB_OK ? orc : rc;
     progress_end(&p);
     if (!o->quiet)
-        rec_summary_print(&sum);
+        rec_summary_print(&sum, !strcmp(o->lang, "en"));
     if (o->json)
         rec_summary_json(&sum);
 out:

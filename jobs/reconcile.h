@@ -28,8 +28,10 @@ typedef struct rec_summary {
     int64_t invoices_returned, invoices_returned_cents; /* credits: our transfers back */
     int64_t batches_resolved;           /* batch totals settled by their camt.054 */
     int64_t not_booked, not_booked_cents; /* pending/info entries: stored, not matched */
-    int64_t already_booked, already_booked_cents; /* a camt.053/054 entry the other message
-                                                     booked: stored, not matched again */
+    /* Second sightings, stored and not matched again: a camt.053/054 entry
+     * the other message booked (jobs/entrylink.c), or a booking of an
+     * earlier statement sent again under another Id (jobs/resent.c). */
+    int64_t already_booked, already_booked_cents;
 } rec_summary;
 
 typedef struct reconciler reconciler;
@@ -41,6 +43,7 @@ void reconciler_close(reconciler *r);
 /* Draw progress by bytes read (the caller owns p and ends it). */
 void reconciler_set_progress(reconciler *r, progress *p);
 void rec_summary_json(const rec_summary *s);
-void rec_summary_print(const rec_summary *s);
+/* The summary on stderr, in German, in English when en (--lang en). */
+void rec_summary_print(const rec_summary *s, int en);
 
 #endif

@@ -104,24 +104,40 @@ void rec_summary_json(const rec_summary *s)
     jsonw_obj_end(&w);
 }
 
+/* 28 columns for a label: printf pads by bytes, so a German label's
+ * umlauts (two bytes, one column) get their second bytes added. */
+static int label_width(const char *what)
+{
+    int w = 28;
+    for (const unsigned char *c = (const unsigned char *)what; *c; c++)
+        w += (*c & 0xC0) == 0x80;
+    return w;
+}
+
 static void line(const char *what, int64_t n, int64_t cents)
 {
     char eur[32];
     money_format_de(cents, eur, sizeof eur);
-    fprintf(stderr, "  %-28s %9lld  %16s EUR\n", what, (long long)n, eur);
+    fprintf(stderr, "  %-*s %9lld  %16s EUR\n", label_width(what), what, (long long)n, eur);
 }
 
-void rec_summary_print(const rec_summary *s)
+/* The label of a line in German or, when en, in English. */
+#define L(de, en_) (en ? (en_) : (de))
+
+void rec_summary_print(const rec_summary *s, int en)
 {
-    fprintf(stderr, "reconciled %lld of %lld files (%lld already imported, %lld failed),"
-                    " %lld statements\n",
+    fprintf(stderr, L("%lld von %lld Dateien abgeglichen (%lld schon eingelesen, %lld"
+                      " fehlgeschlagen), %lld Auszüge\n",
+                      "reconciled %lld of %lld files (%lld already imported, %lld failed),"
+                      " %lld statements\n"),
             (long long)s->files_reconciled, (long long)s->files, (long long)s->files_skipped,
             (long long)s->files_failed, (long long)s->statements);
-    line("transactions", s->transactions, s->transactions_cents);
-    line("allocated", s->allocated, s->allocated_cents);
+    line(L("Umsätze", "transactions"), s->transactions, s->transactions_cents);
+    line(L("zugeordnet", "allocated"), s->allocated, s->allocated_cents);
     if (s->reversed)
-        line("allocations reversed", s->reversed, s->reversed_cents);
-    line("clarifications", s->clarified, s->clarified_cents);
+        line(L("Zuordnungen zurückgenommen", "allocations reversed"), s->reversed,
+             s->reversed_cents);
+    line(L("Klärfälle", "clarifications"), s->clarified, s->clarified_cents);
     for (int i = 1; i < REC_REASONS; i++)
         if (s->by_reason[i]) {
             char label[40];
@@ -129,14 +145,22 @@ void rec_summary_print(const rec_summary *s)
             line(label, s->by_reason[i], s->by_reason_cents[i]);
         }
     if (s->invoices)
-        line("debits paying e-invoices", s->invoices, s->invoices_cents);
+        line(L("Abgänge für E-Rechnungen", "debits paying e-invoices"), s->invoices,
+             s->invoices_cents);
+    const char *resolved = L("Sammelbuchungen aufgelöst", "batch totals resolved");
     if (s->batches_resolved)
-        fprintf(stderr, "  %-28s %9lld\n", "batch totals resolved", (long long)s->batches_resolved);
+        fprintf(stderr, "  %-*s %9lld\n", label_width(resolved), resolved,
+                (long long)s->batches_resolved);
     if (s->invoices_returned)
-        line("our transfers back (invoices)", s->invoices_returned, s->invoices_returned_cents);
-    line("debits (not matched)", s->debits, s->debits_cents);
+        line(L("eigene Überweisungen zurück", "our transfers back (invoices)"),
+             s->invoices_returned, s->invoices_returned_cents);
+    line(L("Abgänge (nicht abgeglichen)", "debits (not matched)"), s->debits, s->debits_cents);
+    /* Both kinds of second sighting: the other file of one entry (camt.053
+     * and camt.054), and a statement sent again under another Id. */
     if (s->already_booked)
-        line("booked from the other file", s->already_booked, s->already_booked_cents);
+        line(L("schon gebucht (2. Sichtung)", "already booked (2nd sighting)"), s->already_booked,
+             s->already_booked_cents);
     if (s->not_booked)
-        line("not booked (pending)", s->not_booked, s->not_booked_cents);
+        line(L("nicht gebucht (vorgemerkt)", "not booked (pending)"), s->not_booked,
+             s->not_booked_cents);
 }

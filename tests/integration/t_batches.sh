@@ -114,6 +114,7 @@ for order in 053-054 054-053; do
     rec b $B/$second.xml
     grep -q "booked from there and are not matched again" $TMP/b.txt || fail "$order: says so: $(cat $TMP/b.txt)"
     grep -q '"already_booked":2,"already_booked_cents":6000' $TMP/b.json || fail "$order: counted: $(cat $TMP/b.json)"
+    grep -Eq "^  schon gebucht \(2\. Sichtung\) +2 +60,00 EUR" $TMP/b.txt || fail "$order: summary: $(cat $TMP/b.txt)"
     # The second file pays nothing of the batch (the statement's lone 20.00 is its own).
     [ $second = details054 ] && want=0 || want=2000
     grep -q "\"allocated_cents\":$want," $TMP/b.json || fail "$order: the second file pays no part twice: $(cat $TMP/b.json)"

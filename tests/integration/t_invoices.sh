@@ -127,8 +127,8 @@ bal() { echo "<Bal><Tp><CdOrPrtry><Cd>$1</Cd></CdOrPrtry></Tp><Amt Ccy=\"EUR\">$
 } > $TMP/out.xml
 $ABGLEICH reconcile $TMP/out.xml 2>$TMP/rec.txt
 grep -q "4 debits paid e-invoices" $TMP/rec.txt || fail "reconcile: $(cat $TMP/rec.txt)"
-grep -Eq "debits paying e-invoices +4 +12\.021,95 EUR" $TMP/rec.txt || fail "summary of invoice debits: $(cat $TMP/rec.txt)"
-grep -Eq "debits \(not matched\) +0 " $TMP/rec.txt || fail "they are not unmatched debits: $(cat $TMP/rec.txt)"
+grep -Eq "Abgänge für E-Rechnungen +4 +12\.021,95 EUR" $TMP/rec.txt || fail "summary of invoice debits: $(cat $TMP/rec.txt)"
+grep -Eq "Abgänge \(nicht abgeglichen\) +0 " $TMP/rec.txt || fail "they are not unmatched debits: $(cat $TMP/rec.txt)"
 out_file=$(q "SELECT max(file_id) FROM abgleich.bank_transactions")
 $ABGLEICH report --run $out_file -o $TMP/out_report.html 2>/dev/null
 grep -q 'id="count5">4<' $TMP/out_report.html || fail "the report counts the invoice debits"

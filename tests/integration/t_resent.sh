@@ -81,6 +81,10 @@ rec b $R/again053.xml
 grep -q "2 transactions of account DE44500105175407324931 were booked already from an earlier statement" $TMP/b.txt ||
     fail "says so: $(cat $TMP/b.txt)"
 grep -q '"already_booked":2,"already_booked_cents":4500' $TMP/b.json || fail "counted: $(cat $TMP/b.json)"
+# The summary's line for second sightings is true of a statement sent again
+# too (it said "booked from the other file"), in German and in English.
+grep -Eq "^  schon gebucht \(2\. Sichtung\) +2 +45,00 EUR" $TMP/b.txt || fail "summary, German: $(cat $TMP/b.txt)"
+! grep -q "other file" $TMP/b.txt || fail "no other file here: $(cat $TMP/b.txt)"
 assert_eq "400000010017=2500 400000010025=5500 400000010050=2000" "$(paid)" "its new payment pays, the others not again"
 assert_eq "400000010017:1 400000010025:1 400000010050:1" "$(rows)" "one ledger row each"
 assert_eq "3|2|2" "$(stored again053.xml)" "stored, two of them provisional, naming the earlier booking"
@@ -183,3 +187,9 @@ grep -q "statement 6/2026-11-20 of account 37050299/0001234567 grew since it was
 assert_eq "400000010017=2500 400000010033=2000" "$(paid)" "its new payment pays, the first not again"
 assert_eq "1|2|4500" "$(q "SELECT count(DISTINCT s.id) || '|' || count(t.*) || '|' || max(s.closing_cents) FROM abgleich.statements s JOIN abgleich.bank_transactions t ON t.statement_id = s.id")" \
     "one statement of two transactions, with the evening's closing balance"
+
+# The summary's line for second sightings in English (--lang en).
+fresh camt_tx_en
+rec a $R/first053.xml
+$ABGLEICH --lang en reconcile $R/again053.xml 2>$TMP/en.txt || fail "again, English: $(cat $TMP/en.txt)"
+grep -Eq "^  already booked \(2nd sighting\) +2 +45,00 EUR" $TMP/en.txt || fail "summary, English: $(cat $TMP/en.txt)"

@@ -326,3 +326,45 @@ Test(matcher, an_mt940_sammler_is_a_batch_total_never_one_payment)
     p.batch = PAY_BATCH_NONE;
     cr_assert_eq(run(&p, &sc).outcome, MATCH_ALLOCATED, "the same payment, no batch: paid");
 }
+
+Test(matcher, a_batch_total_left_to_a_clerk_says_what_it_may_be)
+{
+    /* A total that may be booked already: of a camt.054 entry, or (sent
+     * again under another Id, jobs/resent.c) of an earlier statement; and
+     * an MT940 Sammler that states no count says so, not "0 items". */
+    match_scan sc;
+    payment p = pay(4500, "SAMMLER");
+    p.batch = PAY_BATCH_TEXT;
+    p.entry_info = "SAMMLER";
+    p.maybe_booked_in = "earlier.sta Ntry 1; earlier.sta Ntry 2";
+    p.resent = true;
+    p.provisional = true;
+    match_result r = run(&p, &sc);
+    cr_assert_eq(r.reason, MR_BATCH_AMBIGUOUS);
+    explain_has(&p, &sc, &r, "de", "Sammelbuchung über 45,00 EUR (Postenzahl nicht genannt) ohne"
+                                   " Einzelangaben, womöglich schon aus einem früheren Auszug");
+    explain_has(&p, &sc, &r, "de", "kommt in Frage: earlier.sta Ntry 1; earlier.sta Ntry 2.");
+    explain_has(&p, &sc, &r, "en", "45.00 EUR (count not stated) and no details that may have"
+                                   " been booked already from an earlier statement");
+    char buf[512];
+    matcher_explain(ix, &p, &sc, &r, "de", buf, sizeof buf);
+    cr_assert(!strstr(buf, "camt.054"), "a re-sent total is no camt.054 matter: %s", buf);
+    cr_assert(!strstr(buf, " 0 Posten"), "%s", buf);
+    p.resent = false;
+    p.batch_txs = 2;
+    r = run(&p, &sc);
+    cr_assert_eq(r.reason, MR_BATCH_AMBIGUOUS);
+    explain_has(&p, &sc, &r, "de", "45,00 EUR mit 2 Posten ohne Einzelangaben. Mehr als ein"
+                                   " Posten einer camt.054");
+    explain_has(&p, &sc, &r, "en", "45.00 EUR with 2 payments and no details. More than one"
+                                   " camt.054 entry");
+    p.batch_txs = 0;
+    matcher_explain(ix, &p, &sc, &r, "en", buf, sizeof buf);
+    cr_assert(strstr(buf, "(count not stated)") && !strstr(buf, "0 payments"), "%s", buf);
+    p.maybe_booked_in = NULL;
+    p.provisional = false;
+    r = run(&p, &sc);
+    cr_assert_eq(r.reason, MR_BATCH);
+    explain_has(&p, &sc, &r, "de", "nur, wenn sie dieselbe Bankreferenz nennt");
+    explain_has(&p, &sc, &r, "en", "only when it states the same bank reference");
+}
