@@ -114,10 +114,15 @@ static int label_width(const char *what)
     return w;
 }
 
-static void line(const char *what, int64_t n, int64_t cents)
+/* The amount as the reader writes it: "1.234,56" in German, "1234.56" in
+ * English, as the clerks' other texts do. */
+static void line(int en, const char *what, int64_t n, int64_t cents)
 {
     char eur[32];
-    money_format_de(cents, eur, sizeof eur);
+    if (en)
+        money_format(cents, eur, sizeof eur);
+    else
+        money_format_de(cents, eur, sizeof eur);
     fprintf(stderr, "  %-*s %9lld  %16s EUR\n", label_width(what), what, (long long)n, eur);
 }
 
@@ -132,35 +137,35 @@ void rec_summary_print(const rec_summary *s, int en)
                       " %lld statements\n"),
             (long long)s->files_reconciled, (long long)s->files, (long long)s->files_skipped,
             (long long)s->files_failed, (long long)s->statements);
-    line(L("Umsätze", "transactions"), s->transactions, s->transactions_cents);
-    line(L("zugeordnet", "allocated"), s->allocated, s->allocated_cents);
+    line(en, L("Umsätze", "transactions"), s->transactions, s->transactions_cents);
+    line(en, L("zugeordnet", "allocated"), s->allocated, s->allocated_cents);
     if (s->reversed)
-        line(L("Zuordnungen zurückgenommen", "allocations reversed"), s->reversed,
+        line(en, L("Zuordnungen zurückgenommen", "allocations reversed"), s->reversed,
              s->reversed_cents);
-    line(L("Klärfälle", "clarifications"), s->clarified, s->clarified_cents);
+    line(en, L("Klärfälle", "clarifications"), s->clarified, s->clarified_cents);
     for (int i = 1; i < REC_REASONS; i++)
         if (s->by_reason[i]) {
             char label[40];
             snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
-            line(label, s->by_reason[i], s->by_reason_cents[i]);
+            line(en, label, s->by_reason[i], s->by_reason_cents[i]);
         }
     if (s->invoices)
-        line(L("Abgänge für E-Rechnungen", "debits paying e-invoices"), s->invoices,
+        line(en, L("Abgänge für E-Rechnungen", "debits paying e-invoices"), s->invoices,
              s->invoices_cents);
     const char *resolved = L("Sammelbuchungen aufgelöst", "batch totals resolved");
     if (s->batches_resolved)
         fprintf(stderr, "  %-*s %9lld\n", label_width(resolved), resolved,
                 (long long)s->batches_resolved);
     if (s->invoices_returned)
-        line(L("eigene Überweisungen zurück", "our transfers back (invoices)"),
+        line(en, L("eigene Überweisungen zurück", "our transfers back (invoices)"),
              s->invoices_returned, s->invoices_returned_cents);
-    line(L("Abgänge (nicht abgeglichen)", "debits (not matched)"), s->debits, s->debits_cents);
+    line(en, L("Abgänge (nicht abgeglichen)", "debits (not matched)"), s->debits, s->debits_cents);
     /* Both kinds of second sighting: the other file of one entry (camt.053
      * and camt.054), and a statement sent again under another Id. */
     if (s->already_booked)
-        line(L("schon gebucht (2. Sichtung)", "already booked (2nd sighting)"), s->already_booked,
+        line(en, L("schon gebucht (2. Sichtung)", "already booked (2nd sighting)"), s->already_booked,
              s->already_booked_cents);
     if (s->not_booked)
-        line(L("nicht gebucht (vorgemerkt)", "not booked (pending)"), s->not_booked,
+        line(en, L("nicht gebucht (vorgemerkt)", "not booked (pending)"), s->not_booked,
              s->not_booked_cents);
 }

@@ -192,4 +192,4 @@ assert_eq "1|2|4500" "$(q "SELECT count(DISTINCT s.id) || '|' || count(t.*) || '
 fresh camt_tx_en
 rec a $R/first053.xml
 $ABGLEICH --lang en reconcile $R/again053.xml 2>$TMP/en.txt || fail "again, English: $(cat $TMP/en.txt)"
-grep -Eq "^  already booked \(2nd sighting\) +2 +45,00 EUR" $TMP/en.txt || fail "summary, English: $(cat $TMP/en.txt)"
+grep -Eq "^  already booked \(2nd sighting\) +2 +45.00 EUR" $TMP/en.txt || fail "summary, English: $(cat $TMP/en.txt)"
