@@ -348,9 +348,15 @@ static const char *tx_code(mt940_reader *r)
  * Bank sample (shared/samples) is a file total ("Datei mit 0000005
  * Zahlungen").  Not here: 079 "Sammler", the pre-SEPA DTA code, left to
  * its booking text (every 079 line seen says SAMMLER in ?00); 193 and 199,
- * a single reversal. */
-static const char collective_gvc[][4] = {"098", "185", "188", "189", "190", "191",
-                                         "192", "194", "195", "196", "197", "198"};
+ * a single reversal.  A batch total waits for a camt.054 whose parts pay
+ * the claims; the card and cheque Sammler get none with a Kassenzeichen (a
+ * counter's girocard or GeldKarte takings, a cheque run), so 098, 185, 190
+ * and 198 are no batch totals, whatever their ?00 says (card_gvc): a card
+ * settlement's credit stays a credit a clerk allocates to the claims it
+ * paid.  A review's find: listed, its money could only be closed. */
+static const char collective_gvc[][4] = {"188", "189", "191", "192",
+                                         "194", "195", "196", "197"};
+static const char card_gvc[][4] = {"098", "185", "190", "198"};
 
 /* Words that follow the count ("mit 004 Zahlungen", "12 Posten"). */
 static const char *const count_units[] = {
@@ -496,6 +502,9 @@ static void collective(mt940_reader *r)
     for (size_t k = 0; k < sizeof collective_gvc / sizeof collective_gvc[0]; k++)
         if (!strcmp(f->gvc, collective_gvc[k]))
             by = PAY_BATCH_GVC;
+    for (size_t k = 0; k < sizeof card_gvc / sizeof card_gvc[0]; k++)
+        if (!strcmp(f->gvc, card_gvc[k]))
+            by = PAY_BATCH_NONE;
     const char *e2e = p->end_to_end_id;
     if (!by || (e2e[0] && strcmp(e2e, "NOTPROVIDED")))
         return;

@@ -796,10 +796,13 @@ Test(mt940_sammler, every_sammler_gvc_of_the_dk_table)
     /* The DK's table (Anlage 3, as adorsys/multibanking reproduces it) names
      * these a Sammler; the ?00 here says nothing of a batch, so the GVC
      * alone decides.  Its neighbours are single bookings: 193/199 a
-     * reversal, 171 one collected direct debit, 168 one instant credit. */
-    static const char *const batch[] = {"098", "185", "188", "189", "190", "191",
-                                        "192", "194", "195", "196", "197", "198"};
-    static const char *const single[] = {"079", "168", "171", "193", "199"};
+     * reversal, 171 one collected direct debit, 168 one instant credit.
+     * The card and cheque Sammler (098, 185, 190, 198) get no camt.054
+     * with Kassenzeichen: credits a clerk allocates, never batch totals. */
+    static const char *const batch[] = {"188", "189", "191", "192",
+                                        "194", "195", "196", "197"};
+    static const char *const single[] = {"079", "168", "171", "193", "199",
+                                         "098", "185", "190", "198"};
     enum { NB = sizeof batch / sizeof batch[0], NS = sizeof single / sizeof single[0] };
     static got g;
     char d[8192], body[6144], err[512];
@@ -825,6 +828,22 @@ Test(mt940_sammler, every_sammler_gvc_of_the_dk_table)
         cr_assert_eq(g.p[i].batch, PAY_BATCH_NONE, "GVC %s", single[i - NB]);
         cr_assert_eq(g.p[i].batch_txs, 0, "GVC %s", single[i - NB]);
     }
+}
+
+Test(mt940_sammler, a_card_settlement_is_a_credit_even_when_its_text_says_sammler)
+{
+    /* A counter's girocard takings (GVC 198, SEPA Cards Clearing
+     * Sammler-Haben) with SAMMLER in ?00: no camt.054 brings its parts with
+     * a Kassenzeichen, so it stays a credit a clerk splits over the claims. */
+    static got g;
+    char d[4096], err[512];
+    doc(d, sizeof d, "C261120EUR0,", "C261121EUR45,00",
+        ":61:2611211121C45,00NMSCNONREF\r\n"
+        ":86:198?00KARTEN SAMMLER?100599?20Kasse Ordnungsamt 2 Posten\r\n");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, 1);
+    cr_assert_eq(g.p[0].batch, PAY_BATCH_NONE);
+    cr_assert_eq(g.p[0].batch_txs, 0);
 }
 
 Test(mt940_sammler, sample_sammler_soll_and_haben)
