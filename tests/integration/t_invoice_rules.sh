@@ -468,3 +468,37 @@ done
 # The day's statement books it: paid, once.
 settle PB-1
 assert_eq "paid|10700|10700" "$(row PB-1)|$(paid_sum PB-1)" "PB-1 paid by the statement, once"
+
+# 12. The bank cancels a transfer its morning report showed booked: the
+# day's statement covers the day without it, and the invoice may be set
+# open (sql/066; before, 063 kept it in payment for good).
+gen $TMP/pc1.xml PC-1
+ek import invoices $TMP/pc1.xml >/dev/null 2>&1
+kl approve PC-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pc.xml $PAY 2>/dev/null
+stmt_no=$((stmt_no + 1))
+day="2026-12-0$stmt_no"
+pc_e2e="ABG-$(id_of PC-1)"
+sed -e "s/RULES-RPT-1/RULES-RPT-2/g; s/<ElctrncSeqNb>1</<ElctrncSeqNb>2</; s/RPT1PB-1/RPT2PC-1/; s/$pb_e2e/$pc_e2e/; s/Rechnung PB-1/Rechnung PC-1/; s/2026-12-0[0-9]/$day/g" \
+    $TMP/rpt.xml > $TMP/rpt2.xml
+kl reconcile $TMP/rpt2.xml 2>$TMP/rpt2.txt || fail "the second intraday report: $(cat $TMP/rpt2.txt)"
+refused qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'" \
+    "invoice PC-1 cannot be set open again: the intraday report .*rpt2.xml shows its transfer booked" \
+    "PC-1 set open while only the intraday report has spoken"
+cat > $TMP/stmt$stmt_no.xml <<EOF2
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${day}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${day}T22:00:00</CreDtTm>
+<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">50.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>$day</Dt></BookgDt><ValDt><Dt>$day</Dt></ValDt><AcctSvcrRef>R${stmt_no}MIETE</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>MIETE-12</EndToEndId></Refs><Amt Ccy="EUR">50.00</Amt><CdtDbtInd>DBIT</CdtDbtInd>
+<RmtInf><Ustrd>Miete Dezember</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+EOF2
+kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "the day's statement: $(cat $TMP/rec$stmt_no.txt)"
+qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'" >/dev/null ||
+    fail "PC-1 set open once the day's statement came without its debit: $(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'")"
+assert_eq "open|0" "$(row PC-1 | cut -d'|' -f1)|$(paid_sum PC-1)" "PC-1 open, nothing paid"
