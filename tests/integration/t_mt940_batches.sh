@@ -201,3 +201,16 @@ assert_match "^Batch booking of 45.00 EUR \(count not stated\) and no details th
 assert_eq "0" "$(q "SELECT count(*) FROM abgleich.clarifications WHERE id = $k AND (explanation LIKE '%camt.054%' OR explanation LIKE '% 0 Posten%')")" \
     "no camt.054, no '0 Posten'"
 $ABGLEICH clarify $k --close --by kluge 2>/dev/null || fail "a clerk closes it"
+
+# 067 takes 064's 0 back from camt totals (they stated their count) and
+# leaves the MT940 Sammler's: a camt.053 total stored before 047 (NULL),
+# which 064 made 0, beside it.
+fresh count_guard
+rec a $B/sammler940_nocount.sta
+$ABGLEICH reconcile $FIXTURES/batches/total053.xml >/dev/null 2>&1 || fail "a camt.053 total beside it"
+q "UPDATE abgleich.bank_transactions t SET batch_txs = 0 FROM abgleich.statements s WHERE s.id = t.statement_id AND s.format LIKE 'camt%' AND t.batch_txs IS NOT NULL" >/dev/null
+sed -n '/^UPDATE abgleich.bank_transactions t SET batch_txs = NULL/,/;$/p' sql/067_sammler_count_guard.sql >$TMP/067_fill.sql
+grep -q "MT940" $TMP/067_fill.sql || fail "067's backfill not found"
+psql -XAtq -v ON_ERROR_STOP=1 -f $TMP/067_fill.sql >/dev/null
+assert_eq "MT940:0 camt:" "$(q "SELECT string_agg(CASE WHEN s.format = 'MT940' THEN 'MT940' ELSE 'camt' END || ':' || coalesce(t.batch_txs::text, ''), ' ' ORDER BY s.format = 'MT940' DESC) FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id")" \
+    "067: the MT940 Sammler keeps its 0, the camt.053 total has no stated count stored as 0"
