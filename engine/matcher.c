@@ -34,6 +34,32 @@ const char *match_reason_name(enum match_reason r)
     return "unknown";
 }
 
+const char *match_reason_label(const char *code, int en)
+{
+    static const char *const words[][3] = {
+        {"no_reference", "ohne Kassenzeichen", "no reference"},
+        {"unknown_reference", "unbekanntes Kassenzeichen", "unknown reference"},
+        {"amount_mismatch", "Betrag weicht ab", "amount differs"},
+        {"claim_already_paid", "Forderung nicht mehr offen", "claim no longer open"},
+        {"ambiguous", "mehrdeutig", "ambiguous"},
+        {"overpayment", "Überzahlung", "overpayment"},
+        {"reversal_without_original", "Storno ohne Original", "reversal without original"},
+        {"foreign_currency", "Fremdwährung", "foreign currency"},
+        {"return_without_original", "Rückgabe ohne Original", "return without original"},
+        {"returned_transfer", "eigene Überweisung zurück", "our transfer came back"},
+        {"invoice_debit_mismatch", "Abgang passt nicht zur Rechnung",
+         "debit does not fit the invoice"},
+        {"batch_without_details", "Sammelbuchung ohne Einzelposten", "batch without details"},
+        {"batch_ambiguous", "Sammelbuchung nicht eindeutig", "batch not clear"},
+        {"possible_duplicate", "vielleicht schon gebucht", "possibly booked already"},
+        {"reopened", "wieder geöffnet", "reopened"},
+    };
+    for (size_t i = 0; code && i < sizeof words / sizeof words[0]; i++)
+        if (!strcmp(code, words[i][0]))
+            return words[i][en ? 2 : 1];
+    return NULL;
+}
+
 const char *match_why_name(enum match_why w)
 {
     switch (w) {

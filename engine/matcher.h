@@ -54,6 +54,10 @@ enum match_reason {
 };
 
 const char *match_reason_name(enum match_reason r);
+/* What a reason code means, in words a clerk reads: German, or English when
+ * en (a static string).  By code, so that the stored reasons of other
+ * writers ('reopened') have words too; NULL for a code it does not know. */
+const char *match_reason_label(const char *code, int en);
 
 /* Why a claim is proposed to a clerk. */
 #define MATCH_WHYS(X) X(REFERENCE, "reference") X(TYPO, "reference_typo") \

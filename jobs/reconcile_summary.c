@@ -104,11 +104,12 @@ void rec_summary_json(const rec_summary *s)
     jsonw_obj_end(&w);
 }
 
-/* 28 columns for a label: printf pads by bytes, so a German label's
- * umlauts (two bytes, one column) get their second bytes added. */
+/* 36 columns for a label (the longest, a reason's words indented, takes
+ * 33): printf pads by bytes, so a German label's umlauts (two bytes, one
+ * column) get their second bytes added. */
 static int label_width(const char *what)
 {
-    int w = 28;
+    int w = 36;
     for (const unsigned char *c = (const unsigned char *)what; *c; c++)
         w += (*c & 0xC0) == 0x80;
     return w;
@@ -146,7 +147,9 @@ void rec_summary_print(const rec_summary *s, int en)
     for (int i = 1; i < REC_REASONS; i++)
         if (s->by_reason[i]) {
             char label[40];
-            snprintf(label, sizeof label, "  %s", match_reason_name((enum match_reason)i));
+            const char *code = match_reason_name((enum match_reason)i);
+            const char *words = match_reason_label(code, en);
+            snprintf(label, sizeof label, "  %s", words ? words : code);
             line(en, label, s->by_reason[i], s->by_reason_cents[i]);
         }
     if (s->invoices)

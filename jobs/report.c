@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "../engine/log.h"
+#include "../engine/matcher.h"
 #include "../engine/money.h"
 #include "../engine/pgsink.h"
 
@@ -80,15 +81,16 @@ static void bars(const rep *r, const char *const *labels, const int64_t *v, int 
     int64_t max = 1;
     for (int i = 0; i < n; i++)
         max = v[i] > max ? v[i] : max;
-    fprintf(r->f, "<svg role=\"img\" width=\"640\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">",
+    /* 250 px of label: a reason's words run to some 33 characters */
+    fprintf(r->f, "<svg role=\"img\" width=\"700\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">",
             n * 24 + 4);
     for (int i = 0; i < n; i++) {
         int w = (int)(v[i] * 380 / (pct ? 1000 : max));
         fprintf(r->f, "<text x=\"0\" y=\"%d\" font-size=\"13\">", i * 24 + 17);
         esc(r->f, labels[i]);
-        fprintf(r->f, "</text><rect x=\"200\" y=\"%d\" width=\"%d\" height=\"18\" fill=\"#2b6cb0\"/>"
+        fprintf(r->f, "</text><rect x=\"250\" y=\"%d\" width=\"%d\" height=\"18\" fill=\"#2b6cb0\"/>"
                       "<text x=\"%d\" y=\"%d\" font-size=\"13\">",
-                i * 24 + 3, w, 206 + w, i * 24 + 17);
+                i * 24 + 3, w, 256 + w, i * 24 + 17);
         if (pct)
             fprintf(r->f, "%lld,%lld&nbsp;%%", (long long)v[i] / 10, (long long)v[i] % 10);
         else
@@ -178,6 +180,21 @@ static int totals(rep *r)
     return AB_OK;
 }
 
+/* A reason as the clerk reads it: its words, and the code beside them (the
+ * code is what docs/matching.md and the Excel list name). */
+static void reason_cell(const rep *r, const char *code)
+{
+    const char *words = match_reason_label(code, r->en);
+    if (words) {
+        esc(r->f, words);
+        fputs(" <small>(", r->f);
+        esc(r->f, code);
+        fputs(")</small>", r->f);
+    } else {
+        esc(r->f, code);
+    }
+}
+
 static int by_reason(rep *r)
 {
     pgsink_result *q = NULL;
@@ -192,10 +209,11 @@ static int by_reason(rep *r)
     fprintf(r->f, "<table><tr><th>%s</th><th>%s</th><th>%s</th></tr>\n", tr(r, "Grund", "Reason"),
             tr(r, "Anzahl", "Count"), tr(r, "Summe", "Sum"));
     for (int i = 0; i < n; i++) {
-        labels[i] = pgsink_result_value(q, i, 0);
+        const char *words = match_reason_label(pgsink_result_value(q, i, 0), r->en);
+        labels[i] = words ? words : pgsink_result_value(q, i, 0);
         v[i] = strtoll(pgsink_result_value(q, i, 1), NULL, 10);
         fputs("<tr><td>", r->f);
-        esc(r->f, labels[i]);
+        reason_cell(r, pgsink_result_value(q, i, 0));
         fprintf(r->f, "</td><td class=\"n\">%lld</td><td class=\"n\">", (long long)v[i]);
         eur(r, pgsink_result_value(q, i, 2));
         fputs("</td></tr>\n", r->f);
@@ -252,7 +270,10 @@ static int largest_open(rep *r)
         fputs("<tr>", r->f);
         for (int c = 0; c < 4; c++) {
             fputs("<td>", r->f);
-            esc(r->f, pgsink_result_value(q, i, c));
+            if (c == 3)
+                reason_cell(r, pgsink_result_value(q, i, c));
+            else
+                esc(r->f, pgsink_result_value(q, i, c));
             fputs("</td>", r->f);
         }
         fputs("<td class=\"n\">", r->f);

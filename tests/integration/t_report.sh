@@ -10,7 +10,8 @@ $ABGLEICH init 2>/dev/null
 set +e; $ABGLEICH report -o $TMP/none.html 2>/dev/null; rc=$?; set -e
 assert_eq 1 "$rc" "no statement read yet: nothing to report (like explain of an unknown id)"
 $ABGLEICH import tickets $M/tickets.csv 2>/dev/null
-$ABGLEICH reconcile $M/statement.xml 2>/dev/null
+$ABGLEICH reconcile $M/statement.xml 2>$TMP/rec.txt
+grep -Eq "^    ohne Kassenzeichen +1 +" $TMP/rec.txt || fail "the run's summary names the reason in words: $(cat $TMP/rec.txt)"
 
 $ABGLEICH report -o $TMP/r.html 2>/dev/null
 h=$TMP/r.html
@@ -36,6 +37,11 @@ assert_eq "1|35,00" "$(row 2 $h)" "the reversal of M-006"
 $ABGLEICH --lang en report -o $TMP/en.html 2>/dev/null
 grep -q "Reconciliation report" $TMP/en.html || fail "English with --lang en"
 grep -q "12.34&nbsp;€" $TMP/en.html || fail "English amounts"
+# A clarification's reason in words a clerk reads, its code beside them.
+r1=$(q "SELECT reason FROM abgleich.clarifications WHERE reason = 'no_reference' LIMIT 1")
+assert_eq "no_reference" "$r1" "the statement has a payment without reference"
+grep -q "<td>ohne Kassenzeichen <small>(no_reference)</small></td>" $h || fail "the reason in German words"
+grep -q "<td>no reference <small>(no_reference)</small></td>" $TMP/en.html || fail "the reason in English words"
 
 chrome=$(command -v chromium || true)
 if [ -n "$chrome" ]; then

@@ -368,3 +368,18 @@ Test(matcher, a_batch_total_left_to_a_clerk_says_what_it_may_be)
     explain_has(&p, &sc, &r, "de", "nur, wenn sie dieselbe Bankreferenz nennt");
     explain_has(&p, &sc, &r, "en", "only when it states the same bank reference");
 }
+
+/* Every reason the matcher writes has words for the clerk in German and
+ * English (the report and the summary show them beside the code). */
+Test(matcher, every_reason_has_words)
+{
+    for (int i = MR_NONE + 1; i < MR_COUNT; i++) {
+        const char *code = match_reason_name((enum match_reason)i);
+        const char *de = match_reason_label(code, 0), *en = match_reason_label(code, 1);
+        cr_assert_not_null(de, "%s: German words", code);
+        cr_assert_not_null(en, "%s: English words", code);
+        cr_assert_str_neq(de, en, "%s: two languages", code);
+    }
+    cr_assert_str_eq(match_reason_label("reopened", 0), "wieder geöffnet");
+    cr_assert_null(match_reason_label("no_such_reason", 0));
+}
