@@ -336,6 +336,16 @@ int pgsink_query(pgsink *s, const char *sql, int nparams, const char *const *par
     return AB_OK;
 }
 
+int pgsink_session_user(pgsink *s, char *out, size_t n)
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(s, "SELECT session_user", 0, NULL, &res);
+    if (rc == AB_OK)
+        snprintf(out, n, "%s", pgsink_result_value(res, 0, 0));
+    pgsink_result_free(res);
+    return rc;
+}
+
 int pgsink_result_rows(const pgsink_result *r)
 {
     return PQntuples((const PGresult *)r);

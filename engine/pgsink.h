@@ -41,6 +41,9 @@ int pgsink_exec(pgsink *s, const char *sql) AB_MUSTCHECK;
  * when out is NULL).  nparams values may be NULL for SQL NULL. */
 int pgsink_query(pgsink *s, const char *sql, int nparams, const char *const *params,
                  pgsink_result **out) AB_MUSTCHECK;
+/* The login of the connection (session_user: what the database writes as
+ * who on the ledger, sql/056), into out (cut at n - 1 bytes). */
+int pgsink_session_user(pgsink *s, char *out, size_t n) AB_MUSTCHECK;
 int pgsink_result_rows(const pgsink_result *r);
 const char *pgsink_result_value(const pgsink_result *r, int row, int col);
 int pgsink_result_isnull(const pgsink_result *r, int row, int col);

@@ -178,16 +178,14 @@ static void normalise_ref(const char *in, char *out, size_t cap)
  * sql/056), or the name the clerk gave with --by and the login beside it. */
 static int who_text(pgsink *db, const char *by, char *out, size_t n)
 {
-    pgsink_result *res = NULL;
-    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
+    char login[64];
+    int rc = pgsink_session_user(db, login, sizeof login);
     if (rc < 0)
         return rc;
-    const char *login = pgsink_result_value(res, 0, 0);
     if (!by || !*by || !strcmp(by, login))
         snprintf(out, n, "%s", login);
     else
         snprintf(out, n, "%s (Login %s)", by, login);
-    pgsink_result_free(res);
     return AB_OK;
 }
 

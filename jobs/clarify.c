@@ -309,17 +309,6 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
     return rc;
 }
 
-/* Who is connected: the login the database names on the ledger row. */
-static int session_login(pgsink *db, char out[64])
-{
-    pgsink_result *res = NULL;
-    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
-    if (rc == AB_OK)
-        snprintf(out, 64, "%s", pgsink_result_value(res, 0, 0));
-    pgsink_result_free(res);
-    return rc;
-}
-
 /* The ledger rows a clerk may take back: the engine's allocations of a
  * payment to a claim, a set-off of an overpayment, and a clerk's own
  * decisions.  Every other row records what the bank did or what follows
@@ -742,7 +731,7 @@ int job_clarify(const cli_opts *o, int argc, char **argv)
     if (rc == AB_OK && !d.id && !d.reverse && !d.from) {
         rc = list_open(db, o);
     } else if (rc == AB_OK) {
-        rc = session_login(db, login);
+        rc = pgsink_session_user(db, login, sizeof login);
         d.login = login;
         if (rc == AB_OK)
             rc = pgsink_begin(db);

@@ -57,17 +57,6 @@ static const char *opt(int argc, char **argv, const char *name)
     return NULL;
 }
 
-/* Who is connected: the approver (sql/032 records it, not the client). */
-static int session_login(pgsink *db, char out[64])
-{
-    pgsink_result *res = NULL;
-    int rc = pgsink_query(db, "SELECT session_user", 0, NULL, &res);
-    if (rc == AB_OK)
-        snprintf(out, 64, "%s", pgsink_result_value(res, 0, 0));
-    pgsink_result_free(res);
-    return rc;
-}
-
 /* Why invoice row 0 of res (id, status, imported_by, iban, amount, seller,
  * submitted_by, reset_by) cannot
  * be approved by `who` with payee IBAN `iban` (NULL: as imported), or NULL. */
@@ -180,7 +169,7 @@ int job_approve(const cli_opts *o, int argc, char **argv)
     char who[64] = "";
     int rc = pgsink_connect(&db, o->db);
     if (rc == AB_OK)
-        rc = session_login(db, who);
+        rc = pgsink_session_user(db, who, sizeof who);
     if (rc < 0)
         log_error("database: %s", pgsink_error(db));
     else if (as && strcmp(as, who)) {
