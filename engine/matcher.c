@@ -63,13 +63,23 @@ const char *match_reason_label(const char *code, int en)
 const char *match_why_name(enum match_why w)
 {
     switch (w) {
-#define MATCH_WHY_CASE(name, text) \
+#define MATCH_WHY_CASE(name, text, de, en) \
     case MW_##name:                \
         return text;
         MATCH_WHYS(MATCH_WHY_CASE)
 #undef MATCH_WHY_CASE
     }
     return "unknown";
+}
+
+const char *match_why_label(const char *code, int en)
+{
+#define MATCH_WHY_WORDS(name, text, de, en_words) \
+    if (code && !strcmp(code, text))             \
+        return en ? en_words : de;
+    MATCH_WHYS(MATCH_WHY_WORDS)
+#undef MATCH_WHY_WORDS
+    return NULL;
 }
 
 /* Booked, and by a statement: an intraday report's booking is stated

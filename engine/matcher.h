@@ -60,16 +60,22 @@ const char *match_reason_name(enum match_reason r);
 const char *match_reason_label(const char *code, int en);
 
 /* Why a claim is proposed to a clerk. */
-#define MATCH_WHYS(X) X(REFERENCE, "reference") X(TYPO, "reference_typo") \
-    X(PLATE_AMOUNT, "plate_and_amount") X(PLATE, "plate")
+/* Code, then the words a clerk reads: German, English. */
+#define MATCH_WHYS(X)                                                          \
+    X(REFERENCE, "reference", "Kassenzeichen", "reference")                    \
+    X(TYPO, "reference_typo", "Kassenzeichen mit Tippfehler", "reference with a typo") \
+    X(PLATE_AMOUNT, "plate_and_amount", "Kennzeichen und Betrag", "plate and amount") \
+    X(PLATE, "plate", "Kennzeichen", "plate")
 
 enum match_why {
-#define MATCH_WHY_ENUM(name, text) MW_##name,
+#define MATCH_WHY_ENUM(name, text, de, en) MW_##name,
     MATCH_WHYS(MATCH_WHY_ENUM)
 #undef MATCH_WHY_ENUM
 };
 
 const char *match_why_name(enum match_why w);
+/* A stored candidate's code in a clerk's words (static), NULL if unknown. */
+const char *match_why_label(const char *code, int en);
 
 #define MATCH_FUZZY_MAX 8
 #define MATCH_PLATE_MAX 8

@@ -12,7 +12,10 @@
  * headers and action words German by default, English with --lang en.
  * Text that came from a bank and starts with = + - @ is written with a
  * leading apostrophe, so a spreadsheet shows it instead of running it as a
- * formula.  Rows stream from a COPY: memory does not grow with the list.
+ * formula.  The reason and the candidates' why are written in the clerk's
+ * words with the code beside them ("mehrdeutig (ambiguous)"), as the
+ * morning report does, so a clerk who filters by the code still can.  Rows stream from a COPY: memory does
+ * not grow with the list.
  * The XLSX (libxlsxwriter, with its constant-memory mode) has the same
  * columns; an amount is the formula =CENTS/100 with a two-decimal format,
  * so the sheet can sum it while abgleich never holds money as a float.
@@ -26,6 +29,7 @@
 #include <xlsxwriter.h>
 
 #include "../engine/log.h"
+#include "../engine/matcher.h"
 #include "../engine/pgsink.h"
 
 #define NCOLS 23
@@ -73,7 +77,26 @@ typedef struct writer {
     lxw_worksheet *ws;
     lxw_format *money;
     long rows;
+    int en;
 } writer;
+
+#define COL_REASON 4
+#define COL_WHY1 13
+#define COL_WHY2 16
+
+/* "words (code)" for the reason and the candidates' why, or the value as
+ * stored when it has no other words; other columns as they are. */
+static const char *reason_text(int col, const char *code, int en, char *buf, size_t n)
+{
+    if (col != COL_REASON && col != COL_WHY1 && col != COL_WHY2)
+        return code;
+    const char *words = col == COL_REASON ? match_reason_label(code, en)
+                                          : match_why_label(code, en);
+    if (!words || !strcmp(words, code))
+        return code; /* "ambiguous (ambiguous)" says nothing twice */
+    snprintf(buf, n, "%s (%s)", words, code);
+    return buf;
+}
 
 static void put_text(FILE *f, const char *s, size_t n)
 {
@@ -114,10 +137,13 @@ static int on_row(void *ctx, char *line, size_t n)
             fputc(';', w->f);
         if (i >= k || !f[i])
             continue; /* NULL, or a decision column: empty */
-        if (i == 5 || i == 6)
+        if (i == 5 || i == 6) {
             put_cents(w->f, f[i]);
-        else
-            put_text(w->f, f[i], len[i]);
+        } else {
+            char buf[128];
+            const char *t = reason_text(i, f[i], w->en, buf, sizeof buf);
+            put_text(w->f, t, t == f[i] ? len[i] : strlen(t));
+        }
     }
     fputs("\r\n", w->f);
     w->rows++;
@@ -148,7 +174,9 @@ static int on_xlsx_row(void *ctx, char *line, size_t n)
             e = worksheet_write_formula_num(w->ws, row, (lxw_col_t)i, formula, w->money,
                                             (double)c / 100.0);
         } else {
-            e = worksheet_write_string(w->ws, row, (lxw_col_t)i, f[i], NULL);
+            char buf[128];
+            const char *t = reason_text(i, f[i], w->en, buf, sizeof buf);
+            e = worksheet_write_string(w->ws, row, (lxw_col_t)i, t, NULL);
         }
         if (e != LXW_NO_ERROR)
             return AB_E_IO;
@@ -164,7 +192,7 @@ static int export_xlsx(pgsink *db, const char *path, int en, long *rows)
         log_error("%s: cannot write", path);
         return AB_E_IO;
     }
-    writer w = {.ws = workbook_add_worksheet(wb, en ? "Clarifications" : "Klärfälle")};
+    writer w = {.ws = workbook_add_worksheet(wb, en ? "Clarifications" : "Klärfälle"), .en = en};
     lxw_format *bold = workbook_add_format(wb);
     format_set_bold(bold);
     w.money = workbook_add_format(wb);
@@ -198,7 +226,7 @@ static int export_csv(pgsink *db, const char *path, int en, long *rows)
     fputs("\r\n", f);
     char sql[sizeof list_sql + 16];
     snprintf(sql, sizeof sql, list_sql, en ? "true" : "false");
-    writer w = {.f = f};
+    writer w = {.f = f, .en = en};
     int rc = pgsink_copy_out(db, sql, on_row, &w);
     *rows = w.rows;
     if (f != stdout && fclose(f) != 0 && rc == AB_OK)

@@ -19,18 +19,19 @@ assert_eq 3 "$(wc -l < $TMP/k.csv)" "a header and two clarifications"
 grep -q $'\r$' $TMP/k.csv || fail "CRLF line ends"
 k3=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-003'")
 row3=$(grep "^$k3;" $TMP/k.csv)
-printf '%s\n' "$row3" | grep -q ";ambiguous;25,00;25,00;M-003;" || fail "reason and amounts with a decimal comma: $row3"
-printf '%s\n' "$row3" | grep -q ";400000010033;50;plate_and_amount;400000010041;50;plate_and_amount;" || fail "ranked candidates: $row3"
+printf '%s\n' "$row3" | grep -q ";mehrdeutig (ambiguous);25,00;25,00;M-003;" || fail "reason in words, amounts with a decimal comma: $row3"
+printf '%s\n' "$row3" | grep -q ";400000010033;50;Kennzeichen und Betrag (plate_and_amount);400000010041;50;Kennzeichen und Betrag (plate_and_amount);" || fail "ranked candidates: $row3"
 
 $ABGLEICH --lang en clarifications -o $TMP/en.csv 2>/dev/null
 head -1 $TMP/en.csv | grep -q "Clarification;File;Transaction;Booking day;Reason;Amount;Open;" || fail "English headers"
+grep -q ";ambiguous;25,00;.*;plate and amount (plate_and_amount);" $TMP/en.csv || fail "English words: $(cat $TMP/en.csv)"
 
 # The same list as XLSX: a zip with the sheet, the headers, the candidates,
 # amounts as =CENTS/100 formulas.
 $ABGLEICH clarifications --format xlsx -o $TMP/k.xlsx 2>/dev/null
 unzip -l $TMP/k.xlsx | grep -q "xl/worksheets/sheet1.xml" || fail "an xlsx workbook"
 unzip -p $TMP/k.xlsx xl/worksheets/sheet1.xml > $TMP/sheet.xml
-for want in "Klärfall" "Entscheidung" "400000010041" "plate_and_amount" "<f>2500/100</f>"; do
+for want in "Klärfall" "Entscheidung" "400000010041" "Kennzeichen und Betrag (plate_and_amount)" "mehrdeutig (ambiguous)" "<f>2500/100</f>"; do
     grep -q "$want" $TMP/sheet.xml || fail "xlsx holds $want"
 done
 

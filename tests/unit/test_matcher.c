@@ -383,3 +383,17 @@ Test(matcher, every_reason_has_words)
     cr_assert_str_eq(match_reason_label("reopened", 0), "wieder geöffnet");
     cr_assert_null(match_reason_label("no_such_reason", 0));
 }
+
+/* So does every why of a candidate (the clarification list shows them). */
+Test(matcher, every_why_has_words)
+{
+    for (int i = MW_REFERENCE; i <= MW_PLATE; i++) {
+        const char *code = match_why_name((enum match_why)i);
+        const char *de = match_why_label(code, 0), *en = match_why_label(code, 1);
+        cr_assert_not_null(de, "%s: German words", code);
+        cr_assert_not_null(en, "%s: English words", code);
+        cr_assert_str_neq(de, code, "%s: words, not the code", code);
+    }
+    cr_assert_str_eq(match_why_label("plate_and_amount", 0), "Kennzeichen und Betrag");
+    cr_assert_null(match_why_label("no_such_why", 1));
+}
