@@ -38,6 +38,7 @@
 #include "../engine/filehash.h"
 #include "../engine/log.h"
 #include "../engine/mem.h"
+#include "../engine/matcher.h"
 #include "../engine/money.h"
 #include "../engine/pgsink.h"
 #include "../engine/refscan.h"
@@ -123,8 +124,11 @@ static int list_open(pgsink *db, const cli_opts *o)
             continue;
         }
         char b[32];
-        money_format_de(strtoll(v[2], NULL, 10), b, sizeof b);
-        printf("%6s  %s  %12s EUR  %-20s %-24s %s | %s\n", v[0], v[1], b, v[3], v[4], v[5], v[6]);
+        int en = !strcmp(o->lang, "en");
+        (en ? money_format : money_format_de)(strtoll(v[2], NULL, 10), b, sizeof b);
+        const char *words = match_reason_label(v[3], en); /* the code stays in --json */
+        printf("%6s  %s  %12s EUR  %-32s %-24s %s | %s\n", v[0], v[1], b, words ? words : v[3],
+               v[4], v[5], v[6]);
     }
     if (o->json)
         jsonw_arr_end(&w);

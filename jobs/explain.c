@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../engine/log.h"
+#include "../engine/matcher.h"
 #include "../engine/money.h"
 #include "../engine/pgsink.h"
 #include "cli.h"
@@ -48,12 +49,13 @@ static const char ledger_sql[] =
 
 static const char clar_sql[] =
     "SELECT k.id, k.reason, k.amount_cents,"
-    " coalesce(CASE WHEN $3 = 'en' THEN k.explanation_en END, k.explanation, ''),"
-    " coalesce((SELECT string_agg(format('%s. %s (%s, %s%%)', d.rank, c.reference, d.reason,"
-    "  d.score), '; ' ORDER BY d.rank) FROM abgleich.clarification_candidates d"
-    "  JOIN abgleich.claims c ON c.id = d.claim_id"
-    "  WHERE d.file_id = k.file_id AND d.tx_seq = k.tx_seq), '')"
+    " coalesce(CASE WHEN $3 = 'en' THEN k.explanation_en END, k.explanation, '')"
     " FROM abgleich.clarifications k WHERE k.file_id = $1::bigint AND k.tx_seq = $2::int";
+
+static const char cand_sql[] =
+    "SELECT d.rank, c.reference, d.reason, d.score FROM abgleich.clarification_candidates d"
+    " JOIN abgleich.claims c ON c.id = d.claim_id"
+    " WHERE d.file_id = $1::bigint AND d.tx_seq = $2::int ORDER BY d.rank";
 
 static const char *eur(int en, const char *cents, char *b, size_t n)
 {
@@ -88,6 +90,38 @@ static int print_ledger(pgsink *db, int en, const char *const key[2])
     return AB_OK;
 }
 
+/* A code in a clerk's words with the code beside it; the code alone when
+ * it has no words (or they are the code). */
+static const char *worded(const char *words, const char *code, char *b, size_t n)
+{
+    if (!words || !strcmp(words, code))
+        return code;
+    snprintf(b, n, "%s (%s)", words, code);
+    return b;
+}
+
+/* The ranked candidates of the transaction's clarification, in one line. */
+static int print_candidates(pgsink *db, int en, const char *const key[2])
+{
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, cand_sql, 2, key, &res);
+    if (rc < 0)
+        return rc;
+    for (int i = 0; i < pgsink_result_rows(res); i++) {
+        char b[96];
+        const char *code = pgsink_result_value(res, i, 2);
+        printf(en ? "%s%s. %s: %s, %s%%" : "%s%s. %s: %s, %s %%",
+               i ? "; " : (en ? "    candidates: " : "    Vorschläge: "),
+               pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
+               worded(match_why_label(code, en), code, b, sizeof b),
+               pgsink_result_value(res, i, 3));
+    }
+    if (pgsink_result_rows(res))
+        putchar('\n');
+    pgsink_result_free(res);
+    return AB_OK;
+}
+
 static int print_clarifications(pgsink *db, int en, const char *const key[2])
 {
     pgsink_result *res = NULL;
@@ -95,18 +129,18 @@ static int print_clarifications(pgsink *db, int en, const char *const key[2])
     int rc = pgsink_query(db, clar_sql, 3, p, &res);
     if (rc < 0)
         return rc;
-    for (int i = 0; i < pgsink_result_rows(res); i++) {
-        char b[32];
+    for (int i = 0; i < pgsink_result_rows(res) && rc == AB_OK; i++) {
+        char b[32], w[96];
+        const char *code = pgsink_result_value(res, i, 1);
         printf(en ? "  clarification #%s: %s, %s EUR\n" : "  Klärfall #%s: %s, %s EUR\n",
-               pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
+               pgsink_result_value(res, i, 0),
+               worded(match_reason_label(code, en), code, w, sizeof w),
                eur(en, pgsink_result_value(res, i, 2), b, sizeof b));
         printf("    %s\n", pgsink_result_value(res, i, 3));
-        if (*pgsink_result_value(res, i, 4))
-            printf(en ? "    candidates: %s\n" : "    Vorschläge: %s\n",
-                   pgsink_result_value(res, i, 4));
+        rc = print_candidates(db, en, key);
     }
     pgsink_result_free(res);
-    return AB_OK;
+    return rc;
 }
 
 static int explain_one(pgsink *db, int en, const char *id)

@@ -50,7 +50,11 @@ grep -q "falsche Prüfziffer" $TMP/x.txt || fail "explain de: $(cat $TMP/x.txt)"
 grep -q "fuzzy_reference" $TMP/x.txt || fail "explain names the method"
 $ABGLEICH --lang en explain M-003 > $TMP/x.txt
 grep -q "Several claims come into question" $TMP/x.txt || fail "explain en: $(cat $TMP/x.txt)"
-grep -q "400000010033 (plate_and_amount, 50%)" $TMP/x.txt || fail "explain lists candidates: $(cat $TMP/x.txt)"
+grep -q "clarification #[0-9]*: ambiguous, 25.00 EUR" $TMP/x.txt || fail "explain names the reason: $(cat $TMP/x.txt)"
+grep -q "candidates: 1. 400000010033: plate and amount (plate_and_amount), 50%; 2. 400000010041" $TMP/x.txt || fail "explain lists candidates in words: $(cat $TMP/x.txt)"
+$ABGLEICH explain M-003 > $TMP/x.txt
+grep -q "Klärfall #[0-9]*: mehrdeutig (ambiguous), 25,00 EUR" $TMP/x.txt || fail "the reason in German words: $(cat $TMP/x.txt)"
+grep -q "Vorschläge: 1. 400000010033: Kennzeichen und Betrag (plate_and_amount), 50 %" $TMP/x.txt || fail "candidates in German words: $(cat $TMP/x.txt)"
 set +e; $ABGLEICH explain NOPE 2>/dev/null; rc=$?; set -e
 assert_eq 1 "$rc" "explain of an unknown id fails"
 
@@ -58,6 +62,9 @@ assert_eq 1 "$rc" "explain of an unknown id fails"
 k3=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-003'")
 k8=$(q "SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'M-008'")
 assert_eq 2 "$($ABGLEICH clarify | wc -l)" "two open clarifications listed"
+$ABGLEICH clarify | grep -q "^ *$k3  .*  *25,00 EUR  mehrdeutig  .*M-003" || fail "the list in a clerk's words: $($ABGLEICH clarify)"
+$ABGLEICH --lang en clarify | grep -q "^ *$k3  .*  *25.00 EUR  ambiguous  .*M-003" || fail "and in English: $($ABGLEICH --lang en clarify)"
+$ABGLEICH --json clarify | grep -q '"reason":"ambiguous"' || fail "the code in JSON: $($ABGLEICH --json clarify)"
 $ABGLEICH clarify $k3 --claim "4000 0001 0033" --by "Frau Kluge" 2>/dev/null
 assert_eq "paid" "$(q "SELECT status FROM abgleich.claim_status WHERE reference = '400000010033'")" "manual allocation pays the claim"
 assert_eq "manual|t|Frau Kluge (Login $(q "SELECT session_user")).|$k3" "$(q "SELECT method, created_by = session_user, regexp_replace(explanation, '^.* (durch|von) ', ''), clarification_id FROM abgleich.allocations WHERE method = 'manual'")" "who decided (the login, and the name given), for which clarification"
