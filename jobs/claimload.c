@@ -31,6 +31,11 @@
 #include "../engine/plate.h"
 #include "../engine/refscan.h"
 
+/* A claim's due day as the index keeps it, in days since 1970.  A claim
+ * without a due date (a notice under objection, a closed claim) is due
+ * last: 31 Dec 9999, as claimsnap_changes has it (sql/052, sql/057). */
+#define DUE_DAY "coalesce(due_date, date '9999-12-31') - date '1970-01-01'"
+
 typedef struct claimload {
     pgsink *db;
     const cli_opts *o;
@@ -104,12 +109,9 @@ static int load_full(claimload *r)
     if (rc < 0)
         return rc;
     /* Paid claims are loaded too, so that a second payment is recognised as
-     * claim_already_paid instead of unknown_reference.  A claim without a
-     * due date (a notice under objection, a closed claim) is due last:
-     * 31 Dec 9999, as in claimsnap_changes (sql/052). */
+     * claim_already_paid instead of unknown_reference. */
     return pgsink_copy_out(r->db,
-                           "COPY (SELECT id, reference, owed_cents, open_cents,"
-                           " coalesce(due_date, date '9999-12-31') - date '1970-01-01', plate"
+                           "COPY (SELECT id, reference, owed_cents, open_cents, " DUE_DAY ", plate"
                            " FROM abgleich.claim_ledger"
                            " ORDER BY id) TO STDOUT", /* owed after escalation: 004_fines.sql */
                            load_claim_line, r->ix);
@@ -186,8 +188,7 @@ static int load_delta(claimload *r, int fd, const claimsnap_meta *file, const cl
     claimidx_id_map(r->ix, d.slot_of, d.n_ids);
     char sql[512];
     snprintf(sql, sizeof sql,
-             "COPY (SELECT id, reference, amount_cents, amount_cents,"
-             " coalesce(due_date, date '9999-12-31') - date '1970-01-01', plate"
+             "COPY (SELECT id, reference, amount_cents, amount_cents, " DUE_DAY ", plate"
              " FROM abgleich.claims WHERE id > %lld ORDER BY id) TO STDOUT",
              (long long)file->max_claim);
     rc = pgsink_copy_out(r->db, sql, fresh_line, &d);
