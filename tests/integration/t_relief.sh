@@ -25,6 +25,11 @@
 #   limitation so counted has ended is barred, not lapsed, and gets no new
 #   relief (M2); a plan replaced before a miss rests on, one replaced after
 #   it not in between; a plan paid in full is paid.
+# - sql/070: a relief keeps the grace in force when it was granted (recorded
+#   with its parts) when the office changes relief_grace_days: plans
+#   granted under 7 days lapse and rest by 7 under 14, one granted under 14
+#   keeps 14 under 7 (lapse, reason, account, limitation); the backfill of
+#   existing reliefs from the grant's reason.
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
@@ -155,6 +160,30 @@ assert_eq "dunning|3850" "$(life $K7 | cut -d'|' -f1,2)" "K7 dunned"
 $ABGLEICH case $K7 --instalments 2 --first 2027-02-17 --as-of 2027-01-08 >/dev/null
 assert_eq "instalments|3850|2027-02-17|2027-02-25|3850" "$(life $K7)" "K7: the relief ends if the first part is unpaid on 24 Feb"
 
+# sql/070: the office lengthens the grace to 14 days on 8 Jan.  The reliefs
+# granted before keep the 7 days they were granted with: K1, K3, K7, K10
+# and M2 lapse by them below, and the limitation rests by them (before 070
+# all of them moved: K3 was still kept on 16 Feb, K10's and M2's rest grew
+# by 7 days).  It goes back to 7 before M2's new plan of 2030; a plan
+# granted under 14 days keeps them (the database of its own at the end).
+grace() { q "SELECT string_agg(DISTINCT p.grace_days::text, ',') FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$1'"; }
+q "UPDATE abgleich.fines_config SET relief_grace_days = 14" >/dev/null
+assert_eq "instalments|3850|2027-02-17|2027-02-25|3850" "$(life $K7)" "K7 keeps its 7 days of grace"
+assert_eq "instalments|2850|2027-02-08|2027-02-16|2850" "$(life $K3)" "K3 keeps its 7 days of grace"
+# 070's backfill, run again on values made wrong: a plan gets the grace its
+# grant's reason states (7), a deferral (no grace in its reason, none to
+# lapse by) the setting of now.
+q "ALTER TABLE abgleich.claim_relief_parts DISABLE TRIGGER claim_relief_parts_no_update;
+   UPDATE abgleich.claim_relief_parts SET grace_days = 99;
+   ALTER TABLE abgleich.claim_relief_parts ENABLE TRIGGER claim_relief_parts_no_update" >/dev/null
+sed -n '/^ALTER TABLE abgleich.claim_relief_parts DISABLE TRIGGER/,/^ALTER TABLE abgleich.claim_relief_parts ENABLE TRIGGER/p' \
+    sql/070_relief_grace_granted.sql >$TMP/070_backfill.sql
+grep -q "^UPDATE abgleich.claim_relief_parts p" $TMP/070_backfill.sql || fail "070's backfill block not found"
+psql -XAtq -v ON_ERROR_STOP=1 -f $TMP/070_backfill.sql >/dev/null
+assert_eq "7 7 7 7 7 14 14" "$(for r in $K1 $K3 $K7 $K10 $M2 $K4 $K9; do grace $r; done | tr '\n' ' ' | sed 's/ $//')" \
+    "the backfill: a plan's grace from its grant's reason, a deferral's the setting"
+expect_exit 1 q "UPDATE abgleich.claim_relief_parts SET grace_days = 14"
+
 # 55.67 EUR pay the first two parts: due on the third now.  The claim
 # index's delta (the snapshot's path) gives the same due day as a full load.
 wa=$(q "SELECT coalesce(max(id), 0) FROM abgleich.allocations")
@@ -282,6 +311,7 @@ assert_match "^Vollstreckungsverjährung \(§ 34 OWiG\): die Frist endete am 11.
 # 16 Mar: a new relief on 1 Mar is refused, and the night of 16 Mar bars
 # the claim instead of writing that the remainder is due at once.
 assert_eq "dunning|2030-02-02" "$(life $M2 | cut -d'|' -f1)|$(lim $M2)" "M2: 70 days of rest"
+q "UPDATE abgleich.fines_config SET relief_grace_days = 7" >/dev/null
 $ABGLEICH case $M2 --instalments 2 --first 2030-01-21 --as-of 2030-01-13 >/dev/null
 assert_eq "instalments|5350|2030-01-21|2030-01-29|5350|-" "$(life $M2)|$(lim $M2)" "M2's new plan rests the limitation"
 expect_exit 3 $ABGLEICH case $M2 --defer-to 2030-06-01 --as-of 2030-03-01
@@ -333,7 +363,7 @@ export ABGLEICH_DB="$ABGLEICH_DB dbname=$PGDATABASE"
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
-for k in $K1 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
+for k in $K1 $K4 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
 $ABGLEICH escalate --as-of 2026-11-25 --letters /dev/null >/dev/null
 $ABGLEICH case $K1 --instalments 3 --first 2027-01-15 --as-of 2026-12-01 >/dev/null
 $ABGLEICH case $K1 --defer-to 2027-03-01 --as-of 2027-01-10 >/dev/null
@@ -345,3 +375,22 @@ $ABGLEICH case $K9 --instalments 2 --first 2027-01-15 --as-of 2026-12-01 >/dev/n
 pay $K9 8350
 $ABGLEICH escalate --as-of 2027-06-01 --letters /dev/null >/dev/null
 assert_eq "paid|8350|2027-01-15|-|0|-" "$(life $K9)|$(lim $K9)" "a plan paid in full"
+
+# A plan granted under 14 days of grace keeps them when the office goes
+# back to 7 (sql/070): K4, dunned on 1 Jun, in 2 parts from Thu 15 Jul.
+# Kept on 29 Jul (under 7 days it lapsed on the 23rd), lapsed on the 30th;
+# the limitation rested the 58 days from 2 Jun to 30 Jul.
+q "UPDATE abgleich.fines_config SET relief_grace_days = 14" >/dev/null
+$ABGLEICH case $K4 --instalments 2 --first 2027-07-15 --as-of 2027-06-02 >/dev/null
+q "UPDATE abgleich.fines_config SET relief_grace_days = 7" >/dev/null
+assert_eq "14" "$(grace $K4)" "the grace of the grant recorded with the parts"
+assert_match "a part unpaid 14 days after its day ends the relief" "$(last_event $K4 reason)" "the grant states its grace"
+assert_eq "instalments|8350|2027-07-15|2027-07-30|8350|-" "$(life $K4)|$(lim $K4)" "14 days of grace, as granted"
+$ABGLEICH --json account --reference $K4 >$TMP/acc4.json
+assert_eq "2027-07-30" "$(q "SELECT '$(cat $TMP/acc4.json)'::jsonb->'claims'->0->>'next_step_date'")" "the account's next step, as granted"
+$ABGLEICH escalate --as-of 2027-07-29 --letters /dev/null >/dev/null
+assert_eq "instalments" "$(life $K4 | cut -d'|' -f1)" "kept within the 14 days"
+$ABGLEICH escalate --as-of 2027-07-30 --letters /dev/null >/dev/null
+assert_eq "relief_lapsed|8350|2027-07-30|2027-08-14|8350" "$(life $K4)" "lapsed after the 14 days"
+assert_match "^die Rate fällig am 15.07.2027 ist nicht innerhalb von 14 Tagen bezahlt" "$(last_event $K4 reason_de)" "the lapse names the grace granted"
+assert_eq "2030-01-21" "$(lim $K4)" "rested from the grant to the lapse by its terms, 58 days"
