@@ -41,6 +41,28 @@ events() { q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claims 
 pay() { q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, $2, 'manual' FROM abgleich.claims WHERE reference = '$1'"; }
 last_event() { q "SELECT e.$2 FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1' ORDER BY e.id DESC LIMIT 1"; }
 
+# escalate_racing DAY LETTERS SQL: escalate of DAY started while another
+# session holds the reconcile lock (as a reconcile run does between its
+# files); once escalate waits for it, that session runs SQL in a
+# transaction of its own and lets go.
+advisory() { q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.granted = $1"; }
+wait_for() { local n=0; until [ "$(advisory $1)" = 1 ]; do n=$((n + 1)); [ $n -lt 300 ] || fail "no advisory lock granted=$1"; sleep 0.1; done; }
+escalate_racing() {
+    rm -f $TMP/holder && mkfifo $TMP/holder
+    psql -XAtq -v ON_ERROR_STOP=1 <$TMP/holder >$TMP/holder.out 2>&1 &
+    local hp=$! ep
+    exec 3>$TMP/holder
+    echo "SELECT pg_advisory_lock(hashtext('abgleich.reconcile'));" >&3
+    wait_for true
+    $ABGLEICH escalate --as-of $1 --letters $2 >/dev/null &
+    ep=$!
+    wait_for false
+    printf '%s;\nSELECT pg_advisory_unlock(hashtext(%s));\n' "$3" "'abgleich.reconcile'" >&3
+    exec 3>&-
+    wait $hp || fail "the session holding the lock: $(cat $TMP/holder.out)"
+    wait $ep || fail "escalate racing a reconcile"
+}
+
 # camt ID DATE AMOUNT REFERENCE: a statement with one credit naming REFERENCE.
 camt() {
     echo '<?xml version="1.0" encoding="UTF-8"?>'
@@ -390,7 +412,17 @@ $ABGLEICH --json account --reference $K4 >$TMP/acc4.json
 assert_eq "2027-07-30" "$(q "SELECT '$(cat $TMP/acc4.json)'::jsonb->'claims'->0->>'next_step_date'")" "the account's next step, as granted"
 $ABGLEICH escalate --as-of 2027-07-29 --letters /dev/null >/dev/null
 assert_eq "instalments" "$(life $K4 | cut -d'|' -f1)" "kept within the 14 days"
-$ABGLEICH escalate --as-of 2027-07-30 --letters /dev/null >/dev/null
-assert_eq "relief_lapsed|8350|2027-07-30|2027-08-14|8350" "$(life $K4)" "lapsed after the 14 days"
+# The night of the lapse a reconcile run holds the lock when escalate
+# starts and books 10 EUR for K4 meanwhile (escalate_racing): escalate,
+# which waits for it, sees them, and so must the lapse's letter, which is
+# dated by the event's created_at (before the fix escalate's transaction
+# began before it waited: the letter left the 10 EUR out and asked for
+# 83.50 EUR, while the reason said 73.50).
+escalate_racing 2027-07-30 $TMP/race.csv \
+    "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 1000, 'manual' FROM abgleich.claims WHERE reference = '$K4'"
+assert_eq "relief_lapsed|8350|2027-07-30|2027-08-14|7350" "$(life $K4)" "lapsed after the 14 days"
+assert_match "the remaining 73.50 EUR are due at once" "$(last_event $K4 reason)" "the lapse counts the 10 EUR"
+grep -q "^$K4;.*;Wegfall der Zahlungserleichterung, sofort fällig;2027-07-30;55,00;25,00;3,50;83,50;10,00;73,50;2027-07-30;;;$" $TMP/race.csv \
+    || fail "the lapse letter counts the payment escalate saw: $(cat $TMP/race.csv)"
 assert_match "^die Rate fällig am 15.07.2027 ist nicht innerhalb von 14 Tagen bezahlt" "$(last_event $K4 reason_de)" "the lapse names the grace granted"
 assert_eq "2030-01-21" "$(lim $K4)" "rested from the grant to the lapse by its terms, 58 days"
