@@ -30,6 +30,8 @@
 #   granted under 7 days lapse and rest by 7 under 14, one granted under 14
 #   keeps 14 under 7 (lapse, reason, account, limitation); the backfill of
 #   existing reliefs from the grant's reason.
+# - escalate that waited for a reconcile run's lock counts its payments in
+#   the lapse letter too (the lock before the transaction, jobs/escalate.c).
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
