@@ -28,7 +28,8 @@
  * (sql/035_fines_rules.sql).
  * One dated event (sql/004_fines.sql: abgleich.fines_case; a relief:
  * abgleich.fines_relief with its parts, sql/057), in one
- * transaction under the reconcile lock; the letter goes out with the
+ * transaction under the reconcile lock, taken before it begins
+ * (fines_lock, escalate.c); the letter goes out with the
  * day's `abgleich escalate`.  Prints the new state and amounts.
  */
 #include <stdio.h>
@@ -194,12 +195,10 @@ static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const c
     static char parking[PARKING_ARRAY_MAX];
     if (offense_load() < 0 || offense_parking_array(parking, sizeof parking) == 0)
         return AB_E_INVAL;
-    int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
-    if (rc < 0)
-        return rc;
     char ref[AB_REF_MAX + 1], who[WHO_MAX];
     normalise_ref(a->reference, ref, sizeof ref);
-    if ((rc = who_text(db, a->by, who, sizeof who)) < 0)
+    int rc = who_text(db, a->by, who, sizeof who);
+    if (rc < 0)
         return rc;
     const char *params[] = {ref, a->answer, day, parking, who, a->received};
     pgsink_result *res = NULL;
@@ -250,6 +249,8 @@ int job_case(const cli_opts *o, int argc, char **argv)
     date_format(as_of, day);
     pgsink *db = NULL;
     int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = fines_lock(db);
     if (rc == AB_OK)
         rc = pgsink_begin(db);
     if (rc == AB_OK)

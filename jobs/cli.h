@@ -51,4 +51,12 @@ int job_approve(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_pay(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 int job_serve(const cli_opts *o, int argc, char **argv) AB_MUSTCHECK;
 
+/* The reconcile lock for a step of the fines lifecycle (escalate, case),
+ * as a session lock held until the connection closes, taken before the
+ * step's transaction begins: its rows' created_at (the transaction's
+ * start) then come after those of a reconcile run it waited for, whose
+ * payments it counts (escalate.c). */
+struct pgsink;
+int fines_lock(struct pgsink *db) AB_MUSTCHECK;
+
 #endif

@@ -14,7 +14,11 @@
  * deferral not paid is dunned, and a final notice past its enforcement
  * limitation (§ 34 OWiG) becomes enforcement_barred; a kept relief is not
  * dunned.  One transaction; under the reconcile lock, so a night
- * run never matches against amounts that are being escalated.
+ * run never matches against amounts that are being escalated.  The lock
+ * is taken before the transaction begins (fines_lock): the events' and the
+ * allocations' created_at (the transaction's start) then follow the order
+ * in which they were written, which the letters' amounts and the lapse day
+ * of a plan (sql/065) rely on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,17 +146,26 @@ static void summary(const cli_opts *o, const char *day, pgsink_result *res, cons
     printf("letters: %s\n", letters);
 }
 
+/* The letters and the lapse of a plan date what was paid by created_at,
+ * the start of a transaction (sql/035 fines_letters, sql/065
+ * claim_open_before_event).  A transaction begun before it waited for the
+ * lock would carry a start earlier than the payments of the reconcile run
+ * it waited for, which it counts: its letter would leave them out.  So the
+ * lock comes first, as a session lock (a transaction lock needs the
+ * transaction); closing the connection lets it go. */
+int fines_lock(pgsink *db)
+{
+    return pgsink_exec(db, "SELECT pg_advisory_lock(hashtext('abgleich.reconcile'))");
+}
+
 static int escalate_in_tx(pgsink *db, const cli_opts *o, const esc_args *a, const char *day)
 {
     static char parking[PARKING_ARRAY_MAX];
     if (offense_load() < 0 || offense_parking_array(parking, sizeof parking) == 0)
         return AB_E_INVAL;
-    int rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
-    if (rc < 0)
-        return rc;
     const char *params[] = {day, parking};
     pgsink_result *res = NULL;
-    rc = pgsink_query(db,
+    int rc = pgsink_query(db,
                       "SELECT state, count(*) FROM abgleich.fines_escalate($1::date, $2::text[])"
                       " GROUP BY state ORDER BY state",
                       2, params, &res);
@@ -192,6 +205,8 @@ int job_escalate(const cli_opts *o, int argc, char **argv)
     date_format(as_of, day);
     pgsink *db = NULL;
     int rc = pgsink_connect(&db, o->db);
+    if (rc == AB_OK)
+        rc = fines_lock(db);
     if (rc == AB_OK)
         rc = pgsink_begin(db);
     if (rc == AB_OK)

@@ -25,6 +25,13 @@
 #   limitation so counted has ended is barred, not lapsed, and gets no new
 #   relief (M2); a plan replaced before a miss rests on, one replaced after
 #   it not in between; a plan paid in full is paid.
+# - sql/070: a relief keeps the grace in force when it was granted (recorded
+#   with its parts) when the office changes relief_grace_days: plans
+#   granted under 7 days lapse and rest by 7 under 14, one granted under 14
+#   keeps 14 under 7 (lapse, reason, account, limitation); the backfill of
+#   existing reliefs from the grant's reason.
+# - escalate that waited for a reconcile run's lock counts its payments in
+#   the lapse letter too (the lock before the transaction, jobs/escalate.c).
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
@@ -35,6 +42,28 @@ lim() { q "SELECT coalesce(limitation_date::text, '-') FROM abgleich.claim_lifec
 events() { q "SELECT count(*) FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1'"; }
 pay() { q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, $2, 'manual' FROM abgleich.claims WHERE reference = '$1'"; }
 last_event() { q "SELECT e.$2 FROM abgleich.claim_events e JOIN abgleich.claims c ON c.id = e.claim_id WHERE c.reference = '$1' ORDER BY e.id DESC LIMIT 1"; }
+
+# escalate_racing DAY LETTERS SQL: escalate of DAY started while another
+# session holds the reconcile lock (as a reconcile run does between its
+# files); once escalate waits for it, that session runs SQL in a
+# transaction of its own and lets go.
+advisory() { q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.granted = $1"; }
+wait_for() { local n=0; until [ "$(advisory $1)" = 1 ]; do n=$((n + 1)); [ $n -lt 300 ] || fail "no advisory lock granted=$1"; sleep 0.1; done; }
+escalate_racing() {
+    rm -f $TMP/holder && mkfifo $TMP/holder
+    psql -XAtq -v ON_ERROR_STOP=1 <$TMP/holder >$TMP/holder.out 2>&1 &
+    local hp=$! ep
+    exec 3>$TMP/holder
+    echo "SELECT pg_advisory_lock(hashtext('abgleich.reconcile'));" >&3
+    wait_for true
+    $ABGLEICH escalate --as-of $1 --letters $2 >/dev/null &
+    ep=$!
+    wait_for false
+    printf '%s;\nSELECT pg_advisory_unlock(hashtext(%s));\n' "$3" "'abgleich.reconcile'" >&3
+    exec 3>&-
+    wait $hp || fail "the session holding the lock: $(cat $TMP/holder.out)"
+    wait $ep || fail "escalate racing a reconcile"
+}
 
 # camt ID DATE AMOUNT REFERENCE: a statement with one credit naming REFERENCE.
 camt() {
@@ -154,6 +183,30 @@ assert_eq "instalments|2850|2027-02-08|2027-02-16|2850" "$(life $K3)" "two parts
 assert_eq "dunning|3850" "$(life $K7 | cut -d'|' -f1,2)" "K7 dunned"
 $ABGLEICH case $K7 --instalments 2 --first 2027-02-17 --as-of 2027-01-08 >/dev/null
 assert_eq "instalments|3850|2027-02-17|2027-02-25|3850" "$(life $K7)" "K7: the relief ends if the first part is unpaid on 24 Feb"
+
+# sql/070: the office lengthens the grace to 14 days on 8 Jan.  The reliefs
+# granted before keep the 7 days they were granted with: K1, K3, K7, K10
+# and M2 lapse by them below, and the limitation rests by them (before 070
+# all of them moved: K3 was still kept on 16 Feb, K10's and M2's rest grew
+# by 7 days).  It goes back to 7 before M2's new plan of 2030; a plan
+# granted under 14 days keeps them (the database of its own at the end).
+grace() { q "SELECT string_agg(DISTINCT p.grace_days::text, ',') FROM abgleich.claim_relief_parts p JOIN abgleich.claims c ON c.id = p.claim_id WHERE c.reference = '$1'"; }
+q "UPDATE abgleich.fines_config SET relief_grace_days = 14" >/dev/null
+assert_eq "instalments|3850|2027-02-17|2027-02-25|3850" "$(life $K7)" "K7 keeps its 7 days of grace"
+assert_eq "instalments|2850|2027-02-08|2027-02-16|2850" "$(life $K3)" "K3 keeps its 7 days of grace"
+# 070's backfill, run again on values made wrong: a plan gets the grace its
+# grant's reason states (7), a deferral (no grace in its reason, none to
+# lapse by) the setting of now.
+q "ALTER TABLE abgleich.claim_relief_parts DISABLE TRIGGER claim_relief_parts_no_update;
+   UPDATE abgleich.claim_relief_parts SET grace_days = 99;
+   ALTER TABLE abgleich.claim_relief_parts ENABLE TRIGGER claim_relief_parts_no_update" >/dev/null
+sed -n '/^ALTER TABLE abgleich.claim_relief_parts DISABLE TRIGGER/,/^ALTER TABLE abgleich.claim_relief_parts ENABLE TRIGGER/p' \
+    sql/070_relief_grace_granted.sql >$TMP/070_backfill.sql
+grep -q "^UPDATE abgleich.claim_relief_parts p" $TMP/070_backfill.sql || fail "070's backfill block not found"
+psql -XAtq -v ON_ERROR_STOP=1 -f $TMP/070_backfill.sql >/dev/null
+assert_eq "7 7 7 7 7 14 14" "$(for r in $K1 $K3 $K7 $K10 $M2 $K4 $K9; do grace $r; done | tr '\n' ' ' | sed 's/ $//')" \
+    "the backfill: a plan's grace from its grant's reason, a deferral's the setting"
+expect_exit 1 q "UPDATE abgleich.claim_relief_parts SET grace_days = 14"
 
 # 55.67 EUR pay the first two parts: due on the third now.  The claim
 # index's delta (the snapshot's path) gives the same due day as a full load.
@@ -282,6 +335,7 @@ assert_match "^Vollstreckungsverjährung \(§ 34 OWiG\): die Frist endete am 11.
 # 16 Mar: a new relief on 1 Mar is refused, and the night of 16 Mar bars
 # the claim instead of writing that the remainder is due at once.
 assert_eq "dunning|2030-02-02" "$(life $M2 | cut -d'|' -f1)|$(lim $M2)" "M2: 70 days of rest"
+q "UPDATE abgleich.fines_config SET relief_grace_days = 7" >/dev/null
 $ABGLEICH case $M2 --instalments 2 --first 2030-01-21 --as-of 2030-01-13 >/dev/null
 assert_eq "instalments|5350|2030-01-21|2030-01-29|5350|-" "$(life $M2)|$(lim $M2)" "M2's new plan rests the limitation"
 expect_exit 3 $ABGLEICH case $M2 --defer-to 2030-06-01 --as-of 2030-03-01
@@ -333,7 +387,7 @@ export ABGLEICH_DB="$ABGLEICH_DB dbname=$PGDATABASE"
 $ABGLEICH init 2>/dev/null
 $ABGLEICH import tickets --as-of 2026-11-05 $F/tickets.csv 2>/dev/null
 $ABGLEICH escalate --as-of 2026-11-10 --letters /dev/null >/dev/null
-for k in $K1 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
+for k in $K1 $K4 $K6 $K9; do $ABGLEICH case $k --driver-known --as-of 2026-11-10 >/dev/null; done
 $ABGLEICH escalate --as-of 2026-11-25 --letters /dev/null >/dev/null
 $ABGLEICH case $K1 --instalments 3 --first 2027-01-15 --as-of 2026-12-01 >/dev/null
 $ABGLEICH case $K1 --defer-to 2027-03-01 --as-of 2027-01-10 >/dev/null
@@ -345,3 +399,32 @@ $ABGLEICH case $K9 --instalments 2 --first 2027-01-15 --as-of 2026-12-01 >/dev/n
 pay $K9 8350
 $ABGLEICH escalate --as-of 2027-06-01 --letters /dev/null >/dev/null
 assert_eq "paid|8350|2027-01-15|-|0|-" "$(life $K9)|$(lim $K9)" "a plan paid in full"
+
+# A plan granted under 14 days of grace keeps them when the office goes
+# back to 7 (sql/070): K4, dunned on 1 Jun, in 2 parts from Thu 15 Jul.
+# Kept on 29 Jul (under 7 days it lapsed on the 23rd), lapsed on the 30th;
+# the limitation rested the 58 days from 2 Jun to 30 Jul.
+q "UPDATE abgleich.fines_config SET relief_grace_days = 14" >/dev/null
+$ABGLEICH case $K4 --instalments 2 --first 2027-07-15 --as-of 2027-06-02 >/dev/null
+q "UPDATE abgleich.fines_config SET relief_grace_days = 7" >/dev/null
+assert_eq "14" "$(grace $K4)" "the grace of the grant recorded with the parts"
+assert_match "a part unpaid 14 days after its day ends the relief" "$(last_event $K4 reason)" "the grant states its grace"
+assert_eq "instalments|8350|2027-07-15|2027-07-30|8350|-" "$(life $K4)|$(lim $K4)" "14 days of grace, as granted"
+$ABGLEICH --json account --reference $K4 >$TMP/acc4.json
+assert_eq "2027-07-30" "$(q "SELECT '$(cat $TMP/acc4.json)'::jsonb->'claims'->0->>'next_step_date'")" "the account's next step, as granted"
+$ABGLEICH escalate --as-of 2027-07-29 --letters /dev/null >/dev/null
+assert_eq "instalments" "$(life $K4 | cut -d'|' -f1)" "kept within the 14 days"
+# The night of the lapse a reconcile run holds the lock when escalate
+# starts and books 10 EUR for K4 meanwhile (escalate_racing): escalate,
+# which waits for it, sees them, and so must the lapse's letter, which is
+# dated by the event's created_at (before the fix escalate's transaction
+# began before it waited: the letter left the 10 EUR out and asked for
+# 83.50 EUR, while the reason said 73.50).
+escalate_racing 2027-07-30 $TMP/race.csv \
+    "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 1000, 'manual' FROM abgleich.claims WHERE reference = '$K4'"
+assert_eq "relief_lapsed|8350|2027-07-30|2027-08-14|7350" "$(life $K4)" "lapsed after the 14 days"
+assert_match "the remaining 73.50 EUR are due at once" "$(last_event $K4 reason)" "the lapse counts the 10 EUR"
+grep -q "^$K4;.*;Wegfall der Zahlungserleichterung, sofort fällig;2027-07-30;55,00;25,00;3,50;83,50;10,00;73,50;2027-07-30;;;$" $TMP/race.csv \
+    || fail "the lapse letter counts the payment escalate saw: $(cat $TMP/race.csv)"
+assert_match "^die Rate fällig am 15.07.2027 ist nicht innerhalb von 14 Tagen bezahlt" "$(last_event $K4 reason_de)" "the lapse names the grace granted"
+assert_eq "2030-01-21" "$(lim $K4)" "rested from the grant to the lapse by its terms, 58 days"
