@@ -249,3 +249,66 @@ for f in blz_other blz_long; do
     assert_eq "" "$(how)" "$f: another account: not tied"
     assert_eq "batch_without_details=4500" "$(open_k)" "$f: the total stays with the clerk"
 done
+
+# --- 7. KREF+ in the Sammler's :86: is the customer's reference of the batch
+# (the PmtInfId of its pain file), which the camt.054 states as
+# Btch/PmtInfId (ownref054_pmt.xml: PMT-7, MsgId MSG-7, no bank reference
+# of the entry): it ties them (payment_information, sql/069), even without
+# a count, in both orders.  Before, KREF+ was not read: a total without a
+# count and a bank reference both state was never tied.
+for order in 940-054 054-940; do
+    fresh "kref_${order/-/_}"
+    if [ $order = 940-054 ]; then
+        rec a $B/sammler940_kref.sta
+        assert_eq "0|PMT-7" "$(q "SELECT batch_txs || '|' || batch_kref FROM abgleich.bank_transactions")" \
+            "kref $order: a total without count, its KREF+ stored"
+        rec b $B/ownref054_pmt.xml
+    else rec a $B/ownref054_pmt.xml; rec b $B/sammler940_kref.sta; fi
+    grep -q '"batches_resolved":1' $TMP/b.json || fail "kref $order: settled: $(cat $TMP/b.json) $(cat $TMP/b.txt)"
+    assert_eq "payment_information|true" "$(how)" "kref $order: tied by the batch's reference"
+    assert_eq "" "$(open_k)" "kref $order: nothing left for a clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "kref $order: the single payments pay"
+    assert_eq "2" "$(q "SELECT batch_txs FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id WHERE s.format = 'MT940'")" \
+        "kref $order: the camt.054's count is the total's"
+    assert_match "verknüpft über die Kundenreferenz des Sammlers \(im MT940 KREF\+, in der camt.054 Btch/PmtInfId\)" \
+        "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'batch_resolved'")" "kref $order: says how"
+done
+
+# KREF+ that is the camt.054's MsgId (a bank that puts it there) neither ties
+# nor parts them: without a count not tied, with one tied by the facts.
+# KREF+ that is neither says another batch: not tied even by the facts
+# (before: amount_day_count).
+sed 's/KREF+PMT-7/KREF+MSG-7/' $B/sammler940_kref.sta >$TMP/kref_msg.sta
+sed 's/KREF+PMT-7?21Kassenzeichen/KREF+MSG-7?21SAMMLER-ANZAHL 2 Kassenzeichen/' $B/sammler940_kref.sta >$TMP/kref_msg2.sta
+sed 's/KREF+PMT-7?21Kassenzeichen/KREF+PMT-9?21SAMMLER-ANZAHL 2 Kassenzeichen/' $B/sammler940_kref.sta >$TMP/kref_other2.sta
+grep -q "KREF+MSG-7?21SAMMLER-ANZAHL 2" $TMP/kref_msg2.sta && grep -q "KREF+PMT-9?21SAMMLER-ANZAHL 2" $TMP/kref_other2.sta ||
+    fail "the KREF+ variants"
+for pair in kref_msg: kref_msg2:amount_day_count kref_other2:; do
+    f=${pair%:*} want=${pair#*:}
+    for order in 940-054 054-940; do
+        fresh "${f}_${order/-/_}"
+        if [ $order = 940-054 ]; then rec a $TMP/$f.sta; rec b $B/ownref054_pmt.xml
+        else rec a $B/ownref054_pmt.xml; rec b $TMP/$f.sta; fi
+        if [ -n "$want" ]; then
+            assert_eq "$want|true" "$(how)" "$f $order: tied by $want"
+            assert_eq "" "$(open_k)" "$f $order: nothing left for a clerk"
+        else
+            assert_eq "" "$(how)" "$f $order: not tied"
+            assert_eq "batch_without_details=4500" "$(open_k)" "$f $order: the total stays with the clerk"
+        fi
+        assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$f $order: the camt.054 pays its own"
+    done
+done
+
+# Two Sammler of one day, amount and count, KREF+PMT-8 and KREF+PMT-7: the
+# camt.054 of PMT-7 settles the second (before: neither, ambiguous), in both
+# orders; the first stays with the clerk.
+for order in 940-054 054-940; do
+    fresh "kref_two_${order/-/_}"
+    if [ $order = 940-054 ]; then rec a $B/sammler940_kref2.sta; rec b $B/ownref054_pmt.xml
+    else rec a $B/ownref054_pmt.xml; rec b $B/sammler940_kref2.sta; fi
+    assert_eq "payment_information|true" "$(how)" "kref two $order: one tied"
+    assert_eq "2" "$(q "SELECT l.stmt_entry FROM abgleich.entry_links l")" "kref two $order: the one of PMT-7"
+    assert_eq "batch_without_details=4500" "$(open_k)" "kref two $order: the other stays with the clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "kref two $order: the single payments pay"
+done
