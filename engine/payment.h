@@ -62,6 +62,11 @@ typedef struct payment {
     const char *entry_ref;      /* Ntry/AcctSvcrRef, even where the transaction has its own */
     const char *batch_msg_id;   /* Ntry/NtryDtls/Btch/MsgId */
     const char *batch_pmt_inf_id; /* Ntry/NtryDtls/Btch/PmtInfId */
+    /* MT940: the KREF+ of a Sammler's :86:, the originator's reference of
+     * the batch (the PmtInfId of its pain file, which a camt.054 states as
+     * Btch/PmtInfId; some banks put the MsgId there, sql/069); "" or NULL
+     * when none. */
+    const char *batch_kref;
     int64_t entry_cents;        /* Ntry/Amt: the entry's booked amount, > 0 */
     char entry_direction;       /* Ntry/CdtDbtInd: PAY_CREDIT or PAY_DEBIT */
     uint32_t entry_txs;         /* transactions of the entry (1 for one without details) */

@@ -307,6 +307,7 @@ static void tx_begin(camt_reader *r)
     t->p.acct_svcr_ref = t->p.end_to_end_id = t->p.debtor_name = t->p.debtor_iban = "";
     t->p.remittance = t->p.creditor_ref = t->p.bank_tx_code = t->p.entry_info = "";
     t->p.return_reason = t->p.entry_ref = t->p.batch_msg_id = t->p.batch_pmt_inf_id = "";
+    t->p.batch_kref = ""; /* an MT940 Sammler's only */
     if (r->e.tail)
         r->e.tail->next = t;
     else

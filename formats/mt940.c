@@ -317,7 +317,7 @@ static void entry_begin(mt940_reader *r)
     memset(p, 0, sizeof *p);
     p->acct_svcr_ref = p->end_to_end_id = p->debtor_name = p->debtor_iban = "";
     p->remittance = p->creditor_ref = p->bank_tx_code = p->entry_info = "";
-    p->return_reason = "";
+    p->return_reason = p->batch_kref = "";
     snprintf(p->status, sizeof p->status, "%s", r->st_942 ? "PDNG" : "BOOK");
     snprintf(p->currency, sizeof p->currency, "%s", r->st_ccy);
     p->entry_no = ++r->st.entries;

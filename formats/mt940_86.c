@@ -6,9 +6,9 @@
  * Data in: the field text of a ':86:' (UTF-8, lines joined by '\n') and
  * the waiting entry's ':61:' (r->p, r->type, r->supplement); data out: the
  * entry's remittance, entry_info, debtor name and account, end_to_end_id,
- * gvc, bank_tx_code, return_reason and batch fields, strings in the entry
- * arena.  mt940_sepa_keyword (mt940.h) is the same keyword search on its
- * own text.
+ * gvc, bank_tx_code, return_reason and batch fields (a Sammler's KREF+ in
+ * batch_kref), strings in the entry arena.  mt940_sepa_keyword (mt940.h)
+ * is the same keyword search on its own text.
  *
  * ':86:': 'GVC?NN..' is structured (line breaks removed first, as banks
  * wrap through subfield tags); ?00 booking text -> entry_info, ?20-?29 and
@@ -517,6 +517,11 @@ static void collective(mt940_reader *r)
     count_text(r, r->supplement, strlen(r->supplement), &count);
     p->batch = (uint8_t)by;
     p->batch_txs = count > 0 ? (uint32_t)count : 0;
+    /* KREF+ of a Sammler is the originator's reference of the file, which
+     * its camt.054 states as Btch/PmtInfId (jobs/entrylink.c ties them by
+     * it, sql/069); of a single payment it is the payer's, not kept. */
+    n = keyword(&r->j, "KREF", &v);
+    p->batch_kref = keep(r, v, n);
 }
 
 /* :86: of the waiting entry. */

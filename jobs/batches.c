@@ -28,7 +28,9 @@
     "CASE k.how WHEN 'bank_reference' THEN CASE k.kind WHEN 'MT940' THEN 'die Bankreferenz"    \
     " (im MT940 nach // in :61:, in der camt.054 AcctSvcrRef)' ELSE"                           \
     " 'die Bankreferenz (AcctSvcrRef)' END"                                                     \
-    " WHEN 'payment_information' THEN 'die Sammler-Referenz (Btch/PmtInfId)'"                 \
+    " WHEN 'payment_information' THEN CASE k.kind WHEN 'MT940' THEN 'die Kundenreferenz des"   \
+    " Sammlers (im MT940 KREF+, in der camt.054 Btch/PmtInfId)' ELSE"                           \
+    " 'die Sammler-Referenz (Btch/PmtInfId)' END"                                               \
     " WHEN 'batch_message' THEN 'die Nachrichten-Referenz des Sammlers (Btch/MsgId)'"          \
     " WHEN 'end_to_end' THEN 'End-to-End-Referenzen'"                                          \
     " ELSE 'Betrag, Buchungstag und Postenzahl, die nur auf diese passen' END"
@@ -36,7 +38,9 @@
     "CASE k.how WHEN 'bank_reference' THEN CASE k.kind WHEN 'MT940' THEN 'the bank reference"  \
     " (the MT940 :61: after //, the camt.054 AcctSvcrRef)' ELSE"                               \
     " 'the bank reference (AcctSvcrRef)' END"                                                   \
-    " WHEN 'payment_information' THEN 'the batch reference (Btch/PmtInfId)'"                  \
+    " WHEN 'payment_information' THEN CASE k.kind WHEN 'MT940' THEN 'the customer"             \
+    " reference of the batch (the MT940 KREF+, the camt.054 Btch/PmtInfId)' ELSE"              \
+    " 'the batch reference (Btch/PmtInfId)' END"                                                \
     " WHEN 'batch_message' THEN 'the batch message id (Btch/MsgId)'"                            \
     " WHEN 'end_to_end' THEN 'end-to-end ids'"                                                 \
     " ELSE 'amount, booking day and count, which fit these alone' END"

@@ -264,7 +264,9 @@ static void put_row(const entrylink *l, jsonw *w, const payment *p, uint32_t seq
     jsonw_kint(w, "statement_id", strtoll(l->stmt_id, NULL, 10));
     jsonw_kint(w, "entry_no", p->entry_no);
     jsonw_kint(w, "tx_no", p->tx_no);
-    jsonw_kstr(w, "account", l->account); /* the statement's, as write_tx_row stores it */
+    /* The statement's account, as write_tx_row stores it; the SQL ties an
+     * MT940's "BLZ/account" by its plain IBAN (abgleich.tie_account, sql/068). */
+    jsonw_kstr(w, "account", l->account);
     jsonw_kstr(w, "booking_date", p->booking_date);
     jsonw_kint(w, "amount_cents", p->amount_cents);
     jsonw_kstr(w, "direction", dir);
@@ -280,6 +282,7 @@ static void put_row(const entrylink *l, jsonw *w, const payment *p, uint32_t seq
         jsonw_kint(w, "batch_txs", entrylink_batch_txs(p)); /* 0: its count unstated */
     opt_str(w, "batch_msg_id", p->batch_msg_id);
     opt_str(w, "batch_pmt_inf_id", p->batch_pmt_inf_id);
+    opt_str(w, "batch_kref", p->batch_kref); /* an MT940 Sammler's KREF+ (sql/069) */
     jsonw_obj_end(w);
 }
 

@@ -120,6 +120,7 @@ static void write_entry_cols(pgsink *db, const payment *p)
         pgsink_copy_null(db);
     copy_opt_str(db, p->batch_msg_id);
     copy_opt_str(db, p->batch_pmt_inf_id);
+    copy_opt_str(db, p->batch_kref); /* an MT940 Sammler's KREF+ (sql/069) */
 }
 
 /* The stored account, booking date, entry and transaction number must be
@@ -276,7 +277,7 @@ static int stash(reconciler *r, const payment *p)
     const char **fields[] = {&it->p.acct_svcr_ref, &it->p.end_to_end_id, &it->p.debtor_name,
                              &it->p.debtor_iban,   &it->p.remittance,    &it->p.creditor_ref,
                              &it->p.bank_tx_code,  &it->p.entry_info,   &it->p.entry_ref,
-                             &it->p.batch_msg_id,  &it->p.batch_pmt_inf_id};
+                             &it->p.batch_msg_id,  &it->p.batch_pmt_inf_id, &it->p.batch_kref};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
         const char *src = *fields[i];
         if (!(*fields[i] = keep(r->batch, src)))
@@ -302,7 +303,7 @@ int rec_start_tx_copy(reconciler *r)
                                " creditor_ref, bank_tx_code, entry_info, returned, return_reason,"
                                " charges_cents, tx_key, provisional, entry_ref, entry_cents,"
                                " entry_txs, batch_txs, batch_msg_id, batch_pmt_inf_id,"
-                               " seen_file, seen_seq) FROM STDIN");
+                               " batch_kref, seen_file, seen_seq) FROM STDIN");
     if (rc == AB_OK)
         r->copy_open = 1;
     return rc;

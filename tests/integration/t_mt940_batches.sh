@@ -203,3 +203,112 @@ grep -q "MT940" $TMP/067_fill.sql || fail "067's backfill not found"
 psql -XAtq -v ON_ERROR_STOP=1 -f $TMP/067_fill.sql >/dev/null
 assert_eq "MT940:0 camt:" "$(q "SELECT string_agg(CASE WHEN s.format = 'MT940' THEN 'MT940' ELSE 'camt' END || ':' || coalesce(t.batch_txs::text, ''), ' ' ORDER BY s.format = 'MT940' DESC) FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id")" \
     "067: the MT940 Sammler keeps its 0, the camt.053 total has no stated count stored as 0"
+
+# --- 6. a :25: of bank code and account number (50010517/5407324931, the
+# pre-SEPA form): tied to the camt.054 of its IBAN DE44500105175407324931,
+# which is the plain derivation of it (sql/068), in both orders, with and
+# without a count; the derived IBAN is compared, never stored or shown.
+# Before 068 it was never tied (the account is one of the shared facts).
+assert_eq "DE89370400440532013000|DE44500105175407324931|DE44500105175407324931" \
+    "$(q "SELECT abgleich.tie_account('37040044/0532013000') || '|' || abgleich.tie_account('50010517/5407324931') || '|' || abgleich.tie_account('DE44500105175407324931')")" \
+    "the plain derivation (DE89 3704 0044 0532 0130 00 is the well-known example)"
+assert_eq "10020030/12345678901|DE1234|37040044/0000000000|37040044/05320130EUR|1234/0532013000" \
+    "$(q "SELECT concat_ws('|', abgleich.tie_account('10020030/12345678901'), abgleich.tie_account('DE1234'), abgleich.tie_account('37040044/0000000000'), abgleich.tie_account('37040044/05320130EUR'), abgleich.tie_account('1234/0532013000'))")" \
+    "no derivation where it is not exact: 11 digits, no BLZ form, all zeros, letters, a short bank code"
+assert_eq "50010517/5407324931 DE44500105175407324931" \
+    "$(q "SELECT array_to_string(abgleich.tie_accounts('DE44500105175407324931'), ' ')")" "its stored forms"
+assert_eq "10020030/1234567 10020030/01234567 10020030/001234567 10020030/0001234567" \
+    "$(q "SELECT string_agg(a, ' ' ORDER BY length(a)) FROM unnest(abgleich.tie_accounts(abgleich.tie_account('10020030/1234567'))) a WHERE a LIKE '%/%'")" \
+    "an account number with and without its leading zeros"
+for order in 940-054 054-940; do
+    for pair in sammler940_blz:ownref054:bank_reference sammler940_blz_nocount:ownref054:bank_reference \
+                sammler940_blz:ownref054_bare:amount_day_count; do
+        IFS=: read -r stmt ntf want <<<"$pair"
+        fresh "${stmt}_${ntf}_${order/-/_}"
+        if [ $order = 940-054 ]; then rec a $B/$stmt.sta; rec b $B/$ntf.xml
+        else rec a $B/$ntf.xml; rec b $B/$stmt.sta; fi
+        grep -q '"batches_resolved":1' $TMP/b.json || fail "$stmt $ntf $order: settled: $(cat $TMP/b.json) $(cat $TMP/b.txt)"
+        assert_eq "$want|true" "$(how)" "$stmt $ntf $order: tied by $want"
+        assert_eq "" "$(open_k)" "$stmt $ntf $order: nothing left for a clerk"
+        assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$stmt $ntf $order: the single payments pay"
+        assert_eq "50010517/5407324931" \
+            "$(q "SELECT string_agg(DISTINCT t.account, ' ') FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id WHERE s.format = 'MT940'")" \
+            "$stmt $ntf $order: the MT940's account is stored as stated, never as the derived IBAN"
+        assert_eq "50010517/5407324931" "$(q "SELECT account FROM abgleich.statements WHERE format = 'MT940'")" \
+            "$stmt $ntf $order: the statement too"
+    done
+done
+# Another account number (its derived IBAN is not the camt.054's), and an
+# account of 13 digits that has no plain derivation: never tied.
+sed 's#^:25:.*#:25:50010517/5407324932#' $B/sammler940.sta >$TMP/blz_other.sta
+sed 's#^:25:.*#:25:50010517/5407324931001#' $B/sammler940.sta >$TMP/blz_long.sta
+for f in blz_other blz_long; do
+    fresh "$f"
+    rec a $B/ownref054.xml
+    rec b $TMP/$f.sta
+    assert_eq "" "$(how)" "$f: another account: not tied"
+    assert_eq "batch_without_details=4500" "$(open_k)" "$f: the total stays with the clerk"
+done
+
+# --- 7. KREF+ in the Sammler's :86: is the customer's reference of the batch
+# (the PmtInfId of its pain file), which the camt.054 states as
+# Btch/PmtInfId (ownref054_pmt.xml: PMT-7, MsgId MSG-7, no bank reference
+# of the entry): it ties them (payment_information, sql/069), even without
+# a count, in both orders.  Before, KREF+ was not read: a total without a
+# count and a bank reference both state was never tied.
+for order in 940-054 054-940; do
+    fresh "kref_${order/-/_}"
+    if [ $order = 940-054 ]; then
+        rec a $B/sammler940_kref.sta
+        assert_eq "0|PMT-7" "$(q "SELECT batch_txs || '|' || batch_kref FROM abgleich.bank_transactions")" \
+            "kref $order: a total without count, its KREF+ stored"
+        rec b $B/ownref054_pmt.xml
+    else rec a $B/ownref054_pmt.xml; rec b $B/sammler940_kref.sta; fi
+    grep -q '"batches_resolved":1' $TMP/b.json || fail "kref $order: settled: $(cat $TMP/b.json) $(cat $TMP/b.txt)"
+    assert_eq "payment_information|true" "$(how)" "kref $order: tied by the batch's reference"
+    assert_eq "" "$(open_k)" "kref $order: nothing left for a clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "kref $order: the single payments pay"
+    assert_eq "2" "$(q "SELECT batch_txs FROM abgleich.bank_transactions t JOIN abgleich.statements s ON s.id = t.statement_id WHERE s.format = 'MT940'")" \
+        "kref $order: the camt.054's count is the total's"
+    assert_match "verknüpft über die Kundenreferenz des Sammlers \(im MT940 KREF\+, in der camt.054 Btch/PmtInfId\)" \
+        "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'batch_resolved'")" "kref $order: says how"
+done
+
+# KREF+ that is the camt.054's MsgId (a bank that puts it there) neither ties
+# nor parts them: without a count not tied, with one tied by the facts.
+# KREF+ that is neither says another batch: not tied even by the facts
+# (before: amount_day_count).
+sed 's/KREF+PMT-7/KREF+MSG-7/' $B/sammler940_kref.sta >$TMP/kref_msg.sta
+sed 's/KREF+PMT-7?21Kassenzeichen/KREF+MSG-7?21SAMMLER-ANZAHL 2 Kassenzeichen/' $B/sammler940_kref.sta >$TMP/kref_msg2.sta
+sed 's/KREF+PMT-7?21Kassenzeichen/KREF+PMT-9?21SAMMLER-ANZAHL 2 Kassenzeichen/' $B/sammler940_kref.sta >$TMP/kref_other2.sta
+grep -q "KREF+MSG-7?21SAMMLER-ANZAHL 2" $TMP/kref_msg2.sta && grep -q "KREF+PMT-9?21SAMMLER-ANZAHL 2" $TMP/kref_other2.sta ||
+    fail "the KREF+ variants"
+for pair in kref_msg: kref_msg2:amount_day_count kref_other2:; do
+    f=${pair%:*} want=${pair#*:}
+    for order in 940-054 054-940; do
+        fresh "${f}_${order/-/_}"
+        if [ $order = 940-054 ]; then rec a $TMP/$f.sta; rec b $B/ownref054_pmt.xml
+        else rec a $B/ownref054_pmt.xml; rec b $TMP/$f.sta; fi
+        if [ -n "$want" ]; then
+            assert_eq "$want|true" "$(how)" "$f $order: tied by $want"
+            assert_eq "" "$(open_k)" "$f $order: nothing left for a clerk"
+        else
+            assert_eq "" "$(how)" "$f $order: not tied"
+            assert_eq "batch_without_details=4500" "$(open_k)" "$f $order: the total stays with the clerk"
+        fi
+        assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "$f $order: the camt.054 pays its own"
+    done
+done
+
+# Two Sammler of one day, amount and count, KREF+PMT-8 and KREF+PMT-7: the
+# camt.054 of PMT-7 settles the second (before: neither, ambiguous), in both
+# orders; the first stays with the clerk.
+for order in 940-054 054-940; do
+    fresh "kref_two_${order/-/_}"
+    if [ $order = 940-054 ]; then rec a $B/sammler940_kref2.sta; rec b $B/ownref054_pmt.xml
+    else rec a $B/ownref054_pmt.xml; rec b $B/sammler940_kref2.sta; fi
+    assert_eq "payment_information|true" "$(how)" "kref two $order: one tied"
+    assert_eq "2" "$(q "SELECT l.stmt_entry FROM abgleich.entry_links l")" "kref two $order: the one of PMT-7"
+    assert_eq "batch_without_details=4500" "$(open_k)" "kref two $order: the other stays with the clerk"
+    assert_eq "400000010033=2500 400000010050=2000" "$(paid)" "kref two $order: the single payments pay"
+done

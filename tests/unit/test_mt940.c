@@ -32,7 +32,7 @@ typedef struct got {
         unsigned entry_no;
         int batch;
         unsigned batch_txs, entry_txs;
-        char gvc[4], eref[40], edir;
+        char gvc[4], eref[40], edir, kref[48];
         long long ecents;
     } p[MAXP];
     char account[64], stmt_id[96], format[8], currency[4];
@@ -127,6 +127,7 @@ static void record(struct gpay *q, const payment *p)
     q->batch_txs = p->batch_txs;
     snprintf(q->gvc, sizeof q->gvc, "%s", p->gvc);
     snprintf(q->eref, sizeof q->eref, "%s", p->entry_ref ? p->entry_ref : "(null)");
+    snprintf(q->kref, sizeof q->kref, "%s", p->batch_kref ? p->batch_kref : "(null)");
     q->ecents = p->entry_cents;
     q->entry_txs = p->entry_txs;
     q->edir = p->entry_direction;
@@ -136,7 +137,8 @@ static int on_pay(void *ctx, const statement *s, const payment *p)
 {
     got *g = ctx;
     const char *str[] = {p->acct_svcr_ref, p->end_to_end_id, p->debtor_name, p->debtor_iban,
-                         p->remittance,    p->creditor_ref,  p->bank_tx_code, p->entry_info};
+                         p->remittance,    p->creditor_ref,  p->bank_tx_code, p->entry_info,
+                         p->batch_kref};
     for (size_t i = 0; i < sizeof str / sizeof str[0]; i++) {
         cr_assert_not_null(str[i]);
         g->bad_utf8 |= !utf8_ok(str[i]);
@@ -695,6 +697,35 @@ Test(mt940_sammler, credit_with_count_is_a_batch_total)
     cr_assert_eq(g.p[0].ecents, 4500);
     cr_assert_eq(g.p[0].edir, 'C');
     cr_assert_eq(g.p[0].entry_txs, 1);
+    /* KREF+ of a Sammler: the customer's reference of the batch, which its
+     * camt.054 states as Btch/PmtInfId (sql/069). */
+    cr_assert_str_eq(g.p[0].kref, "PMT-7");
+}
+
+Test(mt940_sammler, kref_of_a_sammler_only)
+{
+    /* A PmtInfId of 35 characters runs over a full ?2x subfield into the
+     * next (as banks write it, without repeating the keyword) and ends
+     * where a subfield is not full; a single payment's KREF+ is the
+     * payer's reference of that payment, not a batch's: not kept. */
+    static got g;
+    char d[2048], err[512];
+    doc(d, sizeof d, "C261120EUR0,", "C261121EUR70,",
+        ":61:2611211121C45,00NMSCNONREF\r\n"
+        ":86:192?00SEPA-SAMMLER?20KREF+STADT-KASSE-20261121-L?21S-00000004711?22Lastschrift\r\n"
+        "einzug?23Anzahl 2\r\n"
+        ":61:2611211121C25,00NTRFNONREF\r\n"
+        ":86:166?00GUTSCHRIFT?20EREF+E-1?21KREF+K-1?22SVWZ+400000010017\r\n");
+    cr_assert_eq(read_mem(d, 0, &g, err), AB_OK, "%s", err);
+    cr_assert_eq(g.np, 2);
+    cr_assert_eq(g.p[0].batch, PAY_BATCH_GVC);
+    cr_assert_eq(g.p[0].batch_txs, 2);
+    cr_assert_str_eq(g.p[0].kref, "STADT-KASSE-20261121-LS-00000004711");
+    cr_assert_eq(g.p[1].batch, PAY_BATCH_NONE);
+    cr_assert_str_eq(g.p[1].kref, "");
+    static got h;
+    cr_assert_eq(read_mem(d, 1, &h, err), AB_OK, "%s", err);
+    cr_assert_eq(h.hash, g.hash, "byte by byte, the same");
 }
 
 Test(mt940_sammler, debit_count_wrapped_over_subfields)
