@@ -33,9 +33,14 @@
  * after the invoices' new state is committed, so a failed or invalid run
  * leaves neither: a file the bank would refuse never reaches it, and a run
  * killed before its commit leaves no file that a second run would pay
- * again.  The MsgId carries the run's first invoice: unique per run.
+ * again.  A run killed after its commit leaves OUT.tmp, the only copy of
+ * its file: a later run refuses to start while it is there, and creates
+ * its own OUT.tmp exclusively (O_EXCL), so that it never writes over or
+ * removes another run's file.  The MsgId carries the run's first invoice:
+ * unique per run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,14 +395,41 @@ static void pain_tx(FILE *f, const pgsink_result *res, int i)
     fprintf(f, "    </RmtInf>\n   </CdtTrfTxInf>\n");
 }
 
-static int write_pain(const char *tmp, run *r, const pgsink_result *res, const char *ok)
+/* OUT.tmp left behind: a run killed after its commit and before link()
+ * (the file under its .tmp name is then the only copy of a run whose
+ * invoices are in payment), or a run writing it now.  Never written over,
+ * never removed: a clerk decides. */
+static int tmp_left(const char *tmp, const char *out)
+{
+    log_error("%s exists: a payment run was killed after it put its invoices in payment and"
+              " before it put its file in place, and this may be the only copy of that run (or"
+              " another pay is writing it now); nothing was paid.  If no pay is running, check"
+              " it against the invoices in payment with payment_file %s, rename it to %s and"
+              " upload it; then run pay again", tmp, out, out);
+    return AB_E_INVAL;
+}
+
+/* Into tmp, which this run creates (O_EXCL: never another run's file);
+ * *created says whether it did, so that only its own file is removed. */
+static int write_pain(const char *tmp, const char *out, run *r, const pgsink_result *res,
+                      const char *ok, bool *created)
 {
     char now[32];
     time_t t = time(NULL);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", localtime(&t));
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0 && errno == EEXIST)
+        return tmp_left(tmp, out);
+    if (fd < 0) {
+        log_error("%s: %s; nothing was paid", tmp, strerror(errno));
         return AB_E_IO;
+    }
+    *created = true;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return AB_E_IO;
+    }
     pain_head(f, r, now);
     for (int i = 0; i < pgsink_result_rows(res); i++)
         if (ok[i])
@@ -475,13 +507,15 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
     char tmp[4096], *ok = NULL;
-    bool committed = false;
+    bool committed = false, created = false;
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     if (access(out, F_OK) == 0) {
         log_error("%s exists: a payment file is never overwritten (it may not be uploaded yet)",
                   out);
         return AB_E_INVAL;
     }
+    if (access(tmp, F_OK) == 0)
+        return tmp_left(tmp, out);
     int rc = pgsink_begin(db);
     if (rc == AB_OK)
         rc = select_run(db, due_by, &res);
@@ -510,7 +544,7 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
                 break;
             }
         r->msg_id = msg;
-        rc = write_pain(tmp, r, res, ok);
+        rc = write_pain(tmp, out, r, res, ok, &created);
         if (rc == AB_OK)
             rc = check_pain(tmp, out);
         if (rc == AB_OK)
@@ -523,7 +557,7 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
                       " it is %s: move it there before the upload", out, strerror(errno), tmp);
             committed = true; /* tmp is the only copy of the run: kept */
             rc = AB_E_IO;
-        } else {
+        } else if (created) {
             unlink(tmp);
         }
     }

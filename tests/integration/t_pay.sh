@@ -135,3 +135,24 @@ valid $TMP/p.xml
 cdtr() { xp "string(//*[local-name()='CdtTrfTxInf'][.//*[local-name()='EndToEndId']='ABG-$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'")']//*[local-name()='Cdtr']/*[local-name()='Nm'])" $TMP/p.xml; }
 assert_eq "Factoring Bank AG" "$(cdtr P-1)" "the payee is the creditor beside its IBAN"
 assert_eq "Lieferant Zwei GmbH" "$(cdtr P-2)" "without a payee, the seller"
+
+# --- 5: a run killed between its commit and putting its file in place ------
+# It leaves its invoices in payment and its file as OUT.tmp, the only copy.
+# The next run with the same --out wrote its own file over it and removed
+# it: the first run's invoices stayed in payment with no file ever uploaded.
+inv K-1 'Lieferant Kill' 'Rechnung K-1'
+$ABGLEICH import invoices $TMP/K-1.xml 2>/dev/null
+kl approve K-1 >/dev/null 2>&1
+echo "RUN-1 FILE, the only copy" > $TMP/k.xml.tmp
+expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/k.xml $PAY
+grep -q "$TMP/k.xml.tmp exists: a payment run was killed after it put its invoices in payment .*rename it to $TMP/k.xml and upload it; then run pay again" $TMP/stderr ||
+    fail "a left-behind .tmp: $(cat $TMP/stderr)"
+assert_eq "RUN-1 FILE, the only copy" "$(cat $TMP/k.xml.tmp)" "the only copy of the killed run is kept as it was"
+[ ! -e $TMP/k.xml ] || fail "a file was put in place beside the killed run's"
+assert_eq "approved" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = 'K-1'")" "nothing paid"
+# Recovered as the message says: the next run pays.
+mv $TMP/k.xml.tmp $TMP/k0.xml
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/k.xml $PAY 2>$TMP/k.txt || fail "pay after the recovery: $(cat $TMP/k.txt)"
+valid $TMP/k.xml
+[ ! -e $TMP/k.xml.tmp ] || fail "the run's own .tmp is left"
+assert_eq "in_payment" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = 'K-1'")" "K-1 paid by the next run"
