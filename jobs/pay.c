@@ -347,7 +347,12 @@ static void pain_head(FILE *f, const run *r, const char *now)
     el(f, "    ", "Nm", r->name);
     fprintf(f, "   </InitgPty>\n  </GrpHdr>\n  <PmtInf>\n");
     el(f, "   ", "PmtInfId", r->msg_id);
-    fprintf(f, "   <PmtMtd>TRF</PmtMtd>\n   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n"
+    /* BtchBookg false: one debit per transfer.  Without it a bank may book
+     * the run as one debit of the control sum (German banks do by default),
+     * which pays no single invoice (invoice_debit_pairs pairs a debit of an
+     * invoice's amount), and every invoice would stay in payment. */
+    fprintf(f, "   <PmtMtd>TRF</PmtMtd>\n   <BtchBookg>false</BtchBookg>\n"
+               "   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n"
                "   <PmtTpInf>\n    <SvcLvl>\n     <Cd>SEPA</Cd>\n    </SvcLvl>\n   </PmtTpInf>\n"
                "   <ReqdExctnDt>\n    <Dt>%s</Dt>\n   </ReqdExctnDt>\n   <Dbtr>\n",
             r->n, ctrl, r->exec_date);

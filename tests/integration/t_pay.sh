@@ -157,9 +157,11 @@ valid $TMP/k.xml
 [ ! -e $TMP/k.xml.tmp ] || fail "the run's own .tmp is left"
 assert_eq "in_payment" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = 'K-1'")" "K-1 paid by the next run"
 
-# --- 6: our account as a clerk types it --------------------------------------
-# An --account with spaces passed the IBAN check and was written as typed,
-# so the file failed its schema check and nothing was paid.
+# --- 6: one debit per transfer, and our account as a clerk types it ----------
+# Without <BtchBookg> a bank books the run as one debit of the control sum
+# (batch booking is the default), which pays no single invoice: each stayed
+# in payment.  An --account with spaces passed the IBAN check and was
+# written as typed, so the file failed its schema check and nothing was paid.
 inv B-1 'Lieferant Eins' 'Rechnung B-1'
 inv B-2 'Lieferant Zwei' 'Rechnung B-2'
 $ABGLEICH import invoices $TMP/B-1.xml $TMP/B-2.xml 2>/dev/null
@@ -169,4 +171,6 @@ $ABGLEICH pay --due-by 2026-12-31 --out $TMP/b.xml --account "DE02 1203 0000 000
 valid $TMP/b.xml
 assert_eq DE02120300000000202051 "$(xp "string(//*[local-name()='DbtrAcct']//*[local-name()='IBAN'])" $TMP/b.xml)" \
     "our IBAN written as the schema wants it"
+assert_eq "false" "$(xp "string(//*[local-name()='PmtInf']/*[local-name()='BtchBookg'])" $TMP/b.xml)" \
+    "the file asks for a debit per transfer, which reconcile pairs with its invoice"
 assert_eq "in_payment|in_payment" "$(q "SELECT string_agg(status, '|') FROM abgleich.invoices WHERE invoice_number IN ('B-1', 'B-2')")" "B-1 and B-2 paid"
