@@ -141,14 +141,20 @@ static void stored_iban_say(pgsink_result *res, const approve_ctx *a, const char
 {
     const char *seller = pgsink_result_value(res, 0, C_SELLER);
     const char *old = pgsink_result_isnull(res, 0, C_IBAN) ? "-" : pgsink_result_value(res, 0, C_IBAN);
+    const char *importer = pgsink_result_value(res, 0, C_IMPORTER);
+    char not_them[160];
+    if (strcmp(importer, a->who))
+        snprintf(not_them, sizeof not_them, a->en ? "%s and %s" : "%s und %s", a->who, importer);
+    else
+        snprintf(not_them, sizeof not_them, "%s", a->who);
     log_info("invoice %s of %s: payee IBAN %s replaced by %s; not approved", number, seller, old,
              a->iban);
     printf(a->en ? "invoice %s of %s: new payee IBAN %s stored (was %s); NOT approved: a login"
-                   " other than %s and %s approves it (four eyes)\n"
+                   " other than %s approves it (four eyes)\n"
                  : "Rechnung %s von %s: neue IBAN des Empfängers %s gespeichert (bisher %s);"
-                   " NICHT freigegeben: ein anderes Login als %s und %s gibt sie frei"
+                   " NICHT freigegeben: ein anderes Login als %s gibt sie frei"
                    " (Vier-Augen-Prinzip)\n",
-           number, seller, a->iban, old, a->who, pgsink_result_value(res, 0, C_IMPORTER));
+           number, seller, a->iban, old, not_them);
 }
 
 static int approve_row(pgsink *db, pgsink_result *res, const approve_ctx *a)

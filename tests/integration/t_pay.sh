@@ -77,8 +77,10 @@ assert_eq "returned|returned" "$(q "SELECT string_agg(status, '|') FROM abgleich
 expect_exit 3 kl approve I-1 --iban "DE89 3704 0044 0532 0130 01"
 grep -q "not a valid IBAN" $TMP/stderr || fail "a wrong check digit: $(cat $TMP/stderr)"
 # The importer's login types the new account, another approves it (sql/075).
-$ABGLEICH approve I-1 --iban "de89 3704 0044 0532 0130 00" 2>$TMP/i.txt || fail "approve --iban: $(cat $TMP/i.txt)"
+$ABGLEICH --lang en approve I-1 --iban "de89 3704 0044 0532 0130 00" >$TMP/i.out 2>$TMP/i.txt || fail "approve --iban: $(cat $TMP/i.txt)"
 grep -q "replaced by DE89370400440532013000" $TMP/i.txt || fail "the change is logged as stored: $(cat $TMP/i.txt)"
+grep -q "^invoice I-1 of Lieferant Eins: new payee IBAN DE89370400440532013000 stored (was DE79000000001234567890); NOT approved: a login other than $(q "SELECT session_user") approves it (four eyes)$" $TMP/i.out ||
+    fail "--iban tells the clerk another login approves: $(cat $TMP/i.out)"
 kl approve I-1 2>$TMP/i.txt || fail "approve after --iban: $(cat $TMP/i.txt)"
 assert_eq "approved|DE89370400440532013000|" "$(q "SELECT status, iban, bic FROM abgleich.invoices WHERE invoice_number = 'I-1'")" \
     "the IBAN stored as the schema wants it, the old bank's BIC gone (sql/042)"
