@@ -7,9 +7,12 @@
  *       database login, which must not be the one that imported the
  *       invoice (four eyes: sql/011's CHECK on logins sql/032 records),
  *       nor the one that took it out of payment (set it open again while
- *       it was in payment, reset_by, sql/051); who and when are kept.  --iban replaces the payee's bank details
- *       of a transfer that came back: of one invoice, stored without spaces
- *       and in upper case, as the payment file needs it.
+ *       it was in payment, reset_by, sql/051), nor the one that last
+ *       changed its payment terms (terms_by, sql/075); who and when are
+ *       kept.  It prints the payee, IBAN and amount it approved.  --iban
+ *       replaces the payee's bank details of a transfer that came back: of
+ *       one invoice, stored without spaces and in upper case, as the
+ *       payment file needs it, and left for another login to approve.
  *   pay --due-by DATE --out FILE.xml --account IBAN --name NAME [--bic BIC]
  *       [--execution-date DATE]
  *       every approved invoice with a positive amount in EUR, a valid payee
@@ -30,9 +33,14 @@
  * after the invoices' new state is committed, so a failed or invalid run
  * leaves neither: a file the bank would refuse never reaches it, and a run
  * killed before its commit leaves no file that a second run would pay
- * again.  The MsgId carries the run's first invoice: unique per run.
+ * again.  A run killed after its commit leaves OUT.tmp, the only copy of
+ * its file: a later run refuses to start while it is there, and creates
+ * its own OUT.tmp exclusively (O_EXCL), so that it never writes over or
+ * removes another run's file.  The MsgId carries the run's first invoice:
+ * unique per run.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +51,7 @@
 #include "../engine/date.h"
 #include "../engine/einvcheck.h"
 #include "../engine/log.h"
+#include "../engine/money.h"
 #include "../engine/pgsink.h"
 #include "../engine/sepa.h"
 #include "../engine/ticketcheck.h"
@@ -57,67 +66,156 @@ static const char *opt(int argc, char **argv, const char *name)
     return NULL;
 }
 
-/* Why invoice row 0 of res (id, status, imported_by, iban, amount, seller,
- * submitted_by, reset_by) cannot
- * be approved by `who` with payee IBAN `iban` (NULL: as imported), or NULL. */
-static const char *refusal(pgsink_result *res, const char *who, const char *iban)
+/* The invoice row approve looks at, locked until its transaction ends:
+ * what it prints is what it approves. */
+enum { C_ID, C_STATUS, C_IMPORTER, C_IBAN, C_CENTS, C_SELLER, C_SUBMITTER, C_RESET, C_TERMS,
+       C_PAYEE, C_BIC, C_CCY };
+static const char approve_select[] =
+    "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by,"
+    "   reset_by, terms_by, coalesce(nullif(btrim(payee_name), ''), seller_name), bic, currency"
+    " FROM abgleich.invoices"
+    " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)"
+    " ORDER BY id FOR UPDATE";
+
+typedef struct approve_ctx {
+    const char *seller, *who, *iban; /* iban: --iban, normalised, or NULL */
+    int en;                          /* --lang en */
+} approve_ctx;
+
+static bool col_is(const pgsink_result *res, int col, const char *who)
 {
-    const char *status = pgsink_result_value(res, 0, 1);
+    return !pgsink_result_isnull(res, 0, col) && !strcmp(pgsink_result_value(res, 0, col), who);
+}
+
+/* Why invoice row 0 of res cannot be approved by `who`, or NULL.  Four
+ * eyes: not by its importer, the owner of the file serve imported it from,
+ * the login that took it out of payment (sql/051), nor the login that last
+ * changed its payment terms (sql/075). */
+static const char *refusal(pgsink_result *res, const char *who)
+{
+    const char *status = pgsink_result_value(res, 0, C_STATUS);
     if (strcmp(status, "open") && strcmp(status, "returned"))
         return "is not open (nor returned by the bank)";
-    if (!strcmp(pgsink_result_value(res, 0, 2), who))
+    if (col_is(res, C_IMPORTER, who))
         return "was imported by this login, which cannot also approve it (four eyes)";
-    if (!pgsink_result_isnull(res, 0, 6) && !strcmp(pgsink_result_value(res, 0, 6), who))
+    if (col_is(res, C_SUBMITTER, who))
         return "was handed in by this login (the owner of the file serve imported), which"
                " cannot also approve it (four eyes)";
-    if (!pgsink_result_isnull(res, 0, 7) && !strcmp(pgsink_result_value(res, 0, 7), who))
+    if (col_is(res, C_RESET, who))
         return "was taken out of payment by this login (set open again while in payment),"
                " which cannot also approve it again: another login does (four eyes)";
-    if (iban && strcmp(status, "returned"))
-        return "--iban replaces the bank details of a transfer that came back; this one did not";
-    if (iban && !einvcheck_iban(iban))
-        return "--iban is not a valid IBAN";
-    if (!iban && strtoll(pgsink_result_value(res, 0, 4), NULL, 10) > 0 &&
-        (pgsink_result_isnull(res, 0, 3) || !einvcheck_iban(pgsink_result_value(res, 0, 3))))
+    if (col_is(res, C_TERMS, who))
+        return "had its payment terms (payee account, name, currency or a higher amount) last"
+               " changed by this login, which cannot also approve them: another login does"
+               " (four eyes)";
+    if (strtoll(pgsink_result_value(res, 0, C_CENTS), NULL, 10) > 0 &&
+        (pgsink_result_isnull(res, 0, C_IBAN) ||
+         !einvcheck_iban(pgsink_result_value(res, 0, C_IBAN))))
         return "has no valid payee IBAN; it cannot be paid by transfer";
     return NULL;
 }
 
-static int approve_one(pgsink *db, const char *number, const char *seller, const char *who,
-                       const char *iban)
+/* Why --iban cannot replace the payee's account of row 0, or NULL. */
+static const char *iban_refusal(pgsink_result *res, const char *iban)
 {
-    const char *params[] = {number, seller};
+    if (strcmp(pgsink_result_value(res, 0, C_STATUS), "returned"))
+        return "--iban replaces the bank details of a transfer that came back; this one did not";
+    if (!einvcheck_iban(iban))
+        return "--iban is not a valid IBAN";
+    return NULL;
+}
+
+/* approve --iban: the payee's new account is stored, and the old bank's
+ * BIC cleared (sql/042), but not approved: the database now names this
+ * login as the one who changed the terms (sql/075), and another login
+ * approves them, seeing the new IBAN.  Before, one login chose the account
+ * and approved it in one step. */
+static int store_iban(pgsink *db, pgsink_result *res, const approve_ctx *a)
+{
+    const char *up[] = {pgsink_result_value(res, 0, C_ID), a->iban};
+    return pgsink_query(db, "UPDATE abgleich.invoices SET iban = $2, bic = NULL"
+                            " WHERE id = $1::bigint AND status = 'returned'", 2, up, NULL);
+}
+
+static void stored_iban_say(pgsink_result *res, const approve_ctx *a, const char *number)
+{
+    const char *seller = pgsink_result_value(res, 0, C_SELLER);
+    const char *old = pgsink_result_isnull(res, 0, C_IBAN) ? "-" : pgsink_result_value(res, 0, C_IBAN);
+    const char *importer = pgsink_result_value(res, 0, C_IMPORTER);
+    char not_them[160];
+    if (strcmp(importer, a->who))
+        snprintf(not_them, sizeof not_them, a->en ? "%s and %s" : "%s und %s", a->who, importer);
+    else
+        snprintf(not_them, sizeof not_them, "%s", a->who);
+    log_info("invoice %s of %s: payee IBAN %s replaced by %s; not approved", number, seller, old,
+             a->iban);
+    printf(a->en ? "invoice %s of %s: new payee IBAN %s stored (was %s); NOT approved: a login"
+                   " other than %s approves it (four eyes)\n"
+                 : "Rechnung %s von %s: neue IBAN des Empfängers %s gespeichert (bisher %s);"
+                   " NICHT freigegeben: ein anderes Login als %s gibt sie frei"
+                   " (Vier-Augen-Prinzip)\n",
+           number, seller, a->iban, old, not_them);
+}
+
+static int approve_row(pgsink *db, pgsink_result *res, const approve_ctx *a)
+{
+    const char *up[] = {pgsink_result_value(res, 0, C_ID)};
+    return pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved',"
+                            " approved_by = session_user, approved_at = now()"
+                            " WHERE id = $1::bigint AND status IN ('open', 'returned')",
+                        1, up, NULL);
+}
+
+/* What was approved: the payee, the account and the amount the payment run
+ * will pay, as the clerk approving them must see them (on stdout, in the
+ * clerk's language; the log line stays English). */
+static void approved_say(pgsink_result *res, const approve_ctx *a, const char *number)
+{
+    char eur[32], bic[48] = "";
+    int64_t cents = strtoll(pgsink_result_value(res, 0, C_CENTS), NULL, 10);
+    if (a->en)
+        money_format(cents, eur, sizeof eur);
+    else
+        money_format_de(cents, eur, sizeof eur);
+    if (!pgsink_result_isnull(res, 0, C_BIC) && *pgsink_result_value(res, 0, C_BIC))
+        snprintf(bic, sizeof bic, ", BIC %s", pgsink_result_value(res, 0, C_BIC));
+    const char *iban = pgsink_result_isnull(res, 0, C_IBAN) ? "-" : pgsink_result_value(res, 0, C_IBAN);
+    const char *seller = pgsink_result_value(res, 0, C_SELLER);
+    log_info("invoice %s of %s approved by %s", number, seller, a->who);
+    printf(a->en ? "invoice %s of %s approved by %s: %s %s to %s, IBAN %s%s\n"
+                 : "Rechnung %s von %s freigegeben durch %s: %s %s an %s, IBAN %s%s\n",
+           number, seller, a->who, eur, pgsink_result_value(res, 0, C_CCY),
+           pgsink_result_value(res, 0, C_PAYEE), iban, bic);
+}
+
+/* One invoice in a transaction of its own, its row locked from the look
+ * to the change: what is printed is what was approved. */
+static int approve_one(pgsink *db, const approve_ctx *a, const char *number)
+{
+    const char *params[] = {number, a->seller};
     pgsink_result *res = NULL;
-    int rc = pgsink_query(db,
-        "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by,"
-        "   reset_by"
-        " FROM abgleich.invoices"
-        " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)",
-        2, params, &res);
-    if (rc < 0)
-        return rc;
-    int n = pgsink_result_rows(res);
-    const char *why = n == 0 ? "not found among the accepted invoices"
-                      : n > 1 ? "several sellers have one of this number; say which with --seller"
-                              : refusal(res, who, iban);
-    if (why) {
-        log_error("invoice %s: %s", number, why);
-        pgsink_result_free(res);
-        return AB_E_REJECTED;
-    }
-    const char *up[] = {pgsink_result_value(res, 0, 0), iban};
-    rc = pgsink_query(db, "UPDATE abgleich.invoices SET status = 'approved',"
-                          " approved_by = session_user, approved_at = now(),"
-                          " iban = coalesce($2, iban),"
-                          /* the old bank's BIC must not travel with a new IBAN (sql/042) */
-                          " bic = CASE WHEN $2::text IS NULL THEN bic END"
-                          " WHERE id = $1::bigint AND status IN ('open', 'returned')",
-                      2, up, NULL);
-    if (rc == AB_OK && iban)
-        log_info("invoice %s of %s: payee IBAN %s replaced by %s", number,
-                 pgsink_result_value(res, 0, 5), pgsink_result_value(res, 0, 3), iban);
+    int rc = pgsink_begin(db);
     if (rc == AB_OK)
-        log_info("invoice %s of %s approved by %s", number, pgsink_result_value(res, 0, 5), who);
+        rc = pgsink_query(db, approve_select, 2, params, &res);
+    if (rc == AB_OK) {
+        int n = pgsink_result_rows(res);
+        const char *why = n == 0  ? "not found among the accepted invoices"
+                          : n > 1 ? "several sellers have one of this number; say which with --seller"
+                          : a->iban ? iban_refusal(res, a->iban)
+                                    : refusal(res, a->who);
+        if (why) {
+            log_error("invoice %s: %s", number, why);
+            rc = AB_E_REJECTED;
+        } else {
+            rc = (a->iban ? store_iban : approve_row)(db, res, a);
+        }
+    }
+    if (rc == AB_OK)
+        rc = pgsink_commit(db);
+    else
+        pgsink_rollback(db);
+    if (rc == AB_OK)
+        (a->iban ? stored_iban_say : approved_say)(res, a, number);
     pgsink_result_free(res);
     return rc;
 }
@@ -182,7 +280,8 @@ int job_approve(const cli_opts *o, int argc, char **argv)
             i++;
             continue;
         }
-        int r = approve_one(db, argv[i], seller, who, iban);
+        approve_ctx a = {.seller = seller, .who = who, .iban = iban, .en = !strcmp(o->lang, "en")};
+        int r = approve_one(db, &a, argv[i]);
         if (r == AB_E_DB)
             log_error("database: %s", pgsink_error(db));
         if (rc == AB_OK || r == AB_E_DB)
@@ -254,7 +353,12 @@ static void pain_head(FILE *f, const run *r, const char *now)
     el(f, "    ", "Nm", r->name);
     fprintf(f, "   </InitgPty>\n  </GrpHdr>\n  <PmtInf>\n");
     el(f, "   ", "PmtInfId", r->msg_id);
-    fprintf(f, "   <PmtMtd>TRF</PmtMtd>\n   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n"
+    /* BtchBookg false: one debit per transfer.  Without it a bank may book
+     * the run as one debit of the control sum (German banks do by default),
+     * which pays no single invoice (invoice_debit_pairs pairs a debit of an
+     * invoice's amount), and every invoice would stay in payment. */
+    fprintf(f, "   <PmtMtd>TRF</PmtMtd>\n   <BtchBookg>false</BtchBookg>\n"
+               "   <NbOfTxs>%d</NbOfTxs>\n   <CtrlSum>%s</CtrlSum>\n"
                "   <PmtTpInf>\n    <SvcLvl>\n     <Cd>SEPA</Cd>\n    </SvcLvl>\n   </PmtTpInf>\n"
                "   <ReqdExctnDt>\n    <Dt>%s</Dt>\n   </ReqdExctnDt>\n   <Dbtr>\n",
             r->n, ctrl, r->exec_date);
@@ -302,14 +406,41 @@ static void pain_tx(FILE *f, const pgsink_result *res, int i)
     fprintf(f, "    </RmtInf>\n   </CdtTrfTxInf>\n");
 }
 
-static int write_pain(const char *tmp, run *r, const pgsink_result *res, const char *ok)
+/* OUT.tmp left behind: a run killed after its commit and before link()
+ * (the file under its .tmp name is then the only copy of a run whose
+ * invoices are in payment), or a run writing it now.  Never written over,
+ * never removed: a clerk decides. */
+static int tmp_left(const char *tmp, const char *out)
+{
+    log_error("%s exists: a payment run was killed after it put its invoices in payment and"
+              " before it put its file in place, and this may be the only copy of that run (or"
+              " another pay is writing it now); nothing was paid.  If no pay is running, check"
+              " it against the invoices in payment with payment_file %s, rename it to %s and"
+              " upload it; then run pay again", tmp, out, out);
+    return AB_E_INVAL;
+}
+
+/* Into tmp, which this run creates (O_EXCL: never another run's file);
+ * *created says whether it did, so that only its own file is removed. */
+static int write_pain(const char *tmp, const char *out, run *r, const pgsink_result *res,
+                      const char *ok, bool *created)
 {
     char now[32];
     time_t t = time(NULL);
     strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%S", localtime(&t));
-    FILE *f = fopen(tmp, "w");
-    if (!f)
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0666);
+    if (fd < 0 && errno == EEXIST)
+        return tmp_left(tmp, out);
+    if (fd < 0) {
+        log_error("%s: %s; nothing was paid", tmp, strerror(errno));
         return AB_E_IO;
+    }
+    *created = true;
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        return AB_E_IO;
+    }
     pain_head(f, r, now);
     for (int i = 0; i < pgsink_result_rows(res); i++)
         if (ok[i])
@@ -331,6 +462,7 @@ static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
         "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
         "   AND approved_by IS DISTINCT FROM submitted_by AND approved_by IS DISTINCT FROM reset_by"
+        "   AND approved_by IS DISTINCT FROM terms_by"
         "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
         " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
         1, params, res);
@@ -386,13 +518,15 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
 {
     pgsink_result *res = NULL;
     char tmp[4096], *ok = NULL;
-    bool committed = false;
+    bool committed = false, created = false;
     snprintf(tmp, sizeof tmp, "%s.tmp", out);
     if (access(out, F_OK) == 0) {
         log_error("%s exists: a payment file is never overwritten (it may not be uploaded yet)",
                   out);
         return AB_E_INVAL;
     }
+    if (access(tmp, F_OK) == 0)
+        return tmp_left(tmp, out);
     int rc = pgsink_begin(db);
     if (rc == AB_OK)
         rc = select_run(db, due_by, &res);
@@ -421,7 +555,7 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
                 break;
             }
         r->msg_id = msg;
-        rc = write_pain(tmp, r, res, ok);
+        rc = write_pain(tmp, out, r, res, ok, &created);
         if (rc == AB_OK)
             rc = check_pain(tmp, out);
         if (rc == AB_OK)
@@ -434,7 +568,7 @@ static int pay_run(pgsink *db, run *r, const char *due_by, const char *out)
                       " it is %s: move it there before the upload", out, strerror(errno), tmp);
             committed = true; /* tmp is the only copy of the run: kept */
             rc = AB_E_IO;
-        } else {
+        } else if (created) {
             unlink(tmp);
         }
     }
@@ -493,10 +627,15 @@ int job_pay(const cli_opts *o, int argc, char **argv)
                         " --name NAME [--bic BIC] [--execution-date YYYY-MM-DD]\n");
         return AB_E_USAGE;
     }
-    if (!einvcheck_iban(r.account)) {
+    /* As typed ("DE02 1203 ..."), written as the schema wants it: the check
+     * alone passed spaces, and the file then failed its schema check. */
+    char account[40];
+    iban_norm(account, r.account);
+    if (!einvcheck_iban(account)) {
         log_error("--account %s is not a valid IBAN", r.account);
         return AB_E_USAGE;
     }
+    r.account = account;
     char name[SEPA_NAME_MAX + 1];
     if (!sepa_text(name, SEPA_NAME_MAX, r.name)) {
         log_error("--name %s: nothing of it is in the SEPA character set", r.name);

@@ -13,7 +13,10 @@
 # says, and an invoice taken out of payment approved again only by another
 # login; (sql/056) the ledger rows of an invoice's payment and return only as
 # the statement says; (sql/060) an invoice whose transfer went out with
-# another amount is not set open again.  Each check fails without its fix.
+# another amount is not set open again; (sql/075) the login that last
+# changed an invoice's payment terms (payee account, name, currency, a
+# higher amount) does not approve it, and approve --iban approves nothing.
+# Each check fails without its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -344,7 +347,20 @@ assert_eq "paid|10700" "$(row DP-1)" "DP-1 still paid"
 # paid again, and the new debit marks it paid (below).
 bounce DP-1
 assert_eq "returned|10700|0" "$(row DP-1)|$(paid_sum DP-1)" "a transfer that came back: returned, the payment reversed"
-kl approve DP-1 --iban DE89370400440532013000 2>/dev/null || fail "a returned invoice is approved again with a new IBAN"
+# approve --iban stores the payee's new account and approves nothing
+# (sql/075): before, the login that chose the account approved it in the
+# same step, four eyes by one pair.  Another login approves, seeing it.
+kl approve DP-1 --iban DE89370400440532013000 >$TMP/dp_iban.txt 2>/dev/null || fail "a returned invoice takes a new IBAN"
+grep -q "Rechnung DP-1 von \[Seller name\]: neue IBAN des Empfängers DE89370400440532013000 gespeichert (bisher DE79000000001234567890); NICHT freigegeben: ein anderes Login als kassenleiterin und einkauf gibt sie frei" $TMP/dp_iban.txt ||
+    fail "approve --iban says the invoice waits for another login: $(cat $TMP/dp_iban.txt)"
+assert_eq "returned|DE89370400440532013000|kassenleiterin" "$(q "SELECT status || '|' || iban || '|' || terms_by FROM abgleich.invoices WHERE invoice_number = 'DP-1'")" \
+    "the new IBAN stored, not approved, who changed it recorded"
+expect_exit 3 kl approve DP-1
+grep -q "invoice DP-1: had its payment terms .* last changed by this login, which cannot also approve them" $TMP/stderr ||
+    fail "the login that chose the account approved it: $(cat $TMP/stderr)"
+km approve DP-1 >$TMP/dp_ok.txt 2>/dev/null || fail "another login approves the new account"
+grep -q "Rechnung DP-1 von \[Seller name\] freigegeben durch kaemmerer: 107,00 EUR an \[Seller name\], IBAN DE89370400440532013000$" $TMP/dp_ok.txt ||
+    fail "approve names the payee, the IBAN and the amount it approved: $(cat $TMP/dp_ok.txt)"
 kl pay --due-by 2026-12-31 --out $TMP/dp_b.xml $PAY 2>/dev/null
 assert_eq "1 0" "$(e2e_count $TMP/dp_b.xml DP-1) $(e2e_count $TMP/dp_b.xml DP-2)" "DP-1 paid again after its return; DP-2 not twice"
 # (b) In payment, set approved again straight away, or open and approved
@@ -502,3 +518,67 @@ kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "the day's sta
 qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'" >/dev/null ||
     fail "PC-1 set open once the day's statement came without its debit: $(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'")"
 assert_eq "open|0" "$(row PC-1 | cut -d'|' -f1)|$(paid_sum PC-1)" "PC-1 open, nothing paid"
+
+# 13. Who last changed the payment terms cannot approve them (sql/075).  An
+# open invoice's IBAN, BIC and amount were the treasury's to change (column
+# grants of 032, 033, 042) and nobody recorded who did: the approving login
+# set its own account on an invoice einkauf imported (or raised the amount
+# to 9 999.00), approved it itself, and the run paid it there.
+gen $TMP/fec.xml FE-C
+gen $TMP/fed.xml FE-D
+gen $TMP/fee.xml FE-E
+gen $TMP/fef.xml FE-F
+ek import invoices $TMP/fec.xml $TMP/fed.xml $TMP/fee.xml $TMP/fef.xml >/dev/null 2>&1
+terms() { q "SELECT status || '|' || iban || '|' || amount_due_cents || '|' || coalesce(terms_by, '') || '|' || coalesce(approved_by, '') FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+assert_eq "open|DE79000000001234567890|10700||" "$(terms FE-C)" "as imported, nobody changed its terms"
+qk "UPDATE abgleich.invoices SET iban = 'DE89370400440532013000', bic = NULL WHERE invoice_number = 'FE-C'" >/dev/null ||
+    fail "the treasury corrects an open invoice's IBAN"
+qk "UPDATE abgleich.invoices SET amount_due_cents = 999900 WHERE invoice_number = 'FE-D'" >/dev/null ||
+    fail "the treasury corrects an open invoice's amount"
+assert_eq "open|DE89370400440532013000|10700|kassenleiterin|" "$(terms FE-C)" "who set the IBAN recorded"
+assert_eq "open|DE79000000001234567890|999900|kassenleiterin|" "$(terms FE-D)" "who raised the amount recorded"
+for inv in FE-C FE-D; do
+    expect_exit 3 kl approve $inv
+    grep -q "invoice $inv: had its payment terms (payee account, name, currency or a higher amount) last changed by this login" $TMP/stderr ||
+        fail "$inv approved by the login that changed its terms: $(cat $TMP/stderr)"
+    refused qk "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = '$inv'" \
+        "invoice $inv: its payment terms .* were last changed by kassenleiterin .*another login approves it \(four eyes\)" \
+        "$inv approved by SQL by the login that changed its terms"
+done
+# Changed and approved in one statement: the same.
+refused qk "UPDATE abgleich.invoices SET iban = 'DE89370400440532013000', status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'FE-E'" \
+    "invoice FE-E: its payment terms .* were last changed by kassenleiterin" "the IBAN changed and approved in one UPDATE"
+# The payee's name, the seller's (the creditor's when no payee is named) and
+# the currency, which only the owner may change, count as well.
+for col in "payee_name = 'Jemand'" "seller_name = 'Jemand'" "currency = 'USD'"; do
+    out=$(psql -XAtq -v ON_ERROR_STOP=1 -c "BEGIN; UPDATE abgleich.invoices SET $col WHERE invoice_number = 'FE-F'; SELECT terms_by FROM abgleich.invoices WHERE invoice_number = 'FE-F'; ROLLBACK" 2>&1)
+    assert_eq "$(q "SELECT session_user")" "$out" "SET $col is a change of the payment terms"
+done
+qk "UPDATE abgleich.invoices SET amount_due_cents = 10000 WHERE invoice_number = 'FE-F'" >/dev/null
+q "UPDATE abgleich.invoices SET due_date = '2026-12-01' WHERE invoice_number = 'FE-F'"
+assert_eq "open|DE79000000001234567890|10000||" "$(terms FE-F)" "a lower amount or another due date is no change of the payee's terms"
+kl approve FE-F >/dev/null 2>&1 || fail "the login that lowered an invoice approves it"
+# The column is the database's: no group writes it, nor does the owner.
+refused qk "UPDATE abgleich.invoices SET terms_by = NULL WHERE invoice_number = 'FE-C'" \
+    "permission denied" "a treasury login wiped who changed the terms"
+refused q "UPDATE abgleich.invoices SET terms_by = 'einkauf' WHERE invoice_number = 'FE-C'" \
+    "who changed the payment terms of invoice FE-C is recorded by the database" "who changed the terms was rewritten"
+qk "INSERT INTO abgleich.invoices (document_id, invoice_number, type_code, seller_key, seller_name, currency, iban, amount_due_cents, invoiced_cents, terms_by, terms_at) SELECT document_id, 'FE-X', type_code, seller_key, seller_name, currency, iban, amount_due_cents, invoiced_cents, 'kaemmerer', now() FROM abgleich.invoices WHERE invoice_number = 'FE-C'" >/dev/null ||
+    fail "the treasury inserts an invoice"
+assert_eq "|" "$(q "SELECT coalesce(terms_by, '') || '|' || coalesce(terms_at::text, '') FROM abgleich.invoices WHERE invoice_number = 'FE-X'")" \
+    "an INSERT naming who changed the terms is not believed"
+# Approved behind the trigger's back (as an audit would), the run does not
+# pay it either (jobs/pay.c).
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'FE-D'"
+kl pay --due-by 2026-12-31 --out $TMP/fe_c.xml $PAY 2>/dev/null
+[ -e $TMP/fe_c.xml ] && [ "$(e2e_count $TMP/fe_c.xml FE-D)" != 0 ] && fail "FE-D paid on the approval of the login that raised its amount"
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'open', approved_by = NULL, approved_at = NULL WHERE invoice_number = 'FE-D'"
+# Another login approves, and sees what it approves.
+km approve FE-C >$TMP/fe_c.txt 2>/dev/null || fail "another login approves FE-C"
+grep -q "^Rechnung FE-C von \[Seller name\] freigegeben durch kaemmerer: 107,00 EUR an \[Seller name\], IBAN DE89370400440532013000$" $TMP/fe_c.txt ||
+    fail "approve prints payee, IBAN and amount: $(cat $TMP/fe_c.txt)"
+km --lang en approve FE-D >$TMP/fe_d.txt 2>/dev/null || fail "another login approves FE-D"
+grep -q "^invoice FE-D of \[Seller name\] approved by kaemmerer: 9999.00 EUR to \[Seller name\], IBAN DE79000000001234567890" $TMP/fe_d.txt ||
+    fail "approve prints payee, IBAN and amount, in English: $(cat $TMP/fe_d.txt)"
+kl pay --due-by 2026-12-31 --out $TMP/fe_cd.xml $PAY 2>/dev/null
+assert_eq "1 1" "$(e2e_count $TMP/fe_cd.xml FE-C) $(e2e_count $TMP/fe_cd.xml FE-D)" "paid once a second login approved"

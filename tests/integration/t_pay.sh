@@ -6,6 +6,7 @@
 #    ; and line breaks reached the bank, which refuses the whole file;
 #  - approve --iban takes an IBAN as a clerk types it (spaces, lower case),
 #    clears the old BIC (sql/042), and is refused for more than one invoice;
+#    another login approves the new account (sql/075);
 #  - pay --execution-date is never in the past and never a day TARGET2 is
 #    closed; without it, the same rule applies to today;
 #  - the creditor beside the IBAN is the payee an invoice names (BT-59),
@@ -75,8 +76,12 @@ grep -q -- "--iban names one payee's account: approve one invoice with it" $TMP/
 assert_eq "returned|returned" "$(q "SELECT string_agg(status, '|') FROM abgleich.invoices WHERE invoice_number IN ('I-1', 'I-2')")" "nothing approved"
 expect_exit 3 kl approve I-1 --iban "DE89 3704 0044 0532 0130 01"
 grep -q "not a valid IBAN" $TMP/stderr || fail "a wrong check digit: $(cat $TMP/stderr)"
-kl approve I-1 --iban "de89 3704 0044 0532 0130 00" 2>$TMP/i.txt || fail "approve --iban: $(cat $TMP/i.txt)"
+# The importer's login types the new account, another approves it (sql/075).
+$ABGLEICH --lang en approve I-1 --iban "de89 3704 0044 0532 0130 00" >$TMP/i.out 2>$TMP/i.txt || fail "approve --iban: $(cat $TMP/i.txt)"
 grep -q "replaced by DE89370400440532013000" $TMP/i.txt || fail "the change is logged as stored: $(cat $TMP/i.txt)"
+grep -q "^invoice I-1 of Lieferant Eins: new payee IBAN DE89370400440532013000 stored (was DE79000000001234567890); NOT approved: a login other than $(q "SELECT session_user") approves it (four eyes)$" $TMP/i.out ||
+    fail "--iban tells the clerk another login approves: $(cat $TMP/i.out)"
+kl approve I-1 2>$TMP/i.txt || fail "approve after --iban: $(cat $TMP/i.txt)"
 assert_eq "approved|DE89370400440532013000|" "$(q "SELECT status, iban, bic FROM abgleich.invoices WHERE invoice_number = 'I-1'")" \
     "the IBAN stored as the schema wants it, the old bank's BIC gone (sql/042)"
 assert_eq "returned|DE79000000001234567890" "$(q "SELECT status, iban FROM abgleich.invoices WHERE invoice_number = 'I-2'")" "the other untouched"
@@ -132,3 +137,42 @@ valid $TMP/p.xml
 cdtr() { xp "string(//*[local-name()='CdtTrfTxInf'][.//*[local-name()='EndToEndId']='ABG-$(q "SELECT id FROM abgleich.invoices WHERE invoice_number = '$1'")']//*[local-name()='Cdtr']/*[local-name()='Nm'])" $TMP/p.xml; }
 assert_eq "Factoring Bank AG" "$(cdtr P-1)" "the payee is the creditor beside its IBAN"
 assert_eq "Lieferant Zwei GmbH" "$(cdtr P-2)" "without a payee, the seller"
+
+# --- 5: a run killed between its commit and putting its file in place ------
+# It leaves its invoices in payment and its file as OUT.tmp, the only copy.
+# The next run with the same --out wrote its own file over it and removed
+# it: the first run's invoices stayed in payment with no file ever uploaded.
+inv K-1 'Lieferant Kill' 'Rechnung K-1'
+$ABGLEICH import invoices $TMP/K-1.xml 2>/dev/null
+kl approve K-1 >/dev/null 2>&1
+echo "RUN-1 FILE, the only copy" > $TMP/k.xml.tmp
+expect_exit 3 $ABGLEICH pay --due-by 2026-12-31 --out $TMP/k.xml $PAY
+grep -q "$TMP/k.xml.tmp exists: a payment run was killed after it put its invoices in payment .*rename it to $TMP/k.xml and upload it; then run pay again" $TMP/stderr ||
+    fail "a left-behind .tmp: $(cat $TMP/stderr)"
+assert_eq "RUN-1 FILE, the only copy" "$(cat $TMP/k.xml.tmp)" "the only copy of the killed run is kept as it was"
+[ ! -e $TMP/k.xml ] || fail "a file was put in place beside the killed run's"
+assert_eq "approved" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = 'K-1'")" "nothing paid"
+# Recovered as the message says: the next run pays.
+mv $TMP/k.xml.tmp $TMP/k0.xml
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/k.xml $PAY 2>$TMP/k.txt || fail "pay after the recovery: $(cat $TMP/k.txt)"
+valid $TMP/k.xml
+[ ! -e $TMP/k.xml.tmp ] || fail "the run's own .tmp is left"
+assert_eq "in_payment" "$(q "SELECT status FROM abgleich.invoices WHERE invoice_number = 'K-1'")" "K-1 paid by the next run"
+
+# --- 6: one debit per transfer, and our account as a clerk types it ----------
+# Without <BtchBookg> a bank books the run as one debit of the control sum
+# (batch booking is the default), which pays no single invoice: each stayed
+# in payment.  An --account with spaces passed the IBAN check and was
+# written as typed, so the file failed its schema check and nothing was paid.
+inv B-1 'Lieferant Eins' 'Rechnung B-1'
+inv B-2 'Lieferant Zwei' 'Rechnung B-2'
+$ABGLEICH import invoices $TMP/B-1.xml $TMP/B-2.xml 2>/dev/null
+kl approve B-1 B-2 >/dev/null 2>&1
+$ABGLEICH pay --due-by 2026-12-31 --out $TMP/b.xml --account "DE02 1203 0000 0000 2020 51" --name Stadtkasse 2>$TMP/b.txt ||
+    fail "an account typed with spaces: $(cat $TMP/b.txt)"
+valid $TMP/b.xml
+assert_eq DE02120300000000202051 "$(xp "string(//*[local-name()='DbtrAcct']//*[local-name()='IBAN'])" $TMP/b.xml)" \
+    "our IBAN written as the schema wants it"
+assert_eq "false" "$(xp "string(//*[local-name()='PmtInf']/*[local-name()='BtchBookg'])" $TMP/b.xml)" \
+    "the file asks for a debit per transfer, which reconcile pairs with its invoice"
+assert_eq "in_payment|in_payment" "$(q "SELECT string_agg(status, '|') FROM abgleich.invoices WHERE invoice_number IN ('B-1', 'B-2')")" "B-1 and B-2 paid"

@@ -139,6 +139,13 @@ psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE t_roles_treasury2 LOGIN IN 
 set +e; as treasury approve 123456XX 2>$TMP/err.txt; rc=$?; set -e
 [ $rc -eq 3 ] && grep -q "four eyes" $TMP/err.txt || fail "the importing login may not approve (exit $rc): $(cat $TMP/err.txt)"
 refused readonly "approve" approve 123456XX
+# Who last changed an invoice's payment terms is the database's to write
+# (sql/075): a treasury login naming another, so as to approve its own
+# change of the payee account, is refused, as is every other group.
+for g in treasury treasury2 fines readonly; do
+    sql_refused $g "UPDATE abgleich.invoices SET terms_by = 't_roles_treasury' WHERE invoice_number = '123456XX'" \
+        "who changed the payment terms named by hand"
+done
 as treasury2 approve 123456XX 2>/dev/null || fail "a second treasury login approves"
 assert_eq "approved|t_roles_treasury2|t_roles_treasury" "$(q "SELECT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE invoice_number = '123456XX'")" \
     "who imported and who approved, as the database knows them"
