@@ -4,8 +4,10 @@
  *   abgleich clarify                              list what is open
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
- *   abgleich clarify ID --close [--by NAME]       a debit, a batch total or a possible
- *                                                 duplicate sorted out elsewhere
+ *   abgleich clarify ID --close [--by NAME]       a debit, a batch total, a possible
+ *                                                 duplicate, or our own money back
+ *                                                 (credit reversal, returned transfer),
+ *                                                 sorted out elsewhere
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
  *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
@@ -238,12 +240,22 @@ static int taken_back(pgsink *db, const cli_opts *o, const char *file, const cha
  * count money twice that is gone); money that came in cannot just be
  * closed (it must go to a claim or back to the payer), unless it may be a
  * booking that another file brought already (possible_duplicate,
- * jobs/entrylink.c); a batch total without details is paid out by its
- * single payments (jobs/batches.c). */
+ * jobs/entrylink.c), or is the city's own money coming back rather than a
+ * citizen's payment: a credit reversal (RvslInd on a credit, one of our
+ * debits undone by the bank) or a transfer of ours returned without our
+ * ABG- EndToEndId (returned_transfer; with it jobs/outgoing.c settles it).
+ * Their debits were booked where they were made (the city's finance
+ * system), and so is their return: the clerk closes them, with a name in
+ * the ledger row.  A refund of ours that came back is still the citizen's
+ * money: refunded again or allocated, which stays possible.  A
+ * batch total without details is paid out by its single payments
+ * (jobs/batches.c). */
 static int fits_direction(const decision *d, int debit, const char *reason)
 {
     int batch = !strcmp(reason, "batch_without_details") || !strcmp(reason, "batch_ambiguous");
     int twice = !strcmp(reason, "possible_duplicate");
+    int own = !debit && (!strcmp(reason, "reversal_without_original") ||
+                         !strcmp(reason, "returned_transfer"));
     if (batch && !d->close) {
         log_error("clarification #%s is the total of a batch booking without details: its"
                   " single payments come with the bank's camt.054, which pay the claims and"
@@ -258,7 +270,7 @@ static int fits_direction(const decision *d, int debit, const char *reason)
                   " (clarify %s --close)", d->id, d->id);
         return AB_E_INVAL;
     }
-    if (!debit && !batch && !twice && d->close) {
+    if (!debit && !batch && !twice && !own && d->close) {
         log_error("clarification #%s is money that came in: allocate it to a claim or refund"
                   " it", d->id);
         return AB_E_INVAL;

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Money the bank took back is not a clerk's to spend again (found by the
-# money review):
+# Money the bank took back is not a clerk's to spend again, and money of the
+# city's own that came back may be closed (found by the money review):
 # 1. E-TB1 40,00 pays claim A 25,00, the 15,00 overpayment is refunded, then
 #    the bank returns the 40,00: A is open again and the refunded 15,00 are
 #    a returned_after_refund clarification.  Reversing the refund now is
@@ -9,6 +9,11 @@
 # 2. An overpayment reopened that way before the refusal (a refund_reversal
 #    row written by an older clarify) can only be closed: allocating or
 #    refunding it is refused, by hand and from a sheet.
+# 3. A credit reversal (RvslInd on a credit: one of our debits undone) and
+#    a returned transfer without our ABG- EndToEndId are the city's own
+#    money coming back, not a citizen's payment: a clerk may close them
+#    (booked where the debit was), by hand or from a sheet; a citizen's
+#    payment still cannot be closed.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20
@@ -66,3 +71,22 @@ assert_eq 2500 "$(open_of $D)" "D still unpaid"
 $ABGLEICH clarify $k1 --close --by "Frau Kluge" >/dev/null 2>&1 || fail "closing it"
 assert_eq 0 "$(open_clar $k1)" "closed"
 
+# 3. The city's own money back: closed with the clerk's name.
+kcr=$(clar_of E-TBCR C)
+krt=$(clar_of E-TBRT C)
+knr=$(clar_of E-TBNR C)
+assert_eq "reversal_without_original returned_transfer no_reference" \
+    "$(q "SELECT string_agg(reason, ' ' ORDER BY id) FROM abgleich.clarifications WHERE id IN ($kcr, $krt, $knr)")" \
+    "a credit reversal, a returned transfer, a payment without reference"
+$ABGLEICH clarify $kcr --close --by "Herr Sommer" 2>$TMP/err.txt || fail "closing the credit reversal: $(cat $TMP/err.txt)"
+assert_eq "closed|1200|Klärfall #$kcr über 12,00 EUR geschlossen durch Herr Sommer (Login $(q "SELECT session_user"))." \
+    "$(q "SELECT method || '|' || amount_cents || '|' || explanation FROM abgleich.allocations WHERE clarification_id = $kcr")" \
+    "the close is a ledger row with the clerk's name"
+$ABGLEICH clarifications -o $TMP/k2.csv 2>/dev/null
+sed -e "s/^\($krt;.*\);;;;\r\$/\1;schließen;;;Herr Sommer\r/" $TMP/k2.csv > $TMP/d2.csv
+$ABGLEICH clarify --from $TMP/d2.csv 2>$TMP/err.txt || fail "closing the returned transfer from a sheet: $(cat $TMP/err.txt)"
+assert_eq "closed|2000" "$(q "SELECT method || '|' || amount_cents FROM abgleich.allocations WHERE clarification_id = $krt")" \
+    "the returned transfer closed"
+expect_exit 3 $ABGLEICH clarify $knr --close
+grep -q "is money that came in: allocate it to a claim or refund it" $TMP/stderr || fail "a citizen's payment: $(cat $TMP/stderr)"
+assert_eq 2500 "$(open_clar $knr)" "the payment without reference stays open"
