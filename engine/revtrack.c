@@ -80,20 +80,23 @@ static size_t bucket(const revtrack *t, const char *e2e, int64_t amount)
 }
 
 int revtrack_add(revtrack *t, const char *e2e, int64_t amount_cents, uint32_t seq,
-                 uint32_t slot, int64_t cents)
+                 const uint32_t *slots, const int64_t *cents, size_t n)
 {
-    if (t->n == t->cap)
+    /* All or none (revtrack.h): the room is checked, and the one string
+     * the entries share is copied, before the first entry goes in. */
+    if (n == 0)
+        return AB_OK;
+    if (n > t->cap - t->n)
         return AB_E_LIMIT;
-    size_t b = bucket(t, e2e, amount_cents);
-    /* The transaction's earlier allocation holds the same string. */
-    uint32_t h = t->heads[b];
-    const char *s = h != NIL && t->e[h].seq == seq ? t->e[h].e2e
-                                                   : arena_strndup(t->strings, e2e, strlen(e2e));
+    const char *s = arena_strndup(t->strings, e2e, strlen(e2e));
     if (!s)
         return AB_E_LIMIT;
-    t->e[t->n] = (entry){.e2e = s, .amount_cents = amount_cents, .cents = cents, .seq = seq,
-                         .slot = slot, .next = h};
-    t->heads[b] = (uint32_t)t->n++;
+    size_t b = bucket(t, e2e, amount_cents);
+    for (size_t i = 0; i < n; i++) {
+        t->e[t->n] = (entry){.e2e = s, .amount_cents = amount_cents, .cents = cents[i],
+                             .seq = seq, .slot = slots[i], .next = t->heads[b]};
+        t->heads[b] = (uint32_t)t->n++;
+    }
     return AB_OK;
 }
 

@@ -4,8 +4,10 @@
  *   abgleich clarify                              list what is open
  *   abgleich clarify ID --claim REF [--amount EUR] [--by NAME]
  *   abgleich clarify ID --refund [--amount EUR] [--by NAME]
- *   abgleich clarify ID --close [--by NAME]       a debit, a batch total or a possible
- *                                                 duplicate sorted out elsewhere
+ *   abgleich clarify ID --close [--by NAME]       a debit, a batch total, a possible
+ *                                                 duplicate, or our own money back
+ *                                                 (credit reversal, returned transfer),
+ *                                                 sorted out elsewhere
  *   abgleich clarify --reverse ALLOCATION_ID [--by NAME]
  *   abgleich clarify --from FILE [--by NAME]      decisions from the sheet (CSV or XLSX)
  *                                                 `abgleich clarifications` wrote
@@ -19,7 +21,11 @@
  * Money that came in is allocated to a claim or refunded; money that left
  * the account without an original (a reversal or return of nothing we
  * hold, a return of money already refunded) can only be closed, once the
- * clerk has sorted it out with the bank or the payer; a decision
+ * clerk has sorted it out with the bank or the payer; so can what is
+ * open of a payment the bank took back (returned or reversed), and a
+ * clerk's refund, allocation or close of such a payment is not undone by
+ * hand (taken_back): the money would be spent a second time while
+ * returned_after_refund asks the payer for it.  A decision
  * is undone by a reversing row, never edited.  Only the engine's
  * allocations, set-offs and a clerk's own decisions can be reversed, not
  * the rows the bank's reversals and returns or the fines lifecycle wrote,
@@ -177,16 +183,79 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
     return AB_OK;
 }
 
+/* Whether the bank took back the payment of transaction (file, seq): a
+ * return or reversal reversed an allocation of it ("reversal" rows,
+ * jobs/reconcile_rev.c), or settled what was left of clarification clar
+ * ("returned").  Its money has left the account, whatever a clerk decided
+ * on it before: undoing a refund or deciding the clarification again would
+ * spend it a second time.  1: taken back, with the reason for a clerk in
+ * why (German, English with --lang en); 0: not; < 0: error. */
+static int taken_back(pgsink *db, const cli_opts *o, const char *file, const char *seq,
+                      const char *clar, char *why, size_t n)
+{
+    const char *p[] = {file, seq, clar};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT coalesce(t.end_to_end_id, ''), t.booking_date::text,"
+                              " t.returned, t.file_id, coalesce((SELECT string_agg(k.id::text,"
+                              " ', ' ORDER BY k.id) FROM abgleich.clarifications k WHERE"
+                              " k.file_id = t.file_id AND k.tx_seq = t.seq AND k.reason ="
+                              " 'returned_after_refund'), '')"
+                              " FROM abgleich.bank_transactions t WHERE (t.file_id, t.seq) IN"
+                              " (SELECT x.file_id, x.tx_seq FROM abgleich.allocations a JOIN"
+                              "  abgleich.allocations x ON x.reverses = a.id WHERE"
+                              "  a.file_id = $1::bigint AND a.tx_seq = $2::int AND"
+                              "  x.method = 'reversal'"
+                              "  UNION SELECT r.file_id, r.tx_seq FROM abgleich.allocations r"
+                              "  WHERE r.clarification_id = $3::bigint AND r.method = 'returned')"
+                              " ORDER BY t.file_id, t.seq LIMIT 1", 3, p, &res);
+    if (rc < 0)
+        return rc;
+    if (pgsink_result_rows(res) == 0) {
+        pgsink_result_free(res);
+        return 0;
+    }
+    const char *e2e = pgsink_result_value(res, 0, 0), *day = pgsink_result_value(res, 0, 1);
+    const char *f = pgsink_result_value(res, 0, 3), *rar = pgsink_result_value(res, 0, 4);
+    int ret = pgsink_result_value(res, 0, 2)[0] == 't', en = !strcmp(o->lang, "en");
+    int k = en ? snprintf(why, n, "the bank took back the payment with end-to-end id %s on %s"
+                                  " (%s, file #%s): the money has left the account and can"
+                                  " neither pay a claim nor be refunded", e2e, day,
+                          ret ? "a return" : "a reversal", f)
+               : snprintf(why, n, "die Bank hat die Zahlung mit End-to-End-Referenz %s am %s"
+                                  " zurückgebucht (%s, Datei #%s): das Geld hat das Konto"
+                                  " verlassen und kann weder eine Forderung bezahlen noch"
+                                  " erstattet werden", e2e, day,
+                          ret ? "Rückgabe" : "Rückbuchung", f);
+    if (*rar && k > 0 && (size_t)k < n)
+        snprintf(why + k, n - (size_t)k,
+                 en ? "; what was refunded of it already is to be recovered from the payer"
+                      " (clarification #%s)"
+                    : "; was davon schon erstattet war, fordern Sie beim Zahler zurück"
+                      " (Klärfall #%s)", rar);
+    pgsink_result_free(res);
+    return 1;
+}
+
 /* Money that left the account cannot pay a claim or be refunded (it would
  * count money twice that is gone); money that came in cannot just be
  * closed (it must go to a claim or back to the payer), unless it may be a
  * booking that another file brought already (possible_duplicate,
- * jobs/entrylink.c); a batch total without details is paid out by its
- * single payments (jobs/batches.c). */
+ * jobs/entrylink.c), or is the city's own money coming back rather than a
+ * citizen's payment: a credit reversal (RvslInd on a credit, one of our
+ * debits undone by the bank) or a transfer of ours returned without our
+ * ABG- EndToEndId (returned_transfer; with it jobs/outgoing.c settles it).
+ * Their debits were booked where they were made (the city's finance
+ * system), and so is their return: the clerk closes them, with a name in
+ * the ledger row.  A refund of ours that came back is still the citizen's
+ * money: refunded again or allocated, which stays possible.  A
+ * batch total without details is paid out by its single payments
+ * (jobs/batches.c). */
 static int fits_direction(const decision *d, int debit, const char *reason)
 {
     int batch = !strcmp(reason, "batch_without_details") || !strcmp(reason, "batch_ambiguous");
     int twice = !strcmp(reason, "possible_duplicate");
+    int own = !debit && (!strcmp(reason, "reversal_without_original") ||
+                         !strcmp(reason, "returned_transfer"));
     if (batch && !d->close) {
         log_error("clarification #%s is the total of a batch booking without details: its"
                   " single payments come with the bank's camt.054, which pay the claims and"
@@ -201,7 +270,7 @@ static int fits_direction(const decision *d, int debit, const char *reason)
                   " (clarify %s --close)", d->id, d->id);
         return AB_E_INVAL;
     }
-    if (!debit && !batch && !twice && d->close) {
+    if (!debit && !batch && !twice && !own && d->close) {
         log_error("clarification #%s is money that came in: allocate it to a claim or refund"
                   " it", d->id);
         return AB_E_INVAL;
@@ -240,6 +309,49 @@ static void decision_text(const decision *d, const char *de_eur, const char *en_
     }
 }
 
+/* Whether the decision fits the clarification k (file_id, tx_seq,
+ * open_cents, direction, reason) as it stands now: 0, or why not (logged). */
+static int may_decide(pgsink *db, const cli_opts *o, const decision *d, pgsink_result *k)
+{
+    /* A clarification whose payment the bank took back is money that left
+     * the account, like a debit's: it can only be closed.  (Open again only
+     * where a clerk undid a refund after the return, before reverse()
+     * refused that.) */
+    char gone[512];
+    int rc = taken_back(db, o, pgsink_result_value(k, 0, 0), pgsink_result_value(k, 0, 1), d->id,
+                        gone, sizeof gone);
+    if (rc < 0)
+        return rc;
+    if (rc > 0 && !d->close) {
+        log_error(strcmp(o->lang, "en") ? "Klärfall #%s: %s; ist es mit Bank oder Zahler"
+                                          " geklärt, schließen Sie den Klärfall (clarify %s"
+                                          " --close)"
+                                        : "clarification #%s: %s; once sorted out with the bank"
+                                          " or the payer, close it (clarify %s --close)",
+                  d->id, gone, d->id);
+        return AB_E_INVAL;
+    }
+    rc = fits_direction(d, rc > 0 || pgsink_result_value(k, 0, 3)[0] == 'D',
+                        pgsink_result_value(k, 0, 4));
+    if (rc < 0)
+        return rc;
+    /* A sheet written before another decision on this clarification (an
+     * older or overlapping list, one read in already) would decide money
+     * that is decided: its amount may have gone to a claim or back to the
+     * payer since.  The clerk writes the list again and decides on that. */
+    int64_t clar_open = strtoll(pgsink_result_value(k, 0, 2), NULL, 10);
+    if (d->check_open && d->sheet_open != clar_open) {
+        char a[32], b[32];
+        money_format_de(d->sheet_open, a, sizeof a);
+        money_format_de(clar_open, b, sizeof b);
+        log_error("clarification #%s: the sheet says %s EUR open, but %s EUR are open now: it"
+                  " was decided since the sheet was written; write the list again (abgleich"
+                  " clarifications) and decide on that", d->id, a, b);
+        return AB_E_INVAL;
+    }
+    return AB_OK;
+}
+
 static int decide(pgsink *db, const cli_opts *o, const decision *d)
 {
     pgsink_result *k = NULL, *c = NULL;
@@ -252,26 +364,12 @@ static int decide(pgsink *db, const cli_opts *o, const decision *d)
                      1, kp, &k, msg);
     if (rc < 0)
         return rc;
-    rc = fits_direction(d, pgsink_result_value(k, 0, 3)[0] == 'D', pgsink_result_value(k, 0, 4));
+    rc = may_decide(db, o, d, k);
     if (rc < 0) {
         pgsink_result_free(k);
         return rc;
     }
     int64_t clar_open = strtoll(pgsink_result_value(k, 0, 2), NULL, 10), claim_open = INT64_MAX;
-    /* A sheet written before another decision on this clarification (an
-     * older or overlapping list, one read in already) would decide money
-     * that is decided: its amount may have gone to a claim or back to the
-     * payer since.  The clerk writes the list again and decides on that. */
-    if (d->check_open && d->sheet_open != clar_open) {
-        char a[32], b[32];
-        money_format_de(d->sheet_open, a, sizeof a);
-        money_format_de(clar_open, b, sizeof b);
-        log_error("clarification #%s: the sheet says %s EUR open, but %s EUR are open now: it"
-                  " was decided since the sheet was written; write the list again (abgleich"
-                  " clarifications) and decide on that", d->id, a, b);
-        pgsink_result_free(k);
-        return AB_E_INVAL;
-    }
     const char *claim_id = NULL;
     char ref[AB_REF_MAX + 1];
     if (d->claim) {
@@ -343,6 +441,65 @@ static const char *not_reversible(const char *method)
     return "it was written by the engine, not decided by a clerk";
 }
 
+/* Whether allocation a (the row reverse() read) may be taken back by hand:
+ * 0, or why not (logged): AB_E_NOTFOUND if it is reversed already,
+ * AB_E_INVAL if it is not a clerk's to reverse. */
+static int may_reverse(pgsink *db, const cli_opts *o, const decision *d, pgsink_result *a)
+{
+    const char *method = pgsink_result_value(a, 0, 4);
+    const char *why = not_reversible(method);
+    int64_t amount = strtoll(pgsink_result_value(a, 0, 3), NULL, 10);
+    int64_t held = strtoll(pgsink_result_value(a, 0, 7), NULL, 10);
+    /* A row taken back already, or a reversal: nothing to reverse (exit 1,
+     * as for an unknown id); a row of the bank or the engine: refused. */
+    int gone = !why && (amount <= 0 || pgsink_result_value(a, 0, 6)[0] == 't');
+    if (!why && amount <= 0)
+        why = "it is itself a reversal; decide the clarification again instead";
+    else if (gone)
+        why = "it was reversed already";
+    if (why) {
+        log_error("allocation #%s (%s) cannot be reversed by hand: %s", d->reverse, method, why);
+        return gone ? AB_E_NOTFOUND : AB_E_INVAL;
+    }
+    /* The bank took the payment back after this decision: a refund undone
+     * now would open money for a claim that the city no longer has, while
+     * returned_after_refund asks the payer for it (a manual allocation or a
+     * close likewise).  Exit 3: refused, not unknown. */
+    char bank[512];
+#define OR_NULL(col) (pgsink_result_isnull(a, 0, col) ? NULL : pgsink_result_value(a, 0, col))
+    int rc = taken_back(db, o, OR_NULL(1), OR_NULL(2), OR_NULL(5), bank, sizeof bank);
+#undef OR_NULL
+    if (rc != 0) {
+        if (rc > 0)
+            log_error(strcmp(o->lang, "en") ? "Zuordnung #%s (%s) kann nicht aufgehoben werden:"
+                                              " %s"
+                                            : "allocation #%s (%s) cannot be reversed by hand: %s",
+                      d->reverse, method, bank);
+        return rc > 0 ? AB_E_INVAL : rc;
+    }
+    /* A claim lowered after the payment (dismissed, time-barred, a cost
+     * notice) gave its surplus to an overpayment clarification (sql/035):
+     * the claim holds less of the payment than the allocation says.  Its
+     * reversal would hand the whole amount back to the clerk's queue while
+     * the overpayment clarification still holds part of it: money made
+     * twice, both refundable. */
+    if (!pgsink_result_isnull(a, 0, 0) && held < amount) {
+        char h[32], w[32], m[32];
+        money_format_de(held < 0 ? 0 : held, h, sizeof h);
+        money_format_de(amount, w, sizeof w);
+        money_format_de(amount - (held < 0 ? 0 : held), m, sizeof m);
+        const char *over = *pgsink_result_value(a, 0, 8) ? pgsink_result_value(a, 0, 8) : "ID";
+        log_error("allocation #%s of %s EUR cannot be reversed: claim %s holds only %s EUR of"
+                  " this payment now; %s EUR left it when the claim was lowered (dismissed,"
+                  " time-barred or a cost notice) and wait in overpayment clarification #%s."
+                  " Reversing the allocation would hand that money out twice; decide the"
+                  " overpayment clarification instead (abgleich clarify %s --refund, or --claim"
+                  " REF)", d->reverse, w, pgsink_result_value(a, 0, 9), h, m, over, over);
+        return AB_E_INVAL;
+    }
+    return AB_OK;
+}
+
 static int reverse(pgsink *db, const cli_opts *o, const decision *d)
 {
     pgsink_result *a = NULL;
@@ -368,41 +525,10 @@ static int reverse(pgsink *db, const cli_opts *o, const decision *d)
     if (rc < 0)
         return rc;
     const char *method = pgsink_result_value(a, 0, 4);
-    const char *why = not_reversible(method);
-    int64_t amount = strtoll(pgsink_result_value(a, 0, 3), NULL, 10);
-    int64_t held = strtoll(pgsink_result_value(a, 0, 7), NULL, 10);
-    /* A row taken back already, or a reversal: nothing to reverse (exit 1,
-     * as for an unknown id); a row of the bank or the engine: refused. */
-    int gone = !why && (amount <= 0 || pgsink_result_value(a, 0, 6)[0] == 't');
-    if (!why && amount <= 0)
-        why = "it is itself a reversal; decide the clarification again instead";
-    else if (gone)
-        why = "it was reversed already";
-    if (why) {
-        log_error("allocation #%s (%s) cannot be reversed by hand: %s", d->reverse, method, why);
+    rc = may_reverse(db, o, d, a);
+    if (rc < 0) {
         pgsink_result_free(a);
-        return gone ? AB_E_NOTFOUND : AB_E_INVAL;
-    }
-    /* A claim lowered after the payment (dismissed, time-barred, a cost
-     * notice) gave its surplus to an overpayment clarification (sql/035):
-     * the claim holds less of the payment than the allocation says.  Its
-     * reversal would hand the whole amount back to the clerk's queue while
-     * the overpayment clarification still holds part of it: money made
-     * twice, both refundable. */
-    if (!pgsink_result_isnull(a, 0, 0) && held < amount) {
-        char h[32], w[32], m[32];
-        money_format_de(held < 0 ? 0 : held, h, sizeof h);
-        money_format_de(amount, w, sizeof w);
-        money_format_de(amount - (held < 0 ? 0 : held), m, sizeof m);
-        const char *over = *pgsink_result_value(a, 0, 8) ? pgsink_result_value(a, 0, 8) : "ID";
-        log_error("allocation #%s of %s EUR cannot be reversed: claim %s holds only %s EUR of"
-                  " this payment now; %s EUR left it when the claim was lowered (dismissed,"
-                  " time-barred or a cost notice) and wait in overpayment clarification #%s."
-                  " Reversing the allocation would hand that money out twice; decide the"
-                  " overpayment clarification instead (abgleich clarify %s --refund, or --claim"
-                  " REF)", d->reverse, w, pgsink_result_value(a, 0, 9), h, m, over, over);
-        pgsink_result_free(a);
-        return AB_E_INVAL;
+        return rc;
     }
     char neg[24], by[192], de[256], en[256];
     snprintf(neg, sizeof neg, "-%s", pgsink_result_value(a, 0, 3));

@@ -222,15 +222,18 @@ int rec_rev_track(reconciler *r, const rec_item *it)
     const payment *p = &it->p;
     if (!it->res.n_allocs || !e2e_usable(p->end_to_end_id))
         return AB_OK;
+    uint32_t slots[AB_REFS_PER_PAYMENT];
+    int64_t cents[AB_REFS_PER_PAYMENT];
     for (unsigned i = 0; i < it->res.n_allocs; i++) {
-        int rc = revtrack_add(r->rt, p->end_to_end_id, p->amount_cents, it->seq,
-                              it->res.allocs[i].slot, it->res.allocs[i].cents);
-        if (rc == AB_E_LIMIT)
-            return AB_OK; /* settled after the file instead */
-        if (rc < 0)
-            return rc;
+        slots[i] = it->res.allocs[i].slot;
+        cents[i] = it->res.allocs[i].cents;
     }
-    return AB_OK;
+    /* The payment's allocations go in together or not at all: a reversal
+     * settled in place must have reopened every claim the ledger reopens
+     * (rec_rev_apply skips them all). */
+    int rc = revtrack_add(r->rt, p->end_to_end_id, p->amount_cents, it->seq, slots, cents,
+                          it->res.n_allocs);
+    return rc == AB_E_LIMIT ? AB_OK : rc; /* untracked: settled after the file instead */
 }
 
 int rec_rev_seq_cmp(const void *a, const void *b)
