@@ -13,8 +13,9 @@
  * (rec_rev_apply): one SQL statement records each pair
  * (abgleich.reversal_links), writes the reversing ledger rows, settles
  * what is still open of the original's clarifications (what a clerk
- * refunded already becomes a clarification: money to recover), and
- * names the reversals it resolved (r->resolved: they get no
+ * refunded already becomes a clarification: money to recover), gives a
+ * claim lowered after it was paid back its surplus from its other
+ * payments, and names the reversals it resolved (r->resolved: they get no
  * clarification, reconcile_spill.c) and the corrections of the file's
  * counts (r->fs).
  * The original is any booked credit with the EndToEndId and amount that
@@ -27,7 +28,8 @@
  * abgleich.reversal_pairs, sql/072), so the index and the ledger agree; a
  * claim the first pass reopened (r->inplace) is not reopened again by the
  * second; an earlier original taken by one reversal of this file is not
- * taken by another (r->db_taken).
+ * taken by another (r->db_taken); a surplus given back is never done in
+ * place, always by the second pass.
  */
 #include "reconcile_int.h"
 
@@ -267,6 +269,65 @@ int rec_rev_seq_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* The part of reversal_sql after the reversing rows: a claim that the
+ * reversals lowered by more than they gave back (hit: delta < 0) and that
+ * was lowered itself after it was paid (a cost notice, sql/057's
+ * claim_events_settle) has part of its other payments waiting in
+ * overpayment clarifications; it gets them back, up to what it owes now
+ * (want: its open amount once the rows above are in, which this statement
+ * does not see yet), the clarification written last first, as the surplus
+ * would not have been taken without the payment that went back.  Those
+ * clarifications are the ones the claim's unreversed surplus_to_clarification
+ * rows name: on the same payment, of the same amount, the newest first as
+ * many as there are rows (an older one of the amount is the matcher's own
+ * overpayment of that payment).  Not those of an original: they went back
+ * with it (ret).  Each given back amount is a ledger row like a set-off
+ * (surplus_offset) on the clarification's payment, so that a return of
+ * that payment takes it back with the rest. */
+#define GIVE_BACK_SQL \
+    " hit AS (" \
+    "  SELECT i.claim_id, sum(i.amount_cents)::bigint AS delta, min(i.tx_seq) AS rseq FROM ins i" \
+    "  GROUP BY i.claim_id HAVING sum(i.amount_cents) < 0)," \
+    " sn AS (" \
+    "  SELECT h.claim_id, s.file_id, s.tx_seq, -s.amount_cents AS cents, count(*) AS n" \
+    "  FROM hit h JOIN abgleich.allocations s ON s.claim_id = h.claim_id" \
+    "   AND s.method = 'surplus_to_clarification'" \
+    "  WHERE NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = s.id)" \
+    "   AND NOT EXISTS (SELECT 1 FROM o1 WHERE o1.ofile = s.file_id AND o1.oseq = s.tx_seq)" \
+    "  GROUP BY 1, 2, 3, 4)," \
+    " sk AS (" \
+    "  SELECT k.id, k.file_id, k.tx_seq, k.claim_id, sn.n," \
+    "   (k.amount_cents - coalesce(d.decided, 0))::bigint AS open_cents, row_number() OVER (" \
+    "   PARTITION BY k.claim_id, k.file_id, k.tx_seq, k.amount_cents ORDER BY k.id DESC) AS rk" \
+    "  FROM sn JOIN abgleich.clarifications k ON k.file_id = sn.file_id AND k.tx_seq = sn.tx_seq" \
+    "   AND k.claim_id = sn.claim_id AND k.reason = 'overpayment' AND k.amount_cents = sn.cents" \
+    "  CROSS JOIN LATERAL (SELECT sum(a.amount_cents)::bigint AS decided" \
+    "   FROM abgleich.allocations a WHERE a.clarification_id = k.id) d)," \
+    " gv AS (" \
+    "  SELECT sk.id, sk.file_id, sk.tx_seq, sk.claim_id, sk.open_cents, h.rseq," \
+    "   (abgleich.claim_open_cents(h.claim_id) - h.delta)::bigint AS want," \
+    "   (sum(sk.open_cents) OVER (PARTITION BY sk.claim_id ORDER BY sk.id DESC))::bigint AS upto" \
+    "  FROM sk JOIN hit h ON h.claim_id = sk.claim_id WHERE sk.rk <= sk.n AND sk.open_cents > 0)," \
+    " gb AS (" \
+    "  INSERT INTO abgleich.allocations (claim_id, file_id, tx_seq, amount_cents, method," \
+    "   confidence, explanation, explanation_en, clarification_id)" \
+    "  SELECT g.claim_id, g.file_id, g.tx_seq, least(g.open_cents, g.want - g.upto + g.open_cents)," \
+    "   'surplus_offset', 100," \
+    "   format('Die Bank hat die Zahlung mit End-to-End-Referenz %1$s zurückgebucht; damit ist" \
+    " Kassenzeichen %2$s wieder mit %3$s EUR offen. %4$s EUR dieser Zahlung, die bei der Senkung" \
+    " der Forderung in den Klärfall #%5$s (Überzahlung) umgebucht wurden, gehen an sie zurück.'," \
+    "   rt.end_to_end_id, c.reference, abgleich.cents_de(g.want)," \
+    "   abgleich.cents_de(least(g.open_cents, g.want - g.upto + g.open_cents)), g.id)," \
+    "   format('The bank took back the payment with end-to-end id %1$s, so reference %2$s is" \
+    " open again with %3$s EUR. %4$s EUR of this payment, moved to overpayment clarification" \
+    " #%5$s when the claim was lowered, go back to it.'," \
+    "   rt.end_to_end_id, c.reference, abgleich.cents_en(g.want)," \
+    "   abgleich.cents_en(least(g.open_cents, g.want - g.upto + g.open_cents)), g.id), g.id" \
+    "  FROM gv g JOIN abgleich.claims c ON c.id = g.claim_id" \
+    "  JOIN abgleich.bank_transactions rt ON rt.file_id = $1::bigint AND rt.seq = g.rseq" \
+    "  WHERE g.want - g.upto + g.open_cents > 0 ORDER BY g.claim_id, g.id DESC" \
+    "  RETURNING clarification_id, claim_id, amount_cents)"
+
 /* Rule 8: a reversal entry, or a return (a debit with RtrInf, a return GVC
  * or code; engine/returns.h), whose EndToEndId equals that of an earlier
  * credit not taken back yet and whose amount equals it (for a return: with
@@ -356,19 +417,23 @@ static const char reversal_sql[] =
     "   format('The bank took back the payment with end-to-end id %1$s, of which %2$s EUR"
     " (clarification #%3$s) had already been refunded: recover them from the payer.',"
     "   kq.end_to_end_id, abgleich.cents_en(kq.refunded), kq.id)"
-    "  FROM kq WHERE kq.refunded > 0 RETURNING 1)"
-    /* Per reversal: the pair (kind 0; its clarification is dropped) and
-     * the reversing rows (1), for the index. */
+    "  FROM kq WHERE kq.refunded > 0 RETURNING 1),"
+    GIVE_BACK_SQL
+    /* Per reversal: the pair (kind 0; its clarification is dropped), the
+     * reversing rows (1) and the surplus given back (2), for the index. */
     " SELECT o1.rseq, 0 AS kind, NULL AS reference, NULL AS cents, t.amount_cents, t.reversal"
     " FROM o1 JOIN abgleich.bank_transactions t ON t.file_id = o1.rfile AND t.seq = o1.rseq"
     " UNION ALL SELECT ins.tx_seq, 1, c.reference, ins.amount_cents, NULL, NULL FROM ins"
     " JOIN abgleich.claims c ON c.id = ins.claim_id"
+    " UNION ALL SELECT g.rseq, 2, c.reference, gb.amount_cents, NULL, NULL FROM gb"
+    " JOIN gv g ON g.id = gb.clarification_id JOIN abgleich.claims c ON c.id = gb.claim_id"
     " ORDER BY 1, 2";
 
 /* One row of reversal_sql's answer into the index and the counts: a pair
  * settles its reversal (r->resolved, sorted as the rows come by seq; it
  * leaves the clarification counts), a reversing row reopens its claim
- * unless the reversal was settled in place. */
+ * unless the reversal was settled in place, a surplus given back pays its
+ * claim (never done in place). */
 static void apply_row(reconciler *r, const pgsink_result *res, int i)
 {
     uint32_t seq = (uint32_t)strtoul(pgsink_result_value(res, i, 0), NULL, 10);

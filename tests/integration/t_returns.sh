@@ -2,7 +2,7 @@
 # Payments the bank takes back (a return, MS03, or a reversal, RvslInd)
 # whose money no longer sits in a live claim allocation, and the money
 # around them (fixtures returns/, make.py there; the review's scenarios).
-# Databases of their own:
+# Four databases:
 #  taken  (sql/072) a payment without reference, an allocation a clerk
 #         reversed (reopened) and a refunded overpayment: each return or
 #         reversal takes its payment back and settles its clarifications,
@@ -13,7 +13,10 @@
 #  offset (sql/072) the same with an overpayment: the car's next claim is
 #         not paid with the money that went back;
 #  same   (jobs/reconcile.c) an overpayment and its return in one file: the
-#         overpayment is settled before the night's offset.
+#         overpayment is settled before the night's offset;
+#  lower  (jobs/reconcile_rev.c) a claim lowered by a cost notice after two
+#         part payments, the surplus taken from the newer: the return of the
+#         older gives the surplus back to the claim.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20
@@ -94,3 +97,30 @@ assert_eq "open|0|2500" "$(claim $K)" "K not paid with money that went back"
 assert_eq "-" "$(opens)" "the overpayment went back with its payment"
 assert_eq "1500|returned" "$(q "SELECT amount_cents || '|' || method FROM abgleich.allocations WHERE clarification_id IS NOT NULL")" \
     "the overpayment settled as returned, not set off"
+
+# --- lower: a return after the claim was lowered ---------------------------
+fresh lower
+$ABGLEICH import tickets $R/tickets_x.csv 2>/dev/null
+reconcile $R/x1.xml
+$ABGLEICH escalate --as-of 2026-11-13 --letters /dev/null >/dev/null 2>&1
+$ABGLEICH case $X --driver-unknown --as-of 2026-11-20 >/dev/null 2>&1
+assert_eq "paid|2350|0" "$(claim $X)" "the cost notice: 23.50 owed, paid"
+kx=$(clar E-X2 C overpayment)
+assert_eq 1650 "$(open_of $kx)" "the surplus, from the newer payment"
+export ABGLEICH_TODAY=2026-11-26
+reconcile $R/x2.xml
+assert_eq "partially_paid|2000|350" "$(claim $X)" "X holds E-X2's 20.00 of 23.50"
+assert_eq "-" "$(opens)" "no overpayment left"
+assert_eq "1650|surplus_offset|$kx" "$(q "SELECT a.amount_cents || '|' || a.method || '|' || a.clarification_id FROM abgleich.allocations a JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (a.file_id, a.tx_seq) JOIN abgleich.claims c ON c.id = a.claim_id WHERE t.end_to_end_id = 'E-X2' AND a.amount_cents > 0 AND a.clarification_id IS NOT NULL AND c.reference = '$X'")" \
+    "the surplus given back on E-X2, from its clarification"
+assert_match "E-X1.*$X.*wieder mit 20,00 EUR offen.*16,50 EUR.*#$kx" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'surplus_offset'")" "German explanation"
+assert_match "E-X1.*$X.*open again with 20.00 EUR.*16.50 EUR.*#$kx" \
+    "$(q "SELECT explanation_en FROM abgleich.allocations WHERE method = 'surplus_offset'")" "English explanation"
+reconcile $R/x3.xml
+assert_eq "paid|2350|0" "$(claim $X)" "the rest paid: the claim index agrees"
+assert_eq "-" "$(opens)" "3.50 paid exactly what was open"
+reconcile $R/x4.xml
+assert_eq "partially_paid|350|2000" "$(claim $X)" "E-X2 went back too, with the surplus given back"
+assert_eq "-" "$(opens)" "nothing left over"
+assert_eq 0 "$(orphans)" "both returns found their payments"
