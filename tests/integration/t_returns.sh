@@ -62,6 +62,8 @@ assert_eq "open|0|2500" "$(claim $A)" "A: its payment went back"
 assert_eq "5000" "$(q "SELECT sum(amount_cents) FROM abgleich.allocations WHERE method = 'returned'")" \
     "E-T2's and E-T3's money settled as returned"
 assert_match '"clarified":0,' "$(cat $TMP/rec.out)" "no clarification for a paired reversal"
+$ABGLEICH report --run "$(q "SELECT id FROM abgleich.input_files WHERE name LIKE '%day2.xml'")" -o $TMP/day2.html 2>/dev/null
+grep -q 'id="count2">3<' $TMP/day2.html || fail "the morning report counts the three as reversals and returns"
 if $ABGLEICH clarify $k2 --claim $B 2>/dev/null; then fail "a payment taken back paid B"; fi
 if $ABGLEICH clarify $k3 --claim $C 2>/dev/null; then fail "a payment taken back paid C"; fi
 assert_eq "open|0|2500" "$(claim $B)" "B unpaid"
