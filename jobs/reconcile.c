@@ -438,19 +438,24 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
         rc = fines_refresh_stats_tx(r->db);
     phase(r, "refreshing statistics");
     if (rc == AB_OK)
-        rc = rec_spill_copy(r, SPILL_ALLOC);
+        rc = rec_spill_copy(r, SPILL_ALLOC, SPILL_EVERY);
     phase(r, "writing the ledger");
     if (rc == AB_OK) /* settling reversals reads the ledger just written */
         rc = fines_refresh_stats_tx(r->db);
     phase(r, "refreshing the ledger's statistics");
+    /* and the clarifications of the originals, also of this file's: an
+     * overpayment of a payment returned in the same file went back too */
+    if (rc == AB_OK)
+        rc = rec_spill_copy(r, SPILL_CLAR, SPILL_FIRST);
+    phase(r, "writing clarifications");
     if (rc == AB_OK)
         rc = rec_rev_apply(r);
     phase(r, "settling reversals and returns");
+    if (rc == AB_OK) /* of the reversals it did not settle */
+        rc = rec_spill_copy(r, SPILL_CLAR, SPILL_REVERSALS);
     if (rc == AB_OK)
-        rc = rec_spill_copy(r, SPILL_CLAR);
-    if (rc == AB_OK)
-        rc = rec_spill_copy(r, SPILL_CAND);
-    phase(r, "writing clarifications and candidates");
+        rc = rec_spill_copy(r, SPILL_CAND, SPILL_EVERY);
+    phase(r, "writing the reversals' clarifications and candidates");
     outgoing_summary og; /* our own transfers: invoices paid, returned (jobs/outgoing.c) */
     if (rc == AB_OK)
         rc = outgoing_settle(r->db, r->file_id, &og);

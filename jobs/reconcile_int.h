@@ -58,6 +58,10 @@ typedef struct rec_cand {
 
 /* The kinds of record in the spill files (reconcile_spill.c). */
 enum spill_kind { SPILL_ALLOC = 0, SPILL_CLAR = 1, SPILL_CAND = 2 };
+/* Which of a kind's records a copy writes: all; all but the clarifications
+ * of reversals and returns (before the reversal post-pass); only those
+ * (after it, less the ones it settled).  reconcile_spill.c */
+enum spill_part { SPILL_EVERY = 0, SPILL_FIRST = 1, SPILL_REVERSALS = 2 };
 
 struct reconciler {
     pgsink *db;
@@ -127,9 +131,10 @@ int rec_stmt_known_before(reconciler *r, const statement *st, const payment *p) 
 const statement *rec_stmt_keyed(const reconciler *r, const statement *st, statement *tmp);
 
 /* reconcile_spill.c: one applied payment's ledger rows, clarification and
- * candidates into the spill files; a kind's records into its table. */
+ * candidates into the spill files; a kind's records (part of them) into
+ * its table. */
 int rec_spill_outcome(reconciler *r, const rec_item *it) AB_MUSTCHECK;
-int rec_spill_copy(reconciler *r, enum spill_kind kind) AB_MUSTCHECK;
+int rec_spill_copy(reconciler *r, enum spill_kind kind, enum spill_part part) AB_MUSTCHECK;
 
 /* reconcile_rev.c: the earlier originals of the batch's reversals (once per
  * batch, before apply); at a reversal or return, its original's claims

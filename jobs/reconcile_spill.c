@@ -12,9 +12,12 @@
  * so that writing them rereads only theirs.  On disk, so that memory does
  * not grow with the input, and because the connection's one COPY is busy
  * with the transactions while the file is read.  The ledger goes in first,
- * because the reversal post-pass (reconcile_rev.c) reads it; clarifications
- * and candidates after it, because a reversal it settled (r->resolved)
- * gets none.
+ * because the reversal post-pass (reconcile_rev.c) reads it; then the
+ * clarifications of every payment but the reversals and returns, because
+ * the post-pass settles what is left of an original's clarifications, an
+ * original of this file's too (SPILL_FIRST); then, after the post-pass,
+ * the reversals' and returns' own clarifications, because one it settled
+ * (r->resolved) gets none (SPILL_REVERSALS), and the candidates.
  * Invariants: every byte written is read back as whole records, or the
  * file fails (a write the stdio buffer held back fails at the flush, not as
  * an early end that would commit part of the night).
@@ -113,6 +116,20 @@ static int settled(const reconciler *r, const spill_rec *s)
            bsearch(&s->tx_seq, r->resolved, r->n_resolved, sizeof *r->resolved, rec_rev_seq_cmp);
 }
 
+/* The clarification of a reversal or return, which the post-pass may
+ * settle.  By its reason: the matcher gives every booked debit reversal and
+ * return one of these two (engine/matcher.c), and the post-pass settles no
+ * other transaction (a possible duplicate is provisional, never paired). */
+static int of_reversal(const spill_rec *s)
+{
+    return s->kind == SPILL_CLAR && (s->code == MR_REVERSAL || s->code == MR_RETURN);
+}
+
+static int in_part(const spill_rec *s, enum spill_part part)
+{
+    return part == SPILL_EVERY || (part == SPILL_REVERSALS) == of_reversal(s);
+}
+
 static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
 /* expl: the German text followed by the English one */
 {
@@ -151,7 +168,7 @@ static void copy_row(reconciler *r, const spill_rec *s, const char *expl)
  * written must be read back as whole records: a write the stdio buffer
  * held back (a full disk) fails at the flush, not as a short read that
  * would end the loop early and commit part of the night. */
-int rec_spill_copy(reconciler *r, enum spill_kind kind)
+int rec_spill_copy(reconciler *r, enum spill_kind kind, enum spill_part part)
 {
     FILE *f = r->spill[kind != SPILL_ALLOC];
     if (fflush(f) != 0) {
@@ -178,7 +195,7 @@ int rec_spill_copy(reconciler *r, enum spill_kind kind)
         if (both > sizeof expl || fread(expl, 1, both, f) != both)
             break; /* a torn record: at stays short of end */
         at += (long)(sizeof s + both);
-        if (s.kind != kind || settled(r, &s))
+        if (s.kind != kind || !in_part(&s, part) || settled(r, &s))
             continue;
         copy_row(r, &s, expl);
         rc = pgsink_copy_end_row(r->db);

@@ -119,13 +119,14 @@ static int totals(rep *r)
          * their amount: one reversal writes a row per ledger row it takes
          * back, -10 for the payment and +10 for the surplus that a
          * dismissal had moved to a clarification (sql/035), which summed
-         * to 0,00 and counted 2. */
+         * to 0,00 and counted 2.  Those that took a payment back, by the
+         * pair (sql/072): also one whose money waited in a clarification
+         * and that reversed no allocation. */
         " (SELECT count(*) FROM abgleich.bank_transactions t WHERE " IN_SCOPE " AND EXISTS (SELECT 1"
-        "   FROM abgleich.allocations a WHERE a.file_id = t.file_id AND a.tx_seq = t.seq"
-        "   AND a.method = 'reversal')),"
+        "   FROM abgleich.reversal_links l WHERE l.file_id = t.file_id AND l.tx_seq = t.seq)),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.bank_transactions t WHERE " IN_SCOPE ""
-        "   AND EXISTS (SELECT 1 FROM abgleich.allocations a WHERE a.file_id = t.file_id"
-        "   AND a.tx_seq = t.seq AND a.method = 'reversal')),"
+        "   AND EXISTS (SELECT 1 FROM abgleich.reversal_links l WHERE l.file_id = t.file_id"
+        "   AND l.tx_seq = t.seq)),"
         " (SELECT count(*) FROM abgleich.clarifications WHERE " IN_SCOPE "),"
         " (SELECT coalesce(sum(amount_cents), 0) FROM abgleich.clarifications WHERE " IN_SCOPE "),"
         /* Debits that paid an e-invoice are not "not matched" (row 5). */

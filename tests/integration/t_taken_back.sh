@@ -76,7 +76,7 @@ kcr=$(clar_of E-TBCR C)
 krt=$(clar_of E-TBRT C)
 knr=$(clar_of E-TBNR C)
 assert_eq "reversal_without_original returned_transfer no_reference" \
-    "$(q "SELECT string_agg(reason, ' ' ORDER BY id) FROM abgleich.clarifications WHERE id IN ($kcr, $krt, $knr)")" \
+    "$(q "SELECT string_agg(reason, ' ' ORDER BY array_position(ARRAY[$kcr, $krt, $knr]::bigint[], id)) FROM abgleich.clarifications WHERE id IN ($kcr, $krt, $knr)")" \
     "a credit reversal, a returned transfer, a payment without reference"
 $ABGLEICH clarify $kcr --close --by "Herr Sommer" 2>$TMP/err.txt || fail "closing the credit reversal: $(cat $TMP/err.txt)"
 assert_eq "closed|1200|Klärfall #$kcr über 12,00 EUR geschlossen durch Herr Sommer (Login $(q "SELECT session_user"))." \
