@@ -78,11 +78,12 @@ stmt_no=0
 settle() { # INVOICE...
     local n
     stmt_no=$((stmt_no + 1))
+    local d=$(printf '2026-12-%02d' $stmt_no)
     {
         echo '<?xml version="1.0" encoding="UTF-8"?>'
         echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
-        echo "<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>"
-        echo "<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>"
+        echo "<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${d}T22:00:00</CreDtTm></GrpHdr>"
+        echo "<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${d}T22:00:00</CreDtTm>"
         echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
         for n in "$@"; do
             local amt e2e
@@ -90,7 +91,7 @@ settle() { # INVOICE...
             e2e="ABG-$(id_of $n)"
             cat <<EOF
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
-<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>R$stmt_no$n</AcctSvcrRef>
+<BookgDt><Dt>$d</Dt></BookgDt><ValDt><Dt>$d</Dt></ValDt><AcctSvcrRef>R$stmt_no$n</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd>
 <RmtInf><Ustrd>Rechnung $n</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
@@ -101,22 +102,24 @@ EOF
     kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 # A statement bringing our transfer for INVOICE back (account closed, AC04;
-# AMT=EUROS as for settle).
+# AMT=EUROS as for settle; CHG=EUROS: the charges the banks kept, camt Chrgs).
 bounce() { # INVOICE
-    local amt e2e
+    local amt e2e chg=""
+    [ -n "${CHG:-}" ] && chg="<Chrgs><TtlChrgsAndTaxAmt Ccy=\"EUR\">$CHG</TtlChrgsAndTaxAmt></Chrgs>"
     stmt_no=$((stmt_no + 1))
+    local d=$(printf '2026-12-%02d' $stmt_no)
     amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")}
     e2e="ABG-$(id_of $1)"
     cat > $TMP/stmt$stmt_no.xml <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
-<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${d}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${d}T22:00:00</CreDtTm>
 <Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
-<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>B$stmt_no$1</AcctSvcrRef>
+<BookgDt><Dt>$d</Dt></BookgDt><ValDt><Dt>$d</Dt></ValDt><AcctSvcrRef>B$stmt_no$1</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd>$chg
 <RmtInf><Ustrd>Rechnung $1</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>
 EOF
@@ -502,3 +505,90 @@ kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "the day's sta
 qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'" >/dev/null ||
     fail "PC-1 set open once the day's statement came without its debit: $(qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'PC-1'")"
 assert_eq "open|0" "$(row PC-1 | cut -d'|' -f1)|$(paid_sum PC-1)" "PC-1 open, nothing paid"
+
+# 13. Our transfers coming back (jobs/outgoing.c, sql/077).
+# (a) A return far smaller than the payment: 1.00 EUR of PR-1's 107.00
+# came back.  It reversed the whole payment: PR-1 became returned, another
+# login approved it again, and the next run paid 107.00 again.  Now the
+# credit and the charges the bank states on it must make up the payment;
+# else the invoice stays paid and the clarification says why.
+gen $TMP/pr1.xml PR-1
+ek import invoices $TMP/pr1.xml >/dev/null 2>&1
+kl approve PR-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pr.xml $PAY 2>/dev/null
+settle PR-1
+AMT=1.00 bounce PR-1
+pr_e2e="ABG-$(id_of PR-1)"
+assert_eq "paid|10700|10700" "$(row PR-1)|$(paid_sum PR-1)" "1.00 EUR back of 107.00: PR-1 stays paid"
+pr_k="SELECT k.reason || '|' || k.amount_cents || '|' || coalesce((SELECT sum(d.amount_cents) FROM abgleich.allocations d WHERE d.clarification_id = k.id), 0) FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'"
+assert_eq "returned_transfer|100|0" "$(q "$pr_k")" "the 1.00 EUR wait for a clerk"
+assert_match "zurück kamen 1,00 EUR, die Bank nennt 0,00 EUR Gebühren: nicht die ganze Zahlung. Die Rechnung bleibt bezahlt" \
+    "$(q "SELECT k.explanation FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'")" \
+    "the clarification says why the invoice stays paid"
+expect_exit 3 km approve PR-1
+kl pay --due-by 2026-12-31 --out $TMP/pr2.xml $PAY 2>/dev/null || true
+[ -e $TMP/pr2.xml ] && [ "$(e2e_count $TMP/pr2.xml PR-1)" != 0 ] && fail "PR-1 paid again after 1.00 EUR came back"
+pr_pay=$(q "SELECT id FROM abgleich.allocations WHERE invoice_id = $(id_of PR-1) AND method = 'invoice_payment'")
+pr_back=$(q "SELECT t.file_id || ', ' || t.seq FROM abgleich.bank_transactions t WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'")
+refused q "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of PR-1), $pr_back, -10700, 'invoice_return', 100, $pr_pay)" \
+    "ledger row invoice_return for invoice PR-1: .*the credit of 1.00 EUR and the charges of 0.00 EUR the bank states on it are not the payment of 107.00 EUR" \
+    "a return of PR-1's whole payment written by SQL with the 1.00 EUR credit"
+# (b) The banks kept 2.00 EUR and say so (camt Chrgs): 105.00 back and
+# 2.00 of charges are the whole transfer.
+gen $TMP/cg1.xml CG-1
+ek import invoices $TMP/cg1.xml >/dev/null 2>&1
+kl approve CG-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/cg.xml $PAY 2>/dev/null
+settle CG-1
+AMT=105.00 CHG=2.00 bounce CG-1
+assert_eq "returned|10700|0" "$(row CG-1)|$(paid_sum CG-1)" "105.00 back with 2.00 of charges: CG-1 returned"
+assert_match "Die Bank hat 2,00 EUR einbehalten" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'returned' AND clarification_id IN (SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'ABG-$(id_of CG-1)')")" \
+    "the charges are named"
+# (c) The return reconciled before the debit it gives back (the payee's
+# bank answered at once, or the statements came in that order): it stayed
+# a clarification for good, and the invoice became paid by the debit.
+gen $TMP/oo1.xml OO-1
+ek import invoices $TMP/oo1.xml >/dev/null 2>&1
+kl approve OO-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/oo.xml $PAY 2>/dev/null
+bounce OO-1
+assert_eq "in_payment|10700" "$(row OO-1)" "the return alone changes nothing"
+settle OO-1
+assert_eq "returned|10700|0" "$(row OO-1)|$(paid_sum OO-1)" "the debit after its return: OO-1 returned"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.open_clarifications WHERE end_to_end_id = 'ABG-$(id_of OO-1)'")" \
+    "the earlier return is settled"
+# (d) The bank reverses (RvslInd) the debit that paid RV-1: a credit with
+# the reversal flag, our EndToEndId and the amount.  RV-1 stayed paid for
+# good (reversal_without_original), and could not be set open either.
+gen $TMP/rv1.xml RV-1
+ek import invoices $TMP/rv1.xml >/dev/null 2>&1
+kl approve RV-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/rv.xml $PAY 2>/dev/null
+settle RV-1
+stmt_no=$((stmt_no + 1))
+day=$(printf '2026-12-%02d' $stmt_no)
+rv_e2e="ABG-$(id_of RV-1)"
+cat > $TMP/stmt$stmt_no.xml <<EOF2
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${day}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${day}T22:00:00</CreDtTm>
+<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>$day</Dt></BookgDt><ValDt><Dt>$day</Dt></ValDt><AcctSvcrRef>STORNO$stmt_no</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$rv_e2e</EndToEndId></Refs><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung RV-1</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+EOF2
+kl reconcile --json $TMP/stmt$stmt_no.xml >$TMP/rv.json 2>$TMP/rec$stmt_no.txt || fail "the reversal: $(cat $TMP/rec$stmt_no.txt)"
+assert_eq "returned|10700|0" "$(row RV-1)|$(paid_sum RV-1)" "the bank reversed RV-1's debit: returned"
+assert_match '"clarified":0,.*"clarifications":\{\},.*"invoice_payments_returned":1,"invoice_payments_returned_cents":10700' \
+    "$(tr -d ' \n' < $TMP/rv.json)" "the reversal counts as our transfer back, not as a clarification"
+assert_match "storniert \(Rückbuchung\)" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'invoice_return' AND invoice_id = $(id_of RV-1)")" \
+    "the ledger row says the bank reversed the debit"
+km approve RV-1 2>/dev/null || fail "RV-1 approved again after the reversal"
+kl pay --due-by 2026-12-31 --out $TMP/rv2.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/rv2.xml RV-1)" "RV-1 paid again, once"
