@@ -592,3 +592,59 @@ assert_match "storniert \(Rückbuchung\)" \
 km approve RV-1 2>/dev/null || fail "RV-1 approved again after the reversal"
 kl pay --due-by 2026-12-31 --out $TMP/rv2.xml $PAY 2>/dev/null
 assert_eq 1 "$(e2e_count $TMP/rv2.xml RV-1)" "RV-1 paid again, once"
+
+# 14. What EN 16931 lets pass and abgleich does not pay unseen (sql/078,
+# engine/einvcheck.c).  A rounding amount (BT-114) of 500.00, or a paid
+# amount (BT-113) of -500.00, made a UBL invoice of 336.90 owe 836.90; a
+# CII invoice whose grand total and amount due are its net (BR-CO-15 as
+# published accepts BT-112 = BT-109) owed 314.86 without its 22.04 of VAT.
+# Each was accepted and approvable.  Now accepted and held: nobody
+# approves it until a clerk has looked and lifted the hold, and that
+# clerk's login does not approve it then.
+sed -e 's|<cbc:PayableAmount currencyID="EUR">336.9<|<cbc:PayableRoundingAmount currencyID="EUR">500.00</cbc:PayableRoundingAmount><cbc:PayableAmount currencyID="EUR">836.90<|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>RND-1</cbc:ID>|' $UBL > $TMP/rnd1.xml
+sed -e 's|<cbc:PayableAmount currencyID="EUR">336.9<|<cbc:PrepaidAmount currencyID="EUR">-500.00</cbc:PrepaidAmount><cbc:PayableAmount currencyID="EUR">836.90<|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>PRE-1</cbc:ID>|' $UBL > $TMP/pre1.xml
+sed -e 's|<ram:GrandTotalAmount>336.9<|<ram:GrandTotalAmount>314.86<|' -e 's|<ram:DuePayableAmount>336.9<|<ram:DuePayableAmount>314.86<|' \
+    -e 's|<ram:ID>123456XX</ram:ID>|<ram:ID>VAT-1</ram:ID>|' $E/cii/xrts__xr30_380_basic_sepa58.xml > $TMP/vat1.xml
+for f in rnd1 pre1 vat1; do
+    ek import invoices $TMP/$f.xml 2>$TMP/$f.txt || fail "$f is accepted (held): $(cat $TMP/$f.txt)"
+    grep -q "held: it cannot be approved until a clerk lifts the hold" $TMP/$f.txt || fail "$f: the import says it is held: $(cat $TMP/$f.txt)"
+done
+hold_of() { q "SELECT status || '|' || amount_due_cents || '|' || coalesce(regexp_replace(hold, ':.*', ''), '') FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+assert_eq "open|83690|AB-ROUNDING open|83690|AB-PREPAID open|31486|AB-VAT-TOTAL" \
+    "$(hold_of RND-1) $(hold_of PRE-1) $(hold_of VAT-1)" "the three are held"
+assert_match "Rundungsbetrag \(BT-114\) von 500,00: mehr als 0,99 ist keine Rundung.* / rounding amount \(BT-114\) of 500.00" \
+    "$(q "SELECT hold FROM abgleich.invoices WHERE invoice_number = 'RND-1'")" "the hold says why, in German and English"
+assert_match "AB-VAT-TOTAL: .*22,04 USt ausgewiesen" "$(q "SELECT hold FROM abgleich.payables WHERE invoice_number = 'VAT-1'")" \
+    "the payables list shows the hold"
+for n in RND-1 PRE-1 VAT-1; do
+    expect_exit 4 kl approve $n
+    grep -q "invoice $n is held for a clerk and cannot be approved" $TMP/stderr || fail "$n: approve says why not: $(cat $TMP/stderr)"
+done
+refused qk "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'RND-1'" \
+    "invoice RND-1 is held for a clerk" "a held invoice approved by SQL"
+expect_exit 0 kl pay --due-by 2026-12-31 --out $TMP/held.xml $PAY
+[ -e $TMP/held.xml ] && grep -q "836.90" $TMP/held.xml && fail "a held invoice paid"
+# A hold is the import's: a clerk lifts it, never writes one, nor who lifted it.
+refused qk "UPDATE abgleich.invoices SET hold = 'nichts' WHERE invoice_number = 'RND-1'" \
+    "the hold on invoice RND-1 is what the import found" "a hold rewritten by SQL"
+refused q "UPDATE abgleich.invoices SET hold_lifted_by = 'kaemmerer' WHERE invoice_number = 'RND-1'" \
+    "who lifted the hold on invoice RND-1 is recorded by the database" "who lifted a hold named by hand"
+# The clerk looks, sets the amount the goods are worth and lifts the hold;
+# another login approves it.
+qk "UPDATE abgleich.invoices SET amount_due_cents = 33690, hold = NULL WHERE invoice_number = 'RND-1'" >/dev/null ||
+    fail "a clerk lifts the hold: $(qk "UPDATE abgleich.invoices SET hold = NULL WHERE invoice_number = 'RND-1'")"
+assert_eq "open|33690||kassenleiterin" \
+    "$(q "SELECT status || '|' || amount_due_cents || '|' || coalesce(hold, '') || '|' || hold_lifted_by FROM abgleich.invoices WHERE invoice_number = 'RND-1'")" \
+    "the hold is lifted, and who did it is kept"
+expect_exit 4 kl approve RND-1
+grep -q "its hold was lifted by kassenleiterin, who cannot also approve it" $TMP/stderr || fail "four eyes over a hold: $(cat $TMP/stderr)"
+km approve RND-1 2>/dev/null || fail "another login approves RND-1 once its hold is lifted"
+# The amount due in another currency than the invoice's (UBL currencyID):
+# it was paid as euros.  Refused.
+sed -e 's|<cbc:PayableAmount currencyID="EUR">|<cbc:PayableAmount currencyID="USD">|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>CUR-1</cbc:ID>|' $UBL > $TMP/cur1.xml
+expect_exit 3 ek import invoices $TMP/cur1.xml
+grep -q "AB-CURRENCY: der Zahlbetrag (BT-115) lautet auf USD, die Rechnung auf EUR" $TMP/stderr || fail "CUR-1 refused, saying why: $(cat $TMP/stderr)"
+assert_eq "" "$(row CUR-1)" "CUR-1 is no payable"
