@@ -187,6 +187,14 @@ static const ei_means *payee_means(const einvoice *e)
     return transfer ? transfer : e->n_means ? &e->means[0] : NULL;
 }
 
+static bool held(const doc *d)
+{
+    for (int i = 0; i < d->nf; i++)
+        if (d->f[i].severity == EF_HOLD)
+            return true;
+    return false;
+}
+
 /* The findings that hold the invoice for a clerk (EF_HOLD), "RULE: text"
  * one per line, into buf; false if none. */
 static bool hold_of(const doc *d, char *buf, size_t n)
@@ -339,13 +347,11 @@ static int store(pgsink *db, doc *d, invoices_summary *s)
     } else {
         s->accepted++;
         s->cents += d->e.due_cents;
-        char hold[8];
         snprintf(line, sizeof line, "invoice %s of %s accepted, %lld.%02lld %s due%s", d->e.number,
                  d->e.seller_name, (long long)(d->e.due_cents / 100),
                  (long long)llabs(d->e.due_cents % 100), d->e.currency,
-                 hold_of(d, hold, sizeof hold)
-                     ? "; held: it cannot be approved until a clerk lifts the hold (sql/078)"
-                     : "");
+                 held(d) ? "; held: it cannot be approved until a clerk lifts the hold (sql/078)"
+                         : "");
         say(d, line);
     }
     return AB_OK;
