@@ -13,7 +13,13 @@
 # says, and an invoice taken out of payment approved again only by another
 # login; (sql/056) the ledger rows of an invoice's payment and return only as
 # the statement says; (sql/060) an invoice whose transfer went out with
-# another amount is not set open again.  Each check fails without its fix.
+# another amount is not set open again; (sql/077) a credit returns an
+# invoice only when it and the bank's stated charges are the whole payment,
+# a bank reversal of our debit returns it, and a return booked before its
+# debit is applied when the debit comes; (sql/078) an amount EN 16931
+# allows and abgleich does not pay unseen holds the invoice for a clerk, and
+# an amount due in another currency is refused.  Each check fails without
+# its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
