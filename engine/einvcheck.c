@@ -8,7 +8,9 @@
  * quantity + charges - allowances, 2 cents of slack) is only a warning in
  * XRechnung; here it is an error, because it is the one rule that notices
  * a changed quantity or price whose totals were left as they were, and a
- * payment run must not pay such a document unseen.
+ * payment run must not pay such a document unseen.  CII's BR-CO-15 is the
+ * official rule, BT-112 = BT-109 included; what it and BR-CO-16 let pass
+ * and abgleich must not pay unseen is held for a clerk (hold_rules).
  */
 #include "einvcheck.h"
 
@@ -130,6 +132,75 @@ static void totals(const einvoice *e, fl *l)
            a[EA_115], due + e->third_party_paid);
     } else if (e->has[EA_115]) {
         eq(l, "BR-CO-16", EF_ERROR, "the amount due (BT-115)", a[EA_115], due);
+    }
+}
+
+static void eur_de(char *buf, size_t n, int64_t c)
+{
+    snprintf(buf, n, "%s%lld,%02lld", c < 0 ? "-" : "", llabs(c) / 100, llabs(c) % 100);
+}
+
+/* UBL states a currency on every amount; the amount due in another one
+ * than the invoice's (BT-5) would be paid as if it were in BT-5. */
+static void due_currency(const einvoice *e, fl *l)
+{
+    if (!e->due_currency[0] || !strcmp(e->due_currency, e->currency))
+        return;
+    add(l, "AB-CURRENCY", EF_ERROR,
+        "der Zahlbetrag (BT-115) lautet auf %s, die Rechnung auf %s (BT-5): was zu zahlen ist,"
+        " ist offen / the amount due (BT-115) is in %s, the invoice in %s (BT-5): what to pay"
+        " is unclear", e->due_currency, e->currency, e->due_currency, e->currency);
+}
+
+/* What EN 16931 lets pass and abgleich does not pay unseen: the invoice is
+ * accepted but held until a clerk lifts the hold (EF_HOLD, sql/078).
+ *   AB-VAT-TOTAL  the total with VAT (BT-112) is the total without it
+ *                 (BT-109) although VAT is stated: the official CII rule
+ *                 BR-CO-15 accepts BT-112 = BT-109 whatever BT-110 says
+ *                 (EN16931-CII-model.sch: "... or GrandTotalAmount =
+ *                 TaxBasisTotalAmount"), so the seller's VAT would go
+ *                 unpaid, or the amount is wrong;
+ *   AB-ROUNDING   a rounding amount (BT-114) of more than 0.99: BR-CO-16
+ *                 adds any amount, 500.00 made a total of 336.90 due as
+ *                 836.90;
+ *   AB-PREPAID    a negative paid amount (BT-113) raises the amount due
+ *                 above the total in the same way. */
+static void hold_rules(const einvoice *e, fl *l)
+{
+    const int64_t *a = e->amount;
+    char d1[32], d2[32], d3[32], e1[32], e2[32], e3[32];
+    int64_t vat = 0;
+    for (int i = 0; i < e->n_vat; i++)
+        vat += e->vat[i].tax;
+    if (e->has[EA_110])
+        vat = a[EA_110];
+    eur_de(d1, sizeof d1, a[EA_112]), eur(e1, sizeof e1, a[EA_112]);
+    eur_de(d2, sizeof d2, vat), eur(e2, sizeof e2, vat);
+    eur_de(d3, sizeof d3, a[EA_115]), eur(e3, sizeof e3, a[EA_115]);
+    if (e->has[EA_112] && e->has[EA_109] && a[EA_112] == a[EA_109] && vat != 0)
+        add(l, "AB-VAT-TOTAL", EF_HOLD,
+            "der Gesamtbetrag mit USt (BT-112) von %s ist der ohne USt (BT-109), obwohl %s USt"
+            " ausgewiesen sind: die Steuer fehlt im Zahlbetrag; vor der Freigabe prüft ein"
+            " Sachbearbeiter / the total with VAT (BT-112) of %s is the total without VAT"
+            " (BT-109) although VAT of %s is stated: the VAT is missing from the amount due; a"
+            " clerk checks it before approval", d1, d2, e1, e2);
+    if (e->has[EA_114] && llabs(a[EA_114]) > 99) {
+        char dr[32], er[32];
+        eur_de(dr, sizeof dr, a[EA_114]), eur(er, sizeof er, a[EA_114]);
+        add(l, "AB-ROUNDING", EF_HOLD,
+            "Rundungsbetrag (BT-114) von %s: mehr als 0,99 ist keine Rundung, zu zahlen wären %s"
+            " bei einer Summe mit USt von %s; vor der Freigabe prüft ein Sachbearbeiter /"
+            " rounding amount (BT-114) of %s: more than 0.99 is no rounding, %s would be paid for"
+            " a total with VAT of %s; a clerk checks it before approval", dr, d3, d1, er, e3, e1);
+    }
+    if (e->has[EA_113] && a[EA_113] < 0) {
+        char dp[32], ep[32];
+        eur_de(dp, sizeof dp, a[EA_113]), eur(ep, sizeof ep, a[EA_113]);
+        add(l, "AB-PREPAID", EF_HOLD,
+            "vorausbezahlter Betrag (BT-113) von %s ist negativ: er hebt den Zahlbetrag auf %s"
+            " über die Summe mit USt von %s; vor der Freigabe prüft ein Sachbearbeiter / paid"
+            " amount (BT-113) of %s is negative: it raises the amount due to %s above the total"
+            " with VAT of %s; a clerk checks it before approval", dp, d3, d1, ep, e3, e1);
     }
 }
 
@@ -257,6 +328,8 @@ int einvcheck_run(const einvoice *e, ei_finding *out, int max)
     vat_lines(e, &l);
     line_arithmetic(e, &l);
     payment_rules(e, &l);
+    due_currency(e, &l);
+    hold_rules(e, &l);
     return l.n;
 }
 

@@ -3,9 +3,12 @@
  * reported by its rule id: EN 16931 BR-12..15, BR-CO-10..17, BR-CL-01,
  * BR-DEC; the XRechnung rules that matter to payment (BR-DE-15, BR-DE-19,
  * BR-DEX-09); Peppol R120 (line arithmetic); and abgleich's own AB-* rules
- * (Leitweg-ID check digit, profiles that are no complete invoice).  Errors
- * stop a payment; warnings are shown to the clerk.  Plain functions over a
- * parsed einvoice; the caller owns the findings array.
+ * (Leitweg-ID check digit, profiles that are no complete invoice, the
+ * currency of the amount due, amounts the standard allows but abgleich
+ * does not pay unseen).  Errors stop a payment; holds let the invoice in
+ * but not be approved until a clerk lifts them (sql/078); warnings are
+ * shown to the clerk.  Plain functions over a parsed einvoice; the caller
+ * owns the findings array.
  */
 #ifndef AB_EINVCHECK_H
 #define AB_EINVCHECK_H
@@ -14,12 +17,17 @@
 
 #include "../formats/einvoice.h"
 
-enum ei_severity { EF_ERROR, EF_WARNING, EF_INFO };
+/* EF_HOLD: accepted, but the invoice cannot be approved until a clerk has
+ * looked at it and lifted the hold (abgleich.invoices.hold, sql/078): what
+ * EN 16931 allows and would make abgleich pay more than the invoice's
+ * total, or less than it says is owed.  Appended: the findings JSON names
+ * severities by this order. */
+enum ei_severity { EF_ERROR, EF_WARNING, EF_INFO, EF_HOLD };
 
 typedef struct ei_finding {
     char rule[16];
     enum ei_severity severity;
-    char text[192];
+    char text[512];         /* a hold's and AB-CURRENCY's: German, then English */
 } ei_finding;
 
 #define EI_FINDINGS_MAX 32

@@ -349,6 +349,10 @@ static void totals(px *p, xmlNodePtr root)
     snprintf(path, sizeof path, p->ubl ? "cac:TaxTotal/cbc:TaxAmount[@currencyID='%s']"
                                        : MS "ram:TaxTotalAmount[@currencyID='%s']",
              code3(e->currency));
+    /* BT-115's currency as written: UBL states one on every amount, and a
+     * PayableAmount in USD on an invoice in EUR was paid as euros. */
+    text(p, root, p->ubl ? LMT "cbc:PayableAmount/@currencyID" : MS "ram:DuePayableAmount/@currencyID",
+         e->due_currency, sizeof e->due_currency);
     e->has[EA_110] = e->tax_total_currency_ok = cents_at(p, root, path, &e->amount[EA_110]);
     if (!e->has[EA_110])
         e->has[EA_110] = cents_at(p, root, p->ubl ? "cac:TaxTotal/cbc:TaxAmount[not(@currencyID)]"

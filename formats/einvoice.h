@@ -92,6 +92,7 @@ typedef struct einvoice {
     ei_line *lines;                 /* owned; einvoice_free */
     int n_lines;
     int64_t due_cents;              /* BT-115, negated for a credit note: what we owe */
+    char due_currency[8];           /* BT-115's currencyID as written (UBL), or "" */
     char decimals_bad[EI_TEXT];     /* first amount with more than 2 decimals, or "" */
     int xsd_errors;                 /* schema violations (CII only; see einvoice_parse) */
     char xsd_error[176];            /* the first: "SCHEMA.xsd line N: message", or "" */

@@ -10,7 +10,9 @@
  * file again changes nothing; a second document with a known seller and
  * number, or with a known number, payee IBAN and amount due under another
  * seller key, is archived as a duplicate and reported.  Rejections print
- * `FILE: RULE: reason` per failed rule; the exit code is then 3.
+ * `FILE: RULE: reason` per failed rule; the exit code is then 3.  An
+ * accepted invoice with a hold finding (einvcheck.h, EF_HOLD) is stored
+ * with its hold (sql/078): not approvable until a clerk lifts it.
  * `approve` and `pay` are in jobs/pay.c; the matching of the debits that
  * pay invoices in jobs/outgoing.c.
  */
@@ -100,7 +102,7 @@ static char *findings_json(const doc *d)
     jsonw w;
     jsonw_init(&w, f);
     jsonw_arr_begin(&w);
-    static const char *const sev[] = {"error", "warning", "info"};
+    static const char *const sev[] = {"error", "warning", "info", "hold"}; /* enum ei_severity */
     for (int i = 0; i < d->nf; i++) {
         jsonw_obj_begin(&w);
         jsonw_kstr(&w, "rule", d->f[i].rule);
@@ -185,6 +187,29 @@ static const ei_means *payee_means(const einvoice *e)
     return transfer ? transfer : e->n_means ? &e->means[0] : NULL;
 }
 
+static bool held(const doc *d)
+{
+    for (int i = 0; i < d->nf; i++)
+        if (d->f[i].severity == EF_HOLD)
+            return true;
+    return false;
+}
+
+/* The findings that hold the invoice for a clerk (EF_HOLD), "RULE: text"
+ * one per line, into buf; false if none. */
+static bool hold_of(const doc *d, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < d->nf && used + 1 < n; i++)
+        if (d->f[i].severity == EF_HOLD) {
+            int k = snprintf(buf + used, n - used, "%s%s: %s", used ? "\n" : "", d->f[i].rule,
+                             d->f[i].text);
+            used = k < 0 ? used : used + (size_t)k >= n ? n - 1 : used + (size_t)k;
+        }
+    return used > 0;
+}
+
 static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char *first, size_t fl)
 {
     const einvoice *e = &d->e;
@@ -200,6 +225,8 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                                                                   : sizeof e->seller_vat];
     seller_key_of(e, seller_key, sizeof seller_key);
     const ei_means *m = payee_means(e);
+    char hold[EI_FINDINGS_MAX * 64];
+    bool held = hold_of(d, hold, sizeof hold);
     const char *params[] = {doc_id, e->number, e->type_code, einvoice_profile_name(e->profile),
                             seller_key, e->seller_name, issue[0] ? issue : NULL,
                             due[0] ? due : NULL, e->currency,
@@ -207,7 +234,7 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
                             e->has_buyer_ref ? lw : NULL, m && m->iban[0] ? m->iban : NULL,
                             m && m->bic[0] ? m->bic : NULL, e->remittance[0] ? e->remittance : NULL,
                             cents, e->preceding[0] ? e->preceding : NULL, d->submitter,
-                            e->payee_name[0] ? e->payee_name : NULL};
+                            e->payee_name[0] ? e->payee_name : NULL, held ? hold : NULL};
     pgsink_result *res = NULL;
     /* Known is the same seller and number, or (whatever the seller key)
      * the same number, payee IBAN and amount due: a seller sending an
@@ -222,13 +249,13 @@ static int store_invoice(pgsink *db, doc *d, const char *doc_id, bool *dup, char
         " ins AS (INSERT INTO abgleich.invoices (document_id, invoice_number, type_code,"
         "   profile, seller_key, seller_name, issue_date, due_date, currency, buyer_reference,"
         "   leitweg_ok, iban, bic, remittance, amount_due_cents, invoiced_cents, preceding_number,"
-        "   submitted_by, payee_name)"
+        "   submitted_by, payee_name, hold)"
         " SELECT $1::bigint, $2, $3, $4, $5, $6, $7::date, $8::date, $9, $10, $11::boolean,"
-        "   $12, $13, $14, $15::bigint, $15::bigint, $16, $17, $18"
+        "   $12, $13, $14, $15::bigint, $15::bigint, $16, $17, $18, $19"
         " WHERE NOT EXISTS (SELECT 1 FROM known)"
         " ON CONFLICT (seller_key, invoice_number) DO NOTHING RETURNING id)"
         " SELECT (SELECT id FROM ins), (SELECT name FROM known)",
-        18, params, &res);
+        19, params, &res);
     if (rc < 0)
         return rc;
     *dup = pgsink_result_isnull(res, 0, 0);
@@ -320,9 +347,11 @@ static int store(pgsink *db, doc *d, invoices_summary *s)
     } else {
         s->accepted++;
         s->cents += d->e.due_cents;
-        snprintf(line, sizeof line, "invoice %s of %s accepted, %lld.%02lld %s due", d->e.number,
+        snprintf(line, sizeof line, "invoice %s of %s accepted, %lld.%02lld %s due%s", d->e.number,
                  d->e.seller_name, (long long)(d->e.due_cents / 100),
-                 (long long)llabs(d->e.due_cents % 100), d->e.currency);
+                 (long long)llabs(d->e.due_cents % 100), d->e.currency,
+                 held(d) ? "; held: it cannot be approved until a clerk lifts the hold (sql/078)"
+                         : "");
         say(d, line);
     }
     return AB_OK;

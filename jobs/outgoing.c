@@ -19,16 +19,22 @@
  *      payment whose debit went out with another amount is not set open
  *      again until the money comes back (sql/060).
  *   3. A credit the matcher found to be a transfer of ours that came back
- *      (clarification returned_transfer) and that carries the EndToEndId of
- *      a paid invoice reverses that invoice's payment (ledger row
- *      invoice_return), settles its clarification (returned), and the
- *      invoice becomes 'returned': approved again, it is paid again
- *      (sql/032).  The bank may keep charges: the credit may be less than
- *      the payment, never more.
+ *      (clarification returned_transfer), or a bank reversal of our debit
+ *      (RvslInd; reversal_without_original, as the matcher finds no
+ *      citizen's credit it undoes), that carries the EndToEndId of a paid
+ *      invoice reverses that invoice's payment (ledger row invoice_return),
+ *      settles its clarification (returned), and the invoice becomes
+ *      'returned': approved again, it is paid again (sql/032).  Only when
+ *      the credit and the charges the bank states on it (camt Chrgs) make
+ *      up the whole payment (sql/077): a part coming back stays a
+ *      clarification that says why, and the invoice stays paid.  A return
+ *      an earlier file brought, while the invoice was still in payment,
+ *      is applied when the debit comes.
  * Every row says why in German and English.
  */
 #include "outgoing.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "../engine/log.h"
@@ -106,53 +112,67 @@ static const char mismatch_sql[] =
     "  FROM d ORDER BY d.seq RETURNING amount_cents)"
     " SELECT count(*), coalesce(sum(amount_cents), 0) FROM ins";
 
+/* Step 3, among the credits abgleich.invoice_return_candidates names
+ * (sql/077: this file's returns and bank reversals of our debits, and the
+ * returns of earlier files whose debit this file brought).  Only a credit
+ * that, with the charges the bank states on it (camt Chrgs,
+ * charges_cents), makes up the whole payment reverses it: a return of 1.00
+ * EUR reversed a payment of 107.00, and the invoice, approved again, was
+ * paid again in full.  One credit per invoice, the earliest; a credit's
+ * EndToEndId names one invoice, so each is used once. */
 static const char returned_sql[] =
-    "WITH k AS (SELECT DISTINCT ON (i.id) k.id AS kid, k.file_id, k.tx_seq,"
-    "   k.amount_cents AS back, i.id AS inv, i.invoice_number, i.seller_name, a.id AS aid,"
-    "   a.amount_cents AS paid, coalesce(nullif(t.return_reason, ''), '-') AS why"
-    "  FROM abgleich.clarifications k"
-    "  JOIN abgleich.bank_transactions t ON t.file_id = k.file_id AND t.seq = k.tx_seq"
-    "  JOIN abgleich.invoices i ON i.end_to_end_id = t.end_to_end_id AND i.status = 'paid'"
-    "  CROSS JOIN LATERAL (SELECT a.id, a.amount_cents FROM abgleich.allocations a"
-    "   WHERE a.invoice_id = i.id AND a.method = 'invoice_payment'"
-    "    AND NOT EXISTS (SELECT 1 FROM abgleich.allocations x WHERE x.reverses = a.id)"
-    "   ORDER BY a.id DESC LIMIT 1) a"
-    "  WHERE k.file_id = $1::bigint AND k.reason = 'returned_transfer'"
-    "   AND k.amount_cents <= a.amount_cents"
-    "  ORDER BY i.id, k.tx_seq),"
+    "WITH k AS (SELECT DISTINCT ON (ct.inv) ct.*"
+    "  FROM abgleich.invoice_return_candidates($1::bigint) ct WHERE ct.back + ct.chg = ct.paid"
+    "  ORDER BY ct.inv, ct.file_id, ct.tx_seq),"
     " rev AS (INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents,"
     "   method, confidence, explanation, explanation_en, reverses)"
     "  SELECT k.inv, k.file_id, k.tx_seq, -k.paid, 'invoice_return', 100,"
-    "   format('Unsere Überweisung für die Rechnung %s an %s kam zurück (Grund %s);"
-    " die Zahlung über %s EUR (Zuordnung #%s) ist aufgehoben. Die Rechnung ist"
+    "   CASE WHEN k.reversal THEN format('Die Bank hat die Belastung unserer Überweisung für die"
+    " Rechnung %s an %s storniert (Rückbuchung);', k.invoice_number, k.seller_name)"
+    "   ELSE format('Unsere Überweisung für die Rechnung %s an %s kam zurück (Grund %s);',"
+    "    k.invoice_number, k.seller_name, k.why) END"
+    "   || format(' die Zahlung über %s EUR (Zuordnung #%s) ist aufgehoben. Die Rechnung ist"
     " zurückgekommen: Bankverbindung des Empfängers prüfen und erneut freigeben.',"
-    "    k.invoice_number, k.seller_name, k.why, abgleich.cents_de(k.paid), k.aid),"
-    "   format('Our transfer for invoice %s to %s came back (reason %s); the payment of"
-    " %s EUR (allocation #%s) is reversed. The invoice is returned: check the payee''s"
-    " bank details and approve it again.',"
-    "    k.invoice_number, k.seller_name, k.why, abgleich.cents_en(k.paid), k.aid), k.aid"
-    "  FROM k ORDER BY k.tx_seq RETURNING invoice_id),"
+    "    abgleich.cents_de(k.paid), k.aid),"
+    "   CASE WHEN k.reversal THEN format('The bank reversed the debit of our transfer for"
+    " invoice %s to %s;', k.invoice_number, k.seller_name)"
+    "   ELSE format('Our transfer for invoice %s to %s came back (reason %s);',"
+    "    k.invoice_number, k.seller_name, k.why) END"
+    "   || format(' the payment of %s EUR (allocation #%s) is reversed. The invoice is"
+    " returned: check the payee''s bank details and approve it again.',"
+    "    abgleich.cents_en(k.paid), k.aid), k.aid"
+    "  FROM k ORDER BY k.file_id, k.tx_seq RETURNING invoice_id),"
     " stl AS (INSERT INTO abgleich.allocations (file_id, tx_seq, amount_cents, method,"
     "   confidence, explanation, explanation_en, clarification_id)"
     "  SELECT k.file_id, k.tx_seq, k.back, 'returned', 100,"
     "   format('Die Gutschrift ist unsere Zahlung der Rechnung %s, die zurückkam; damit"
     " erledigt.', k.invoice_number)"
-    "   || CASE WHEN k.back < k.paid THEN format(' Die Bank hat %s EUR einbehalten.',"
-    "    abgleich.cents_de(k.paid - k.back)) ELSE '' END,"
+    "   || CASE WHEN k.chg > 0 THEN format(' Die Bank hat %s EUR einbehalten.',"
+    "    abgleich.cents_de(k.chg)) ELSE '' END,"
     "   format('The credit is our payment of invoice %s coming back; settled with it.',"
     "    k.invoice_number)"
-    "   || CASE WHEN k.back < k.paid THEN format(' The banks kept %s EUR.',"
-    "    abgleich.cents_en(k.paid - k.back)) ELSE '' END, k.kid"
-    "  FROM k ORDER BY k.tx_seq RETURNING 1)"
-    " SELECT k.invoice_number, k.seller_name, k.back, k.why FROM k ORDER BY k.tx_seq";
+    "   || CASE WHEN k.chg > 0 THEN format(' The banks kept %s EUR.',"
+    "    abgleich.cents_en(k.chg)) ELSE '' END, k.kid"
+    "  FROM k ORDER BY k.file_id, k.tx_seq RETURNING 1)"
+    " SELECT k.invoice_number, k.seller_name, k.back, k.why, k.earlier, k.reversal FROM k"
+    " ORDER BY k.file_id, k.tx_seq";
 
 /* The invoices whose payment returned_sql reversed, after it (as paid_sql
  * after pay_sql): sql/051 lets a paid invoice become returned only when no
- * payment of it is left in the ledger. */
+ * payment of it is left in the ledger.  The return may be of an earlier
+ * file than the payment it reverses (sql/077). */
 static const char returned_status_sql[] =
     "UPDATE abgleich.invoices SET status = 'returned'"
-    " WHERE id IN (SELECT a.invoice_id FROM abgleich.allocations a"
-    "  WHERE a.file_id = $1::bigint AND a.method = 'invoice_return')";
+    " WHERE status = 'paid' AND id IN (SELECT a.invoice_id FROM abgleich.allocations a"
+    "  WHERE a.method = 'invoice_return' AND (a.file_id = $1::bigint"
+    "   OR a.reverses IN (SELECT p.id FROM abgleich.allocations p"
+    "    WHERE p.file_id = $1::bigint AND p.method = 'invoice_payment')))";
+
+/* A credit bringing back part of a paid invoice's transfer reverses
+ * nothing (returned_sql); its clarification stays for a clerk and says
+ * why (sql/077, as the owner: the treasury may not rewrite
+ * clarifications).  Before, it reversed the whole payment. */
+static const char part_back_sql[] = "SELECT abgleich.invoice_part_back($1::bigint)";
 
 /* A statement whose one row is (count, cents). */
 static int count_query(pgsink *db, const char *sql, const char *file_id, int64_t *n,
@@ -179,15 +199,31 @@ static int settle_returns(pgsink *db, const char *file_id, outgoing_summary *s)
         return rc;
     }
     for (int i = 0; i < pgsink_result_rows(res); i++) {
-        log_warn("invoice %s of %s: our transfer came back (reason %s); check the payee's"
+        bool reversal = pgsink_result_value(res, i, 5)[0] == 't';
+        int64_t cents = strtoll(pgsink_result_value(res, i, 2), NULL, 10);
+        log_warn("invoice %s of %s: our transfer came back (%s%s); check the payee's"
                  " bank details and approve it again",
                  pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1),
-                 pgsink_result_value(res, i, 3));
-        s->returned++;
-        s->returned_cents += strtoll(pgsink_result_value(res, i, 2), NULL, 10);
+                 reversal ? "the bank reversed the debit" : "reason ",
+                 reversal ? "" : pgsink_result_value(res, i, 3));
+        /* Which clarification count of this file it leaves (reconcile.c):
+         * one of an earlier file was counted there. */
+        if (pgsink_result_value(res, i, 4)[0] == 't') {
+            s->returned_earlier++;
+            s->returned_earlier_cents += cents;
+        } else if (reversal) {
+            s->reversed++;
+            s->reversed_cents += cents;
+        } else {
+            s->returned++;
+            s->returned_cents += cents;
+        }
     }
     pgsink_result_free(res);
-    return pgsink_query(db, returned_status_sql, 1, params, NULL);
+    rc = pgsink_query(db, returned_status_sql, 1, params, NULL);
+    if (rc == AB_OK)
+        rc = pgsink_query(db, part_back_sql, 1, params, NULL);
+    return rc;
 }
 
 int outgoing_settle(pgsink *db, const char *file_id, outgoing_summary *s)

@@ -16,7 +16,13 @@
 typedef struct outgoing_summary {
     int64_t paid, paid_cents;             /* debits that paid an invoice */
     int64_t mismatched, mismatched_cents; /* our debits paying none: clarifications */
-    int64_t returned, returned_cents;     /* our transfers back: invoices returned */
+    /* Our transfers back, invoices returned, by the clarification settled:
+     * this file's returned_transfer; this file's reversal_without_original
+     * (the bank reversed our debit); one of an earlier file (the return
+     * came before its debit).  Each once. */
+    int64_t returned, returned_cents;
+    int64_t reversed, reversed_cents;
+    int64_t returned_earlier, returned_earlier_cents;
 } outgoing_summary;
 
 /* The outgoing payments of statement file file_id; *s is filled. */

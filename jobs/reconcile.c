@@ -476,6 +476,13 @@ static int reconcile_in_tx(reconciler *r, const char *hash, int64_t size)
         r->fs.clarified_cents -= og.returned_cents;
         r->fs.by_reason[MR_RETURNED_TRANSFER] -= og.returned;
         r->fs.by_reason_cents[MR_RETURNED_TRANSFER] -= og.returned_cents;
+        /* the bank reversed our debit; a return an earlier file counted */
+        r->fs.invoices_returned += og.reversed + og.returned_earlier;
+        r->fs.invoices_returned_cents += og.reversed_cents + og.returned_earlier_cents;
+        r->fs.clarified -= og.reversed;
+        r->fs.clarified_cents -= og.reversed_cents;
+        r->fs.by_reason[MR_REVERSAL] -= og.reversed;
+        r->fs.by_reason_cents[MR_REVERSAL] -= og.reversed_cents;
     }
     batches_summary bs; /* batch totals and their camt.054 (jobs/batches.c) */
     if (rc == AB_OK)

@@ -16,7 +16,13 @@
 # another amount is not set open again; (sql/075) the login that last
 # changed an invoice's payment terms (payee account, name, currency, a
 # higher amount) does not approve it, and approve --iban approves nothing.
-# Each check fails without its fix.
+# (sql/077) a credit returns an
+# invoice only when it and the bank's stated charges are the whole payment,
+# a bank reversal of our debit returns it, and a return booked before its
+# debit is applied when the debit comes; (sql/078) an amount EN 16931
+# allows and abgleich does not pay unseen holds the invoice for a clerk, and
+# an amount due in another currency is refused.  Each check fails without
+# its fix.
 set -eu
 . tests/integration/lib.sh
 E=$FIXTURES/einvoice
@@ -81,11 +87,12 @@ stmt_no=0
 settle() { # INVOICE...
     local n
     stmt_no=$((stmt_no + 1))
+    local d=$(printf '2026-12-%02d' $stmt_no)
     {
         echo '<?xml version="1.0" encoding="UTF-8"?>'
         echo '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>'
-        echo "<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>"
-        echo "<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>"
+        echo "<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${d}T22:00:00</CreDtTm></GrpHdr>"
+        echo "<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${d}T22:00:00</CreDtTm>"
         echo '<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>'
         for n in "$@"; do
             local amt e2e
@@ -93,7 +100,7 @@ settle() { # INVOICE...
             e2e="ABG-$(id_of $n)"
             cat <<EOF
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
-<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>R$stmt_no$n</AcctSvcrRef>
+<BookgDt><Dt>$d</Dt></BookgDt><ValDt><Dt>$d</Dt></ValDt><AcctSvcrRef>R$stmt_no$n</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>DBIT</CdtDbtInd>
 <RmtInf><Ustrd>Rechnung $n</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
@@ -104,22 +111,24 @@ EOF
     kl reconcile $TMP/stmt$stmt_no.xml 2>$TMP/rec$stmt_no.txt || fail "statement $stmt_no: $(cat $TMP/rec$stmt_no.txt)"
 }
 # A statement bringing our transfer for INVOICE back (account closed, AC04;
-# AMT=EUROS as for settle).
+# AMT=EUROS as for settle; CHG=EUROS: the charges the banks kept, camt Chrgs).
 bounce() { # INVOICE
-    local amt e2e
+    local amt e2e chg=""
+    [ -n "${CHG:-}" ] && chg="<Chrgs><TtlChrgsAndTaxAmt Ccy=\"EUR\">$CHG</TtlChrgsAndTaxAmt></Chrgs>"
     stmt_no=$((stmt_no + 1))
+    local d=$(printf '2026-12-%02d' $stmt_no)
     amt=${AMT:-$(q "SELECT to_char(amount_due_cents / 100.0, 'FM999990.00') FROM abgleich.invoices WHERE invoice_number = '$1'")}
     e2e="ABG-$(id_of $1)"
     cat > $TMP/stmt$stmt_no.xml <<EOF
 <?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
-<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm></GrpHdr>
-<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>2026-12-0${stmt_no}T22:00:00</CreDtTm>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${d}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${d}T22:00:00</CreDtTm>
 <Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
 <Ntry><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>false</RvslInd><Sts><Cd>BOOK</Cd></Sts>
-<BookgDt><Dt>2026-12-0$stmt_no</Dt></BookgDt><ValDt><Dt>2026-12-0$stmt_no</Dt></ValDt><AcctSvcrRef>B$stmt_no$1</AcctSvcrRef>
+<BookgDt><Dt>$d</Dt></BookgDt><ValDt><Dt>$d</Dt></ValDt><AcctSvcrRef>B$stmt_no$1</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$e2e</EndToEndId></Refs><Amt Ccy="EUR">$amt</Amt><CdtDbtInd>CRDT</CdtDbtInd>$chg
 <RmtInf><Ustrd>Rechnung $1</Ustrd></RmtInf><RtrInf><Rsn><Cd>AC04</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>
 EOF
@@ -582,3 +591,146 @@ grep -q "^invoice FE-D of \[Seller name\] approved by kaemmerer: 9999.00 EUR to 
     fail "approve prints payee, IBAN and amount, in English: $(cat $TMP/fe_d.txt)"
 kl pay --due-by 2026-12-31 --out $TMP/fe_cd.xml $PAY 2>/dev/null
 assert_eq "1 1" "$(e2e_count $TMP/fe_cd.xml FE-C) $(e2e_count $TMP/fe_cd.xml FE-D)" "paid once a second login approved"
+
+# 14. Our transfers coming back (jobs/outgoing.c, sql/077).
+# (a) A return far smaller than the payment: 1.00 EUR of PR-1's 107.00
+# came back.  It reversed the whole payment: PR-1 became returned, another
+# login approved it again, and the next run paid 107.00 again.  Now the
+# credit and the charges the bank states on it must make up the payment;
+# else the invoice stays paid and the clarification says why.
+gen $TMP/pr1.xml PR-1
+ek import invoices $TMP/pr1.xml >/dev/null 2>&1
+kl approve PR-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/pr.xml $PAY 2>/dev/null
+settle PR-1
+AMT=1.00 bounce PR-1
+pr_e2e="ABG-$(id_of PR-1)"
+assert_eq "paid|10700|10700" "$(row PR-1)|$(paid_sum PR-1)" "1.00 EUR back of 107.00: PR-1 stays paid"
+pr_k="SELECT k.reason || '|' || k.amount_cents || '|' || coalesce((SELECT sum(d.amount_cents) FROM abgleich.allocations d WHERE d.clarification_id = k.id), 0) FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'"
+assert_eq "returned_transfer|100|0" "$(q "$pr_k")" "the 1.00 EUR wait for a clerk"
+assert_match "zurück kamen 1,00 EUR, die Bank nennt 0,00 EUR Gebühren: nicht die ganze Zahlung. Die Rechnung bleibt bezahlt" \
+    "$(q "SELECT k.explanation FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'")" \
+    "the clarification says why the invoice stays paid"
+expect_exit 3 km approve PR-1
+kl pay --due-by 2026-12-31 --out $TMP/pr2.xml $PAY 2>/dev/null || true
+[ -e $TMP/pr2.xml ] && [ "$(e2e_count $TMP/pr2.xml PR-1)" != 0 ] && fail "PR-1 paid again after 1.00 EUR came back"
+pr_pay=$(q "SELECT id FROM abgleich.allocations WHERE invoice_id = $(id_of PR-1) AND method = 'invoice_payment'")
+pr_back=$(q "SELECT t.file_id || ', ' || t.seq FROM abgleich.bank_transactions t WHERE t.end_to_end_id = '$pr_e2e' AND t.direction = 'C'")
+refused q "INSERT INTO abgleich.allocations (invoice_id, file_id, tx_seq, amount_cents, method, confidence, reverses) VALUES ($(id_of PR-1), $pr_back, -10700, 'invoice_return', 100, $pr_pay)" \
+    "ledger row invoice_return for invoice PR-1: .*the credit of 1.00 EUR and the charges of 0.00 EUR the bank states on it are not the payment of 107.00 EUR" \
+    "a return of PR-1's whole payment written by SQL with the 1.00 EUR credit"
+# (b) The banks kept 2.00 EUR and say so (camt Chrgs): 105.00 back and
+# 2.00 of charges are the whole transfer.
+gen $TMP/cg1.xml CG-1
+ek import invoices $TMP/cg1.xml >/dev/null 2>&1
+kl approve CG-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/cg.xml $PAY 2>/dev/null
+settle CG-1
+AMT=105.00 CHG=2.00 bounce CG-1
+assert_eq "returned|10700|0" "$(row CG-1)|$(paid_sum CG-1)" "105.00 back with 2.00 of charges: CG-1 returned"
+assert_match "Die Bank hat 2,00 EUR einbehalten" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'returned' AND clarification_id IN (SELECT k.id FROM abgleich.clarifications k JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (k.file_id, k.tx_seq) WHERE t.end_to_end_id = 'ABG-$(id_of CG-1)')")" \
+    "the charges are named"
+# (c) The return reconciled before the debit it gives back (the payee's
+# bank answered at once, or the statements came in that order): it stayed
+# a clarification for good, and the invoice became paid by the debit.
+gen $TMP/oo1.xml OO-1
+ek import invoices $TMP/oo1.xml >/dev/null 2>&1
+kl approve OO-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/oo.xml $PAY 2>/dev/null
+bounce OO-1
+assert_eq "in_payment|10700" "$(row OO-1)" "the return alone changes nothing"
+settle OO-1
+assert_eq "returned|10700|0" "$(row OO-1)|$(paid_sum OO-1)" "the debit after its return: OO-1 returned"
+assert_eq "0" "$(q "SELECT count(*) FROM abgleich.open_clarifications WHERE end_to_end_id = 'ABG-$(id_of OO-1)'")" \
+    "the earlier return is settled"
+# (d) The bank reverses (RvslInd) the debit that paid RV-1: a credit with
+# the reversal flag, our EndToEndId and the amount.  RV-1 stayed paid for
+# good (reversal_without_original), and could not be set open either.
+gen $TMP/rv1.xml RV-1
+ek import invoices $TMP/rv1.xml >/dev/null 2>&1
+kl approve RV-1 2>/dev/null
+kl pay --due-by 2026-12-31 --out $TMP/rv.xml $PAY 2>/dev/null
+settle RV-1
+stmt_no=$((stmt_no + 1))
+day=$(printf '2026-12-%02d' $stmt_no)
+rv_e2e="ABG-$(id_of RV-1)"
+cat > $TMP/stmt$stmt_no.xml <<EOF2
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+<GrpHdr><MsgId>RULES-$stmt_no</MsgId><CreDtTm>${day}T22:00:00</CreDtTm></GrpHdr>
+<Stmt><Id>RULES-2026-$stmt_no</Id><ElctrncSeqNb>$stmt_no</ElctrncSeqNb><CreDtTm>${day}T22:00:00</CreDtTm>
+<Acct><Id><IBAN>DE02120300000000202051</IBAN></Id><Ccy>EUR</Ccy></Acct>
+<Ntry><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><RvslInd>true</RvslInd><Sts><Cd>BOOK</Cd></Sts>
+<BookgDt><Dt>$day</Dt></BookgDt><ValDt><Dt>$day</Dt></ValDt><AcctSvcrRef>STORNO$stmt_no</AcctSvcrRef>
+<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
+<NtryDtls><TxDtls><Refs><EndToEndId>$rv_e2e</EndToEndId></Refs><Amt Ccy="EUR">107.00</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+<RmtInf><Ustrd>Rechnung RV-1</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+</Stmt></BkToCstmrStmt></Document>
+EOF2
+kl reconcile --json $TMP/stmt$stmt_no.xml >$TMP/rv.json 2>$TMP/rec$stmt_no.txt || fail "the reversal: $(cat $TMP/rec$stmt_no.txt)"
+assert_eq "returned|10700|0" "$(row RV-1)|$(paid_sum RV-1)" "the bank reversed RV-1's debit: returned"
+assert_match '"clarified":0,.*"clarifications":\{\},.*"invoice_payments_returned":1,"invoice_payments_returned_cents":10700' \
+    "$(tr -d ' \n' < $TMP/rv.json)" "the reversal counts as our transfer back, not as a clarification"
+assert_match "storniert \(Rückbuchung\)" \
+    "$(q "SELECT explanation FROM abgleich.allocations WHERE method = 'invoice_return' AND invoice_id = $(id_of RV-1)")" \
+    "the ledger row says the bank reversed the debit"
+km approve RV-1 2>/dev/null || fail "RV-1 approved again after the reversal"
+kl pay --due-by 2026-12-31 --out $TMP/rv2.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/rv2.xml RV-1)" "RV-1 paid again, once"
+
+# 15. What EN 16931 lets pass and abgleich does not pay unseen (sql/078,
+# engine/einvcheck.c).  A rounding amount (BT-114) of 500.00, or a paid
+# amount (BT-113) of -500.00, made a UBL invoice of 336.90 owe 836.90; a
+# CII invoice whose grand total and amount due are its net (BR-CO-15 as
+# published accepts BT-112 = BT-109) owed 314.86 without its 22.04 of VAT.
+# Each was accepted and approvable.  Now accepted and held: nobody
+# approves it until a clerk has looked and lifted the hold, and that
+# clerk's login does not approve it then.
+sed -e 's|<cbc:PayableAmount currencyID="EUR">336.9<|<cbc:PayableRoundingAmount currencyID="EUR">500.00</cbc:PayableRoundingAmount><cbc:PayableAmount currencyID="EUR">836.90<|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>RND-1</cbc:ID>|' $UBL > $TMP/rnd1.xml
+sed -e 's|<cbc:PayableAmount currencyID="EUR">336.9<|<cbc:PrepaidAmount currencyID="EUR">-500.00</cbc:PrepaidAmount><cbc:PayableAmount currencyID="EUR">836.90<|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>PRE-1</cbc:ID>|' $UBL > $TMP/pre1.xml
+sed -e 's|<ram:GrandTotalAmount>336.9<|<ram:GrandTotalAmount>314.86<|' -e 's|<ram:DuePayableAmount>336.9<|<ram:DuePayableAmount>314.86<|' \
+    -e 's|<ram:ID>123456XX</ram:ID>|<ram:ID>VAT-1</ram:ID>|' $E/cii/xrts__xr30_380_basic_sepa58.xml > $TMP/vat1.xml
+for f in rnd1 pre1 vat1; do
+    ek import invoices $TMP/$f.xml 2>$TMP/$f.txt || fail "$f is accepted (held): $(cat $TMP/$f.txt)"
+    grep -q "held: it cannot be approved until a clerk lifts the hold" $TMP/$f.txt || fail "$f: the import says it is held: $(cat $TMP/$f.txt)"
+done
+hold_of() { q "SELECT status || '|' || amount_due_cents || '|' || coalesce(regexp_replace(hold, ':.*', ''), '') FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+assert_eq "open|83690|AB-ROUNDING open|83690|AB-PREPAID open|31486|AB-VAT-TOTAL" \
+    "$(hold_of RND-1) $(hold_of PRE-1) $(hold_of VAT-1)" "the three are held"
+assert_match "Rundungsbetrag \(BT-114\) von 500,00: mehr als 0,99 ist keine Rundung.* / rounding amount \(BT-114\) of 500.00" \
+    "$(q "SELECT hold FROM abgleich.invoices WHERE invoice_number = 'RND-1'")" "the hold says why, in German and English"
+assert_match "AB-VAT-TOTAL: .*22,04 USt ausgewiesen" "$(q "SELECT hold FROM abgleich.payables WHERE invoice_number = 'VAT-1'")" \
+    "the payables list shows the hold"
+for n in RND-1 PRE-1 VAT-1; do
+    expect_exit 4 kl approve $n
+    grep -q "invoice $n is held for a clerk and cannot be approved" $TMP/stderr || fail "$n: approve says why not: $(cat $TMP/stderr)"
+done
+refused qk "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'RND-1'" \
+    "invoice RND-1 is held for a clerk" "a held invoice approved by SQL"
+expect_exit 0 kl pay --due-by 2026-12-31 --out $TMP/held.xml $PAY
+[ -e $TMP/held.xml ] && grep -q "836.90" $TMP/held.xml && fail "a held invoice paid"
+# A hold is the import's: a clerk lifts it, never writes one, nor who lifted it.
+refused qk "UPDATE abgleich.invoices SET hold = 'nichts' WHERE invoice_number = 'RND-1'" \
+    "the hold on invoice RND-1 is what the import found" "a hold rewritten by SQL"
+refused q "UPDATE abgleich.invoices SET hold_lifted_by = 'kaemmerer' WHERE invoice_number = 'RND-1'" \
+    "who lifted the hold on invoice RND-1 is recorded by the database" "who lifted a hold named by hand"
+# The clerk looks, sets the amount the goods are worth and lifts the hold;
+# another login approves it.
+qk "UPDATE abgleich.invoices SET amount_due_cents = 33690, hold = NULL WHERE invoice_number = 'RND-1'" >/dev/null ||
+    fail "a clerk lifts the hold: $(qk "UPDATE abgleich.invoices SET hold = NULL WHERE invoice_number = 'RND-1'")"
+assert_eq "open|33690||kassenleiterin" \
+    "$(q "SELECT status || '|' || amount_due_cents || '|' || coalesce(hold, '') || '|' || hold_lifted_by FROM abgleich.invoices WHERE invoice_number = 'RND-1'")" \
+    "the hold is lifted, and who did it is kept"
+expect_exit 4 kl approve RND-1
+grep -q "its hold was lifted by kassenleiterin, who cannot also approve it" $TMP/stderr || fail "four eyes over a hold: $(cat $TMP/stderr)"
+km approve RND-1 2>/dev/null || fail "another login approves RND-1 once its hold is lifted"
+# The amount due in another currency than the invoice's (UBL currencyID):
+# it was paid as euros.  Refused.
+sed -e 's|<cbc:PayableAmount currencyID="EUR">|<cbc:PayableAmount currencyID="USD">|' \
+    -e 's|<cbc:ID>123456XX</cbc:ID>|<cbc:ID>CUR-1</cbc:ID>|' $UBL > $TMP/cur1.xml
+expect_exit 3 ek import invoices $TMP/cur1.xml
+grep -q "AB-CURRENCY: der Zahlbetrag (BT-115) lautet auf USD, die Rechnung auf EUR" $TMP/stderr || fail "CUR-1 refused, saying why: $(cat $TMP/stderr)"
+assert_eq "" "$(row CUR-1)" "CUR-1 is no payable"

@@ -400,3 +400,111 @@ Test(einvoice, empty_type_code_is_br_cl_01, .timeout = 5)
     cr_assert(strstr(rules, "BR-CL-01"), "%s", rules);
     einvoice_free(&e);
 }
+
+/* The findings of the sample FILE with the text FROM replaced by TO (once),
+ * by severity: rule ids, space separated. */
+static void findings_of_edit(const char *file, const char *from, const char *to, char *errors,
+                             char *holds, size_t cap, int64_t *due)
+{
+    char path[256], err[256];
+    snprintf(path, sizeof path, "tests/fixtures/einvoice/%s", file);
+    size_t n;
+    char *xml = slurp(path, &n);
+    char *at = strstr(xml, from);
+    cr_assert(at, "%s holds %s", file, from);
+    size_t nf = strlen(from), nt = strlen(to);
+    char *ed = malloc(n - nf + nt + 1);
+    memcpy(ed, xml, (size_t)(at - xml));
+    memcpy(ed + (at - xml), to, nt);
+    memcpy(ed + (at - xml) + nt, at + nf, n - (size_t)(at - xml) - nf + 1);
+    einvoice e;
+    cr_assert_eq(einvoice_parse(ed, strlen(ed), &e, err, sizeof err), AB_OK, "%s", err);
+    ei_finding f[EI_FINDINGS_MAX];
+    int k = einvcheck_run(&e, f, EI_FINDINGS_MAX);
+    rules_of(f, k, EF_ERROR, errors, cap);
+    rules_of(f, k, EF_HOLD, holds, cap);
+    *due = e.due_cents;
+    einvoice_free(&e);
+    free(ed);
+    free(xml);
+}
+
+/* CII's BR-CO-15 accepts BT-112 = BT-109 whatever VAT is stated (the
+ * official EN16931-CII-model.sch has "... or GrandTotalAmount =
+ * TaxBasisTotalAmount"): a grand total and amount due of 314.86, the net,
+ * with 22.04 of VAT stated, was accepted and would have been paid without
+ * its VAT.  It stays accepted (the rule as published) and is held. */
+Test(einvoice, cii_total_without_its_vat_is_held)
+{
+    char errors[256], holds[256];
+    int64_t due;
+    findings_of_edit("cii/xrts__xr30_380_basic_sepa58.xml",
+                     "<ram:GrandTotalAmount>336.9</ram:GrandTotalAmount>",
+                     "<ram:GrandTotalAmount>314.86</ram:GrandTotalAmount>", errors, holds,
+                     sizeof errors, &due);
+    /* BT-115 still 336.90: BR-CO-16 speaks; the hold as well */
+    cr_expect(strstr(holds, "AB-VAT-TOTAL"), "holds: %s", holds);
+    char e2[256], h2[256];
+    findings_of_edit("cii/xrts__xr30_380_basic_sepa58.xml",
+                     "<ram:GrandTotalAmount>336.9</ram:GrandTotalAmount>\n"
+                     "                <ram:DuePayableAmount>336.9</ram:DuePayableAmount>",
+                     "<ram:GrandTotalAmount>314.86</ram:GrandTotalAmount>"
+                     "<ram:DuePayableAmount>314.86</ram:DuePayableAmount>", e2, h2, sizeof e2,
+                     &due);
+    cr_expect_str_eq(e2, "", "BR-CO-15 as published accepts it: %s", e2);
+    cr_expect_str_eq(h2, "AB-VAT-TOTAL");
+    cr_expect_eq(due, 31486);
+    /* the untouched sample is not held */
+    findings_of_edit("cii/xrts__xr30_380_basic_sepa58.xml", "<ram:GrandTotalAmount>",
+                     "<ram:GrandTotalAmount>", e2, h2, sizeof e2, &due);
+    cr_expect_str_eq(h2, "");
+}
+
+/* BR-CO-16 adds any rounding amount and subtracts any paid amount: 500.00
+ * of "rounding" or -500.00 paid made 836.90 due for a total of 336.90. */
+Test(einvoice, large_rounding_or_negative_prepaid_is_held)
+{
+    static const struct {
+        const char *to, *holds;
+        int64_t due;
+    } cases[] = {
+        {"<cbc:PayableRoundingAmount currencyID=\"EUR\">500.00</cbc:PayableRoundingAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">836.90<", "AB-ROUNDING", 83690},
+        {"<cbc:PayableRoundingAmount currencyID=\"EUR\">-1.00</cbc:PayableRoundingAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">335.90<", "AB-ROUNDING", 33590},
+        {"<cbc:PayableRoundingAmount currencyID=\"EUR\">0.99</cbc:PayableRoundingAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">337.89<", "", 33789},
+        {"<cbc:PayableRoundingAmount currencyID=\"EUR\">-0.99</cbc:PayableRoundingAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">335.91<", "", 33591},
+        {"<cbc:PrepaidAmount currencyID=\"EUR\">-500.00</cbc:PrepaidAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">836.90<", "AB-PREPAID", 83690},
+        {"<cbc:PrepaidAmount currencyID=\"EUR\">100.00</cbc:PrepaidAmount>"
+         "<cbc:PayableAmount currencyID=\"EUR\">236.90<", "", 23690},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char errors[256], holds[256];
+        int64_t due;
+        findings_of_edit("ubl/xrts__xr30_380_basic_sepa58.xml",
+                         "<cbc:PayableAmount currencyID=\"EUR\">336.9<", cases[i].to, errors,
+                         holds, sizeof errors, &due);
+        cr_expect_str_eq(errors, "", "case %zu: %s", i, errors);
+        cr_expect_str_eq(holds, cases[i].holds, "case %zu", i);
+        cr_expect_eq(due, cases[i].due, "case %zu", i);
+    }
+}
+
+/* UBL states a currency on every amount: an amount due in USD on an
+ * invoice in EUR was paid as euros. */
+Test(einvoice, amount_due_in_another_currency_is_refused)
+{
+    char errors[256], holds[256];
+    int64_t due;
+    findings_of_edit("ubl/xrts__xr30_380_basic_sepa58.xml",
+                     "<cbc:PayableAmount currencyID=\"EUR\">", "<cbc:PayableAmount currencyID=\"USD\">",
+                     errors, holds, sizeof errors, &due);
+    cr_expect_str_eq(errors, "AB-CURRENCY");
+    findings_of_edit("ubl/xrts__xr30_380_basic_sepa58.xml",
+                     "<cbc:PayableAmount currencyID=\"EUR\">", "<cbc:PayableAmount currencyID=\"EURO\">",
+                     errors, holds, sizeof errors, &due);
+    cr_expect_str_eq(errors, "AB-CURRENCY", "a longer code is no match either");
+}
