@@ -13,7 +13,8 @@
  * unpaid past the grace lapses (the remainder due at once, a letter), a
  * deferral not paid is dunned, and a final notice past its enforcement
  * limitation (§ 34 OWiG) becomes enforcement_barred; a kept relief is not
- * dunned.  One transaction; under the reconcile lock, so a night
+ * dunned.  Since sql/079 a notice under objection past its prosecution
+ * limitation becomes time_barred (what was paid goes to a refund).  One transaction; under the reconcile lock, so a night
  * run never matches against amounts that are being escalated.  The lock
  * is taken before the transaction begins (fines_lock): the events' and the
  * allocations' created_at (the transaction's start) then follow the order
@@ -70,7 +71,9 @@ static int write_line(void *ctx, char *line, size_t n)
  * the deadline it states (the answer's, the objection's last day; the
  * view's next_step_date is the day after it; sql/035_fines_rules.sql).
  * A plan of instalments is a row per instalment: its number and amount in
- * the last two columns, its day as the due date (sql/057).  The day is our own formatted date, safe to
+ * the last two columns, its day as the due date (sql/057).  A notice under
+ * objection that became time-barred is discontinued: its letter says so
+ * (sql/079).  The day is our own formatted date, safe to
  * splice into the COPY statement (COPY takes no parameters). */
 static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f)
 {
@@ -98,12 +101,14 @@ static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f
                   " WHEN 'instalments' THEN 'instalments (§ 93 OWiG)'"
                   " WHEN 'deferred' THEN 'deferral (§ 93 OWiG)'"
                   " WHEN 'relief_lapsed' THEN 'payment relief lapsed, due at once'"
+                  " WHEN 'time_barred' THEN 'discontinuation (time-barred)'"
                 : "WHEN 'hearing' THEN 'Anhörung' WHEN 'fine_notice' THEN 'Bußgeldbescheid'"
                   " WHEN 'cost_notice' THEN 'Kostenbescheid (§ 25a StVG)'"
                   " WHEN 'dunning' THEN 'Mahnung' WHEN 'dismissed' THEN 'Einstellung'"
                   " WHEN 'instalments' THEN 'Ratenzahlung (§ 93 OWiG)'"
                   " WHEN 'deferred' THEN 'Stundung (§ 93 OWiG)'"
-                  " WHEN 'relief_lapsed' THEN 'Wegfall der Zahlungserleichterung, sofort fällig'",
+                  " WHEN 'relief_lapsed' THEN 'Wegfall der Zahlungserleichterung, sofort fällig'"
+                  " WHEN 'time_barred' THEN 'Einstellung (Verjährung)'",
              en ? "letter" : "schreiben", en ? "date" : "datum", amt[0],
              en ? "fine" : "geldbusse", amt[1], en ? "fees" : "gebuehren", amt[2],
              en ? "expenses" : "auslagen", amt[3], en ? "total" : "gesamt", amt[4],
