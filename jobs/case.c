@@ -1,6 +1,7 @@
 /*
  * case.c - `abgleich case REFERENCE --driver-known | --driver-unknown |
- * --objection | --objection-withdrawn | --dismiss [--as-of DATE] [--by NAME]`:
+ * --objection | --objection-withdrawn | --dismiss | --to-court | --judgment
+ * DATE [--as-of DATE] [--by NAME]`:
  * a clerk records what the hearing brought, or an objection to a notice
  * (docs/fines.md).
  *
@@ -14,8 +15,16 @@
  *                    --received DATE: the day it came in, when it is
  *                    entered later, also after the night made the notice
  *                    final or dunned it (sql/052);
- * objection withdrawn -> the notice is final that day;
- * dismiss         -> nothing is owed any more;
+ * objection withdrawn -> the notice is final that day (also from court);
+ * dismiss         -> nothing is owed any more (also an acquittal at court);
+ * to-court        -> the objection's files reached the local court
+ *                    (--received DATE, default the day entered): the
+ *                    limitation begins anew (§ 33(1) Nr. 10 OWiG), the
+ *                    court's acts interrupt it too, so escalate leaves the
+ *                    case alone (sql/080);
+ * judgment DATE   -> the court's first-instance judgment before the
+ *                    absolute limitation: it does not end before the case
+ *                    is concluded (§ 32(2) OWiG; off abgleich.limitation_review);
  * instalments N [--first DATE] [--every-months M], defer-to DATE
  *                 -> payment relief (§ 93 OWiG) for a final notice not
  *                    paid: what is open split into N parts in cents (the
@@ -51,6 +60,7 @@
 
 typedef struct case_args {
     const char *reference, *answer, *as_of_arg, *by, *received;
+    char judgment_day[11];             /* --judgment DATE, checked */
     const char *parts, *first, *every; /* a relief's, as typed */
     char first_day[11];                /* --first or --defer-to, checked */
     int first_given;                   /* --first, which --instalments alone takes */
@@ -111,11 +121,21 @@ static int parse(int argc, char **argv, case_args *a)
                           : !strcmp(argv[i], "--objection")           ? "objection"
                           : !strcmp(argv[i], "--objection-withdrawn") ? "objection_withdrawn"
                           : !strcmp(argv[i], "--dismiss")             ? "dismiss"
+                          : !strcmp(argv[i], "--to-court")            ? "to_court"
                                                                  : NULL;
+        int32_t d;
         if (ans) {
             if (a->answer)
                 return AB_E_USAGE;
             a->answer = ans;
+        } else if (!strcmp(argv[i], "--judgment") && v) {
+            /* the day of the court's judgment: sql/080 checks it against
+             * the absolute limitation */
+            if (a->answer || date_parse_iso(v, strlen(v), &d) < 0)
+                return AB_E_USAGE;
+            date_format(d, a->judgment_day);
+            a->answer = "judgment";
+            i++;
         } else if (!strcmp(argv[i], "--as-of") && v) {
             a->as_of_arg = argv[++i];
         } else if (!strcmp(argv[i], "--received") && v) {
@@ -128,8 +148,9 @@ static int parse(int argc, char **argv, case_args *a)
             return AB_E_USAGE;
         }
     }
-    if (a->received && (!a->answer || strcmp(a->answer, "objection") != 0))
-        return AB_E_USAGE; /* the day an objection came in, for it alone */
+    if (a->received && (!a->answer || (strcmp(a->answer, "objection") != 0
+                                       && strcmp(a->answer, "to_court") != 0)))
+        return AB_E_USAGE; /* the day an objection or the files came in, for them alone */
     int inst = a->answer && !strcmp(a->answer, "instalments");
     if ((a->every || a->first_given) && !inst)
         return AB_E_USAGE; /* --first and --every-months belong to --instalments */
@@ -200,7 +221,9 @@ static int case_in_tx(pgsink *db, const cli_opts *o, const case_args *a, const c
     int rc = who_text(db, a->by, who, sizeof who);
     if (rc < 0)
         return rc;
-    const char *params[] = {ref, a->answer, day, parking, who, a->received};
+    /* the day it happened: an objection or the files received, a judgment */
+    const char *params[] = {ref, a->answer, day, parking, who,
+                            a->judgment_day[0] ? a->judgment_day : a->received};
     pgsink_result *res = NULL;
     if (!strcmp(a->answer, "instalments") || !strcmp(a->answer, "deferred")) {
         const char *rp[] = {ref, a->answer, a->parts, a->first, a->every ? a->every : "1", day,
@@ -241,6 +264,7 @@ int job_case(const cli_opts *o, int argc, char **argv)
     if (parse(argc, argv, &a) < 0 || tcheck_as_of(a.as_of_arg, &as_of) < 0) {
         fprintf(stderr, "usage: abgleich case REFERENCE --driver-known|--driver-unknown"
                         "|--objection [--received YYYY-MM-DD]|--objection-withdrawn|--dismiss"
+                        "|--to-court [--received YYYY-MM-DD]|--judgment YYYY-MM-DD"
                         "|--instalments N [--first YYYY-MM-DD] [--every-months M]"
                         "|--defer-to YYYY-MM-DD [--as-of YYYY-MM-DD] [--by NAME]\n");
         return AB_E_USAGE;

@@ -13,8 +13,12 @@
  * unpaid past the grace lapses (the remainder due at once, a letter), a
  * deferral not paid is dunned, and a final notice past its enforcement
  * limitation (§ 34 OWiG) becomes enforcement_barred; a kept relief is not
- * dunned.  One transaction; under the reconcile lock, so a night
- * run never matches against amounts that are being escalated.  The lock
+ * dunned.  Since sql/079 a notice under objection past its prosecution
+ * limitation becomes time_barred (what was paid goes to a refund); a case
+ * at court is never moved, but one past its absolute limitation is counted
+ * in the summary (the review list, sql/080).  One transaction; under the
+ * reconcile lock, so a night run never matches against amounts that are
+ * being escalated.  The lock
  * is taken before the transaction begins (fines_lock): the events' and the
  * allocations' created_at (the transaction's start) then follow the order
  * in which they were written, which the letters' amounts and the lapse day
@@ -70,7 +74,9 @@ static int write_line(void *ctx, char *line, size_t n)
  * the deadline it states (the answer's, the objection's last day; the
  * view's next_step_date is the day after it; sql/035_fines_rules.sql).
  * A plan of instalments is a row per instalment: its number and amount in
- * the last two columns, its day as the due date (sql/057).  The day is our own formatted date, safe to
+ * the last two columns, its day as the due date (sql/057).  A notice under
+ * objection that became time-barred is discontinued: its letter says so
+ * (sql/079).  The day is our own formatted date, safe to
  * splice into the COPY statement (COPY takes no parameters). */
 static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f)
 {
@@ -98,12 +104,14 @@ static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f
                   " WHEN 'instalments' THEN 'instalments (§ 93 OWiG)'"
                   " WHEN 'deferred' THEN 'deferral (§ 93 OWiG)'"
                   " WHEN 'relief_lapsed' THEN 'payment relief lapsed, due at once'"
+                  " WHEN 'time_barred' THEN 'discontinuation (time-barred)'"
                 : "WHEN 'hearing' THEN 'Anhörung' WHEN 'fine_notice' THEN 'Bußgeldbescheid'"
                   " WHEN 'cost_notice' THEN 'Kostenbescheid (§ 25a StVG)'"
                   " WHEN 'dunning' THEN 'Mahnung' WHEN 'dismissed' THEN 'Einstellung'"
                   " WHEN 'instalments' THEN 'Ratenzahlung (§ 93 OWiG)'"
                   " WHEN 'deferred' THEN 'Stundung (§ 93 OWiG)'"
-                  " WHEN 'relief_lapsed' THEN 'Wegfall der Zahlungserleichterung, sofort fällig'",
+                  " WHEN 'relief_lapsed' THEN 'Wegfall der Zahlungserleichterung, sofort fällig'"
+                  " WHEN 'time_barred' THEN 'Einstellung (Verjährung)'",
              en ? "letter" : "schreiben", en ? "date" : "datum", amt[0],
              en ? "fine" : "geldbusse", amt[1], en ? "fees" : "gebuehren", amt[2],
              en ? "expenses" : "auslagen", amt[3], en ? "total" : "gesamt", amt[4],
@@ -116,8 +124,11 @@ static int write_letters(pgsink *db, const cli_opts *o, const char *day, FILE *f
     return pgsink_copy_out(db, sql, write_line, f);
 }
 
+/* The night's counts by state, and how many cases the review list holds
+ * as of the day (abgleich.limitation_review_on, sql/080: a case at court
+ * past its absolute limitation is the clerk's to judge, never moved). */
 static void summary(const cli_opts *o, const char *day, pgsink_result *res, const char *letters,
-                    int dry_run)
+                    int dry_run, int64_t review)
 {
     int64_t total = 0;
     for (int i = 0; i < pgsink_result_rows(res); i++)
@@ -135,6 +146,7 @@ static void summary(const cli_opts *o, const char *day, pgsink_result *res, cons
                        strtoll(pgsink_result_value(res, i, 1), NULL, 10));
         jsonw_obj_end(&w);
         jsonw_kstr(&w, "letters", letters);
+        jsonw_kint(&w, "limitation_review", review);
         jsonw_kint(&w, "dry_run", dry_run);
         jsonw_obj_end(&w);
         return;
@@ -144,6 +156,23 @@ static void summary(const cli_opts *o, const char *day, pgsink_result *res, cons
     for (int i = 0; i < pgsink_result_rows(res); i++)
         printf("  %-12s %s\n", pgsink_result_value(res, i, 0), pgsink_result_value(res, i, 1));
     printf("letters: %s\n", letters);
+    if (review > 0)
+        printf("limitation review: %lld case(s) for a clerk (abgleich.limitation_review)\n",
+               (long long)review);
+}
+
+/* How many rows abgleich.limitation_review_on(day) has. */
+static int review_count(pgsink *db, const char *day, int64_t *n)
+{
+    const char *params[] = {day};
+    pgsink_result *res = NULL;
+    int rc = pgsink_query(db, "SELECT count(*) FROM abgleich.limitation_review_on($1::date)", 1,
+                          params, &res);
+    if (rc < 0)
+        return rc;
+    *n = strtoll(pgsink_result_value(res, 0, 0), NULL, 10);
+    pgsink_result_free(res);
+    return AB_OK;
 }
 
 /* The letters and the lapse of a plan date what was paid by created_at,
@@ -186,8 +215,11 @@ static int escalate_in_tx(pgsink *db, const cli_opts *o, const esc_args *a, cons
     rc = write_letters(db, o, day, f);
     if (f != stdout && fclose(f) != 0 && rc == AB_OK)
         rc = AB_E_IO;
+    int64_t review = 0;
     if (rc == AB_OK)
-        summary(o, day, res, letters, a->dry_run);
+        rc = review_count(db, day, &review);
+    if (rc == AB_OK)
+        summary(o, day, res, letters, a->dry_run, review);
     pgsink_result_free(res);
     return rc;
 }

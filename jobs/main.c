@@ -73,7 +73,7 @@ static const char usage_text[] =
     "  escalate [--as-of DATE] [--letters FILE|-] [--dry-run]\n"
     "                             move unpaid fines along the lifecycle; letters CSV\n"
     "  case REFERENCE --driver-known|--driver-unknown|--objection [--received DATE]\n"
-    "       |--objection-withdrawn|--dismiss\n"
+    "       |--objection-withdrawn|--dismiss|--to-court [--received DATE]|--judgment DATE\n"
     "       |--instalments N [--first DATE] [--every-months M]|--defer-to DATE\n"
     "       [--as-of DATE]         record what the hearing brought, an objection, or\n"
     "                             payment relief for a final notice (§ 93 OWiG)\n"

@@ -25,7 +25,7 @@ assert_eq "$E|2500|2500" "$(q "SELECT reference, payload->>'owed_cents', payload
 
 # Nothing is due on the due date itself; the day after, the hearing.
 out=$($ABGLEICH --json escalate --as-of 2026-11-09 --letters $TMP/l0.csv)
-assert_eq '{"as_of":"2026-11-09","moved":0,"states":{},"letters":"'$TMP'/l0.csv","dry_run":0}' "$out" "nothing moves on the due date"
+assert_eq '{"as_of":"2026-11-09","moved":0,"states":{},"letters":"'$TMP'/l0.csv","limitation_review":0,"dry_run":0}' "$out" "nothing moves on the due date"
 $ABGLEICH escalate --as-of 2026-11-10 --letters $TMP/l1.csv >/dev/null
 assert_eq "hearing|1000|1000|2026-11-24|2026-11-25" "$(state $A)" "hearing: 14 days to answer"
 assert_eq "7" "$(($(wc -l <$TMP/l1.csv) - 1))" "seven hearing letters (A B C D F H I)"
