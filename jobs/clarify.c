@@ -863,10 +863,14 @@ int job_clarify(const cli_opts *o, int argc, char **argv)
     } else if (rc == AB_OK) {
         rc = pgsink_session_user(db, login, sizeof login);
         d.login = login;
+        /* The lock before the transaction, as escalate takes it: a
+         * decision that waited behind escalate or a night run is dated
+         * (created_at, the transaction's start) after their rows, which the
+         * letters' "already paid" counts by (fines_lock, escalate.c). */
+        if (rc == AB_OK)
+            rc = fines_lock(db);
         if (rc == AB_OK)
             rc = pgsink_begin(db);
-        if (rc == AB_OK)
-            rc = pgsink_exec(db, "SELECT pg_advisory_xact_lock(hashtext('abgleich.reconcile'))");
         if (rc == AB_OK)
             rc = d.from ? from_sheet(db, o, &d) : d.reverse ? reverse(db, o, &d) : decide(db, o, &d);
         if (rc == AB_OK)

@@ -12,7 +12,9 @@
 #    now (a stale or overlapping sheet), or a second row for one
 #    clarification, refuses the sheet;
 # 5. amounts as Excel saves them: 12.300000000000001, 7.0000000000000007E-2,
-#    1.2E1 in a numeric XLSX cell; "5,00 €" in a CSV.
+#    1.2E1 in a numeric XLSX cell; "5,00 €" in a CSV;
+# 7. a decision that waited for the reconcile lock is dated after the rows
+#    written meanwhile (the lock before the transaction, fines_lock).
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-23
@@ -153,3 +155,29 @@ mv $TMP/s.xml $TMP/x/xl/worksheets/sheet1.xml
 (cd $TMP/x && zip -qr ../d4.xlsx xl)
 expect_exit 3 $ABGLEICH clarify --from $TMP/d4.xlsx
 grep -q "d4.xlsx:2: Betrag Entscheidung: not an amount" $TMP/stderr || fail "half a cent: $(cat $TMP/stderr)"
+
+# 7. A decision that waited for the reconcile lock (a night run, escalate)
+# is dated after what the holder wrote meanwhile: the lock is taken before
+# the decision's transaction begins (fines_lock), so its created_at (the
+# transaction's start) follows theirs, which the letters' "already paid"
+# counts by.  Before, the transaction began first and the allocation came
+# out dated before the rows it had waited for.
+advisory() { q "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE l.locktype = 'advisory' AND d.datname = current_database() AND l.granted = $1"; }
+wait_for() { local n=0; until [ "$(advisory $1)" = 1 ]; do n=$((n + 1)); [ $n -lt 300 ] || fail "no advisory lock granted=$1"; sleep 0.1; done; }
+rm -f $TMP/holder && mkfifo $TMP/holder
+psql -XAtq -v ON_ERROR_STOP=1 <$TMP/holder >$TMP/holder.out 2>&1 &
+hp=$!
+exec 3>$TMP/holder
+echo "SELECT pg_advisory_lock(hashtext('abgleich.reconcile'));" >&3
+wait_for true
+$ABGLEICH clarify $k8 --refund --amount 0,01 --by "Frau Kluge" >/dev/null 2>$TMP/race.txt &
+cp=$!
+wait_for false
+sleep 0.3 # the clerk's process is waiting; what the holder writes now comes first
+echo "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 100, 'manual' FROM abgleich.claims WHERE reference = '400000010033';" >&3
+echo "SELECT pg_advisory_unlock(hashtext('abgleich.reconcile'));" >&3
+exec 3>&-
+wait $hp || fail "the session holding the lock: $(cat $TMP/holder.out)"
+wait $cp || fail "the decision that waited: $(cat $TMP/race.txt)"
+assert_eq "t" "$(q "SELECT (SELECT created_at FROM abgleich.allocations WHERE clarification_id = $k8 AND amount_cents = 1 AND method = 'refund') > (SELECT max(created_at) FROM abgleich.allocations WHERE claim_id IS NOT NULL AND method = 'manual' AND amount_cents = 100)")" \
+    "the decision is dated after the rows it waited for"
