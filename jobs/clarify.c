@@ -185,8 +185,9 @@ static int choose_amount(const decision *d, int64_t clar_open, int64_t claim_ope
 
 /* Whether the bank took back the payment of transaction (file, seq): a
  * return or reversal reversed an allocation of it ("reversal" rows,
- * jobs/reconcile_rev.c), or settled what was left of clarification clar
- * ("returned").  Its money has left the account, whatever a clerk decided
+ * jobs/reconcile_rev.c), settled what was left of clarification clar
+ * ("returned"), or took it back with nothing left to reverse or settle: a
+ * payment refunded in full (reversal_links, sql/072).  Its money has left the account, whatever a clerk decided
  * on it before: undoing a refund or deciding the clarification again would
  * spend it a second time.  1: taken back, with the reason for a clerk in
  * why (German, English with --lang en); 0: not; < 0: error. */
@@ -206,7 +207,9 @@ static int taken_back(pgsink *db, const cli_opts *o, const char *file, const cha
                               "  a.file_id = $1::bigint AND a.tx_seq = $2::int AND"
                               "  x.method = 'reversal'"
                               "  UNION SELECT r.file_id, r.tx_seq FROM abgleich.allocations r"
-                              "  WHERE r.clarification_id = $3::bigint AND r.method = 'returned')"
+                              "  WHERE r.clarification_id = $3::bigint AND r.method = 'returned'"
+                              "  UNION SELECT l.file_id, l.tx_seq FROM abgleich.reversal_links l"
+                              "  WHERE l.orig_file_id = $1::bigint AND l.orig_tx_seq = $2::int)"
                               " ORDER BY t.file_id, t.seq LIMIT 1", 3, p, &res);
     if (rc < 0)
         return rc;

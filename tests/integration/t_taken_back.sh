@@ -14,6 +14,9 @@
 #    money coming back, not a citizen's payment: a clerk may close them
 #    (booked where the debit was), by hand or from a sheet; a citizen's
 #    payment still cannot be closed.
+# 4. A payment refunded in full and then returned by the bank (only its
+#    link in reversal_links tells): undoing the refund or allocating the
+#    money is refused too.
 set -eu
 . tests/integration/lib.sh
 export ABGLEICH_TODAY=2026-11-20
@@ -90,3 +93,23 @@ assert_eq "closed|2000" "$(q "SELECT method || '|' || amount_cents FROM abgleich
 expect_exit 3 $ABGLEICH clarify $knr --close
 grep -q "is money that came in: allocate it to a claim or refund it" $TMP/stderr || fail "a citizen's payment: $(cat $TMP/stderr)"
 assert_eq 2500 "$(open_clar $knr)" "the payment without reference stays open"
+
+# 4. The payment without a reference, refunded in full, and then returned
+# by the bank too: nothing of it was allocated or left open, so the return
+# wrote no reversal and no returned row, only its link (sql/072) and the
+# returned_after_refund to recover.  Undoing the refund and allocating the
+# 25,00 were accepted: 25,00 came in and 50,00 went out, and the claim was
+# paid with money the city no longer had.
+$ABGLEICH clarify $knr --refund --by "Frau Kluge" 2>/dev/null || fail "the payment without reference refunded"
+$ABGLEICH reconcile $M/day3.xml 2>/dev/null || fail "the day of its return"
+assert_eq "1" "$(q "SELECT count(*) FROM abgleich.reversal_links l JOIN abgleich.bank_transactions t ON (t.file_id, t.seq) = (l.orig_file_id, l.orig_tx_seq) WHERE t.end_to_end_id = 'E-TBNR'")" \
+    "the return is linked to the payment"
+nr_refund=$(q "SELECT id FROM abgleich.allocations WHERE clarification_id = $knr AND method = 'refund'")
+before=$(q "SELECT count(*) FROM abgleich.allocations")
+expect_exit 3 $ABGLEICH clarify --reverse $nr_refund --by "Frau Kluge"
+grep -q "die Bank hat die Zahlung mit End-to-End-Referenz E-TBNR am 2026-11-10 zurückgebucht" $TMP/stderr ||
+    fail "the refund of a returned payment is not undone, and says why: $(cat $TMP/stderr)"
+expect_exit 1 $ABGLEICH clarify $knr --claim $D --by "Frau Kluge"
+grep -q "clarification #$knr is not open" $TMP/stderr || fail "the refunded money stays decided: $(cat $TMP/stderr)"
+assert_eq "$before" "$(q "SELECT count(*) FROM abgleich.allocations")" "nothing written"
+assert_eq 2500 "$(open_of $D)" "D still unpaid"
