@@ -18,6 +18,10 @@
 # past the absolute limitation (§ 33(3) OWiG) such a case is listed for a
 # clerk until --judgment records a judgment in time (§ 32(2) OWiG); the
 # outcome is --objection-withdrawn or --dismiss.
+# sql/081: the day the court received the files is stored (act_date) and a
+# judgment before it is refused; the court's six months stop at the absolute
+# limitation; a withdrawal after the objection's limitation (with the
+# authority) or the absolute one (at court) is refused: time-barred.
 set -eu
 . tests/integration/lib.sh
 F=$FIXTURES/rules
@@ -177,6 +181,8 @@ assert_eq "court|8350|-|-|8350|2028-11-01" "$(life $K9)|$(lim $K9)" \
     "at court: not due, no next step; the office sees the absolute limitation (two years from 2 Nov 2026)"
 assert_eq "court|objection|2027-03-03|2027-08-31" "$(last $K9 "e.state || '|' || e.state_from || '|' || e.event_date || '|' || e.limitation_date")" \
     "the limitation begins anew on 1 Mar: six months, last day 31 Aug"
+assert_eq "2027-03-01|2027-03-01" "$(last $K9 "e.act_date || '|' || abgleich.court_received_day(e.claim_id)")" \
+    "sql/081: the day the files were received is stored with the event"
 assert_eq "Akten beim Amtsgericht eingegangen am 01.03.2027 (§ 69 Abs. 3, 4 OWiG): die Verjährung beginnt neu (§ 33 Abs. 1 Nr. 10, Abs. 3 OWiG), sechs Monate (§ 26 Abs. 3 StVG) bis 31.08.2027, soweit das Gericht sie nicht erneut unterbricht; die absolute Verjährung endet am 01.11.2028 (§ 33 Abs. 3 Satz 2 OWiG) (clerk3 (Login $login))" \
     "$(last $K9 e.reason_de)" "the German reason"
 assert_match "^files received by the local court on 2027-03-01 .*six months \(§ 26\(3\) StVG\) to 2027-08-31 .*absolute limitation ends on 2028-11-01" \
@@ -188,11 +194,26 @@ grep -q "state: at the local court (§ 69 OWiG)" $TMP/acc9.txt || fail "the acco
 $ABGLEICH case $K7 --to-court --as-of 2027-03-03 >/dev/null
 assert_eq "court|3850|-|-|3850" "$(life $K7)" "K7 at court"
 q "INSERT INTO abgleich.allocations (claim_id, amount_cents, method) SELECT id, 3850, 'manual' FROM abgleich.claims WHERE reference = '$K10'"
+# sql/081: six months from the files' arrival never run past the absolute
+# limitation.  With the default periods a notice comes too soon after the
+# act for that; the event of K10 as if its act had been on 20 May 2025
+# (absolute limitation 19 May 2027), computed, not stored:
+assert_eq "2027-05-19|files received by the local court on 2027-02-01 (§ 69(3), (4) OWiG): the limitation begins anew (§ 33(1) Nr. 10, (3) OWiG); six months (§ 26(3) StVG) would end on 2027-07-31, but the absolute limitation ends before, on 2027-05-19 (§ 33(3) sentence 2 OWiG): the limitation ends then unless a judgment comes before it (§ 32(2) OWiG) (clerk)" \
+    "$(q "SELECT e.limitation_date || '|' || e.reason FROM abgleich.claim_ledger l, abgleich.fines_court_event(jsonb_populate_record(l, '{\"offense_time\": \"2025-05-20 10:00\"}'), 'to_court', '2027-03-03', '2027-02-01', 'clerk') e WHERE l.reference = '$K10'")" \
+    "the court's limitation capped at the absolute one, and the reason says so"
+assert_match "endet aber schon am 19.05.2027 \(§ 33 Abs. 3 Satz 2 OWiG\)" \
+    "$(q "SELECT e.reason_de FROM abgleich.claim_ledger l, abgleich.fines_court_event(jsonb_populate_record(l, '{\"offense_time\": \"2025-05-20 10:00\"}'), 'to_court', '2027-03-03', '2027-02-01', 'clerk') e WHERE l.reference = '$K10'")" \
+    "in German"
 $ABGLEICH case $K10 --to-court --received 2027-02-01 --as-of 2027-03-03 >/dev/null
 assert_eq "2027-07-31" "$(last $K10 e.limitation_date)" "six months from 1 Feb"
 n=$(events $K4)
 $ABGLEICH escalate --as-of 2027-05-09 --letters /dev/null >/dev/null
 assert_eq "objection|$n" "$(life $K4 | cut -d'|' -f1)|$(events $K4)" "on its last day the case still stands"
+# sql/081: a withdrawal after the limitation ended, before the night: refused
+# as escalate would bar it (the outcome does not depend on the order).
+expect_exit 3 $ABGLEICH case $K4 --objection-withdrawn --as-of 2027-05-10
+grep -q "the limitation ended on 2027-05-09 .* the case is time-barred" $TMP/stderr || fail "withdrawn after the limitation: $(cat $TMP/stderr)"
+assert_eq "objection|$n" "$(life $K4 | cut -d'|' -f1)|$(events $K4)" "nothing recorded"
 $ABGLEICH escalate --as-of 2027-05-10 --letters $TMP/tb.csv >$TMP/tb.txt
 assert_eq "time_barred|0|-|-|0" "$(life $K4)" "time-barred: nothing owed, the 30 EUR moved out of the claim"
 grep -q "^  time_barred  *1$" $TMP/tb.txt || fail "escalate counts the time bar: $(cat $TMP/tb.txt)"
@@ -248,9 +269,17 @@ assert_match '"limitation_review":1,' "$out" "escalate counts the review list as
 $ABGLEICH escalate --as-of 2028-11-02 --dry-run --letters /dev/null >$TMP/rv.txt
 grep -q "^limitation review: 1 case(s) for a clerk" $TMP/rv.txt || fail "the nightly text: $(cat $TMP/rv.txt)"
 assert_eq "court|$n" "$(life $K9 | cut -d'|' -f1)|$(events $K9)" "still at court: the office may not know of a judgment"
+# sql/081: past the absolute limitation the objection at court is not withdrawn
+# (no judgment: time-barred; a judgment: too late to withdraw).
+expect_exit 3 $ABGLEICH case $K9 --objection-withdrawn --as-of 2028-11-03
+grep -q "the absolute limitation ended on 2028-11-01 .*time-barred" $TMP/stderr || fail "withdrawn at court too late: $(cat $TMP/stderr)"
+# sql/081: a judgment before the files reached the court (1 Mar 2027) is refused.
+expect_exit 3 $ABGLEICH case $K9 --judgment 2027-02-28 --as-of 2028-11-03
+grep -q "a judgment of 2027-02-28 lies before the files reached the court on 2027-03-01" $TMP/stderr || fail "a judgment before the court had the files: $(cat $TMP/stderr)"
 expect_exit 3 $ABGLEICH case $K9 --judgment 2028-11-02 --as-of 2028-11-03
 grep -q "the absolute limitation ended on 2028-11-01" $TMP/stderr || fail "a judgment too late: $(cat $TMP/stderr)"
 $ABGLEICH case $K9 --judgment 2028-10-15 --as-of 2028-11-03 >/dev/null
+assert_eq "2028-10-15" "$(last $K9 e.act_date)" "the judgment's day stored"
 assert_eq "judgment|8350|-|-|8350|-" "$(life $K9)|$(lim $K9)" "the judgment in time: the limitation rests until the end (§ 32(2) OWiG)"
 assert_eq "Urteil im ersten Rechtszug (oder Beschluss nach § 72 OWiG) vom 15.10.2028, vor Ablauf der absoluten Verjährung am 01.11.2028: die Verjährung läuft nicht vor dem rechtskräftigen Abschluss des Verfahrens ab (§ 32 Abs. 2 OWiG) ($login)" \
     "$(last $K9 e.reason_de)" "the judgment's German reason"
