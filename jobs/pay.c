@@ -8,7 +8,9 @@
  *       invoice (four eyes: sql/011's CHECK on logins sql/032 records),
  *       nor the one that took it out of payment (set it open again while
  *       it was in payment, reset_by, sql/051), nor the one that last
- *       changed its payment terms (terms_by, sql/075); who and when are
+ *       changed its payment terms (terms_by, sql/075), nor any login that
+ *       changed them since it was imported or last approved (terms_logins,
+ *       sql/083); who and when are
  *       kept.  It prints the payee, IBAN and amount it approved.  --iban
  *       replaces the payee's bank details of a transfer that came back: of
  *       one invoice, stored without spaces and in upper case, as the
@@ -69,10 +71,11 @@ static const char *opt(int argc, char **argv, const char *name)
 /* The invoice row approve looks at, locked until its transaction ends:
  * what it prints is what it approves. */
 enum { C_ID, C_STATUS, C_IMPORTER, C_IBAN, C_CENTS, C_SELLER, C_SUBMITTER, C_RESET, C_TERMS,
-       C_PAYEE, C_BIC, C_CCY };
+       C_PAYEE, C_BIC, C_CCY, C_TERMS_MINE };
 static const char approve_select[] =
     "SELECT id, status, imported_by, iban, amount_due_cents, seller_name, submitted_by,"
-    "   reset_by, terms_by, coalesce(nullif(btrim(payee_name), ''), seller_name), bic, currency"
+    "   reset_by, terms_by, coalesce(nullif(btrim(payee_name), ''), seller_name), bic, currency,"
+    "   session_user = ANY (terms_logins)"
     " FROM abgleich.invoices"
     " WHERE invoice_number = $1 AND ($2::text IS NULL OR seller_key = $2)"
     " ORDER BY id FOR UPDATE";
@@ -90,7 +93,8 @@ static bool col_is(const pgsink_result *res, int col, const char *who)
 /* Why invoice row 0 of res cannot be approved by `who`, or NULL.  Four
  * eyes: not by its importer, the owner of the file serve imported it from,
  * the login that took it out of payment (sql/051), nor the login that last
- * changed its payment terms (sql/075). */
+ * changed its payment terms (sql/075), nor any login that changed them
+ * since it was imported or last approved (sql/083). */
 static const char *refusal(pgsink_result *res, const char *who)
 {
     const char *status = pgsink_result_value(res, 0, C_STATUS);
@@ -108,6 +112,11 @@ static const char *refusal(pgsink_result *res, const char *who)
         return "had its payment terms (payee account, name, currency or a higher amount) last"
                " changed by this login, which cannot also approve them: another login does"
                " (four eyes)";
+    if (col_is(res, C_TERMS_MINE, "t"))
+        return "had its payment terms (payee account, name, currency or a higher amount)"
+               " changed by this login since it was imported or last approved (another login"
+               " changed them last), which cannot also approve them: a login that did not"
+               " change them does (four eyes)";
     if (strtoll(pgsink_result_value(res, 0, C_CENTS), NULL, 10) > 0 &&
         (pgsink_result_isnull(res, 0, C_IBAN) ||
          !einvcheck_iban(pgsink_result_value(res, 0, C_IBAN))))
@@ -462,7 +471,7 @@ static int select_run(pgsink *db, const char *due_by, pgsink_result **res)
         " FROM abgleich.invoices WHERE status = 'approved' AND amount_due_cents > 0"
         "   AND approved_by IS NOT NULL AND approved_by <> imported_by"
         "   AND approved_by IS DISTINCT FROM submitted_by AND approved_by IS DISTINCT FROM reset_by"
-        "   AND approved_by IS DISTINCT FROM terms_by"
+        "   AND approved_by IS DISTINCT FROM terms_by AND NOT approved_by = ANY (terms_logins)"
         "   AND currency = 'EUR' AND (due_date IS NULL OR due_date <= $1::date)"
         " ORDER BY due_date NULLS FIRST, id FOR UPDATE",
         1, params, res);

@@ -15,7 +15,9 @@
 # the statement says; (sql/060) an invoice whose transfer went out with
 # another amount is not set open again; (sql/075) the login that last
 # changed an invoice's payment terms (payee account, name, currency, a
-# higher amount) does not approve it, and approve --iban approves nothing.
+# higher amount) does not approve it, (sql/083) nor does any login that
+# changed them since it was imported or last approved, and approve --iban
+# approves nothing.
 # (sql/077) a credit returns an
 # invoice only when it and the bank's stated charges are the whole payment,
 # a bank reversal of our debit returns it, and a return booked before its
@@ -29,13 +31,14 @@ E=$FIXTURES/einvoice
 UBL=$E/ubl/xrts__xr30_380_basic_sepa58.xml
 
 $ABGLEICH init 2>/dev/null
-for r in kassenleiterin einkauf kaemmerer; do
+for r in kassenleiterin einkauf kaemmerer buchhaltung; do
     psql -XAtq -d postgres -c "DO \$\$ BEGIN CREATE ROLE $r LOGIN IN ROLE abgleich_treasury;
         EXCEPTION WHEN duplicate_object THEN NULL; END \$\$" >/dev/null
 done
 kl() { ABGLEICH_DB="$ABGLEICH_DB user=kassenleiterin" "$ABGLEICH" "$@"; }
 ek() { ABGLEICH_DB="$ABGLEICH_DB user=einkauf" "$ABGLEICH" "$@"; }
 km() { ABGLEICH_DB="$ABGLEICH_DB user=kaemmerer" "$ABGLEICH" "$@"; }
+bh() { ABGLEICH_DB="$ABGLEICH_DB user=buchhaltung" "$ABGLEICH" "$@"; }
 # qe SQL: as the importing login; prints psql's error, exit status kept.
 qe() { psql -XAtq -v ON_ERROR_STOP=1 -U einkauf -c "$1" 2>&1; }
 # qk SQL: the same as the approving login, kassenleiterin.
@@ -591,6 +594,67 @@ grep -q "^invoice FE-D of \[Seller name\] approved by kaemmerer: 9999.00 EUR to 
     fail "approve prints payee, IBAN and amount, in English: $(cat $TMP/fe_d.txt)"
 kl pay --due-by 2026-12-31 --out $TMP/fe_cd.xml $PAY 2>/dev/null
 assert_eq "1 1" "$(e2e_count $TMP/fe_cd.xml FE-C) $(e2e_count $TMP/fe_cd.xml FE-D)" "paid once a second login approved"
+# Every login that changed the terms since the invoice was imported or last
+# approved, not only the last one (sql/083, a review's find): kassenleiterin
+# set her IBAN on FE-G, kaemmerer added a BIC, and as terms_by then named
+# kaemmerer alone, kassenleiterin approved FE-G and the run paid her IBAN.
+gen $TMP/feg.xml FE-G
+ek import invoices $TMP/feg.xml >/dev/null 2>&1
+# qm SQL: as kaemmerer.
+qm() { psql -XAtq -v ON_ERROR_STOP=1 -U kaemmerer -c "$1" 2>&1; }
+logins() { q "SELECT status || '|' || array_to_string(terms_logins, ',') || '|' || coalesce(terms_by, '') FROM abgleich.invoices WHERE invoice_number = '$1'"; }
+assert_eq "open||" "$(logins FE-G)" "as imported, nobody in the list"
+qk "UPDATE abgleich.invoices SET iban = 'DE89370400440532013000', bic = NULL WHERE invoice_number = 'FE-G'" >/dev/null
+qm "UPDATE abgleich.invoices SET bic = 'COBADEFFXXX' WHERE invoice_number = 'FE-G'" >/dev/null ||
+    fail "kaemmerer adds the BIC"
+assert_eq "open|kassenleiterin,kaemmerer|kaemmerer" "$(logins FE-G)" "both logins that changed the terms recorded"
+expect_exit 3 kl approve FE-G
+grep -q "invoice FE-G: had its payment terms .* changed by this login since it was imported or last approved" $TMP/stderr ||
+    fail "FE-G approved by the login that set its IBAN before another added a BIC: $(cat $TMP/stderr)"
+refused qk "UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'FE-G'" \
+    "invoice FE-G: its payment terms .* were changed by kassenleiterin since it was imported or last approved \(by kassenleiterin, kaemmerer, last by kaemmerer" \
+    "FE-G approved by SQL by the login that set its IBAN"
+# Approved behind the trigger's back, neither the run nor SQL puts it into payment.
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'approved', approved_by = 'kassenleiterin', approved_at = now() WHERE invoice_number = 'FE-G'"
+# (Without the run's own check, the trigger refused marking it and the run failed.)
+expect_exit 0 kl pay --due-by 2026-12-31 --out $TMP/fe_g0.xml $PAY
+[ -e $TMP/fe_g0.xml ] && [ "$(e2e_count $TMP/fe_g0.xml FE-G)" != 0 ] && fail "FE-G paid on the approval of the login that set its IBAN"
+refused q "UPDATE abgleich.invoices SET status = 'in_payment' WHERE invoice_number = 'FE-G'" \
+    "invoice FE-G: approved by kassenleiterin, who changed its payment terms since it was imported or last approved" \
+    "FE-G in payment on the approval of the login that set its IBAN"
+q "SET session_replication_role = replica; UPDATE abgleich.invoices SET status = 'open', approved_by = NULL, approved_at = NULL WHERE invoice_number = 'FE-G'"
+# The list is the database's, as terms_by is.
+refused qk "UPDATE abgleich.invoices SET terms_logins = '{}' WHERE invoice_number = 'FE-G'" \
+    "permission denied" "a treasury login wiped who changed the terms"
+refused q "UPDATE abgleich.invoices SET terms_logins = '{einkauf}' WHERE invoice_number = 'FE-G'" \
+    "who changed the payment terms of invoice FE-G is recorded by the database" "the list of who changed the terms was rewritten"
+qk "INSERT INTO abgleich.invoices (document_id, invoice_number, type_code, seller_key, seller_name, currency, iban, amount_due_cents, invoiced_cents, terms_logins) SELECT document_id, 'FE-Y', type_code, seller_key, seller_name, currency, iban, amount_due_cents, invoiced_cents, '{kaemmerer}' FROM abgleich.invoices WHERE invoice_number = 'FE-G'" >/dev/null ||
+    fail "the treasury inserts an invoice"
+assert_eq "open||" "$(logins FE-Y)" "an INSERT naming who changed the terms is not believed"
+# A login that changed nothing approves, and the run pays it.
+bh approve FE-G >/dev/null 2>&1 || fail "a login that did not change the terms approves FE-G"
+kl pay --due-by 2026-12-31 --out $TMP/fe_g.xml $PAY 2>/dev/null
+assert_eq 1 "$(e2e_count $TMP/fe_g.xml FE-G)" "FE-G paid once a login that changed nothing approved"
+# Once approved and paid, the transfer comes back: a new account is a new
+# set of terms, and the list starts again from the last login that changed
+# them (as 075, terms_by never approves).  kassenleiterin types the new IBAN
+# (approve --iban), kaemmerer the BIC: she does not approve it, nor does
+# she by setting it open first.
+settle FE-G
+bounce FE-G
+assert_eq "returned|kaemmerer|kaemmerer" "$(logins FE-G)" "returned: the list starts again"
+kl approve FE-G --iban DE02120300000000202051 >/dev/null 2>&1 || fail "FE-G takes a new IBAN"
+qm "UPDATE abgleich.invoices SET bic = 'BYLADEM1001' WHERE invoice_number = 'FE-G'" >/dev/null ||
+    fail "kaemmerer adds the new BIC"
+assert_eq "returned|kaemmerer,kassenleiterin|kaemmerer" "$(logins FE-G)" "who typed the new IBAN is in the list again"
+expect_exit 3 kl approve FE-G
+qk "UPDATE abgleich.invoices SET status = 'open' WHERE invoice_number = 'FE-G'" >/dev/null ||
+    fail "FE-G set open from returned"
+assert_eq "open|kaemmerer,kassenleiterin|kaemmerer" "$(logins FE-G)" "set open from returned, the list stays"
+expect_exit 3 kl approve FE-G
+grep -q "invoice FE-G: had its payment terms .* changed by this login since it was imported or last approved" $TMP/stderr ||
+    fail "FE-G's new IBAN approved by the login that typed it: $(cat $TMP/stderr)"
+bh approve FE-G >/dev/null 2>&1 || fail "a login that did not change the new terms approves FE-G"
 
 # 14. Our transfers coming back (jobs/outgoing.c, sql/077).
 # (a) A return far smaller than the payment: 1.00 EUR of PR-1's 107.00

@@ -146,6 +146,11 @@ for g in treasury treasury2 fines readonly; do
     sql_refused $g "UPDATE abgleich.invoices SET terms_by = 't_roles_treasury' WHERE invoice_number = '123456XX'" \
         "who changed the payment terms named by hand"
 done
+# Nor the list of every login that changed them (sql/083).
+for g in treasury treasury2 fines readonly; do
+    sql_refused $g "UPDATE abgleich.invoices SET terms_logins = '{}' WHERE invoice_number = '123456XX'" \
+        "the list of who changed the payment terms emptied by hand"
+done
 as treasury2 approve 123456XX 2>/dev/null || fail "a second treasury login approves"
 assert_eq "approved|t_roles_treasury2|t_roles_treasury" "$(q "SELECT status || '|' || approved_by || '|' || imported_by FROM abgleich.invoices WHERE invoice_number = '123456XX'")" \
     "who imported and who approved, as the database knows them"
